@@ -1,0 +1,28 @@
+# Tests: cmocka unit tests and bats integration suites, both speaking TAP to
+# automake's TAP driver so that every test case is counted (see scripts/check).
+TEST_EXTENSIONS = .bats
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+BATS_LOG_DRIVER = $(LOG_DRIVER)
+BATS_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/integration/run-bats
+AM_TESTS_ENVIRONMENT = . $(top_builddir)/tests/vgpu-test-env;
+
+EXTRA_DIST += tests/vgpu-test-env.in tests/integration/run-bats tests/integration/helpers.bash
+
+unit_tests = \
+	tests/unit/test-fileio \
+	tests/unit/test-log
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+UNIT_LDADD = src/libvgpu.a $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c tests/unit/unit.h
+tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_log_LDADD = $(UNIT_LDADD)
+TESTS += tests/integration/bus.bats
+EXTRA_DIST += tests/integration/bus.bats
