@@ -1,0 +1,24 @@
+# vgpuctl, the administrator's CLI: a library of its parts (for the unit tests)
+# and the program.
+noinst_LIBRARIES += cli/libvgpuctl.a
+cli_libvgpuctl_a_SOURCES = \
+	src/bus-names.h \
+	cli/cli.h \
+	cli/errors.c \
+	cli/commands.c \
+	cli/args.h cli/args.c \
+	cli/table.h cli/table.c \
+	cli/objects.h cli/objects.c \
+	cli/output.h cli/output.c \
+	cli/cmd-gpus.c \
+	cli/cmd-types.c \
+	cli/cmd-list.c \
+	cli/cmd-lifecycle.c
+cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS)
+
+VGPUCTL_LIBS = cli/libvgpuctl.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS)
+
+bin_PROGRAMS += cli/vgpuctl
+cli_vgpuctl_SOURCES = cli/vgpuctl.c
+cli_vgpuctl_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
+cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
