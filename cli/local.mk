@@ -22,3 +22,23 @@ bin_PROGRAMS += cli/vgpuctl
 cli_vgpuctl_SOURCES = cli/vgpuctl.c
 cli_vgpuctl_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
 cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
+
+# Unit tests of vgpuctl's parts.
+cli_unit_tests = \
+	tests/unit/test-table \
+	tests/unit/test-cli-args
+check_PROGRAMS += $(cli_unit_tests)
+TESTS += $(cli_unit_tests)
+CLI_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
+CLI_UNIT_CFLAGS = $(cli_libvgpuctl_a_CFLAGS) $(CMOCKA_CFLAGS)
+CLI_UNIT_LDADD = $(VGPUCTL_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_table_SOURCES = tests/unit/test-table.c tests/unit/unit.h
+tests_unit_test_table_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
+tests_unit_test_table_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_unit_test_table_LDADD = $(CLI_UNIT_LDADD)
+
+tests_unit_test_cli_args_SOURCES = tests/unit/test-cli-args.c tests/unit/unit.h
+tests_unit_test_cli_args_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
+tests_unit_test_cli_args_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_unit_test_cli_args_LDADD = $(CLI_UNIT_LDADD)

@@ -21,3 +21,29 @@ daemon_vgpud_CFLAGS = $(daemon_libvgpud_a_CFLAGS)
 daemon_vgpud_LDADD = $(VGPUD_LIBS)
 
 EXTRA_DIST += daemon/org.vgpud1.xml
+
+# Unit tests of the daemon's parts.
+daemon_unit_tests = \
+	tests/unit/test-bus-error \
+	tests/unit/test-auth \
+	tests/unit/test-hostop
+check_PROGRAMS += $(daemon_unit_tests)
+TESTS += $(daemon_unit_tests)
+DAEMON_UNIT_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
+DAEMON_UNIT_CFLAGS = $(daemon_libvgpud_a_CFLAGS) $(CMOCKA_CFLAGS)
+DAEMON_UNIT_LDADD = $(VGPUD_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_bus_error_SOURCES = tests/unit/test-bus-error.c tests/unit/unit.h
+tests_unit_test_bus_error_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_bus_error_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_bus_error_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_auth_SOURCES = tests/unit/test-auth.c tests/unit/unit.h
+tests_unit_test_auth_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_auth_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_auth_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_hostop_SOURCES = tests/unit/test-hostop.c tests/unit/unit.h
+tests_unit_test_hostop_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_hostop_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_hostop_LDADD = $(DAEMON_UNIT_LDADD)
