@@ -1,0 +1,2 @@
+# Manual pages.
+dist_man8_MANS = man/vgpuctl.8 man/vgpud.8
