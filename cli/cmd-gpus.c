@@ -19,8 +19,8 @@ static json_object *gpu_json(const GpuInfo *g) {
         json_object_object_add(j, "present", json_object_new_boolean(g->present));
         json_object_object_add(j, "backends", json_strv(g->backends));
         json_object_object_add(j, "hosted_type", json_string(g->hosted_type));
-        json_object_object_add(j, "types", json_object_new_int((int) strv_length(g->types)));
-        json_object_object_add(j, "instances", json_object_new_int((int) strv_length(g->instances)));
+        json_object_object_add(j, "types", json_object_new_int((int) strv_count(g->types)));
+        json_object_object_add(j, "instances", json_object_new_int((int) strv_count(g->instances)));
         json_object_object_add(j, "sriov_total_vfs", json_object_new_int64(g->sriov_total_vfs));
         json_object_object_add(j, "sriov_num_vfs", json_object_new_int64(g->sriov_num_vfs));
         return j;
@@ -88,8 +88,8 @@ int cmd_gpus(Cli *c, int argc, char *argv[]) {
                 size_t len = 0;
 
                 snprintf(iommu, sizeof(iommu), "%d", g->iommu_group);
-                snprintf(types, sizeof(types), "%zu", strv_length(g->types));
-                snprintf(inst, sizeof(inst), "%zu", strv_length(g->instances));
+                snprintf(types, sizeof(types), "%zu", strv_count(g->types));
+                snprintf(inst, sizeof(inst), "%zu", strv_count(g->instances));
                 FILE *f = open_memstream(&backends, &len);
                 if (!f)
                         return cli_report_error(c, "out of memory", NULL, -ENOMEM);

@@ -87,7 +87,7 @@ static const PropDesc instance_props[] = {
         {},
 };
 
-size_t strv_length(char *const *v) {
+size_t strv_count(char *const *v) {
         size_t n = 0;
         while (v && v[n])
                 n++;

@@ -71,4 +71,4 @@ void instance_info_done(InstanceInfo *i);
 
 const GpuInfo *objects_gpu_by_path(const Objects *o, const char *path);
 const InstanceInfo *objects_instance_by_uuid(const Objects *o, const char *uuid);
-size_t strv_length(char *const *v);
+size_t strv_count(char *const *v);

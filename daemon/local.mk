@@ -47,3 +47,9 @@ tests_unit_test_hostop_SOURCES = tests/unit/test-hostop.c tests/unit/unit.h
 tests_unit_test_hostop_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
 tests_unit_test_hostop_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_hostop_LDADD = $(DAEMON_UNIT_LDADD)
+
+# Integration suites of vgpud and vgpuctl.
+TESTS += tests/integration/daemon.bats
+EXTRA_DIST += tests/integration/daemon.bats tests/integration/vgpud.bash
+check_PROGRAMS += tests/helpers/notify-recv
+tests_helpers_notify_recv_SOURCES = tests/helpers/notify-recv.c
