@@ -4,6 +4,7 @@
  * client mirror the whole host with one GetManagedObjects call.
  */
 #include "bus-names.h"
+#include "config.h"
 #include "manager.h"
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -34,23 +35,33 @@ static int property_get_findings(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_close_container(reply);
 }
 
-static int property_get_string_ptr(sd_bus *bus, const char *path, const char *interface,
-                                   const char *property, sd_bus_message *reply, void *userdata,
-                                   sd_bus_error *error) {
-        char **s = userdata;
-        return sd_bus_message_append(reply, "s", strempty(*s));
+static int property_get_status(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", strempty(m->status));
+}
+
+static int property_get_placement(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s",
+                                     strempty(placement_policy_to_string(m->config->placement_policy)));
+}
+
+static int property_get_admin_group(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", strempty(m->config->admin_group));
 }
 
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Backends", "as", property_get_backends, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("DefaultPlacement", "s", property_get_string_ptr,
-                        offsetof(Manager, settings.default_placement), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("AdminGroup", "s", property_get_string_ptr, offsetof(Manager, settings.admin_group),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Status", "s", property_get_string_ptr, offsetof(Manager, status),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("DefaultPlacement", "s", property_get_placement, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("AdminGroup", "s", property_get_admin_group, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Status", "s", property_get_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Findings", "a(ssss)", property_get_findings, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,

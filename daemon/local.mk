@@ -7,12 +7,18 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/auth.h daemon/auth.c \
 	daemon/hostop.h daemon/hostop.c \
 	daemon/manager.h daemon/manager.c \
-	daemon/bus-manager.c
-daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon \
-	-DVGPUD_SYSCONFDIR='"$(vgpudconfdir)"'
-daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS)
+	daemon/pci-names.h daemon/pci-names.c \
+	daemon/gpu.h daemon/gpu.c \
+	daemon/instance.h daemon/instance.c \
+	daemon/udev-monitor.c \
+	daemon/bus-manager.c \
+	daemon/bus-gpu.c \
+	daemon/bus-instance.c
+# -iquote: "config.h" is the library's src/config.h, not autoconf's (force-included by path anyway).
+daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/src -I$(top_srcdir)/daemon
+daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
 
-VGPUD_LIBS = daemon/libvgpud.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) -lpthread
+VGPUD_LIBS = daemon/libvgpud.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/vgpud
 daemon_vgpud_SOURCES = daemon/main.c

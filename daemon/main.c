@@ -1,39 +1,38 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * vgpud: the vGPU host daemon. Parses its command line, builds the Manager and
- * runs its loop until SIGTERM/SIGINT. Everything else lives in the Manager.
+ * vgpud: the vGPU host daemon. Reads its command line and configuration,
+ * builds the Manager and runs its loop until SIGTERM/SIGINT. Everything else
+ * lives in the Manager.
  */
 #include <getopt.h>
 
+#include "config.h"
 #include "log.h"
 #include "manager.h"
+
+#define RUNTIME_DIR "/run/vgpud"
 
 static void help(void) {
         printf("Usage: vgpud [OPTIONS]\n"
                "\n"
                "The vGPU host daemon: serves org.vgpud1 on the system bus.\n"
                "\n"
-               "  -c, --config FILE        configuration file (default %s/vgpud.conf)\n"
-               "      --state-dir DIR      persistent records (overrides the config's state_dir)\n"
-               "      --runtime-dir DIR    runtime state (overrides the config's runtime_dir)\n"
+               "  -c, --config FILE        configuration file (default " CONFIG_FILE ")\n"
+               "      --state-dir DIR      persistent records (overrides state_dir)\n"
+               "      --runtime-dir DIR    this boot's transient instances (default " RUNTIME_DIR ")\n"
                "      --admin-group GROUP  group allowed to change vGPUs (overrides admin_group)\n"
-               "  -l, --log-level LEVEL    emerg..debug (default info)\n"
+               "  -l, --log-level LEVEL    emerg..debug (overrides log_level)\n"
                "  -h, --help               this text\n"
-               "      --version            the version\n",
-               VGPUD_SYSCONFDIR);
+               "      --version            the version\n");
 }
 
 typedef struct Arguments {
         const char *config;
-        Settings settings;
+        const char *state_dir;
+        const char *runtime_dir;
+        const char *admin_group;
         int log_level;
 } Arguments;
-
-static int dup_arg(char **dst, const char *v) {
-        free(*dst);
-        *dst = strdup(v);
-        return *dst ? 0 : -ENOMEM;
-}
 
 /* Returns 1 to run, 0 to exit successfully (--help), -EINVAL on bad usage (already reported). */
 static int parse_argv(int argc, char *argv[], Arguments *a) {
@@ -48,7 +47,7 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                 {"version", no_argument, NULL, ARG_VERSION},
                 {},
         };
-        int c, r = 0;
+        int c;
 
         while ((c = getopt_long(argc, argv, "c:l:h", options, NULL)) >= 0) {
                 switch (c) {
@@ -56,13 +55,13 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         a->config = optarg;
                         break;
                 case ARG_STATE_DIR:
-                        r = dup_arg(&a->settings.state_dir, optarg);
+                        a->state_dir = optarg;
                         break;
                 case ARG_RUNTIME_DIR:
-                        r = dup_arg(&a->settings.runtime_dir, optarg);
+                        a->runtime_dir = optarg;
                         break;
                 case ARG_ADMIN_GROUP:
-                        r = dup_arg(&a->settings.admin_group, optarg);
+                        a->admin_group = optarg;
                         break;
                 case 'l':
                         a->log_level = log_parse_level(optarg);
@@ -84,8 +83,6 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
                         log_error("Try 'vgpud --help'.");
                         return -EINVAL;
                 }
-                if (r < 0)
-                        return log_oom();
         }
         if (optind < argc) {
                 log_error("Unexpected argument '%s'. Try 'vgpud --help'.", argv[optind]);
@@ -94,26 +91,60 @@ static int parse_argv(int argc, char *argv[], Arguments *a) {
         return 1;
 }
 
+static int replace_string(char **dst, const char *v) {
+        char *n = strdup(v);
+        if (!n)
+                return -ENOMEM;
+        free(*dst);
+        *dst = n;
+        return 0;
+}
+
+/* The configuration file, with the command line's overrides. A missing default file means defaults;
+ * a missing file that was asked for is an error. */
+static int load_config(const Arguments *a, struct vgpu_config **ret) {
+        _cleanup_(config_freep) struct vgpu_config *c = NULL;
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        int r;
+
+        r = config_load(a->config ?: CONFIG_FILE, &c, &err);
+        if (r == -ENOENT && !a->config) {
+                log_debug("No %s: using the defaults.", CONFIG_FILE);
+                r = config_new_defaults(&c);
+        }
+        if (r < 0) {
+                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                if (msg && err.message)
+                        log_error("%s", msg);
+                else
+                        log_error_errno(r, "Failed to read %s: %m", a->config ?: CONFIG_FILE);
+                return r;
+        }
+        if ((a->state_dir && replace_string(&c->state_dir, a->state_dir) < 0) ||
+            (a->admin_group && replace_string(&c->admin_group, a->admin_group) < 0))
+                return log_oom();
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        struct vgpu_config *config = NULL;
         Arguments a = {.log_level = -1};
         int r;
 
         log_setup("vgpud");
         r = parse_argv(argc, argv, &a);
-        if (r <= 0) {
-                settings_done(&a.settings);
+        if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        }
         if (a.log_level >= 0)
                 log_set_max_level(a.log_level);
-        if (!a.settings.admin_group && !(a.settings.admin_group = strdup("vgpu"))) {
-                settings_done(&a.settings);
-                return log_oom(), EXIT_FAILURE;
-        }
+        if (load_config(&a, &config) < 0)
+                return EXIT_FAILURE;
+        if (a.log_level < 0)
+                log_set_max_level(config->log_level);
 
-        r = manager_new(&a.settings, &m);
-        settings_done(&a.settings);
+        r = manager_new(config, a.runtime_dir ?: RUNTIME_DIR, &m);
         if (r < 0) {
                 log_error_errno(r, "Failed to set up vgpud: %m");
                 return EXIT_FAILURE;

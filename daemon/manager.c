@@ -3,34 +3,20 @@
  * Implementation of manager.h: start-up order (loop, workers, bus objects,
  * name, READY), the signal handlers that end the loop, and the status line.
  */
+#include <libudev.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <systemd/sd-daemon.h>
 
 #include "bus-names.h"
+#include "config.h"
+#include "gpu.h"
+#include "hashmap.h"
+#include "host.h"
+#include "instance.h"
 #include "log.h"
 #include "manager.h"
-
-void settings_done(Settings *s) {
-        free(s->admin_group);
-        free(s->default_placement);
-        free(s->state_dir);
-        free(s->runtime_dir);
-        *s = (Settings){};
-}
-
-static int settings_copy(Settings *dst, const Settings *src) {
-        *dst = (Settings){.worker_threads = src->worker_threads ?: 4};
-        dst->admin_group = strdup(strempty(src->admin_group));
-        dst->default_placement = strdup(src->default_placement ?: "pack");
-        dst->state_dir = strdup(src->state_dir ?: "/var/lib/vgpud");
-        dst->runtime_dir = strdup(src->runtime_dir ?: "/run/vgpud");
-        if (!dst->admin_group || !dst->default_placement || !dst->state_dir || !dst->runtime_dir) {
-                settings_done(dst);
-                return -ENOMEM;
-        }
-        return 0;
-}
+#include "store.h"
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
@@ -41,7 +27,46 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-int manager_new(const Settings *settings, Manager **ret) {
+/* Called by the library inside its updates: only forget pointers to what is about to be freed, and
+ * sync the bus objects once the update is complete. */
+static void on_host_event(struct vgpu_host *h, enum host_event ev, enum host_object kind, void *object,
+                          void *userdata) {
+        Manager *m = userdata;
+
+        if (ev == HOST_EVENT_REMOVED) {
+                if (kind == HOST_OBJECT_GPU)
+                        manager_gpu_removed(m, object);
+                else if (kind == HOST_OBJECT_INSTANCE)
+                        manager_instance_removed(m, object);
+        }
+        manager_schedule_sync(m);
+}
+
+static int on_sync(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        /* Instances first: whether an absent GPU's object stays depends on them. */
+        r = manager_sync_instances(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to sync the instance objects: %m");
+        r = manager_sync_gpus(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to sync the GPU objects: %m");
+        return 0;
+}
+
+void manager_schedule_sync(Manager *m) {
+        if (m->sync_source || !m->event)
+                return;
+        int r = sd_event_add_defer(m->event, &m->sync_source, on_sync, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to schedule a sync of the bus objects: %m");
+}
+
+int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **ret) {
+        _cleanup_(config_freep) struct vgpu_config *c = config;
         _cleanup_(manager_freep) Manager *m = NULL;
         sigset_t mask;
         int r;
@@ -49,9 +74,10 @@ int manager_new(const Settings *settings, Manager **ret) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
-        r = settings_copy(&m->settings, settings);
-        if (r < 0)
-                return r;
+        m->config = TAKE_PTR(c);
+        m->runtime_dir = strdup(runtime_dir);
+        if (!m->runtime_dir)
+                return -ENOMEM;
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -71,9 +97,25 @@ int manager_new(const Settings *settings, Manager **ret) {
                 return r;
         (void) sd_event_set_watchdog(m->event, true);
 
-        r = hostops_new(m->event, m->settings.worker_threads, &m->hostops);
+        /* Enough threads for several GPUs at once; one GPU's operations never overlap anyway. */
+        r = hostops_new(m->event, 4, &m->hostops);
         if (r < 0)
                 return r;
+
+        m->gpus = strmap_new();
+        m->gpu_paths = strmap_new();
+        m->type_paths = strmap_new();
+        m->instances = strmap_new();
+        m->instance_paths = strmap_new();
+        if (!m->gpus || !m->gpu_paths || !m->type_paths || !m->instances || !m->instance_paths)
+                return -ENOMEM;
+        m->udev = udev_new();
+        if (!m->udev)
+                return -ENOMEM;
+        r = host_new(NULL, &m->host);
+        if (r < 0)
+                return r;
+        host_set_event_handler(m->host, on_host_event, m);
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -82,8 +124,27 @@ int manager_new(const Settings *settings, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        /* Workers first: their cancelled completions may still reply on the bus. */
+        /* Workers first: their cancelled completions may still reply on the bus and touch the objects. */
         hostops_free(m->hostops);
+        manager_stop_udev_monitor(m);
+        m->sync_source = sd_event_source_disable_unref(m->sync_source);
+
+        size_t it = 0;
+        const char *k;
+        void *v;
+        while (m->instances && strmap_iterate(m->instances, &it, &k, &v))
+                instance_object_free(v);
+        it = 0;
+        while (m->gpus && strmap_iterate(m->gpus, &it, &k, &v))
+                gpu_object_free(v);
+        strmap_free(m->gpus);
+        strmap_free(m->gpu_paths);
+        strmap_free(m->type_paths);
+        strmap_free(m->instances);
+        strmap_free(m->instance_paths);
+        host_free(m->host);
+        if (m->udev)
+                udev_unref(m->udev);
         if (m->bus) {
                 sd_bus_flush(m->bus);
                 sd_bus_flush_close_unref(m->bus);
@@ -91,13 +152,55 @@ Manager *manager_free(Manager *m) {
         sd_event_unref(m->event);
         manager_clear_findings(m);
         free(m->status);
-        settings_done(&m->settings);
+        store_free(m->store);
+        store_free(m->runtime_store);
+        free(m->runtime_dir);
+        config_free(m->config);
         free(m);
         return NULL;
 }
 
+/* Report what the scan could not read: the rest of the host is still usable. */
+static void report_scan_problems(Manager *m, struct vgpu_error_list *problems) {
+        for (size_t i = 0; i < problems->n; i++) {
+                _cleanup_free_ char *s = vgpu_error_to_string(&problems->items[i]);
+                log_warning("Discovery: %s", strna(s));
+                (void) manager_add_finding(m, "warning", "discovery", strempty(problems->items[i].path),
+                                           "%s", strna(s));
+        }
+}
+
 int manager_start(Manager *m) {
+        struct vgpu_error_list problems = {};
         int r;
+
+        r = store_open(m->config->state_dir, &m->store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the state directory %s: %m", m->config->state_dir);
+        r = store_open(m->runtime_dir, &m->runtime_store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the runtime directory %s: %m", m->runtime_dir);
+
+        /* Monitor before scan: a device that appears in between is then seen twice, never missed. */
+        r = manager_start_udev_monitor(m);
+        if (r < 0)
+                return r;
+        manager_set_status(m, "Discovering the host");
+        r = host_scan(m->host, m->udev, &problems);
+        report_scan_problems(m, &problems);
+        vgpu_error_list_clear(&problems);
+        if (r < 0)
+                return log_error_errno(r, "Failed to discover the host: %m");
+        /* The objects exist before the bus does: no signals for them, they are simply there. */
+        m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        r = manager_sync_instances(m);
+        if (r < 0)
+                return r;
+        r = manager_sync_gpus(m);
+        if (r < 0)
+                return r;
+        log_info("Found %zu GPU(s), %zu mdev parent(s), %zu instance(s).", strmap_size(m->gpus),
+                 m->host->n_parents, m->host->n_instances);
 
         r = sd_bus_open_system(&m->bus);
         if (r < 0)
@@ -107,6 +210,10 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
 
         r = bus_manager_register(m);
+        if (r >= 0)
+                r = bus_gpu_register(m);
+        if (r >= 0)
+                r = bus_instance_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the bus objects: %m");
 

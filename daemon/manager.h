@@ -20,26 +20,43 @@ typedef struct Finding {
         char *message;
 } Finding;
 
-typedef struct Settings {
-        char *admin_group;
-        char *default_placement; /* pack | spread */
-        char *state_dir;         /* persistent records */
-        char *runtime_dir;       /* what this boot's vgpud made: transient instances */
-        unsigned worker_threads;
-} Settings;
+struct strmap;
+struct vgpu_config;
+struct vgpu_store;
+struct udev;
+struct udev_monitor;
+struct vgpu_host;
 
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
         HostOps *hostops;
-        Settings settings;
+        struct vgpu_config *config;
+        char *runtime_dir;                /* what vgpud made in this boot: its transient instances */
+        struct vgpu_store *store;         /* persistent records (config->state_dir) */
+        struct vgpu_store *runtime_store; /* transient records (runtime_dir) */
+
+        /* the library's model of the host, kept current by the udev monitor */
+        struct vgpu_host *host;
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        sd_event_source *monitor_source;
+        sd_event_source *sync_source; /* pending deferred sync of the bus objects */
+
+        /* the bus objects */
+        struct strmap *gpus;           /* address -> GpuObject */
+        struct strmap *gpu_paths;      /* path -> GpuObject */
+        struct strmap *type_paths;     /* path -> TypeObject */
+        struct strmap *instances;      /* uuid -> Instance */
+        struct strmap *instance_paths; /* path -> Instance */
 
         char *status; /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;
         size_t n_findings;
 } Manager;
 
-int manager_new(const Settings *settings, Manager **ret);
+/* Takes ownership of config. */
+int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free)
 
@@ -54,7 +71,14 @@ int manager_add_finding(Manager *m, const char *severity, const char *kind, cons
                         const char *fmt, ...) _printf_(5, 6);
 void manager_clear_findings(Manager *m);
 
-void settings_done(Settings *s);
+/* Sync the bus objects with the model once the current event is done (coalesced). */
+void manager_schedule_sync(Manager *m);
+
+/* The udev monitor (udev-monitor.c). */
+int manager_start_udev_monitor(Manager *m);
+void manager_stop_udev_monitor(Manager *m);
 
 /* The bus objects (bus-*.c). */
 int bus_manager_register(Manager *m);
+int bus_gpu_register(Manager *m);
+int bus_instance_register(Manager *m);
