@@ -8,6 +8,7 @@
 #include "gpu.h"
 #include "hashmap.h"
 #include "instance.h"
+#include "lifecycle.h"
 #include "manager.h"
 
 #define INSTANCE_PROPERTY_GETTER(name)                                                                      \
@@ -116,6 +117,38 @@ INSTANCE_PROPERTY_GETTER(instance_get_start_status) {
         return sd_bus_message_append(reply, "s", strempty(i->start_status));
 }
 
+static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return lifecycle_start(userdata, call, error);
+}
+
+static int method_stop_or_destroy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        int force, r;
+
+        r = sd_bus_message_read(call, "b", &force);
+        if (r < 0)
+                return r;
+        if (streq(sd_bus_message_get_member(call), "Destroy"))
+                return lifecycle_destroy(userdata, call, force, error);
+        return lifecycle_stop(userdata, call, force, error);
+}
+
+static int method_define(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return lifecycle_define(userdata, call, error);
+}
+
+static int method_undefine(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return lifecycle_undefine(userdata, call, error);
+}
+
+static int method_set_autostart(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        int enable, r;
+
+        r = sd_bus_message_read(call, "b", &enable);
+        if (r < 0)
+                return r;
+        return lifecycle_set_autostart(userdata, call, enable, error);
+}
+
 static const sd_bus_vtable instance_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Uuid", "s", instance_get_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -134,6 +167,15 @@ static const sd_bus_vtable instance_vtable[] = {
         SD_BUS_PROPERTY("Origin", "s", instance_get_origin, 0, 0),
         SD_BUS_PROPERTY("StartStatus", "s", instance_get_start_status, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("Start", "", "", method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_stop_or_destroy,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Destroy", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_stop_or_destroy,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Define", "", "", method_define, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Undefine", "", "", method_undefine, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetAutostart", SD_BUS_ARGS("b", enable), SD_BUS_NO_RESULT,
+                                method_set_autostart, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -3,9 +3,17 @@
  * org.vgpud1.Manager on /org/vgpud1, and the ObjectManager there that lets a
  * client mirror the whole host with one GetManagedObjects call.
  */
+#include "alias.h"
+#include "bus-error.h"
 #include "bus-names.h"
 #include "config.h"
+#include "gpu.h"
+#include "host.h"
+#include "instance.h"
+#include "lifecycle.h"
 #include "manager.h"
+#include "placement.h"
+#include "uuid.h"
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -55,6 +63,182 @@ static int property_get_admin_group(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "s", strempty(m->config->admin_group));
 }
 
+static int method_create_instance(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return lifecycle_create(userdata, call, error);
+}
+
+static int method_get_instance(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *uuid;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &uuid);
+        if (r < 0)
+                return r;
+        if (!uuid_is_valid(uuid))
+                return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
+                                      "Invalid UUID '%s': expected 8-4-4-4-12 hexadecimal digits", uuid);
+        Instance *i = manager_find_instance(m, uuid);
+        if (!i || !i->published)
+                return bus_error_setf(error, -ENOENT, SUBJECT_INSTANCE, "No instance %s", uuid);
+        return sd_bus_reply_method_return(call, "o", i->path);
+}
+
+static int method_get_gpu(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *s;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &s);
+        if (r < 0)
+                return r;
+        GpuObject *g = manager_find_gpu(m, s);
+        if (!g)
+                return bus_error_setf(error, -ENOENT, SUBJECT_GPU, "No GPU '%s' on this host", s);
+        return sd_bus_reply_method_return(call, "o", g->path);
+}
+
+/* Every type the name matches, per GPU: (raw id, type object, GPU address). */
+static int method_resolve_type(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        Manager *m = userdata;
+        struct vgpu_type_group *g;
+        const char *name, *gpu;
+        GpuObject *only = NULL;
+        int r;
+
+        r = sd_bus_message_read(call, "ss", &name, &gpu);
+        if (r < 0)
+                return r;
+        if (!isempty(gpu) && !(only = manager_find_gpu(m, gpu)))
+                return bus_error_setf(error, -ENOENT, SUBJECT_GPU, "No GPU '%s' on this host", gpu);
+        r = type_resolve(m->host, name, &g, &err);
+        if (r == -ENOTUNIQ)
+                return bus_error_setf(error, r, SUBJECT_TYPE, "'%s' is ambiguous on this host: %s", name,
+                                      strempty(err.message));
+        if (r < 0)
+                return bus_error_setf(error, r == -EINVAL ? -EINVAL : -ENOENT, SUBJECT_TYPE,
+                                      "No vGPU type '%s' on this host. %s", name, strempty(err.message));
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sos)");
+        if (r < 0)
+                return r;
+        /* Members are per parent; a GPU with several parents (VFs) shows the type once. */
+        const char *last = NULL;
+        for (size_t i = 0; i < g->n_types; i++) {
+                const struct vgpu_type *t = g->types[i];
+                const char *address = t->parent->gpu ? t->parent->gpu->bdf : NULL;
+                GpuObject *obj = address ? manager_find_gpu(m, address) : NULL;
+                TypeObject *to = obj ? gpu_object_find_type(obj, t->id) : NULL;
+                if (!to || (only && obj != only) || streq_ptr(last, to->path))
+                        continue;
+                last = to->path;
+                r = sd_bus_message_append(reply, "(sos)", t->id, to->path, obj->address);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Per candidate GPU: can it host the type now, and if not, why. Nothing changes. */
+static int method_explain_placement(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        _cleanup_(placement_result_done) struct placement_result placed = {};
+        Manager *m = userdata;
+        enum placement_policy policy = m->config->placement_policy;
+        struct vgpu_type_group *g;
+        const char *name, *gpu, *key;
+        int r;
+
+        r = sd_bus_message_read(call, "ss", &name, &gpu);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(call, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(call, 'e', "sv")) > 0) {
+                const char *p;
+                r = sd_bus_message_read(call, "s", &key);
+                if (r < 0)
+                        return r;
+                if (!streq(key, "placement"))
+                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
+                                              "Unknown option '%s' (ExplainPlacement knows placement)", key);
+                r = sd_bus_message_read(call, "v", "s", &p);
+                if (r < 0)
+                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
+                                              "Option 'placement' must be of type s");
+                policy = placement_policy_from_string(p);
+                if (policy < 0)
+                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
+                                              "Invalid placement '%s': use pack or spread", p);
+                r = sd_bus_message_exit_container(call);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+
+        r = type_resolve(m->host, name, &g, &err);
+        if (r < 0)
+                return bus_error_setf(error, r == -ENOTUNIQ ? r : -ENOENT, SUBJECT_TYPE, "%s",
+                                      strempty(err.message));
+        r = placement_choose(m->host, g, isempty(gpu) ? NULL : gpu, policy, &placed, &err);
+        if (r == -ENODEV)
+                return bus_error_setf(error, r, SUBJECT_GPU, "No GPU '%s' on this host", gpu);
+        if (r < 0 && r != -ENOSPC && r != -ENOENT)
+                return bus_error_setf(error, r, SUBJECT_ARGUMENT, "%s", err.message ?: strerror(-r));
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssbs)");
+        if (r < 0)
+                return r;
+        /* One row per GPU that offers the type, in address order (the type objects hold the reasons). */
+        const char *chosen = placed.type ? placed.type->parent->name : NULL;
+        const char *chosen_gpu =
+                placed.type && placed.type->parent->gpu ? placed.type->parent->gpu->bdf : NULL;
+        const char *last = NULL;
+        for (size_t i = 0; i < g->n_types; i++) {
+                const struct vgpu_type *t = g->types[i];
+                const char *address = t->parent->gpu ? t->parent->gpu->bdf : t->parent->name;
+                GpuObject *obj = t->parent->gpu ? manager_find_gpu(m, address) : NULL;
+                TypeObject *to = obj ? gpu_object_find_type(obj, t->id) : NULL;
+                if (streq_ptr(last, address) || (!isempty(gpu) && obj != manager_find_gpu(m, gpu)))
+                        continue;
+                last = address;
+                bool is_chosen = streq_ptr(address, chosen_gpu) || streq_ptr(t->parent->name, chosen);
+                unsigned available = to ? to->available : t->available;
+                _cleanup_free_ char *why = NULL;
+                if (is_chosen)
+                        (void) asprintf(&why, "chosen by the %s policy (%u available)",
+                                        placement_policy_to_string(policy), available);
+                else if (available > 0)
+                        (void) asprintf(&why, "can host it (%u available); %s prefers %s", available,
+                                        placement_policy_to_string(policy), strna(chosen_gpu ?: chosen));
+                else
+                        why = strdup(to && !isempty(to->unavailable_reason) ? to->unavailable_reason
+                                                                            : "no room for this type");
+                r = sd_bus_message_append(reply, "(ssbs)", address, is_chosen ? chosen : "", available > 0,
+                                          strempty(why));
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -64,6 +248,22 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Status", "s", property_get_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Findings", "a(ssss)", property_get_findings, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS(
+                "CreateInstance", SD_BUS_ARGS("s", type, "s", gpu, "s", uuid, "a{sv}", options),
+                SD_BUS_RESULT("s", uuid, "o", instance), method_create_instance, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS(
+                "DefineInstance", SD_BUS_ARGS("s", type, "s", gpu, "s", uuid, "a{sv}", options),
+                SD_BUS_RESULT("s", uuid, "o", instance), method_create_instance, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetInstance", SD_BUS_ARGS("s", uuid), SD_BUS_RESULT("o", instance),
+                                method_get_instance, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetGpu", SD_BUS_ARGS("s", address_or_id), SD_BUS_RESULT("o", gpu),
+                                method_get_gpu, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ResolveType", SD_BUS_ARGS("s", name, "s", gpu),
+                                SD_BUS_RESULT("a(sos)", types), method_resolve_type,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ExplainPlacement", SD_BUS_ARGS("s", type, "s", gpu, "a{sv}", options),
+                                SD_BUS_RESULT("a(ssbs)", candidates), method_explain_placement,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -11,6 +11,8 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/gpu.h daemon/gpu.c \
 	daemon/instance.h daemon/instance.c \
 	daemon/udev-monitor.c \
+	daemon/operation.h daemon/operation.c \
+	daemon/lifecycle.h daemon/lifecycle.c \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c

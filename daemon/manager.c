@@ -42,8 +42,7 @@ static void on_host_event(struct vgpu_host *h, enum host_event ev, enum host_obj
         manager_schedule_sync(m);
 }
 
-static int on_sync(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
+void manager_sync_now(Manager *m) {
         int r;
 
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
@@ -54,6 +53,10 @@ static int on_sync(sd_event_source *s, void *userdata) {
         r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
+}
+
+static int on_sync(sd_event_source *s, void *userdata) {
+        manager_sync_now(userdata);
         return 0;
 }
 

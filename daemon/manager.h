@@ -73,6 +73,8 @@ void manager_clear_findings(Manager *m);
 
 /* Sync the bus objects with the model once the current event is done (coalesced). */
 void manager_schedule_sync(Manager *m);
+/* Sync now (after an operation, before its reply, so that signals precede the answer). */
+void manager_sync_now(Manager *m);
 
 /* The udev monitor (udev-monitor.c). */
 int manager_start_udev_monitor(Manager *m);
