@@ -75,6 +75,7 @@ bool instance_autostart(const Instance *i) {
 void instance_object_free(Instance *i) {
         if (!i)
                 return;
+        sd_event_source_disable_unref(i->retry_timer);
         record_free(i->record);
         free(i->path);
         free(i->start_status);

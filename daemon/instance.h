@@ -9,6 +9,8 @@
  */
 #pragma once
 
+#include <systemd/sd-event.h>
+
 #include "macro.h"
 #include "model.h"
 #include "record.h"
@@ -35,6 +37,14 @@ typedef struct Instance {
         char *start_status; /* "" or e.g. "waiting for parent 0000:3b:00.0, retry 3 in 8 s" */
         bool failed;        /* autostart gave up */
         unsigned pending;   /* operations in flight */
+
+        /* autostart retries (autostart.c) */
+        sd_event_source *retry_timer;
+        unsigned attempts;
+        uint64_t first_attempt_usec; /* CLOCK_MONOTONIC */
+        uint64_t delay_usec;         /* the next wait */
+        int last_error;
+        bool parent_was_present; /* at the last look: a start follows its appearance */
 
         /* what was last announced */
         const char *last_state;

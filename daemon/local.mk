@@ -13,6 +13,8 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/udev-monitor.c \
 	daemon/operation.h daemon/operation.c \
 	daemon/lifecycle.h daemon/lifecycle.c \
+	daemon/reconcile.c \
+	daemon/autostart.c \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c

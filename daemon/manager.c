@@ -53,6 +53,7 @@ void manager_sync_now(Manager *m) {
         r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
+        manager_autostart_kick(m);
 }
 
 static int on_sync(sd_event_source *s, void *userdata) {
@@ -167,7 +168,6 @@ Manager *manager_free(Manager *m) {
 static void report_scan_problems(Manager *m, struct vgpu_error_list *problems) {
         for (size_t i = 0; i < problems->n; i++) {
                 _cleanup_free_ char *s = vgpu_error_to_string(&problems->items[i]);
-                log_warning("Discovery: %s", strna(s));
                 (void) manager_add_finding(m, "warning", "discovery", strempty(problems->items[i].path),
                                            "%s", strna(s));
         }
@@ -194,6 +194,9 @@ int manager_start(Manager *m) {
         vgpu_error_list_clear(&problems);
         if (r < 0)
                 return log_error_errno(r, "Failed to discover the host: %m");
+        r = manager_load_records(m);
+        if (r < 0)
+                return r;
         /* The objects exist before the bus does: no signals for them, they are simply there. */
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
         r = manager_sync_instances(m);
@@ -227,7 +230,8 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire the bus name %s: %m", VGPUD_BUS_NAME);
 
-        manager_set_status(m, "Ready");
+        manager_autostart_all(m);
+        manager_update_status(m);
         (void) sd_notify(false, "READY=1");
         log_info("vgpud " PACKAGE_VERSION " ready on %s.", VGPUD_BUS_NAME);
         return 0;

@@ -76,6 +76,16 @@ void manager_schedule_sync(Manager *m);
 /* Sync now (after an operation, before its reply, so that signals precede the answer). */
 void manager_sync_now(Manager *m);
 
+/* Start-up reconciliation (reconcile.c): load vgpud's, this boot's and mdevctl's records, join them with
+ * the host, report what does not match. */
+int manager_load_records(Manager *m);
+
+/* Autostart (autostart.c): start what should run and is not there; retry with backoff. */
+void manager_autostart_all(Manager *m);
+/* The host changed: retry at once the instances that wait for a parent that is now there. */
+void manager_autostart_kick(Manager *m);
+void manager_update_status(Manager *m);
+
 /* The udev monitor (udev-monitor.c). */
 int manager_start_udev_monitor(Manager *m);
 void manager_stop_udev_monitor(Manager *m);
