@@ -11,7 +11,7 @@
  */
 #include <time.h>
 
-#include "config.h"
+#include "config-file.h"
 #include "hashmap.h"
 #include "host.h"
 #include "instance.h"

@@ -6,7 +6,7 @@
 #include "alias.h"
 #include "bus-error.h"
 #include "bus-names.h"
-#include "config.h"
+#include "config-file.h"
 #include "gpu.h"
 #include "host.h"
 #include "instance.h"

@@ -7,7 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-names.h"
-#include "config.h"
+#include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"

@@ -18,8 +18,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c
-# -iquote: "config.h" is the library's src/config.h, not autoconf's (force-included by path anyway).
-daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/src -I$(top_srcdir)/daemon
+daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
 
 VGPUD_LIBS = daemon/libvgpud.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) -lpthread
@@ -30,7 +29,7 @@ daemon_vgpud_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
 daemon_vgpud_CFLAGS = $(daemon_libvgpud_a_CFLAGS)
 daemon_vgpud_LDADD = $(VGPUD_LIBS)
 
-EXTRA_DIST += daemon/org.vgpud1.xml
+
 
 # Unit tests of the daemon's parts.
 daemon_unit_tests = \
@@ -63,3 +62,5 @@ TESTS += tests/integration/daemon.bats
 EXTRA_DIST += tests/integration/daemon.bats tests/integration/vgpud.bash
 check_PROGRAMS += tests/helpers/notify-recv
 tests_helpers_notify_recv_SOURCES = tests/helpers/notify-recv.c
+TESTS += tests/integration/vgpud-t4.bats
+EXTRA_DIST += tests/integration/vgpud-t4.bats daemon/org.vgpud1.xml

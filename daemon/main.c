@@ -6,7 +6,7 @@
  */
 #include <getopt.h>
 
-#include "config.h"
+#include "config-file.h"
 #include "log.h"
 #include "manager.h"
 
@@ -113,9 +113,9 @@ static int load_config(const Arguments *a, struct vgpu_config **ret) {
                 r = config_new_defaults(&c);
         }
         if (r < 0) {
-                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
-                if (msg && err.message)
-                        log_error("%s", msg);
+                /* The library's message is already "file:line: what is wrong". */
+                if (err.message)
+                        log_error("%s", err.message);
                 else
                         log_error_errno(r, "Failed to read %s: %m", a->config ?: CONFIG_FILE);
                 return r;

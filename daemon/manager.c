@@ -9,7 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-names.h"
-#include "config.h"
+#include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"

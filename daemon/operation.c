@@ -2,7 +2,7 @@
 /* Implementation of operation.h. */
 #include "operation.h"
 #include "bus-error.h"
-#include "config.h"
+#include "config-file.h"
 #include "host.h"
 #include "log.h"
 #include "manager.h"

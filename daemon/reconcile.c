@@ -7,7 +7,7 @@
  * remove; a definition whose GPU is gone waits for it. The only thing cleaned
  * up is vgpud's own memory of a transient instance that no longer exists.
  */
-#include "config.h"
+#include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"

@@ -68,3 +68,28 @@ as_user() {
                 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
         fi
 }
+
+vgpud_restart() {
+        vgpud_stop
+        vgpud_start "$@"
+}
+
+# A property of an instance: instance_prop UUID NAME -> the value as busctl prints it, without the type.
+instance_prop() {
+        local path
+        path=$(busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetInstance s "$1" | cut -d'"' -f2)
+        busctl --system get-property org.vgpud1 "$path" org.vgpud1.Instance "$2" | cut -d' ' -f2-
+}
+
+# The org.vgpud1.* interface blocks of an object's introspection, as sd-bus prints them.
+vgpud_interfaces() {
+        busctl --system introspect --xml-interface org.vgpud1 "$1" | awk '/<interface name="org\.vgpud1\./,/<\/interface>/'
+}
+
+# Write a vgpud.conf into the suite's directory (stdin: its text) and print its path.
+vgpud_config() {
+        : "${VGPUD_DIR:=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/vgpud.XXXXXX")}"
+        export VGPUD_DIR
+        cat >"$VGPUD_DIR/vgpud.conf"
+        echo "$VGPUD_DIR/vgpud.conf"
+}
