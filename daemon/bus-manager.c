@@ -203,33 +203,23 @@ static int method_explain_placement(sd_bus_message *call, void *userdata, sd_bus
         r = sd_bus_message_open_container(reply, 'a', "(ssbs)");
         if (r < 0)
                 return r;
-        /* One row per GPU that offers the type, in address order (the type objects hold the reasons). */
-        const char *chosen = placed.type ? placed.type->parent->name : NULL;
-        const char *chosen_gpu =
-                placed.type && placed.type->parent->gpu ? placed.type->parent->gpu->bdf : NULL;
-        const char *last = NULL;
-        for (size_t i = 0; i < g->n_types; i++) {
-                const struct vgpu_type *t = g->types[i];
-                const char *address = t->parent->gpu ? t->parent->gpu->bdf : t->parent->name;
-                GpuObject *obj = t->parent->gpu ? manager_find_gpu(m, address) : NULL;
-                TypeObject *to = obj ? gpu_object_find_type(obj, t->id) : NULL;
-                if (streq_ptr(last, address) || (!isempty(gpu) && obj != manager_find_gpu(m, gpu)))
-                        continue;
-                last = address;
-                bool is_chosen = streq_ptr(address, chosen_gpu) || streq_ptr(t->parent->name, chosen);
-                unsigned available = to ? to->available : t->available;
+        /* Every candidate in the order the policy tries them: where it would go, or why it cannot. */
+        for (size_t i = 0; i < placed.n_candidates; i++) {
+                const struct placement_candidate *c = &placed.candidates[i];
                 _cleanup_free_ char *why = NULL;
-                if (is_chosen)
-                        (void) asprintf(&why, "chosen by the %s policy (%u available)",
-                                        placement_policy_to_string(policy), available);
-                else if (available > 0)
-                        (void) asprintf(&why, "can host it (%u available); %s prefers %s", available,
-                                        placement_policy_to_string(policy), strna(chosen_gpu ?: chosen));
+                if (c->type && c->type == placed.type)
+                        r = asprintf(&why, "chosen by the %s policy (%u available on %s)",
+                                     placement_policy_to_string(policy), c->type->available,
+                                     c->type->parent->name);
+                else if (c->type)
+                        r = asprintf(&why, "can host it (%u available on %s)", c->type->available,
+                                     c->type->parent->name);
                 else
-                        why = strdup(to && !isempty(to->unavailable_reason) ? to->unavailable_reason
-                                                                            : "no room for this type");
-                r = sd_bus_message_append(reply, "(ssbs)", address, is_chosen ? chosen : "", available > 0,
-                                          strempty(why));
+                        r = asprintf(&why, "%s", strempty(c->reason));
+                if (r < 0)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(ssbs)", c->unit, c->type ? c->type->parent->name : "",
+                                          c->type != NULL, why);
                 if (r < 0)
                         return r;
         }

@@ -7,14 +7,12 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-names.h"
-#include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
 #include "instance.h"
 #include "log.h"
 #include "manager.h"
-#include "pci-names.h"
 #include "pci.h"
 #include "placement.h"
 #include "strutil.h"
@@ -199,10 +197,9 @@ int manager_ensure_gpu(Manager *m, const char *address, GpuObject **ret) {
         return 0;
 }
 
-/* Vendor and board names: read once per identity, kept while the GPU is absent. */
+/* Vendor and board names (the library reads them from udev's hwdb), kept while the GPU is absent. */
 static void gpu_object_update_identity(GpuObject *g) {
         const struct vgpu_gpu *d = g->gpu;
-        PciNames names = {};
 
         if (!d)
                 return;
@@ -216,13 +213,8 @@ static void gpu_object_update_identity(GpuObject *g) {
         g->subsystem_device_id = d->subsystem_device_id;
         free(g->vendor);
         free(g->name);
-        g->vendor = g->name = NULL;
-        if (pci_names_lookup(g->manager->udev, d->vendor_id, d->device_id, d->subsystem_vendor_id,
-                             d->subsystem_device_id, d->class_code, &names) >= 0) {
-                g->vendor = TAKE_PTR(names.vendor);
-                g->name = pci_board_name(names.model);
-                pci_names_done(&names);
-        }
+        g->vendor = d->vendor_name ? strdup(d->vendor_name) : NULL;
+        g->name = d->model_name ? pci_board_name(d->model_name) : NULL;
         /* Unknown to the database: the ids, so that the field is never empty. */
         if (!g->vendor)
                 (void) asprintf(&g->vendor, "vendor %04x", d->vendor_id);
@@ -288,29 +280,19 @@ static int type_object_new(GpuObject *g, const char *id, TypeObject **ret) {
         return 0;
 }
 
-/* Why Available is 0 on this GPU, in the vendor rules' words (placement explains per GPU). */
+/* Why Available is 0 on this GPU, in the vendor rules' words. */
 static char *type_unavailable_reason(TypeObject *t, struct vgpu_type *member) {
-        Manager *m = t->gpu->manager;
-        struct placement_result res = {};
-        struct vgpu_error err = {};
-        enum placement_policy policy = m->config->placement_policy;
+        _cleanup_free_ char *why = NULL;
         char *reason = NULL;
 
         if (!member->group)
                 return strdup("");
-        int r = placement_choose(m->host, member->group, t->gpu->address, policy, &res, &err);
-        if (r == -ENOSPC) {
-                for (size_t i = 0; i < res.n_refusals && !reason; i++)
-                        if (streq_ptr(res.refusals[i].unit, t->gpu->address))
-                                (void) asprintf(&reason, "GPU %s %s", t->gpu->address,
-                                                res.refusals[i].reason);
-                if (!reason && err.message)
-                        reason = strdup(err.message);
-        } else if (r < 0 && err.message)
-                reason = strdup(err.message);
-        placement_result_done(&res);
-        vgpu_error_clear(&err);
-        return reason ?: strdup("no instance of this type can be created now");
+        int r = placement_unavailable_reason(t->gpu->manager->host, member->group, t->gpu->address, &why);
+        if (r < 0 || !why)
+                return strdup(r == -ENOMEM ? "" : "no instance of this type can be created now");
+        if (asprintf(&reason, "GPU %s %s", t->gpu->address, why) < 0)
+                return NULL;
+        return reason;
 }
 
 static void emit_changed(Manager *m, const char *path, const char *iface, char **names) {

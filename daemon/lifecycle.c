@@ -14,6 +14,7 @@
 #include "manager.h"
 #include "operation.h"
 #include "placement.h"
+#include "strutil.h"
 
 /* ---- arguments ---------------------------------------------------------------------------------------- */
 
@@ -143,13 +144,47 @@ static int read_uuid(const char *s, char out[static UUID_STRING_MAX], sd_bus_err
         return 0;
 }
 
+/* Does the name (normalized) name this type: one of its aliases, or its board-less candidate? */
+static bool type_answers_to(const struct vgpu_type *t, const char *normalized) {
+        return strv_contains(t->aliases, normalized) || streq_ptr(t->boardless_alias, normalized);
+}
+
+/* An ambiguous name narrowed to one GPU: the one group among the candidates that the GPU offers. */
+static struct vgpu_type_group *resolve_on_gpu(Manager *m, const char *name, const char *gpu) {
+        _cleanup_free_ char *a = alias_normalize(name);
+        struct vgpu_type_group *found = NULL;
+        GpuObject *obj = manager_find_gpu(m, gpu);
+
+        if (!a || !obj)
+                return NULL;
+        for (size_t i = 0; i < m->host->n_groups; i++) {
+                struct vgpu_type_group *g = m->host->groups[i];
+                for (size_t k = 0; k < g->n_types; k++) {
+                        const struct vgpu_type *t = g->types[k];
+                        if (t->parent->gpu && streq(t->parent->gpu->bdf, obj->address) &&
+                            type_answers_to(t, a)) {
+                                if (found && found != g)
+                                        return NULL; /* still ambiguous on that GPU */
+                                found = g;
+                                break;
+                        }
+                }
+        }
+        return found;
+}
+
 /* A type name (any alias) to its group; the library's message lists the candidates or the types there are.
- */
-static int resolve_type(Manager *m, const char *name, struct vgpu_type_group **ret, sd_bus_error *e) {
+ * With a GPU, a name that is ambiguous on the host may still be unique there. */
+static int resolve_type(Manager *m, const char *name, const char *gpu, struct vgpu_type_group **ret,
+                        sd_bus_error *e) {
         _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
         int r = type_resolve(m->host, name, ret, &err);
 
-        /* The library's sentence names the type and lists the types there are, or the candidates. */
+        if (r == -ENOTUNIQ && !isempty(gpu)) {
+                *ret = resolve_on_gpu(m, name, gpu);
+                if (*ret)
+                        return 0;
+        }
         if (r == -ENOENT)
                 return bus_error_setf(e, r, SUBJECT_TYPE, "%s",
                                       err.message ?: "No such vGPU type on this host.");
@@ -331,7 +366,7 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
         if (manager_find_instance(m, uuid))
                 return bus_error_setf(e, -EEXIST, SUBJECT_ARGUMENT, "UUID %s is already used by an instance",
                                       uuid);
-        r = resolve_type(m, type, &group, e);
+        r = resolve_type(m, type, gpu, &group, e);
         if (r < 0)
                 return r;
         if (!isempty(gpu) && !manager_find_gpu(m, gpu) && !host_find_parent(m->host, gpu))

@@ -7,7 +7,6 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/auth.h daemon/auth.c \
 	daemon/hostop.h daemon/hostop.c \
 	daemon/manager.h daemon/manager.c \
-	daemon/pci-names.h daemon/pci-names.c \
 	daemon/gpu.h daemon/gpu.c \
 	daemon/instance.h daemon/instance.c \
 	daemon/udev-monitor.c \
@@ -64,3 +63,5 @@ check_PROGRAMS += tests/helpers/notify-recv
 tests_helpers_notify_recv_SOURCES = tests/helpers/notify-recv.c
 TESTS += tests/integration/vgpud-t4.bats
 EXTRA_DIST += tests/integration/vgpud-t4.bats daemon/org.vgpud1.xml
+TESTS += tests/integration/vgpud-lifecycle.bats
+EXTRA_DIST += tests/integration/vgpud-lifecycle.bats
