@@ -162,11 +162,9 @@ GPU_PROPERTY_GETTER(type_get_string) {
                         v = m->description;
                 else if (streq(property, "DeviceApi"))
                         v = m->device_api;
-                else if (streq(property, "Series")) {
-                        buf[0] = m->series;
-                        buf[1] = 0;
-                        v = buf;
-                } else if (streq(property, "MaxResolution") && m->max_width > 0) {
+                else if (streq(property, "Series"))
+                        v = m->series;
+                else if (streq(property, "MaxResolution") && m->max_width > 0) {
                         snprintf(buf, sizeof(buf), "%ux%u", m->max_width, m->max_height);
                         v = buf;
                 }

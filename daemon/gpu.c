@@ -62,20 +62,32 @@ TypeObject *gpu_object_find_type(GpuObject *g, const char *type_id) {
         return NULL;
 }
 
-/* Every mdev parent that belongs to this physical GPU: the GPU itself and the parents on its VFs. */
-static bool parent_on_gpu(const struct vgpu_parent *p, const GpuObject *g) {
-        return g->gpu && p->gpu == g->gpu;
-}
-
-size_t gpu_object_type_members(GpuObject *g, const char *type_id, struct vgpu_type **ret, size_t max) {
+/* The mdev parents on this physical GPU: itself and its VFs. Looked up through the GPU's own links, so
+ * that reading a type on a host with many GPUs does not walk every parent. Returns how many there are. */
+static size_t gpu_object_parents(GpuObject *g, struct vgpu_parent **ret, size_t max) {
         struct vgpu_host *h = g->manager->host;
         size_t n = 0;
 
-        for (size_t i = 0; i < h->n_parents; i++) {
-                struct vgpu_parent *p = h->parents[i];
-                if (!parent_on_gpu(p, g))
-                        continue;
-                struct vgpu_type *t = parent_find_type(p, type_id);
+        if (!g->gpu)
+                return 0;
+        if (g->gpu->parent && n < max)
+                ret[n++] = g->gpu->parent;
+        for (char **vf = g->gpu->sriov.vfs; vf && *vf && n < max; vf++) {
+                struct vgpu_gpu *d = host_find_gpu(h, *vf);
+                if (d && d->parent)
+                        ret[n++] = d->parent;
+        }
+        return n;
+}
+
+#define GPU_PARENTS_MAX 512 /* a PF and its VFs: SR-IOV allows at most 256 functions per bus */
+
+size_t gpu_object_type_members(GpuObject *g, const char *type_id, struct vgpu_type **ret, size_t max) {
+        struct vgpu_parent *parents[GPU_PARENTS_MAX];
+        size_t np = gpu_object_parents(g, parents, ELEMENTSOF(parents)), n = 0;
+
+        for (size_t i = 0; i < np; i++) {
+                struct vgpu_type *t = parent_find_type(parents[i], type_id);
                 if (!t)
                         continue;
                 if (n < max)
@@ -228,14 +240,13 @@ static int cmp_type_ids(const void *a, const void *b) {
 
 /* The raw type ids offered on the GPU by any of its parents, sorted. */
 static int gpu_collect_type_ids(GpuObject *g, char ***ret) {
-        struct vgpu_host *h = g->manager->host;
+        struct vgpu_parent *parents[GPU_PARENTS_MAX];
+        size_t np = gpu_object_parents(g, parents, ELEMENTSOF(parents));
         char **ids = NULL;
         int r;
 
-        for (size_t i = 0; i < h->n_parents; i++) {
-                struct vgpu_parent *p = h->parents[i];
-                if (!parent_on_gpu(p, g))
-                        continue;
+        for (size_t i = 0; i < np; i++) {
+                struct vgpu_parent *p = parents[i];
                 for (size_t k = 0; k < p->n_types; k++) {
                         r = strv_extend_unique(&ids, p->types[k]->id);
                         if (r < 0) {
@@ -465,6 +476,21 @@ static void gpu_object_drop(GpuObject *g) {
         gpu_object_free(g);
 }
 
+void manager_mark_all_gpus_dirty(Manager *m) {
+        m->sync_all_gpus = true;
+        manager_schedule_sync(m);
+}
+
+void manager_mark_gpu_dirty(Manager *m, const char *address) {
+        GpuObject *g = address ? strmap_get(m->gpus, address) : NULL;
+        /* Unknown (a new GPU, a parent that is no GPU): look at everything once. */
+        if (!g)
+                m->sync_all_gpus = true;
+        else
+                g->dirty = true;
+        manager_schedule_sync(m);
+}
+
 void manager_gpu_removed(Manager *m, struct vgpu_gpu *gpu) {
         size_t i = 0;
         const char *k;
@@ -483,8 +509,10 @@ int manager_sync_gpus(Manager *m) {
         void *v;
         int r;
 
-        /* Every physical GPU of the model has an object. */
-        for (size_t j = 0; (d = host_next_physical_gpu(m->host, &j));) {
+        /* Every physical GPU of the model has an object (new ones only appear with sync_all_gpus). */
+        bool all = m->sync_all_gpus;
+        m->sync_all_gpus = false;
+        for (size_t j = 0; all && (d = host_next_physical_gpu(m->host, &j));) {
                 r = manager_ensure_gpu(m, d->bdf, &g);
                 if (r < 0)
                         return log_error_errno(r, "Failed to add GPU %s: %m", d->bdf);
@@ -493,15 +521,19 @@ int manager_sync_gpus(Manager *m) {
 
         /* Collect first: dropping an object changes the map under the iterator. */
         size_t n = strmap_size(m->gpus);
-        _cleanup_free_ GpuObject **all = calloc(n ?: 1, sizeof(GpuObject *));
-        if (!all)
+        _cleanup_free_ GpuObject **objs = calloc(n ?: 1, sizeof(GpuObject *));
+        if (!objs)
                 return -ENOMEM;
         n = 0;
         while (strmap_iterate(m->gpus, &i, &k, &v))
-                all[n++] = v;
+                objs[n++] = v;
 
         for (size_t j = 0; j < n; j++) {
-                g = all[j];
+                g = objs[j];
+                /* Only what changed: with 64 GPUs, each type's UnavailableReason is a placement run. */
+                if (!all && g->published && !g->dirty)
+                        continue;
+                g->dirty = false;
                 if (g->gpu && host_find_gpu(m->host, g->address) != g->gpu)
                         g->gpu = NULL;
                 /* Absent and nothing refers to it: it goes. Absent with instances: it stays, Present=false.

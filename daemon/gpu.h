@@ -49,6 +49,7 @@ struct GpuObject {
         uint64_t last_instances_hash;
         bool types_changed;
         bool published;
+        bool dirty; /* the model changed under it: sync it next time */
 };
 
 /* GPU object ids and paths: "0000:3b:00.0" <-> "pci_0000_3b_00_0". */
@@ -66,8 +67,12 @@ size_t gpu_object_count_instances(GpuObject *g, uint64_t *ret_hash);
 /* "GRID T4-1B" when the one-type-per-GPU rule pins the GPU to a type, "" otherwise. */
 const char *gpu_object_hosted_type(GpuObject *g);
 
-/* Bring every GPU and type object in line with the model; emit the differences. */
+/* Bring the GPU and type objects in line with the model (the dirty ones, or all after
+ * manager_mark_all_gpus_dirty); emit the differences. */
 int manager_sync_gpus(Manager *m);
+/* Something on this GPU (a BDF; NULL: unknown) changed. */
+void manager_mark_gpu_dirty(Manager *m, const char *address);
+void manager_mark_all_gpus_dirty(Manager *m);
 /* A GPU the model is about to free: forget the pointer now, sync later. */
 void manager_gpu_removed(Manager *m, struct vgpu_gpu *gpu);
 /* Make sure a GPU object exists for an address (e.g. of a definition whose GPU is absent). */

@@ -3,6 +3,7 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-names.h"
+#include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
 #include "instance.h"
@@ -137,6 +138,8 @@ int manager_add_instance(Manager *m, const char *uuid, Instance **ret) {
 }
 
 void manager_drop_instance(Manager *m, Instance *i) {
+        if (i->published)
+                manager_mark_gpu_dirty(m, instance_gpu_address(i)); /* its Instances list changes */
         if (i->published && m->bus)
                 (void) sd_bus_emit_object_removed(m->bus, i->path);
         strmap_remove(m->instance_paths, i->path);
@@ -159,13 +162,16 @@ void instance_emit_changes(Instance *i) {
 
         if (!i->published) {
                 i->published = true;
+                manager_mark_gpu_dirty(m, instance_gpu_address(i));
                 instance_remember_announced(i);
                 if (m->bus)
                         (void) sd_bus_emit_object_added(m->bus, i->path);
                 return;
         }
-        if (!streq_ptr(instance_state(i), i->last_state))
+        if (!streq_ptr(instance_state(i), i->last_state)) {
                 names[k++] = "State";
+                manager_mark_gpu_dirty(m, instance_gpu_address(i)); /* HostedType may follow */
+        }
         if (instance_persistent(i) != i->last_persistent)
                 names[k++] = "Persistent";
         if (instance_autostart(i) != i->last_autostart)

@@ -39,6 +39,33 @@ static void on_host_event(struct vgpu_host *h, enum host_event ev, enum host_obj
                 else if (kind == HOST_OBJECT_INSTANCE)
                         manager_instance_removed(m, object);
         }
+        /* Which GPU object it concerns: only that one is synced. */
+        switch (kind) {
+        case HOST_OBJECT_GPU: {
+                const struct vgpu_gpu *g = object;
+                manager_mark_gpu_dirty(m, vgpu_gpu_is_vf(g) ? g->physfn : g->bdf);
+                if (ev != HOST_EVENT_CHANGED)
+                        manager_mark_all_gpus_dirty(m); /* a GPU came or went */
+                break;
+        }
+        case HOST_OBJECT_PARENT: {
+                const struct vgpu_parent *p = object;
+                manager_mark_gpu_dirty(m, p->gpu ? p->gpu->bdf : NULL);
+                break;
+        }
+        case HOST_OBJECT_TYPE: {
+                const struct vgpu_type *t = object;
+                manager_mark_gpu_dirty(m, t->parent && t->parent->gpu ? t->parent->gpu->bdf : NULL);
+                break;
+        }
+        case HOST_OBJECT_INSTANCE: {
+                const struct vgpu_instance *i = object;
+                manager_mark_gpu_dirty(m, i->gpu ? i->gpu->bdf : NULL);
+                break;
+        }
+        case HOST_OBJECT_TYPE_GROUP:
+                break; /* aliases: read on demand, not announced */
+        }
         manager_schedule_sync(m);
 }
 
@@ -199,6 +226,7 @@ int manager_start(Manager *m) {
                 return r;
         /* The objects exist before the bus does: no signals for them, they are simply there. */
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        manager_mark_all_gpus_dirty(m);
         r = manager_sync_instances(m);
         if (r < 0)
                 return r;

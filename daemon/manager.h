@@ -42,6 +42,7 @@ typedef struct Manager {
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;
         sd_event_source *sync_source; /* pending deferred sync of the bus objects */
+        bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
 
         /* the bus objects */
         struct strmap *gpus;           /* address -> GpuObject */
