@@ -28,7 +28,7 @@ src_libvgpu_a_SOURCES = \
 	src/record.h src/record.c \
 	src/store.h src/store.c \
 	src/mdevctl.h src/mdevctl.c \
-	src/config.h src/config.c
+	src/config-file.h src/config-file.c
 src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
 
 # What a program linking libvgpu.a needs besides it.

@@ -140,10 +140,10 @@ int parse_duration(const char *s, uint64_t *ret_usec) {
                 const char *suffix;
                 uint64_t factor;
         } table[] = {
-                {"", USEC_PER_SEC},       {"us", 1},
-                {"ms", USEC_PER_MSEC},    {"s", USEC_PER_SEC},
-                {"sec", USEC_PER_SEC},    {"min", 60 * USEC_PER_SEC},
-                {"m", 60 * USEC_PER_SEC}, {"h", 3600 * USEC_PER_SEC},
+                {"", USEC_PER_SEC},         {"us", 1},
+                {"ms", USEC_PER_MSEC},      {"s", USEC_PER_SEC},
+                {"sec", USEC_PER_SEC},      {"min", 60 * USEC_PER_SEC},
+                {"h", 3600 * USEC_PER_SEC},
         };
         const char *suffix;
         uint64_t milli;

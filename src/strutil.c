@@ -84,6 +84,21 @@ char *alias_normalize(const char *s) {
         return out;
 }
 
+char *str_escape(const char *s) {
+        char *out = malloc(strlen(s) * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p < ' ' || *p > '~' || *p == '\\')
+                        o += sprintf(o, "\\x%02x", *p);
+                else
+                        *o++ = (char) *p;
+        }
+        *o = 0;
+        return out;
+}
+
 char *ascii_strlower(char *s) {
         for (char *p = s; *p; p++)
                 if (*p >= 'A' && *p <= 'Z')

@@ -25,6 +25,10 @@ void strv_free(char **v);
  * one '-', without leading or trailing '-'. NULL on allocation failure. */
 char *alias_normalize(const char *s);
 
+/* A copy of s fit for a log line or an error message: control characters,
+ * backslashes and bytes above 0x7e become \xNN. NULL on allocation failure. */
+char *str_escape(const char *s);
+
 /* Lower-case s in place; returns s. */
 char *ascii_strlower(char *s);
 

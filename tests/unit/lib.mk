@@ -7,7 +7,11 @@ lib_unit_tests = \
 	tests/unit/test-vendor-gvtg \
 	tests/unit/test-host \
 	tests/unit/test-alias \
-	tests/unit/test-placement
+	tests/unit/test-placement \
+	tests/unit/test-store \
+	tests/unit/test-mdevctl \
+	tests/unit/test-config \
+	tests/unit/test-backend-mdev
 check_PROGRAMS += $(lib_unit_tests)
 TESTS += $(lib_unit_tests)
 
@@ -45,3 +49,19 @@ tests_unit_test_alias_LDADD = $(UNIT_LDADD)
 tests_unit_test_placement_SOURCES = tests/unit/test-placement.c $(FIXTURE_SOURCES)
 tests_unit_test_placement_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_placement_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_store_SOURCES = tests/unit/test-store.c tests/unit/unit.h
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_mdevctl_SOURCES = tests/unit/test-mdevctl.c tests/unit/unit.h
+tests_unit_test_mdevctl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_mdevctl_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_config_SOURCES = tests/unit/test-config.c tests/unit/unit.h
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_backend_mdev_SOURCES = tests/unit/test-backend-mdev.c $(FIXTURE_SOURCES)
+tests_unit_test_backend_mdev_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_backend_mdev_LDADD = $(UNIT_LDADD)

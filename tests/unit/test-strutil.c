@@ -25,6 +25,13 @@ static void test_alias_normalize(void **state) {
         }
 }
 
+static void test_escape(void **state) {
+        char *s = str_escape("a\x01"
+                             "b\\c\xff\n");
+        assert_string_equal(s, "a\\x01b\\x5cc\\xff\\x0a");
+        free(s);
+}
+
 static void test_strv(void **state) {
         _cleanup_strv_free_ char **v = NULL;
         assert_int_equal(strv_length(v), 0);
@@ -59,6 +66,7 @@ static void test_strbuf(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_alias_normalize),
+                cmocka_unit_test(test_escape),
                 cmocka_unit_test(test_strv),
                 cmocka_unit_test(test_strbuf),
         };

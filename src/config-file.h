@@ -2,7 +2,7 @@
 /*
  * vgpud's configuration, /etc/vgpud/vgpud.conf (ini syntax, read with inih).
  * Every key has a default and is documented in vgpud.conf(5) (man/
- * vgpud.conf.5); the table of keys in config.c is the single source the
+ * vgpud.conf.5); the table of keys in config-file.c is the single source the
  * parser, the defaults and the documentation test use. Anything wrong — an
  * unknown section or key, a bad value, a key given twice, a syntax error —
  * stops start-up with "file:line: what is wrong".

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Implementation of config.h. */
+/* Implementation of config-file.h. */
 #include <ctype.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "config-file.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strutil.h"
@@ -262,6 +262,8 @@ static bool known_section(const char *s) {
         return false;
 }
 
+static struct vgpu_rpc_type *rpc_type_for(struct parser *p, const char *id);
+
 /* A section header, seen by the reader (inih tells the handler only about keys). */
 static void section_header(struct parser *p, const char *line) {
         const char *start = line + 1, *end = strchr(start, ']');
@@ -289,6 +291,11 @@ static void section_header(struct parser *p, const char *line) {
                 if (!valid_type_id(id)) {
                         error_at(p, p->line, -EINVAL,
                                  "[%s]: the type id must be lower-case letters, digits, '-', '_' or '.'", s);
+                        return;
+                }
+                /* made here, so that an empty section is checked too and knows its line */
+                if (!rpc_type_for(p, id)) {
+                        error_at(p, p->line, -ENOMEM, "out of memory");
                         return;
                 }
         } else if (!known_section(s)) {
@@ -418,14 +425,19 @@ static int handler(void *user, const char *section, const char *key, const char 
                 return 1;
         }
         r = parse_value(d, value, base, &why);
-        if (r == -ENOMEM)
+        if (r == -ENOMEM) {
                 error_at(p, p->line, r, "out of memory");
-        else if (r == -ERANGE) {
+                return 1;
+        }
+        if (r >= 0)
+                return 1;
+        _cleanup_free_ char *shown = str_escape(value);
+        if (r == -ERANGE) {
                 _cleanup_free_ char *lo = format_bound(d, d->min), *hi = format_bound(d, d->max);
-                error_at(p, p->line, -EINVAL, "%s = %s: must be between %s and %s", key, value, strna(lo),
-                         strna(hi));
-        } else if (r < 0)
-                error_at(p, p->line, -EINVAL, "%s = %s: %s", key, value, why);
+                error_at(p, p->line, -EINVAL, "%s = %s: must be between %s and %s", key, strna(shown),
+                         strna(lo), strna(hi));
+        } else
+                error_at(p, p->line, -EINVAL, "%s = %s: %s", key, strna(shown), why);
         return 1;
 }
 
