@@ -41,9 +41,11 @@ char *vgpu_error_to_string(const struct vgpu_error *e) {
 
         if (e->message)
                 strbuf_append(&b, e->message);
-        if (e->path || e->error) {
+        /* a message that already names the file (config errors: "file:line: ...") needs it once */
+        bool path_shown = e->path && e->message && strstr(e->message, e->path);
+        if ((e->path && !path_shown) || e->error) {
                 strbuf_append(&b, e->message ? " (" : "");
-                if (e->path)
+                if (e->path && !path_shown)
                         strbuf_appendf(&b, "%s%s", e->path, e->error ? ": " : "");
                 if (e->error)
                         strbuf_append(&b, strerror(e->error));
@@ -53,8 +55,13 @@ char *vgpu_error_to_string(const struct vgpu_error *e) {
 }
 
 int vgpu_error_list_take(struct vgpu_error_list *l, struct vgpu_error *e) {
-        struct vgpu_error *n = realloc(l->items, (l->n + 1) * sizeof(*n));
+        struct vgpu_error *n;
 
+        if (!l) { /* the caller did not ask for details */
+                vgpu_error_clear(e);
+                return 0;
+        }
+        n = realloc(l->items, (l->n + 1) * sizeof(*n));
         if (!n) {
                 vgpu_error_clear(e);
                 return -ENOMEM;

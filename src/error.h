@@ -32,7 +32,8 @@ struct vgpu_error_list {
         size_t n;
 };
 
-/* Append a problem; returns -abs(error) so callers can propagate or ignore it. */
+/* Append a problem (l may be NULL: nothing is kept); returns -abs(error) so callers can propagate or ignore
+ * it. */
 int vgpu_error_list_add(struct vgpu_error_list *l, int error, const char *path, const char *fmt, ...)
         _printf_(4, 5);
 /* Move e into the list (e is cleared). */

@@ -291,6 +291,10 @@ void host_free(struct vgpu_host *h) {
         strmap_free(h->instance_by_uuid);
         strmap_free(h->group_by_key);
         strmap_free(h->alias_index);
+        if (h->hwdb)
+                udev_hwdb_unref(h->hwdb);
+        if (h->udev)
+                udev_unref(h->udev);
         free(h->sysfs_root);
         free(h);
 }
@@ -337,6 +341,58 @@ struct vgpu_type *parent_find_type(const struct vgpu_parent *p, const char *type
         return pos < p->n_types && streq(p->types[pos]->id, type_id) ? p->types[pos] : NULL;
 }
 
+void gpu_types_free(struct vgpu_gpu_type *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i].members);
+        free(v);
+}
+
+static int cmp_gpu_type(const void *a, const void *b) {
+        return strcmp(((const struct vgpu_gpu_type *) a)->id, ((const struct vgpu_gpu_type *) b)->id);
+}
+
+int host_gpu_types(const struct vgpu_host *h, const struct vgpu_gpu *gpu, const struct vgpu_parent *parent,
+                   struct vgpu_gpu_type **ret, size_t *ret_n) {
+        struct vgpu_gpu_type *v = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < h->n_parents; i++) {
+                const struct vgpu_parent *p = h->parents[i];
+                if (gpu ? p->gpu != gpu : p != parent)
+                        continue;
+                for (size_t j = 0; j < p->n_types; j++) {
+                        struct vgpu_type *t = p->types[j];
+                        struct vgpu_gpu_type *gt = NULL;
+                        for (size_t k = 0; k < n && !gt; k++)
+                                if (streq(v[k].id, t->id))
+                                        gt = &v[k];
+                        if (!gt) {
+                                struct vgpu_gpu_type *nv = realloc(v, (n + 1) * sizeof(*nv));
+                                if (!nv) {
+                                        gpu_types_free(v, n);
+                                        return -ENOMEM;
+                                }
+                                v = nv;
+                                gt = &v[n++];
+                                *gt = (struct vgpu_gpu_type){.id = t->id, .group = t->group};
+                        }
+                        struct vgpu_type **nm = realloc(gt->members, (gt->n_members + 1) * sizeof(*nm));
+                        if (!nm) {
+                                gpu_types_free(v, n);
+                                return -ENOMEM;
+                        }
+                        gt->members = nm;
+                        gt->members[gt->n_members++] = t;
+                        gt->available += t->available;
+                }
+        }
+        if (n > 0)
+                qsort(v, n, sizeof(*v), cmp_gpu_type);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
 struct vgpu_gpu *host_next_physical_gpu(const struct vgpu_host *h, size_t *i) {
         while (*i < h->n_gpus) {
                 struct vgpu_gpu *g = h->gpus[(*i)++];
@@ -373,6 +429,11 @@ static int gpu_refresh(struct op *o, const char *bdf) {
         r = pci_read_gpu(h->sysfs_root, name, &n);
         if (r == -ENODEV || (r >= 0 && !n))
                 return old ? gpu_remove(o, old) : 0;
+        if (r < 0)
+                return r;
+        if (!h->udev && (h->udev = udev_new()))
+                h->hwdb = udev_hwdb_new(h->udev); /* NULL without a database: names stay unknown */
+        r = pci_lookup_names(h->hwdb, n);
         if (r < 0)
                 return r;
         if (old) {

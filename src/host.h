@@ -24,6 +24,7 @@ struct strmap;
 struct alias_slot;
 struct udev;
 struct udev_device;
+struct udev_hwdb;
 
 enum host_event {
         HOST_EVENT_ADDED,
@@ -61,6 +62,8 @@ struct vgpu_host {
         struct alias_slot *alias_slots;
         host_event_fn on_event;
         void *userdata;
+        struct udev *udev; /* for the hardware database; made on first use */
+        struct udev_hwdb *hwdb;
         bool links_dirty;
 };
 
@@ -111,6 +114,21 @@ struct vgpu_instance *host_find_instance(const struct vgpu_host *h, const char *
 struct vgpu_type_group *host_find_group(const struct vgpu_host *h, const char *key);
 /* The type with this raw id on this parent. */
 struct vgpu_type *parent_find_type(const struct vgpu_parent *p, const char *type_id);
+
+/* One type on one physical GPU, merged over the GPU's parents (itself and
+ * its VFs): what the D-Bus API shows as /org/vgpud1/gpu/<id>/type/<id>. */
+struct vgpu_gpu_type {
+        const char *id; /* raw type id */
+        struct vgpu_type_group *group;
+        struct vgpu_type **members; /* one per parent, in parent order */
+        size_t n_members;
+        unsigned available; /* sum over the members */
+};
+/* The types of a physical GPU (or of a lone parent when gpu is NULL and
+ * parent is given), sorted by id. Computed from the model; free with gpu_types_free(). */
+int host_gpu_types(const struct vgpu_host *h, const struct vgpu_gpu *gpu, const struct vgpu_parent *parent,
+                   struct vgpu_gpu_type **ret, size_t *ret_n);
+void gpu_types_free(struct vgpu_gpu_type *v, size_t n);
 
 /* Physical GPUs (not VFs), in BDF order: for (size_t i = 0; (g = host_next_physical_gpu(h, &i));) ... */
 struct vgpu_gpu *host_next_physical_gpu(const struct vgpu_host *h, size_t *i);

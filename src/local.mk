@@ -33,3 +33,6 @@ src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS
 
 # What a program linking libvgpu.a needs besides it.
 LIBVGPU_LIBS = $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS)
+
+# vgpud.conf(5): the key table of config-file.c, documented (tests/unit/test-config.c checks it).
+EXTRA_DIST += man/vgpud.conf.5

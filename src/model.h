@@ -31,6 +31,8 @@ struct vgpu_gpu {
         uint16_t vendor_id, device_id;
         uint16_t subsystem_vendor_id, subsystem_device_id;
         uint32_t class_code; /* 0x030000 VGA, 0x030200 3D controller, ... */
+        char *vendor_name;   /* from the hardware database: "NVIDIA Corporation"; NULL if unknown */
+        char *model_name;    /* "TU104GL [Tesla T4]"; NULL if unknown */
         char *driver;        /* bound driver ("nvidia", "i915", "vfio-pci"), NULL if none */
         int iommu_group;     /* -1 without an IOMMU group */
         int numa_node;       /* -1 when unknown */

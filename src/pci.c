@@ -2,6 +2,7 @@
 /* Implementation of pci.h. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <libudev.h>
 
 #include "fileio.h"
 #include "parse-util.h"
@@ -277,9 +278,47 @@ int pci_read_gpu(const char *sysfs_root, const char *bdf, struct vgpu_gpu **ret)
         return 0;
 }
 
+int pci_lookup_names(struct udev_hwdb *hwdb, struct vgpu_gpu *g) {
+        struct udev_list_entry *e;
+        char modalias[64];
+
+        if (!hwdb)
+                return 0;
+        /* the device's modalias: subsystem-specific entries win over the plain ones */
+        snprintf(modalias, sizeof(modalias), "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", g->vendor_id,
+                 g->device_id, g->subsystem_vendor_id, g->subsystem_device_id, (g->class_code >> 16) & 0xff,
+                 (g->class_code >> 8) & 0xff, g->class_code & 0xff);
+        udev_list_entry_foreach(e, udev_hwdb_get_properties_list_entry(hwdb, modalias, 0)) {
+                const char *name = udev_list_entry_get_name(e), *value = udev_list_entry_get_value(e);
+                char **dst = streq(name, "ID_VENDOR_FROM_DATABASE")  ? &g->vendor_name
+                             : streq(name, "ID_MODEL_FROM_DATABASE") ? &g->model_name
+                                                                     : NULL;
+                if (!dst || !value)
+                        continue;
+                free(*dst);
+                *dst = strdup(value);
+                if (!*dst)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+char *pci_board_name(const char *model_name) {
+        const char *open = model_name ? strrchr(model_name, '[') : NULL;
+        const char *close = open ? strchr(open, ']') : NULL;
+
+        if (!model_name)
+                return NULL;
+        if (open && close && close > open + 1)
+                return strndup(open + 1, (size_t) (close - open - 1));
+        return strdup(model_name);
+}
+
 void gpu_free(struct vgpu_gpu *g) {
         if (!g)
                 return;
+        free(g->vendor_name);
+        free(g->model_name);
         free(g->driver);
         strv_free(g->sriov.vfs);
         free(g);
@@ -314,6 +353,8 @@ void gpu_take_fields(struct vgpu_gpu *dst, struct vgpu_gpu *src) {
         struct vgpu_parent *parent = dst->parent;
         unsigned n = dst->n_instances;
 
+        free(dst->vendor_name);
+        free(dst->model_name);
         free(dst->driver);
         strv_free(dst->sriov.vfs);
         *dst = *src;

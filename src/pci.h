@@ -20,6 +20,14 @@ static inline bool pci_class_is_display(uint32_t class_code) {
  * function is not display-class; -ENODEV when it does not exist. */
 int pci_read_gpu(const char *sysfs_root, const char *bdf, struct vgpu_gpu **ret);
 
+/* Fill g->vendor_name and g->model_name from udev's hardware database
+ * (pci.ids); left NULL when hwdb is NULL or has no entry. */
+struct udev_hwdb;
+int pci_lookup_names(struct udev_hwdb *hwdb, struct vgpu_gpu *g);
+
+/* The board name within a model name: "Tesla T4" from "TU104GL [Tesla T4]", else the whole name. */
+char *pci_board_name(const char *model_name);
+
 void gpu_free(struct vgpu_gpu *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_gpu *, gpu_free);
 

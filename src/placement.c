@@ -171,46 +171,53 @@ static int restrict_to(const struct vgpu_host *h, const struct vgpu_type_group *
 }
 
 void placement_result_done(struct placement_result *r) {
-        for (size_t i = 0; i < r->n_refusals; i++) {
-                free(r->refusals[i].unit);
-                free(r->refusals[i].reason);
+        for (size_t i = 0; i < r->n_candidates; i++) {
+                free(r->candidates[i].unit);
+                free(r->candidates[i].reason);
         }
-        free(r->refusals);
+        free(r->candidates);
         *r = (struct placement_result){};
 }
 
-static int refuse(const struct vgpu_type_group *g, struct candidates *cs, struct placement_result *ret,
-                  struct vgpu_error *err) {
-        const struct vgpu_type *t = vgpu_type_group_first(g);
+/* Every candidate, in order, with its choice or its reason. */
+static int describe(const struct vgpu_type_group *g, struct candidates *cs, struct placement_result *ret) {
+        const struct vgpu_type *first = vgpu_type_group_first(g);
+
+        ret->candidates = calloc(cs->n + 1, sizeof(*ret->candidates));
+        if (!ret->candidates)
+                return -ENOMEM;
+        for (size_t i = 0; i < cs->n; i++) {
+                struct placement_candidate *pc = &ret->candidates[ret->n_candidates++];
+                pc->gpu = cs->v[i].u.gpu;
+                pc->type = cs->v[i].fit;
+                pc->unit = strdup(cs->v[i].u.name);
+                if (!pc->unit)
+                        return -ENOMEM;
+                if (!pc->type) {
+                        struct strbuf b = {};
+                        first->vendor->explain_unavailable(&cs->v[i].u, g, &b);
+                        pc->reason = strbuf_steal(&b);
+                        if (!pc->reason)
+                                return -ENOMEM;
+                } else if (!ret->type)
+                        ret->type = pc->type;
+        }
+        return 0;
+}
+
+static int refusal_message(const struct vgpu_type_group *g, const struct placement_result *res,
+                           struct vgpu_error *err) {
         _cleanup_free_ char *text = NULL;
         struct strbuf all = {};
 
-        ret->refusals = calloc(cs->n + 1, sizeof(*ret->refusals));
-        if (!ret->refusals)
-                return -ENOMEM;
-        strbuf_appendf(&all, "No GPU can host another %s now:", vgpu_type_display_name(t));
-        for (size_t i = 0; i < cs->n; i++) {
-                struct strbuf b = {};
-                t->vendor->explain_unavailable(&cs->v[i].u, g, &b);
-                struct placement_refusal *rf = &ret->refusals[ret->n_refusals];
-                rf->reason = strbuf_steal(&b);
-                rf->unit = strdup(cs->v[i].u.name);
-                if (!rf->reason || !rf->unit) {
-                        free(rf->reason);
-                        free(rf->unit);
-                        strbuf_done(&all);
-                        placement_result_done(ret);
-                        return -ENOMEM;
-                }
-                ret->n_refusals++;
-                strbuf_appendf(&all, "\n  %s %s %s", cs->v[i].u.gpu ? "GPU" : "parent", rf->unit,
-                               rf->reason);
-        }
+        strbuf_appendf(&all,
+                       "No GPU can host another %s now:", vgpu_type_display_name(vgpu_type_group_first(g)));
+        for (size_t i = 0; i < res->n_candidates; i++)
+                strbuf_appendf(&all, "\n  %s %s %s", res->candidates[i].gpu ? "GPU" : "parent",
+                               res->candidates[i].unit, res->candidates[i].reason);
         text = strbuf_steal(&all);
-        if (!text) {
-                placement_result_done(ret);
+        if (!text)
                 return -ENOMEM;
-        }
         return vgpu_error_set(err, ENOSPC, NULL, "%s", text);
 }
 
@@ -234,10 +241,30 @@ int placement_choose(const struct vgpu_host *h, const struct vgpu_type_group *g,
                         return r;
         }
         qsort(cs.v, cs.n, sizeof(*cs.v), policy == PLACEMENT_PACK ? cmp_pack : cmp_spread);
-        for (size_t i = 0; i < cs.n; i++)
-                if (cs.v[i].fit) {
-                        ret->type = cs.v[i].fit;
-                        return 0;
-                }
-        return refuse(g, &cs, ret, err);
+        r = describe(g, &cs, ret);
+        if (r < 0) {
+                placement_result_done(ret);
+                return r;
+        }
+        if (ret->type)
+                return 0;
+        r = refusal_message(g, ret, err);
+        if (r == -ENOMEM)
+                placement_result_done(ret);
+        return r;
+}
+
+int placement_unavailable_reason(const struct vgpu_host *h, const struct vgpu_type_group *g, const char *gpu,
+                                 char **ret) {
+        struct placement_result res;
+        int r;
+
+        r = placement_choose(h, g, gpu, PLACEMENT_PACK, &res, NULL);
+        if (r < 0 && r != -ENOSPC)
+                return r;
+        *ret = NULL;
+        if (!res.type && res.n_candidates > 0)
+                *ret = TAKE_PTR(res.candidates[0].reason);
+        placement_result_done(&res);
+        return 0;
 }

@@ -38,22 +38,34 @@ struct placement_unit {
         size_t n_instances;
 };
 
-struct placement_refusal {
-        char *unit;   /* GPU BDF or parent name */
-        char *reason; /* "hosts GRID T4-1B (instance ...); this driver allows one type per GPU" */
+/* One candidate unit, as ExplainPlacement shows it. */
+struct placement_candidate {
+        char *unit;             /* GPU BDF, or the parent's name */
+        struct vgpu_gpu *gpu;   /* NULL for a parent that is not a PCI GPU */
+        struct vgpu_type *type; /* the member that would be used (type->parent: where), NULL when no room */
+        char *reason; /* when type is NULL: why ("hosts GRID T4-1B (instance ...); this driver ...") */
 };
 
 struct placement_result {
-        struct vgpu_type *type;             /* on success: the member to create (type->parent is where) */
-        struct placement_refusal *refusals; /* on -ENOSPC: one per candidate unit */
-        size_t n_refusals;
+        struct vgpu_type *type;                 /* the choice: the first candidate with room, or NULL */
+        struct placement_candidate *candidates; /* every candidate unit, in policy order */
+        size_t n_candidates;
 };
 
-/* Choose a parent for a new instance of g. gpu, when non-NULL, restricts the
- * choice to that GPU (a BDF, with or without the domain; or a parent name).
- * Returns 0 with ret->type set; -ENOSPC when no candidate has room (ret
- * holds the refusals, err the whole explanation in one message); -ENODEV
- * when gpu names nothing on this host; -ENOENT when it does not offer g. */
+/* Place a new instance of g. gpu, when non-NULL, restricts the choice to
+ * that GPU (a BDF, with or without the domain) or to one parent (a VF's
+ * BDF, a non-PCI parent's name). ret lists every candidate in the order the
+ * policy tries them, each with its chosen parent or the reason it has no
+ * room, so one call serves both create and ExplainPlacement. Returns 0 with
+ * ret->type set; -ENOSPC when no candidate has room (err: one message with
+ * a line per candidate, "No GPU can host another X now:\n  GPU <bdf> <reason>");
+ * -ENODEV when gpu names nothing on this host; -ENOENT when it does not offer g.
+ * ret is filled (and must be released) whenever the return is 0 or -ENOSPC. */
 int placement_choose(const struct vgpu_host *h, const struct vgpu_type_group *g, const char *gpu,
                      enum placement_policy policy, struct placement_result *ret, struct vgpu_error *err);
 void placement_result_done(struct placement_result *r);
+
+/* Why gpu (a BDF or parent name) cannot take another instance of g now:
+ * *ret is a sentence, or NULL when it can. For a type's UnavailableReason. */
+int placement_unavailable_reason(const struct vgpu_host *h, const struct vgpu_type_group *g, const char *gpu,
+                                 char **ret);

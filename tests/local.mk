@@ -25,6 +25,7 @@ tests_unit_test_log_SOURCES = tests/unit/test-log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
 include tests/unit/lib.mk
+include tests/integration/lib.mk
 
 TESTS += tests/integration/bus.bats
 EXTRA_DIST += tests/integration/bus.bats

@@ -1,6 +1,7 @@
 # Unit tests of libvgpu (src/), one program per module.
 lib_unit_tests = \
 	tests/unit/test-strutil \
+	tests/unit/test-error \
 	tests/unit/test-parse-util \
 	tests/unit/test-hashmap \
 	tests/unit/test-vendor-nvidia \
@@ -65,3 +66,7 @@ tests_unit_test_config_LDADD = $(UNIT_LDADD)
 tests_unit_test_backend_mdev_SOURCES = tests/unit/test-backend-mdev.c $(FIXTURE_SOURCES)
 tests_unit_test_backend_mdev_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_backend_mdev_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_error_SOURCES = tests/unit/test-error.c tests/unit/unit.h
+tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_error_LDADD = $(UNIT_LDADD)

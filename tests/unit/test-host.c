@@ -115,6 +115,13 @@ static void test_discovery(void **state) {
         assert_int_equal(g->numa_node, -1);
         assert_false(g->sriov.capable);
         assert_false(vgpu_gpu_is_vf(g));
+        /* names come from udev's hardware database when the machine has one */
+        if (g->vendor_name) {
+                assert_string_equal(g->vendor_name, "NVIDIA Corporation");
+                assert_non_null(strstr(g->model_name, "Tesla T4"));
+                _cleanup_free_ char *board = pci_board_name(g->model_name);
+                assert_string_equal(board, "Tesla T4");
+        }
 
         struct vgpu_parent *p = host_find_parent(h, T4A);
         assert_non_null(p);
@@ -363,6 +370,17 @@ static void test_sriov_vf_parents(void **state) {
                 n++;
         assert_int_equal(n, 1);
 
+        /* the PF's types, merged over its VFs */
+        struct vgpu_gpu_type *gt;
+        assert_int_equal(host_gpu_types(h, pf, NULL, &gt, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(gt[0].id, "nvidia-700");
+        assert_int_equal(gt[0].n_members, 2);
+        assert_int_equal(gt[0].available, 1);
+        assert_ptr_equal(gt[0].members[0]->parent, host_find_parent(h, VF1));
+        assert_ptr_equal(gt[0].group, host_find_group(h, "mdev:NVIDIA A16-4Q"));
+        gpu_types_free(gt, n);
+
         fixture_done(&f);
 }
 
@@ -413,12 +431,24 @@ static void test_hostile_sysfs(void **state) {
         assert_int_equal(mdev_read_types(f.root, "a/b", &types, &n, NULL), -EINVAL);
         assert_int_equal(mdev_read_types(f.root, "0000:99:00.0", &types, &n, NULL), -ENODEV);
         assert_int_equal(host_new(f.root, &h), 0);
+        /* the same parent through the model: usable types are there, the rest is left out */
+        assert_int_equal(host_refresh_parent(h, T4A), 1);
+        assert_int_equal(host_find_parent(h, T4A)->n_types, 3);
         assert_int_equal(host_refresh_parent(h, "../x"), -EINVAL);
         assert_int_equal(host_refresh_gpu(h, "zz:00.0"), -EINVAL);
         assert_int_equal(host_refresh_instance(h, "nope"), -EINVAL);
         assert_int_equal(host_refresh_gpu(h, "0000:99:00.0"), 0); /* absent: nothing to do */
 
         fixture_done(&f);
+}
+
+static void test_board_name(void **state) {
+        _cleanup_free_ char *a = pci_board_name("TU104GL [Tesla T4]"), *b = pci_board_name("Some GPU"),
+                            *c = pci_board_name("odd [");
+        assert_string_equal(a, "Tesla T4");
+        assert_string_equal(b, "Some GPU");
+        assert_string_equal(c, "odd [");
+        assert_null(pci_board_name(NULL));
 }
 
 static void test_bdf(void **state) {
@@ -459,6 +489,7 @@ int main(void) {
                 cmocka_unit_test(test_sriov_vf_parents),
                 cmocka_unit_test(test_hostile_sysfs),
                 cmocka_unit_test(test_bdf),
+                cmocka_unit_test(test_board_name),
                 cmocka_unit_test(test_scan_real_host),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

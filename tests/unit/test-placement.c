@@ -61,6 +61,12 @@ static void test_pack_and_spread(void **state) {
 
         assert_int_equal(placement_choose(h, g, NULL, PLACEMENT_SPREAD, &res, NULL), 0);
         assert_string_equal(res.type->parent->name, T4B);
+        /* every candidate is listed, in policy order, with where it would go */
+        assert_int_equal(res.n_candidates, 2);
+        assert_string_equal(res.candidates[0].unit, T4B);
+        assert_string_equal(res.candidates[1].unit, T4A);
+        assert_ptr_equal(res.candidates[1].type->parent, host_find_parent(h, T4A));
+        assert_null(res.candidates[1].reason);
         placement_result_done(&res);
 
         /* a type nobody hosts yet: pack still prefers a used GPU only if it has room (A has none for 1B) */
@@ -93,14 +99,16 @@ static void test_one_type_per_gpu_refusal(void **state) {
 
         assert_int_equal(placement_choose(h, group(h, "grid-2q"), NULL, PLACEMENT_PACK, &res, &e), -ENOSPC);
         assert_null(res.type);
-        assert_int_equal(res.n_refusals, 2);
+        assert_null(res.candidates[0].type);
+        assert_null(res.candidates[1].type);
+        assert_int_equal(res.n_candidates, 2);
         /* B hosts the type, so pack lists it first */
-        assert_string_equal(res.refusals[0].unit, T4B);
-        assert_string_equal(res.refusals[0].reason,
+        assert_string_equal(res.candidates[0].unit, T4B);
+        assert_string_equal(res.candidates[0].reason,
                             "all 8 GRID T4-2Q instances it allows are in use (instances " U(11) ", " U(
                                     12) " and 6 more)");
-        assert_string_equal(res.refusals[1].unit, T4A);
-        assert_string_equal(res.refusals[1].reason,
+        assert_string_equal(res.candidates[1].unit, T4A);
+        assert_string_equal(res.candidates[1].reason,
                             "hosts GRID T4-1B (instance " U(01) "); this driver allows one type per GPU");
         assert_int_equal(e.error, ENOSPC);
         assert_non_null(strstr(e.message, "No GPU can host another GRID T4-2Q now:"));
@@ -111,10 +119,18 @@ static void test_one_type_per_gpu_refusal(void **state) {
 
         /* the same question for one named GPU */
         assert_int_equal(placement_choose(h, group(h, "grid-2q"), T4A, PLACEMENT_SPREAD, &res, &e), -ENOSPC);
-        assert_int_equal(res.n_refusals, 1);
-        assert_string_equal(res.refusals[0].unit, T4A);
+        assert_int_equal(res.n_candidates, 1);
+        assert_string_equal(res.candidates[0].unit, T4A);
         placement_result_done(&res);
         vgpu_error_clear(&e);
+
+        /* the reason a type object shows while it has no room on a GPU */
+        _cleanup_free_ char *why = NULL, *none = NULL;
+        assert_int_equal(placement_unavailable_reason(h, group(h, "grid-2q"), T4A, &why), 0);
+        assert_string_equal(why,
+                            "hosts GRID T4-1B (instance " U(01) "); this driver allows one type per GPU");
+        assert_int_equal(placement_unavailable_reason(h, group(h, "grid-1b"), T4A, &none), 0);
+        assert_null(none);
 
         /* T4-1B still fits on A */
         assert_int_equal(placement_choose(h, group(h, "grid-1b"), NULL, PLACEMENT_SPREAD, &res, &e), 0);
@@ -141,7 +157,7 @@ static void test_heterogeneous(void **state) {
 
         assert_int_equal(placement_choose(h, group(h, "grid-1b"), NULL, PLACEMENT_PACK, &res, &e), -ENOSPC);
         assert_string_equal(
-                res.refusals[0].reason,
+                res.candidates[0].reason,
                 "hosts GRID T4-2Q (instance " U(
                         01) "); this driver mixes types on one GPU only when "
                             "their framebuffer sizes are equal (2048 MB hosted, GRID T4-1B has 1024 MB)");
@@ -180,7 +196,7 @@ static void test_gvtg_pool(void **state) {
 
         assert_int_equal(placement_choose(h, group(h, "GVTg_V5_1"), NULL, PLACEMENT_PACK, &res, &e),
                          -ENOSPC);
-        assert_string_equal(res.refusals[0].reason,
+        assert_string_equal(res.candidates[0].reason,
                             "the shared GVT-g graphics memory pool is used up by 2 vGPUs (instances " U(
                                     01) " and " U(02) "); GVTg_V5_1 needs 2560 MB");
         placement_result_done(&res);
