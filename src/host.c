@@ -778,18 +778,34 @@ int host_handle_uevent(struct vgpu_host *h, const struct host_uevent *ev) {
         }
 
         if (streq(ev->subsystem, "pci")) {
-                char bdf[PCI_BDF_MAX];
+                char bdf[PCI_BDF_MAX], pf[PCI_BDF_MAX] = "";
+                struct vgpu_gpu *known;
                 if (pci_bdf_normalize(name, bdf) < 0)
                         return 0;
+                known = host_find_gpu(h, bdf);
+                if (known)
+                        strcpy(pf, known->physfn);
                 if (streq(action, "remove"))
-                        return host_remove_gpu(h, bdf);
-                r = host_refresh_gpu(h, bdf);
-                if (r < 0)
-                        return r;
-                /* an add of a device that is already a parent (no separate MDEV_STATE event on a
-                 * coldplugged parent), or a change that dropped it */
-                if (mdev_parent_is_registered(h->sysfs_root, bdf) || host_find_parent(h, bdf)) {
-                        int k = host_refresh_parent(h, bdf);
+                        r = host_remove_gpu(h, bdf);
+                else {
+                        r = host_refresh_gpu(h, bdf);
+                        if (r < 0)
+                                return r;
+                        /* an add of a device that is already a parent (a coldplugged parent sends no
+                         * separate MDEV_STATE event), or a change that dropped it */
+                        if (mdev_parent_is_registered(h->sysfs_root, bdf) || host_find_parent(h, bdf)) {
+                                int k = host_refresh_parent(h, bdf);
+                                if (k < 0)
+                                        return k;
+                                r = r || k;
+                        }
+                        known = host_find_gpu(h, bdf);
+                        if (known && !pf[0])
+                                strcpy(pf, known->physfn);
+                }
+                /* a VF coming or going changes its PF's list of VFs */
+                if (r >= 0 && pf[0]) {
+                        int k = host_refresh_gpu(h, pf);
                         if (k < 0)
                                 return k;
                         r = r || k;

@@ -358,6 +358,27 @@ static void test_sriov_vf_parents(void **state) {
         assert_ptr_equal(vf->pf, pf);
         assert_null(pf->parent);
 
+        /* a third VF appears: its add uevent also updates the PF's list */
+        fixture_add_pci(&f, "0000:41:00.6", 0x10de, 0x25b6, 0x030200, "nvidia", 23);
+        fixture_add_vf(&f, A16, "0000:41:00.6", 2);
+        fixture_set_sriov(&f, A16, 16, 3);
+        struct host_uevent add = {"add", "pci", "0000:41:00.6", NULL};
+        assert_int_equal(host_handle_uevent(h, &add), 1);
+        assert_int_equal(pf->sriov.num_vfs, 3);
+        assert_int_equal(strv_length(pf->sriov.vfs), 3);
+        assert_ptr_equal(host_find_gpu(h, "0000:41:00.6")->pf, pf);
+        /* and goes again */
+        fixture_remove_pci(&f, "0000:41:00.6");
+        char *l;
+        assert_true(asprintf(&l, "%s/devices/pci0000:00/%s/virtfn2", f.root, A16) > 0);
+        assert_int_equal(unlink(l), 0);
+        free(l);
+        fixture_set_sriov(&f, A16, 16, 2);
+        struct host_uevent rm = {"remove", "pci", "0000:41:00.6", NULL};
+        assert_int_equal(host_handle_uevent(h, &rm), 1);
+        assert_int_equal(pf->sriov.num_vfs, 2);
+        assert_int_equal(strv_length(pf->sriov.vfs), 2);
+
         struct vgpu_parent *p = host_find_parent(h, VF2);
         assert_ptr_equal(p->device, vf);
         assert_ptr_equal(p->gpu, pf); /* VF parents belong to their physical GPU */
