@@ -5,6 +5,8 @@
 #include "error.h"
 #include "strutil.h"
 
+static int error_setv(struct vgpu_error *e, int error, const char *path, const char *fmt, va_list ap)
+        _printf_(4, 0);
 static int error_setv(struct vgpu_error *e, int error, const char *path, const char *fmt, va_list ap) {
         if (error < 0)
                 error = -error;

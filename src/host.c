@@ -460,16 +460,15 @@ static int gpu_refresh(struct op *o, const char *bdf) {
 
 static int parent_remove(struct op *o, struct vgpu_parent *p) {
         struct vgpu_host *h = o->h;
-        int r;
+        size_t parked = o->n_dead_types;
+        int r = 0;
 
-        for (size_t i = 0; i < p->n_types; i++) {
+        for (size_t i = 0; i < p->n_types && r >= 0; i++)
                 r = PARK(o, dead_types, p->types[i]);
-                if (r < 0)
-                        return r;
-        }
-        r = PARK(o, dead_parents, p);
+        if (r >= 0)
+                r = PARK(o, dead_parents, p);
         if (r < 0) {
-                o->n_dead_types -= p->n_types;
+                o->n_dead_types = parked; /* nothing is freed that is still in the model */
                 return r;
         }
         for (size_t i = 0; i < p->n_types; i++)
@@ -486,7 +485,7 @@ static int parent_remove(struct op *o, struct vgpu_parent *p) {
 static int parent_merge_types(struct op *o, struct vgpu_parent *p, struct vgpu_type **fresh,
                               size_t n_fresh) {
         struct vgpu_type **merged = calloc(n_fresh + 1, sizeof(*merged));
-        size_t n = 0;
+        size_t n = 0, parked = o->n_dead_types;
 
         if (!merged)
                 return -ENOMEM;
@@ -496,6 +495,7 @@ static int parent_merge_types(struct op *o, struct vgpu_parent *p, struct vgpu_t
                 for (size_t j = 0; j < n_fresh && !kept; j++)
                         kept = streq(p->types[i]->id, fresh[j]->id);
                 if (!kept && PARK(o, dead_types, p->types[i]) < 0) {
+                        o->n_dead_types = parked;
                         free(merged);
                         return -ENOMEM;
                 }
