@@ -306,7 +306,13 @@ int type_resolve(const struct vgpu_host *h, const char *name, struct vgpu_type_g
                 return 0;
         }
         if (s && s->n > 1) {
-                append_group_list(&b, s->groups, s->n, SIZE_MAX);
+                /* in key order, so the message is the same whatever order the types were found in */
+                _cleanup_free_ struct vgpu_type_group **sorted = malloc(s->n * sizeof(*sorted));
+                if (!sorted)
+                        return -ENOMEM;
+                memcpy(sorted, s->groups, s->n * sizeof(*sorted));
+                qsort(sorted, s->n, sizeof(*sorted), cmp_group);
+                append_group_list(&b, sorted, s->n, SIZE_MAX);
                 list = strbuf_steal(&b);
                 return vgpu_error_set(
                         err, ENOTUNIQ, NULL,

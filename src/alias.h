@@ -4,8 +4,10 @@
  * grouped by identity (backend and vendor name, or raw id); each group
  * answers to its raw id, its normalized vendor name ("grid-t4-2q"), its
  * board-qualified short name ("t4-2q") and, only while no other group on the
- * host could mean the same, its board-less name ("grid-2q"). Resolution is
- * case-insensitive and punctuation-insensitive ("GRID T4-2Q", "grid_t4_2q").
+ * host could mean the same, its board-less name ("grid-2q"; "nvidia-2q" for
+ * a name with the NVIDIA prefix). Any alias that two groups share resolves to
+ * neither: the error lists both. Resolution is case-insensitive and
+ * punctuation-insensitive ("GRID T4-2Q", "grid_t4_2q").
  */
 #pragma once
 

@@ -84,7 +84,7 @@ struct vgpu_type {
         unsigned max_width, max_height;
         unsigned max_instances;
         char *board;     /* NVIDIA board ("T4") */
-        char series;     /* NVIDIA series letter ('Q'), 0 otherwise */
+        char series[12]; /* NVIDIA series as the name writes it ("Q", "B4"), "" otherwise */
         bool mig;        /* NVIDIA MIG-backed */
         unsigned weight; /* GVT-g scheduling weight */
 

@@ -160,7 +160,8 @@ static int read_virtfns(int dfd, char ***ret) {
 
         char **out = NULL;
         if (r >= 0) {
-                qsort(v, n, sizeof(*v), cmp_virtfn);
+                if (n > 0)
+                        qsort(v, n, sizeof(*v), cmp_virtfn);
                 out = calloc(n + 1, sizeof(char *));
                 if (!out)
                         r = -ENOMEM;

@@ -155,8 +155,10 @@ static int restrict_to(const struct vgpu_host *h, const struct vgpu_type_group *
                         }
                 if (!match)
                         continue;
-                if (only) /* a parent was named: nothing else on the unit may be used */
+                if (only) { /* a parent was named: nothing else on the unit may be used */
                         c->fit = only->available > 0 && only->group == g ? only : NULL;
+                        c->u.named = only->parent;
+                }
                 struct candidate keep = *c;
                 for (size_t k = 0; k < cs->n; k++)
                         if (k != i)
@@ -240,7 +242,8 @@ int placement_choose(const struct vgpu_host *h, const struct vgpu_type_group *g,
                 if (r < 0)
                         return r;
         }
-        qsort(cs.v, cs.n, sizeof(*cs.v), policy == PLACEMENT_PACK ? cmp_pack : cmp_spread);
+        if (cs.n > 0)
+                qsort(cs.v, cs.n, sizeof(*cs.v), policy == PLACEMENT_PACK ? cmp_pack : cmp_spread);
         r = describe(g, &cs, ret);
         if (r < 0) {
                 placement_result_done(ret);

@@ -36,6 +36,7 @@ struct placement_unit {
         size_t n_parents;
         struct vgpu_instance **instances; /* every live instance on the unit */
         size_t n_instances;
+        struct vgpu_parent *named; /* the one parent the caller asked for (a VF), or NULL */
 };
 
 /* One candidate unit, as ExplainPlacement shows it. */

@@ -29,7 +29,7 @@ static void type_clear_derived(struct vgpu_type *t) {
         t->aliases = NULL;
         t->framebuffer_mb = 0;
         t->heads = t->max_width = t->max_height = t->max_instances = t->weight = 0;
-        t->series = 0;
+        t->series[0] = 0;
         t->mig = false;
 }
 

@@ -67,6 +67,15 @@ int nvidia_parse_name(const char *s, struct nvidia_type_name *ret) {
         if (end - p == 2 && p[0] == 'M' && p[1] == 'E') {
                 t.media_extensions = true;
                 p += 2;
+        } else if (p < end) {
+                /* a variant number: one or two digits, not starting with 0 */
+                size_t vd = (size_t) (end - p);
+                if (vd > 2 || *p == '0')
+                        return -EINVAL;
+                r = safe_atou_n(p, vd, &t.series_variant);
+                if (r < 0)
+                        return -EINVAL;
+                p = end;
         }
         if (p != end)
                 return -EINVAL;
@@ -87,7 +96,7 @@ int nvidia_parse_name(const char *s, struct nvidia_type_name *ret) {
                 t.mig = true;
                 board_end = prev;
         }
-        if (t.media_extensions && !t.mig)
+        if ((t.media_extensions && !t.mig) || (t.series_variant && t.mig))
                 return -EINVAL;
 
         /* board: alphanumeric words joined by single dashes */

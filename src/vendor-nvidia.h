@@ -17,8 +17,10 @@
 #define NVIDIA_BOARD_MAX     32
 #define NVIDIA_VFIO_NAME_MAX 64
 
-/* Time-sliced "[GRID |NVIDIA ]<board>-<GB><series>" or
- * MIG-backed "[GRID |NVIDIA ]<board>-<G>-<GB><series>[ME]". */
+/* Time-sliced "[GRID |NVIDIA ]<board>-<GB><series>[<variant>]" or
+ * MIG-backed "[GRID |NVIDIA ]<board>-<G>-<GB><series>[ME]". The variant is
+ * a number some drivers append to the series letter: "GRID T4-2B4" (a
+ * B-series type with four heads). */
 struct nvidia_type_name {
         char prefix[8];               /* "GRID", "NVIDIA" or "" */
         char board[NVIDIA_BOARD_MAX]; /* "T4", "A100", "RTX6000-Ada" */
@@ -26,6 +28,7 @@ struct nvidia_type_name {
         unsigned gpu_instance_slices; /* MIG: the <G> part; 0 when time-sliced */
         uint64_t framebuffer_mb;      /* <GB> in MiB; "0" means 512 MiB */
         char series;                  /* 'A', 'B', 'C' or 'Q' */
+        unsigned series_variant;      /* the 4 of "2B4"; 0 when there is none */
         bool media_extensions;        /* MIG "ME" suffix */
 };
 

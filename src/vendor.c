@@ -83,13 +83,22 @@ static void explain_full(const struct placement_unit *u, const struct vgpu_type_
                          const struct vgpu_type *t, struct strbuf *out) {
         size_t n = count_instances_of(u, g);
 
-        if (t->max_instances > 0)
+        if (t->max_instances > 0 && n >= t->max_instances)
                 strbuf_appendf(out, "all %u %s instances it allows are in use (", t->max_instances,
                                vgpu_type_display_name(t));
         else
-                strbuf_appendf(out, "no room left for %s: %zu in use (", vgpu_type_display_name(t), n);
+                strbuf_appendf(out, "the driver reports no room for another %s (%zu in use: ",
+                               vgpu_type_display_name(t), n);
         append_instances(out, u, g);
         strbuf_append(out, ")");
+}
+
+/* The instance on parent p, if any. */
+static const struct vgpu_instance *instance_on(const struct placement_unit *u, const struct vgpu_parent *p) {
+        for (size_t i = 0; i < u->n_instances; i++)
+                if (u->instances[i]->parent == p)
+                        return u->instances[i];
+        return NULL;
 }
 
 static void explain_generic_zero(const struct placement_unit *u, struct strbuf *out) {
@@ -120,11 +129,16 @@ static int nvidia_parse_name_into(struct vgpu_type *t) {
         t->board = strdup(n.board);
         if (!t->board)
                 return -ENOMEM;
-        t->series = n.series;
+        if (n.series_variant)
+                snprintf(t->series, sizeof(t->series), "%c%u", n.series, n.series_variant);
+        else
+                snprintf(t->series, sizeof(t->series), "%c", n.series);
         t->mig = n.mig;
         t->framebuffer_mb = n.framebuffer_mb;
 
-        /* the size and series exactly as the name writes them: "2Q", "4-20C", "1-5CME" */
+        /* The size and series exactly as the name writes them: "2Q", "4-20C", "1-5CME". The
+         * board-less alias keeps the name's prefix ("grid-2q" for GRID T4-2Q, "nvidia-2q" for
+         * NVIDIA A16-2Q), so a T4 and an A16 on one host do not take it from each other. */
         const char *tail = t->name + strlen(t->name);
         while (tail > t->name && tail[-1] != '-')
                 tail--;
@@ -136,7 +150,7 @@ static int nvidia_parse_name_into(struct vgpu_type *t) {
         int tl = (int) strcspn(tail, " \t\r\n");
         if (asprintf(&size_series, "%.*s", tl, tail) < 0 ||
             asprintf(&board_alias, "%s-%s", n.board, size_series) < 0 ||
-            asprintf(&boardless, "grid-%s", size_series) < 0)
+            asprintf(&boardless, "%s-%s", n.prefix[0] ? n.prefix : "grid", size_series) < 0)
                 return -ENOMEM;
         r = type_add_alias(t, board_alias);
         if (r < 0)
@@ -156,28 +170,15 @@ static int nvidia_parse_description_into(struct vgpu_type *t) {
         t->max_width = d.max_width;
         t->max_height = d.max_height;
         t->max_instances = d.max_instance;
-        /* the description is exact where the name rounds (and it knows MIG sizes) */
         if (d.present & NVIDIA_DESC_FRAMEBUFFER)
                 t->framebuffer_mb = d.framebuffer_mb;
         return 0;
 }
 
 static int nvidia_parse(struct vgpu_type *t) {
-        int r;
+        int r, result = 0;
 
-        if (t->name) {
-                r = nvidia_parse_name_into(t);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0) {
-                        if (asprintf(&t->parse_error,
-                                     "name \"%s\" of %s does not follow the NVIDIA grammar "
-                                     "[GRID |NVIDIA ]<board>-[<G>-]<GB><A|B|C|Q>",
-                                     t->name, t->id) < 0)
-                                return -ENOMEM;
-                        return r;
-                }
-        }
+        /* name and description are parsed independently: one odd string must not hide the other's fields */
         if (t->description) {
                 r = nvidia_parse_description_into(t);
                 if (r == -ENOMEM)
@@ -189,16 +190,42 @@ static int nvidia_parse(struct vgpu_type *t) {
                                      "max_instance=)",
                                      t->id) < 0)
                                 return -ENOMEM;
-                        return r;
+                        result = r;
                 }
         }
-        return 0;
+        if (t->name) {
+                uint64_t fb = t->framebuffer_mb;
+                r = nvidia_parse_name_into(t);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        free(t->parse_error);
+                        if (asprintf(&t->parse_error,
+                                     "name \"%s\" of %s does not follow the NVIDIA grammar "
+                                     "[GRID |NVIDIA ]<board>-[<G>-]<GB><A|B|C|Q>",
+                                     t->name, t->id) < 0)
+                                return -ENOMEM;
+                        result = r;
+                } else if (fb)
+                        t->framebuffer_mb = fb; /* the description is exact where the name rounds */
+        }
+        return result;
 }
 
 static void nvidia_explain(const struct placement_unit *u, const struct vgpu_type_group *g,
                            struct strbuf *out) {
         const struct vgpu_type *t = member_on_unit(u, g) ?: vgpu_type_group_first(g);
         const struct vgpu_instance *other = first_other(u, g);
+
+        /* a VF parent the caller named: it holds one vGPU at most */
+        if (u->named && u->named->device && vgpu_gpu_is_vf(u->named->device)) {
+                const struct vgpu_instance *in = instance_on(u, u->named);
+                if (in) {
+                        strbuf_appendf(out, "VF %s already hosts %s (instance %s); a VF holds one vGPU",
+                                       u->named->name, instance_type_name(in), in->uuid);
+                        return;
+                }
+        }
 
         if (other) {
                 const struct vgpu_type *ot = other->type;

@@ -97,11 +97,7 @@ static struct json_object *type_json(const struct vgpu_type *t) {
         add(o, "max_resolution", t->max_width ? json_object_new_string(res) : NULL);
         add(o, "max_instances", json_object_new_int64(t->max_instances));
         add(o, "board", str_or_null(t->board));
-        if (t->series) {
-                char s[2] = {t->series, 0};
-                add(o, "series", json_object_new_string(s));
-        } else
-                add(o, "series", NULL);
+        add(o, "series", t->series[0] ? json_object_new_string(t->series) : NULL);
         add(o, "weight", json_object_new_int64(t->weight));
         add(o, "group", str_or_null(t->group ? t->group->key : NULL));
         add(o, "parse_error", str_or_null(t->parse_error));
@@ -369,8 +365,9 @@ static int cmd_destroy(int argc, char **argv) {
         if (r < 0) {
                 r = fail(r, &e, "destroy");
                 vgpu_error_clear(&e);
+                return r;
         }
-        return r < 0 ? r : 0;
+        return 0;
 }
 
 static const char *object_kind(enum host_object k) {

@@ -10,6 +10,7 @@
 #define T4A  "0000:3b:00.0"
 #define T4B  "0000:af:00.0"
 #define A2   "0000:5e:00.0"
+#define M60  "0000:86:00.0"
 #define IGPU "0000:00:02.0"
 
 static struct vgpu_host *load(struct fixture *f, const char *const *parents, size_t n) {
@@ -34,6 +35,13 @@ static void add_a2(struct fixture *f, const char *bdf) {
         fixture_add_parent(f, bdf);
         fixture_add_nvidia_type(f, bdf, 745, "NVIDIA A2-2Q", 2048, 8, 8);
         fixture_add_nvidia_type(f, bdf, 750, "NVIDIA A2-4-4C", 4096, 4, 4); /* MIG-style name */
+}
+
+static void add_m60(struct fixture *f, const char *bdf) {
+        fixture_add_pci(f, bdf, 0x10de, 0x13f2, 0x030000, "nvidia", 12);
+        fixture_add_parent(f, bdf);
+        fixture_add_nvidia_type(f, bdf, 18, "GRID M60-2Q", 2048, 4, 4);
+        fixture_add_nvidia_type(f, bdf, 11, "GRID M60-0B", 512, 16, 16);
 }
 
 static void assert_resolves(struct vgpu_host *h, const char *name, const char *key) {
@@ -71,9 +79,45 @@ static void test_one_board(void **state) {
 }
 
 static void test_two_boards_ambiguity(void **state) {
-        const char *parents[] = {T4A, A2};
+        const char *parents[] = {T4A, M60};
         struct vgpu_type_group *g = NULL;
         struct vgpu_error e = {};
+        struct fixture f;
+
+        /* two GRID boards that both offer a 2Q type */
+        fixture_init(&f);
+        add_t4(&f, T4A);
+        add_m60(&f, M60);
+        _cleanup_(host_freep) struct vgpu_host *h = load(&f, parents, 2);
+
+        assert_int_equal(type_resolve(h, "grid-2q", &g, &e), -ENOTUNIQ);
+        assert_int_equal(e.error, ENOTUNIQ);
+        assert_string_equal(e.message, "Type \"grid-2q\" is ambiguous on this host: it could be GRID M60-2Q "
+                                       "(nvidia-18), GRID T4-2Q (nvidia-231). Use one of these names.");
+        assert_null(g);
+        vgpu_error_clear(&e);
+
+        /* the board-qualified names still work, and the board-less one is not offered */
+        assert_resolves(h, "t4-2q", "mdev:GRID T4-2Q");
+        assert_resolves(h, "m60-2q", "mdev:GRID M60-2Q");
+        assert_resolves(h, "GRID M60-2Q", "mdev:GRID M60-2Q");
+        assert_resolves(h, "grid-0b", "mdev:GRID M60-0B"); /* only one board has it: unambiguous */
+        assert_resolves(h, "grid-1b", "mdev:GRID T4-1B");
+        assert_false(strv_contains(host_find_group(h, "mdev:GRID T4-2Q")->aliases, "grid-2q"));
+        assert_false(strv_contains(host_find_group(h, "mdev:GRID M60-2Q")->aliases, "grid-2q"));
+
+        /* the M60 goes away: grid-2q becomes unambiguous again */
+        fixture_unregister_parent(&f, M60);
+        assert_int_equal(host_remove_parent(h, M60), 1);
+        assert_resolves(h, "grid-2q", "mdev:GRID T4-2Q");
+        assert_true(strv_contains(host_find_group(h, "mdev:GRID T4-2Q")->aliases, "grid-2q"));
+        assert_null(host_find_group(h, "mdev:GRID M60-2Q"));
+        fixture_done(&f);
+}
+
+/* A GRID board and an NVIDIA-prefixed one: each keeps its own board-less alias. */
+static void test_grid_and_nvidia_prefixes(void **state) {
+        const char *parents[] = {T4A, A2};
         struct fixture f;
 
         fixture_init(&f);
@@ -81,29 +125,13 @@ static void test_two_boards_ambiguity(void **state) {
         add_a2(&f, A2);
         _cleanup_(host_freep) struct vgpu_host *h = load(&f, parents, 2);
 
-        assert_int_equal(type_resolve(h, "grid-2q", &g, &e), -ENOTUNIQ);
-        assert_int_equal(e.error, ENOTUNIQ);
-        assert_non_null(strstr(e.message, "ambiguous"));
-        assert_non_null(strstr(e.message, "GRID T4-2Q (nvidia-231)"));
-        assert_non_null(strstr(e.message, "NVIDIA A2-2Q (nvidia-745)"));
-        vgpu_error_clear(&e);
-
-        /* the board-qualified names still work, and the board-less one is not offered */
-        assert_resolves(h, "t4-2q", "mdev:GRID T4-2Q");
+        assert_resolves(h, "grid-2q", "mdev:GRID T4-2Q");
+        assert_resolves(h, "nvidia-2q", "mdev:NVIDIA A2-2Q");
         assert_resolves(h, "a2-2q", "mdev:NVIDIA A2-2Q");
         assert_resolves(h, "NVIDIA A2-2Q", "mdev:NVIDIA A2-2Q");
         assert_resolves(h, "a2-4-4c", "mdev:NVIDIA A2-4-4C");
-        assert_resolves(h, "grid-4-4c", "mdev:NVIDIA A2-4-4C"); /* unambiguous board-less MIG name */
-        assert_resolves(h, "grid-1b", "mdev:GRID T4-1B");
-        assert_false(strv_contains(host_find_group(h, "mdev:GRID T4-2Q")->aliases, "grid-2q"));
-        assert_false(strv_contains(host_find_group(h, "mdev:NVIDIA A2-2Q")->aliases, "grid-2q"));
-
-        /* the A2 goes away: grid-2q becomes unambiguous again */
-        fixture_unregister_parent(&f, A2);
-        assert_int_equal(host_remove_parent(h, A2), 1);
-        assert_resolves(h, "grid-2q", "mdev:GRID T4-2Q");
-        assert_true(strv_contains(host_find_group(h, "mdev:GRID T4-2Q")->aliases, "grid-2q"));
-        assert_null(host_find_group(h, "mdev:NVIDIA A2-2Q"));
+        assert_resolves(h, "nvidia-4-4c", "mdev:NVIDIA A2-4-4C");
+        assert_resolves(h, "nvidia-745", "mdev:NVIDIA A2-2Q"); /* raw ids are not confused with aliases */
         fixture_done(&f);
 }
 
@@ -166,6 +194,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_one_board),
                 cmocka_unit_test(test_two_boards_ambiguity),
+                cmocka_unit_test(test_grid_and_nvidia_prefixes),
                 cmocka_unit_test(test_unknown_and_invalid),
                 cmocka_unit_test(test_gvtg),
         };

@@ -138,7 +138,7 @@ static void test_discovery(void **state) {
         assert_int_equal(t->heads, 4);
         assert_int_equal(t->max_instances, 8);
         assert_int_equal(t->max_width, 5120);
-        assert_int_equal(t->series, 'Q');
+        assert_string_equal(t->series, "Q");
         assert_string_equal(t->board, "T4");
         assert_null(t->parse_error);
         assert_ptr_equal(t->vendor, vendor_for_type("nvidia-231"));
@@ -358,6 +358,16 @@ static void test_sriov_vf_parents(void **state) {
         assert_ptr_equal(vf->pf, pf);
         assert_null(pf->parent);
 
+        /* SR-IOV capable, none enabled: an empty list, not a missing one */
+        fixture_add_pci(&f, "0000:81:00.0", 0x10de, 0x25b6, 0x030200, "nvidia", 30);
+        fixture_set_sriov(&f, "0000:81:00.0", 16, 0);
+        assert_int_equal(host_refresh_gpu(h, "0000:81:00.0"), 1);
+        struct vgpu_gpu *idle = host_find_gpu(h, "0000:81:00.0");
+        assert_true(idle->sriov.capable);
+        assert_int_equal(idle->sriov.num_vfs, 0);
+        assert_non_null(idle->sriov.vfs);
+        assert_int_equal(strv_length(idle->sriov.vfs), 0);
+
         /* a third VF appears: its add uevent also updates the PF's list */
         fixture_add_pci(&f, "0000:41:00.6", 0x10de, 0x25b6, 0x030200, "nvidia", 23);
         fixture_add_vf(&f, A16, "0000:41:00.6", 2);
@@ -389,7 +399,7 @@ static void test_sriov_vf_parents(void **state) {
         size_t i = 0, n = 0;
         while (host_next_physical_gpu(h, &i))
                 n++;
-        assert_int_equal(n, 1);
+        assert_int_equal(n, 2);
 
         /* the PF's types, merged over its VFs */
         struct vgpu_gpu_type *gt;

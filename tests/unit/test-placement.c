@@ -256,6 +256,9 @@ static void test_vf_parents(void **state) {
         assert_string_equal(res.type->parent->name, "0000:c1:00.5");
         placement_result_done(&res);
         assert_int_equal(placement_choose(h, g, "0000:41:00.4", PLACEMENT_PACK, &res, &e), -ENOSPC);
+        assert_string_equal(
+                res.candidates[0].reason,
+                "VF 0000:41:00.4 already hosts NVIDIA A16-4Q (instance " U(01) "); a VF holds one vGPU");
         placement_result_done(&res);
         vgpu_error_clear(&e);
         fixture_done(&f);

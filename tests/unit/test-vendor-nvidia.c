@@ -34,6 +34,14 @@ static void test_name_time_sliced(void **state) {
         assert_string_equal(n.board, "L40S");
         assert_int_equal(n.series, 'C');
 
+        /* a series variant, as in the T4's "2B4" */
+        assert_int_equal(nvidia_parse_name("GRID T4-2B4", &n), 0);
+        assert_int_equal(n.series, 'B');
+        assert_int_equal(n.series_variant, 4);
+        assert_int_equal(n.framebuffer_mb, 2048);
+        assert_int_equal(nvidia_parse_name("GRID T4-2Q", &n), 0);
+        assert_int_equal(n.series_variant, 0);
+
         /* a board name with a dash */
         assert_int_equal(nvidia_parse_name("NVIDIA RTX6000-Ada-4Q", &n), 0);
         assert_string_equal(n.board, "RTX6000-Ada");
@@ -65,8 +73,11 @@ static void test_name_hostile(void **state) {
                 "T4-Q",
                 "T4-2X",
                 "T4-2QQ",
-                "T4-2QME",   /* ME only on MIG types */
-                "A100-0-5C", /* zero slices */
+                "T4-2B0",      /* a variant does not start with 0 */
+                "T4-2B123",    /* nor has three digits */
+                "A100-4-20C4", /* no variants on MIG types */
+                "T4-2QME",     /* ME only on MIG types */
+                "A100-0-5C",   /* zero slices */
                 "T4--2Q",
                 "T 4-2Q",
                 "GRID T4-2Q junk",
