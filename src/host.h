@@ -74,9 +74,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_host *, host_free);
 
 void host_set_event_handler(struct vgpu_host *h, host_event_fn fn, void *userdata);
 
-/* Enumerate the host with libudev (udev may be NULL: one is made) and add
- * what is found: PCI display functions, mdev parents and their types, mdev
- * instances. Problems with single devices (a type directory that vanished
+/* Enumerate the host (PCI functions with libudev — udev may be NULL: one is
+ * made —, mdev parents and devices from class/mdev_bus and bus/mdev/devices)
+ * and add what is found: PCI display functions, mdev parents and their
+ * types, mdev instances. A rescan also drops what is gone. Problems with single devices (a type directory that vanished
  * mid-scan, an unparsable attribute) are collected in problems, if given,
  * and do not stop the scan. */
 int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *problems);

@@ -189,11 +189,31 @@ int mdev_list_instances(const char *sysfs_root, char ***ret) {
         return list_dir(p, uuid_is_valid, ret);
 }
 
+/* The parent's name from the bus link's target, "../../../devices/.../<parent>/<uuid>":
+ * one readlink, where realpath() would walk every component again (costly on FUSE). */
+static int parent_from_link(int devices_fd, const char *uuid, char **ret) {
+        char target[PATH_MAX];
+        ssize_t k = readlinkat(devices_fd, uuid, target, sizeof(target) - 1);
+
+        if (k < 0)
+                return errno == ENOENT ? -ENODEV : negative_errno();
+        target[k] = 0;
+        char *last = strrchr(target, '/');
+        if (!last || !streq(last + 1, uuid))
+                return -EINVAL;
+        *last = 0;
+        char *prev = strrchr(target, '/');
+        const char *name = prev ? prev + 1 : target;
+        if (!sysfs_name_is_valid(name) || streq(name, "devices"))
+                return -EINVAL;
+        *ret = strdup(name);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_instance **ret) {
         _cleanup_(instance_freep) struct vgpu_instance *in = NULL;
         _cleanup_free_ char *path = NULL, *group = NULL;
-        _cleanup_close_ int dfd = -1;
-        char real[PATH_MAX];
+        _cleanup_close_ int devices_fd = -1, dfd = -1;
         int r;
 
         in = calloc(1, sizeof(*in));
@@ -205,26 +225,18 @@ int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_ins
         in->backend = VGPU_BACKEND_MDEV;
         in->iommu_group = -1;
 
-        path = sysfs_path(sysfs_root, SYSFS_MDEV_DEVICES "/%s", in->uuid);
+        path = sysfs_path(sysfs_root, SYSFS_MDEV_DEVICES);
         if (!path)
                 return -ENOMEM;
-        dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        devices_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (devices_fd < 0)
+                return errno == ENOENT ? -ENODEV : negative_errno();
+        r = parent_from_link(devices_fd, in->uuid, &in->parent_name);
+        if (r < 0)
+                return r;
+        dfd = openat(devices_fd, in->uuid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return errno == ENOENT ? -ENODEV : negative_errno();
-
-        /* The device directory sits inside its parent's: <parent-dev>/<uuid>. */
-        if (!realpath(path, real))
-                return errno == ENOENT ? -ENODEV : negative_errno();
-        char *slash = strrchr(real, '/');
-        if (!slash || slash == real)
-                return -EINVAL;
-        *slash = 0;
-        slash = strrchr(real, '/');
-        if (!slash || !sysfs_name_is_valid(slash + 1))
-                return -EINVAL;
-        in->parent_name = strdup(slash + 1);
-        if (!in->parent_name)
-                return -ENOMEM;
 
         r = sysfs_read_link_name_at(dfd, "mdev_type", &in->type_id);
         if (r < 0)
