@@ -1,0 +1,21 @@
+# vgpu-sim, the simulated GPU host (FUSE sysfs). A check program: built by
+# `make check`, never installed; the test environment puts it on PATH.
+check_PROGRAMS += tests/sim/vgpu-sim
+tests_sim_vgpu_sim_SOURCES = \
+	tests/sim/sim-util.h tests/sim/sim-util.c \
+	tests/sim/node.h tests/sim/node.c \
+	tests/sim/profile.h tests/sim/profile.c \
+	tests/sim/sim.h tests/sim/sim.c \
+	tests/sim/pci.c tests/sim/driver.c tests/sim/iommu.c tests/sim/sriov.c \
+	tests/sim/mdev.c tests/sim/vendor-nvidia.c tests/sim/vendor-gvtg.c \
+	tests/sim/uevent.c tests/sim/control.c \
+	tests/sim/fs.h tests/sim/fs.c \
+	tests/sim/runner.h tests/sim/runner.c \
+	tests/sim/main.c
+# No -I$(top_srcdir)/src: the simulator shares no code with the product.
+tests_sim_vgpu_sim_CPPFLAGS = -include $(top_builddir)/config.h -I$(top_srcdir)/tests/sim \
+	-DVGPU_SIM_PROFILE_DIR='"$(abs_top_srcdir)/tests/sim/profiles"'
+tests_sim_vgpu_sim_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) -pthread
+tests_sim_vgpu_sim_LDADD = $(FUSE_LIBS) $(JSONC_LIBS) -lpthread
+
+EXTRA_DIST += tests/sim/profiles
