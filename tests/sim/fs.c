@@ -70,7 +70,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
                 case NODE_LINK:
                         st->st_mode = S_IFLNK | 0777;
                         st->st_nlink = 1;
-                        st->st_size = (off_t) strlen(n->target);
+                        _cleanup_free_ char *rel = node_link_relative(n);
+                        st->st_size = (off_t) strlen(rel);
                         break;
                 }
         }

@@ -44,7 +44,7 @@ static int uuid_parse(const char *s, char out[37]) {
 }
 
 static char *mdev_uevent_env(struct mdev *m) {
-        return xasprintf("DRIVER=%s\nMDEV_TYPE=%s\n", MDEV_DRIVER, m->type->type->id);
+        return xasprintf("%sMDEV_TYPE=%s\n", m->bound ? "DRIVER=" MDEV_DRIVER "\n" : "", m->type->type->id);
 }
 
 static int mdev_remove_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
@@ -110,6 +110,7 @@ static int type_create_store(struct sim *sim, struct node *n, const char *buf, s
         node_link(m->dir, "driver", "/bus/mdev/drivers/" MDEV_DRIVER);
         node_link(node_dir_p(sim->root, "bus/mdev/drivers/" MDEV_DRIVER), name, mdev_path);
         uevent_send(sim, m->dir, "add", NULL);
+        m->bound = true;
         uevent_send(sim, m->dir, "bind", NULL);
         return 0;
 }
@@ -126,6 +127,7 @@ struct mdev *mdev_find(struct sim *sim, const char *uuid) {
 
 static void mdev_destroy(struct sim *sim, struct mdev *m) {
         struct mdev_type *t = m->type;
+        m->bound = false;
         uevent_send(sim, m->dir, "unbind", NULL);
         uevent_send(sim, m->dir, "remove", NULL);
         node_remove_child(node_lookup(sim->root, "/bus/mdev/drivers/" MDEV_DRIVER), m->name);

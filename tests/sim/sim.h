@@ -92,6 +92,7 @@ struct mdev {
         struct iommu_group *group;
         struct node *dir;
         bool open;
+        bool bound; /* bound to the mdev driver (DRIVER= in its uevent) */
         struct mdev *next, *prev;
 };
 
