@@ -115,9 +115,7 @@ static int fail_store(struct sim *sim, struct node *n, const char *buf, size_t l
         char copy[1024], *w[3];
         int nw = split_words(buf, len, copy, sizeof(copy), w, 3);
         if (nw == 1 && streq(w[0], "clear")) {
-                for (struct fault *f = sim->faults; f; f = f->next)
-                        f->count = 0;
-                faults_prune(sim);
+                faults_clear(sim); /* failures and latencies alike */
                 return 0;
         }
         if (nw < 2)

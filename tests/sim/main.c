@@ -32,7 +32,7 @@ static void usage(FILE *f) {
                 "\n"
                 "ctl commands:\n"
                 "  fail PATH ERRNO [COUNT]   the next COUNT (1) writes to PATH fail with ERRNO (EBUSY or 16)\n"
-                "  fail clear                drop every pending failure\n"
+                "  fail clear                drop every pending failure and latency\n"
                 "  latency PATH|all MS       writes to PATH (or every attribute) take MS milliseconds; 0 ends it\n"
                 "  unplug BDF                hot-remove a device (with its VFs, mdevs and slot functions)\n"
                 "  replug BDF                hot-add it back as the profile describes it\n"

@@ -221,6 +221,11 @@ _Noreturn static void init_main(char **argv, const sigset_t *mask, const char *p
                 for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
                         sigaction(forwarded[i], &dfl, NULL);
                 setenv("VGPU_SIM", "1", 1);
+                /*
+                 * FUSE cannot report sysfs's statfs magic; systemd >= 251 checks it
+                 * unless this documented knob (made for testing on fake sysfs) says no.
+                 */
+                setenv("SYSTEMD_DEVICE_VERIFY_SYSFS", "0", 1);
                 setenv("VGPU_SIM_PROFILE", profile, 1);
                 execvp(argv[0], argv);
                 fprintf(stderr, "vgpu-sim: cannot run %s: %s\n", argv[0], strerror(errno));
