@@ -19,3 +19,28 @@ tests_sim_vgpu_sim_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) -pthread
 tests_sim_vgpu_sim_LDADD = $(FUSE_LIBS) $(JSONC_LIBS) -lpthread
 
 EXTRA_DIST += tests/sim/profiles
+
+# Unit tests of the simulator's own building blocks (kernel parsing rules, the tree).
+sim_unit_tests = tests/sim/test-sim-util tests/sim/test-sim-node
+check_PROGRAMS += $(sim_unit_tests)
+TESTS += $(sim_unit_tests)
+tests_sim_test_sim_util_SOURCES = tests/sim/test-sim-util.c tests/sim/sim-util.c tests/sim/sim-util.h \
+	tests/sim/profile.c tests/sim/profile.h
+tests_sim_test_sim_util_CPPFLAGS = $(tests_sim_vgpu_sim_CPPFLAGS) -I$(top_srcdir)/tests/unit
+tests_sim_test_sim_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+tests_sim_test_sim_util_LDADD = $(CMOCKA_LIBS) $(JSONC_LIBS)
+tests_sim_test_sim_node_SOURCES = tests/sim/test-sim-node.c tests/sim/node.c tests/sim/node.h \
+	tests/sim/sim-util.c tests/sim/sim-util.h
+tests_sim_test_sim_node_CPPFLAGS = $(tests_sim_test_sim_util_CPPFLAGS)
+tests_sim_test_sim_node_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_sim_test_sim_node_LDADD = $(CMOCKA_LIBS)
+
+# bats suites: a "# vgpu-sim: --profile P" header runs the suite inside the simulator.
+sim_suites = \
+	tests/sim/sim-tools.bats \
+	tests/sim/sim-errno.bats \
+	tests/sim/sim-control.bats \
+	tests/sim/sim-large.bats \
+	tests/sim/sim-runner.bats
+TESTS += $(sim_suites)
+EXTRA_DIST += $(sim_suites) tests/sim/sim-helpers.bash
