@@ -216,10 +216,11 @@ _Noreturn static void init_main(char **argv, const sigset_t *mask, const char *p
         if (cmd < 0)
                 _exit(EXIT_SETUP);
         if (cmd == 0) {
-                sigprocmask(SIG_UNBLOCK, mask, NULL);
+                /* Default actions first, then unblock: a signal in between must not hit the no-op handler. */
                 struct sigaction dfl = {.sa_handler = SIG_DFL};
                 for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
                         sigaction(forwarded[i], &dfl, NULL);
+                sigprocmask(SIG_UNBLOCK, mask, NULL);
                 setenv("VGPU_SIM", "1", 1);
                 /*
                  * FUSE cannot report sysfs's statfs magic; systemd >= 251 checks it

@@ -44,32 +44,32 @@ wait_gone() {
 }
 
 @test "nothing the command started outlives it" {
-        run vgpu-sim run --profile t4 -- sh -c 'sleep 313.25 & exit 3'
+        run vgpu-sim run --profile t4 -- sh -c 'sleep 31.25 & exit 3'
         [ "$status" -eq 3 ]
-        wait_gone 'sleep 313.25'
+        wait_gone '^sleep 31.25'
         no_sim_mounts
 }
 
 @test "SIGTERM to vgpu-sim ends the command and cleans up" {
-        vgpu-sim run --profile t4 -- sleep 314.25 3>&- &
+        vgpu-sim run --profile t4 -- sleep 32.25 3>&- &
         sim=$!
-        for _ in $(seq 100); do pgrep -f 'sleep 314.25' >/dev/null && break; sleep 0.05; done
-        pgrep -f 'sleep 314.25'
+        for _ in $(seq 100); do pgrep -f '^sleep 32.25' >/dev/null && break; sleep 0.05; done
+        pgrep -f '^sleep 32.25'
         kill -TERM $sim
         status=0
         wait $sim || status=$?
         [ "$status" -eq 143 ]
-        wait_gone 'sleep 314.25'
+        wait_gone '^sleep 32.25'
         no_sim_mounts
 }
 
 @test "SIGKILL of vgpu-sim still takes the namespace's processes down" {
-        vgpu-sim run --profile t4 -- sleep 315.25 3>&- &
+        vgpu-sim run --profile t4 -- sleep 33.25 3>&- &
         sim=$!
-        for _ in $(seq 100); do pgrep -f 'sleep 315.25' >/dev/null && break; sleep 0.05; done
+        for _ in $(seq 100); do pgrep -f '^sleep 33.25' >/dev/null && break; sleep 0.05; done
         kill -KILL $sim
         wait $sim || true
-        wait_gone 'sleep 315.25'
+        wait_gone '^sleep 33.25'
         no_sim_mounts
 }
 
