@@ -105,7 +105,8 @@ static int fail_show(struct sim *sim, struct node *n, char *buf, size_t size) {
                         const char *name = errno_to_name(f->error);
                         char num[16];
                         snprintf(num, sizeof(num), "%d", f->error);
-                        len += (size_t) snprintf(buf + len, size - len, "%s %s %u\n", f->path, name ?: num, f->count);
+                        len += (size_t) snprintf(buf + len, size - len, "%s %s %u\n", f->path, name ?: num,
+                                                 f->count);
                 }
         return (int) MIN(len, size);
 }
@@ -272,10 +273,11 @@ static int status_show(struct sim *sim, struct node *n, char *buf, size_t size) 
                 d->physfn ? vfs++ : devs++;
         for (unsigned i = 0; i < sim->n_groups; i++)
                 groups += sim->groups[i] != NULL;
-        return snprintf(buf, size,
-                        "profile %s\nfunctions %u\nvfs %u\nmdevs %u\niommu_groups %u\nuevents %llu\nboots %llu\n",
-                        sim->profile->name, devs, vfs, sim->n_mdevs, groups, (unsigned long long) sim->seqnum,
-                        (unsigned long long) sim->generation);
+        return snprintf(
+                buf, size,
+                "profile %s\nfunctions %u\nvfs %u\nmdevs %u\niommu_groups %u\nuevents %llu\nboots %llu\n",
+                sim->profile->name, devs, vfs, sim->n_mdevs, groups, (unsigned long long) sim->seqnum,
+                (unsigned long long) sim->generation);
 }
 
 static const struct attr_ops fail_ops = {.show = fail_show, .store = fail_store};

@@ -120,8 +120,10 @@ static const struct {
         const char *name, *module;
         const struct pci_driver_ops *ops;
 } driver_catalog[] = {
-        {"nvidia", "nvidia", &nvidia_ops},       {"i915", "i915", &i915_ops},
-        {"vfio-pci", "vfio_pci", &vfio_pci_ops}, {"pci-stub", "pci_stub", &stub_ops},
+        {"nvidia", "nvidia", &nvidia_ops},
+        {"i915", "i915", &i915_ops},
+        {"vfio-pci", "vfio_pci", &vfio_pci_ops},
+        {"pci-stub", "pci_stub", &stub_ops},
         {"snd_hda_intel", "snd_hda_intel", &hda_ops},
 };
 
@@ -270,14 +272,16 @@ static int new_id_store(struct sim *sim, struct node *n, const char *buf, size_t
 static int remove_id_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
         struct pci_driver *drv = n->obj;
         unsigned vendor, device, subvendor = PCI_ANY_ID, subdevice = PCI_ANY_ID, class = 0, class_mask = 0;
-        int fields = sscanf(buf, "%x %x %x %x %x %x", &vendor, &device, &subvendor, &subdevice, &class, &class_mask);
+        int fields = sscanf(buf, "%x %x %x %x %x %x", &vendor, &device, &subvendor, &subdevice, &class,
+                            &class_mask);
         if (fields < 2)
                 return -EINVAL;
         for (struct pci_dynid **pp = &drv->dynids; *pp; pp = &(*pp)->next) {
                 struct pci_dynid *id = *pp;
                 if (id->vendor == vendor && id->device == device &&
                     (subvendor == PCI_ANY_ID || id->subvendor == subvendor) &&
-                    (subdevice == PCI_ANY_ID || id->subdevice == subdevice) && !((id->class ^ class) & class_mask)) {
+                    (subdevice == PCI_ANY_ID || id->subdevice == subdevice) &&
+                    !((id->class ^ class) & class_mask)) {
                         *pp = id->next;
                         free(id);
                         return 0;

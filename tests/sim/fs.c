@@ -96,8 +96,8 @@ static int fs_readlink(const char *path, char *buf, size_t size) {
         return r;
 }
 
-static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
-                      enum fuse_readdir_flags flags) {
+static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+                      struct fuse_file_info *fi, enum fuse_readdir_flags flags) {
         struct sim *sim = fs_sim();
         int r = 0;
         pthread_mutex_lock(&sim->lock);
@@ -288,7 +288,8 @@ static const struct fuse_operations fs_ops = {
 };
 
 int fs_mount(struct sim *sim, const char *dir, struct fuse **ret) {
-        char prog[] = "vgpu-sim", o[] = "-o", opts[] = "allow_other,default_permissions,fsname=vgpu-sim,subtype=sysfs";
+        char prog[] = "vgpu-sim", o[] = "-o",
+             opts[] = "allow_other,default_permissions,fsname=vgpu-sim,subtype=sysfs";
         char *argv[] = {prog, o, opts, NULL};
         struct fuse_args args = FUSE_ARGS_INIT(3, argv);
         struct fuse *f = fuse_new(&args, &fs_ops, sizeof(fs_ops), sim);

@@ -15,7 +15,8 @@ struct iommu_group *iommu_group_get(struct sim *sim, int id) {
         else {
                 /* Lowest free id, skipping those the profile reserves for functions not yet plugged. */
                 want = sim->group_hint;
-                while ((want < sim->n_groups && sim->groups[want]) || (want < sim->n_reserved && sim->reserved[want]))
+                while ((want < sim->n_groups && sim->groups[want]) ||
+                       (want < sim->n_reserved && sim->reserved[want]))
                         want++;
                 sim->group_hint = want + 1;
         }

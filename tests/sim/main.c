@@ -5,10 +5,10 @@
  * `profiles` and `check-profile` for the data files. Errors become words
  * here and only here.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <dirent.h>
 
 #include "profile.h"
 #include "runner.h"
@@ -31,9 +31,11 @@ static void usage(FILE *f) {
                 "       vgpu-sim check-profile NAME|FILE...\n"
                 "\n"
                 "ctl commands:\n"
-                "  fail PATH ERRNO [COUNT]   the next COUNT (1) writes to PATH fail with ERRNO (EBUSY or 16)\n"
+                "  fail PATH ERRNO [COUNT]   the next COUNT (1) writes to PATH fail with ERRNO (EBUSY or "
+                "16)\n"
                 "  fail clear                drop every pending failure and latency\n"
-                "  latency PATH|all MS       writes to PATH (or every attribute) take MS milliseconds; 0 ends it\n"
+                "  latency PATH|all MS       writes to PATH (or every attribute) take MS milliseconds; 0 "
+                "ends it\n"
                 "  unplug BDF                hot-remove a device (with its VFs, mdevs and slot functions)\n"
                 "  replug BDF                hot-add it back as the profile describes it\n"
                 "  hold BDF|UUID             a VM holds the device open (in-use errors, blocking unbind)\n"
@@ -137,8 +139,8 @@ static int cmd_check(int argc, char **argv) {
                 size_t vfs = 0;
                 for (size_t k = 0; k < p->n_devs; k++)
                         vfs += p->devs[k].numvfs;
-                printf("%s: %zu functions, %zu VFs at power-on, %zu type catalogs\n", p->name, p->n_devs, vfs,
-                       p->n_catalogs);
+                printf("%s: %zu functions, %zu VFs at power-on, %zu type catalogs\n", p->name, p->n_devs,
+                       vfs, p->n_catalogs);
                 profile_free(p);
         }
         return status;

@@ -155,8 +155,8 @@ int mdev_remove(struct sim *sim, struct mdev *m) {
         return 0;
 }
 
-int mdev_parent_register(struct sim *sim, struct pci_dev *dev, struct pci_dev *gpu, const struct mdev_parent_ops *ops,
-                         const struct type_catalog *types) {
+int mdev_parent_register(struct sim *sim, struct pci_dev *dev, struct pci_dev *gpu,
+                         const struct mdev_parent_ops *ops, const struct type_catalog *types) {
         if (dev->parent)
                 return -EEXIST;
         struct mdev_parent *p = xmalloc0(sizeof(*p));

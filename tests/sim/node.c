@@ -84,8 +84,8 @@ struct node *node_dir_p(struct node *parent, const char *path) {
         return parent;
 }
 
-struct node *node_attr(struct node *parent, const char *name, mode_t mode, const struct attr_ops *ops, void *obj,
-                       long arg) {
+struct node *node_attr(struct node *parent, const char *name, mode_t mode, const struct attr_ops *ops,
+                       void *obj, long arg) {
         struct node *n = node_new(parent, name, NODE_ATTR, mode);
         n->ops = ops;
         n->obj = obj;

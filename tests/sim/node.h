@@ -47,18 +47,18 @@ struct node {
         char *target;
         /* attribute */
         const struct attr_ops *ops;
-        char *value;  /* constant text attribute when ops is NULL */
-        size_t size;  /* st_size */
-        void *obj;    /* owner object (a PCI device, an mdev type...) */
-        long arg;     /* a selector for attributes that share ops */
+        char *value; /* constant text attribute when ops is NULL */
+        size_t size; /* st_size */
+        void *obj;   /* owner object (a PCI device, an mdev type...) */
+        long arg;    /* a selector for attributes that share ops */
 };
 
 struct node *node_new_root(void);
 struct node *node_dir(struct node *parent, const char *name);
 /* mkdir -p of a relative path below parent; returns the last directory. */
 struct node *node_dir_p(struct node *parent, const char *path);
-struct node *node_attr(struct node *parent, const char *name, mode_t mode, const struct attr_ops *ops, void *obj,
-                       long arg);
+struct node *node_attr(struct node *parent, const char *name, mode_t mode, const struct attr_ops *ops,
+                       void *obj, long arg);
 struct node *node_const(struct node *parent, const char *name, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 struct node *node_link(struct node *parent, const char *name, const char *target);

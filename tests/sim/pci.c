@@ -33,9 +33,9 @@ char *pci_dev_uevent_env(struct pci_dev *dev) {
         _cleanup_free_ char *drv = dev->driver ? xasprintf("DRIVER=%s\n", dev->driver->name) : xstrdup("");
         return xasprintf("%sPCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
                          "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
-                         drv, dev->class, dev->vendor, dev->device, dev->subvendor, dev->subdevice, dev->name,
-                         dev->vendor, dev->device, dev->subvendor, dev->subdevice, dev->class >> 16,
-                         (dev->class >> 8) & 0xff, dev->class & 0xff);
+                         drv, dev->class, dev->vendor, dev->device, dev->subvendor, dev->subdevice,
+                         dev->name, dev->vendor, dev->device, dev->subvendor, dev->subdevice,
+                         dev->class >> 16, (dev->class >> 8) & 0xff, dev->class & 0xff);
 }
 
 static int driver_override_show(struct sim *sim, struct node *n, char *buf, size_t size) {
@@ -93,7 +93,8 @@ static const struct attr_ops config_ops = {
 
 /* Reading resource: BAR0 16 MiB registers, BAR1 256 MiB prefetchable 64-bit, BAR3 32 MiB; 13 lines. */
 static void bar_layout(const struct pci_dev *dev, unsigned long long bar[3]) {
-        unsigned long long slot = (unsigned long long) dev->domain << 40 | (unsigned long long) dev->bus << 20 |
+        unsigned long long slot = (unsigned long long) dev->domain << 40 |
+                                  (unsigned long long) dev->bus << 20 |
                                   (unsigned long long) dev->devfn << 12;
         bar[0] = 0xc0000000ULL + ((unsigned long long) (dev->bus * 256 + dev->devfn) << 24 & 0x3fffffffULL);
         bar[1] = 0x38000000000ULL + (slot << 8 & 0xffffffffffULL);
@@ -189,23 +190,23 @@ static void config_build(struct pci_dev *dev, bool multifunction) {
         c[0x78] = 0x10;
         c[0x79] = 0x00;
         put16(c, 0x7a, 0x0002);
-        put32(c, 0x7c, 0x00008fe0);  /* devcap: 512B payload, FLR */
-        put32(c, 0x84, 0x00437d04);  /* linkcap: 16GT/s x16 */
-        put16(c, 0x8a, 0x1104);      /* linksta: 16GT/s x16 */
+        put32(c, 0x7c, 0x00008fe0); /* devcap: 512B payload, FLR */
+        put32(c, 0x84, 0x00437d04); /* linkcap: 16GT/s x16 */
+        put16(c, 0x8a, 0x1104);     /* linksta: 16GT/s x16 */
         if (dev->spec->sriov && !dev->physfn) {
                 const struct dev_spec *s = dev->spec;
                 /* SR-IOV extended capability at 0x100 */
                 put32(c, 0x100, 0x0010 | 1u << 16);
-                put32(c, 0x104, 0);                       /* capabilities */
-                put16(c, 0x108, 0);                       /* control (VF enable updated by sriov.c) */
-                put16(c, 0x10c, (uint16_t) s->totalvfs);  /* initial VFs */
-                put16(c, 0x10e, (uint16_t) s->totalvfs);  /* total VFs */
-                put16(c, 0x110, 0);                       /* num VFs */
+                put32(c, 0x104, 0);                      /* capabilities */
+                put16(c, 0x108, 0);                      /* control (VF enable updated by sriov.c) */
+                put16(c, 0x10c, (uint16_t) s->totalvfs); /* initial VFs */
+                put16(c, 0x10e, (uint16_t) s->totalvfs); /* total VFs */
+                put16(c, 0x110, 0);                      /* num VFs */
                 put16(c, 0x114, (uint16_t) s->offset);
                 put16(c, 0x116, (uint16_t) s->stride);
                 put16(c, 0x11a, s->vf_device);
-                put32(c, 0x11c, 0x553);                   /* supported page sizes */
-                put32(c, 0x120, 1);                       /* system page size 4K */
+                put32(c, 0x11c, 0x553); /* supported page sizes */
+                put32(c, 0x120, 1);     /* system page size 4K */
         }
 }
 
@@ -216,8 +217,8 @@ void pci_config_set_numvfs(struct pci_dev *pf, unsigned n) {
         put16(pf->config, 0x110, (uint16_t) n);
 }
 
-struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const char *name, struct pci_dev *physfn,
-                            unsigned vf_index) {
+struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const char *name,
+                            struct pci_dev *physfn, unsigned vf_index) {
         struct pci_dev *dev = xmalloc0(sizeof(*dev));
         snprintf(dev->name, sizeof(dev->name), "%s", name);
         (void) pci_address_parse(name, &dev->domain, &dev->bus, &dev->devfn);
@@ -281,7 +282,8 @@ struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const 
         node_const(d, "max_link_speed", "16.0 GT/s PCIe\n");
         node_const(d, "max_link_width", "16\n");
         node_const(d, "modalias", "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", dev->vendor, dev->device,
-                   dev->subvendor, dev->subdevice, dev->class >> 16, (dev->class >> 8) & 0xff, dev->class & 0xff);
+                   dev->subvendor, dev->subdevice, dev->class >> 16, (dev->class >> 8) & 0xff,
+                   dev->class & 0xff);
         node_attr(d, "resource", 0444, &resource_ops, dev, 0);
         struct node *cfg = node_attr(d, "config", 0644, &config_ops, dev, 0);
         cfg->size = dev->config_size;

@@ -39,8 +39,8 @@ _printf_(2, 3) static int fail(struct ctx *c, const char *fmt, ...) {
 int pci_address_parse(const char *s, unsigned *domain, unsigned *bus, unsigned *devfn) {
         unsigned d, b, dev, fn;
         int n = 0;
-        if (strlen(s) != 12 || sscanf(s, "%4x:%2x:%2x.%1u%n", &d, &b, &dev, &fn, &n) != 4 || n != 12 || dev > 31 ||
-            fn > 7)
+        if (strlen(s) != 12 || sscanf(s, "%4x:%2x:%2x.%1u%n", &d, &b, &dev, &fn, &n) != 4 || n != 12 ||
+            dev > 31 || fn > 7)
                 return -EINVAL;
         for (const char *p = s; *p; p++)
                 if (*p >= 'A' && *p <= 'F')
@@ -59,8 +59,8 @@ static const char *get_str(json_object *o, const char *key) {
 }
 
 /* A number given as JSON integer or as a "0x..." / decimal string. */
-static int get_uint(struct ctx *c, json_object *o, const char *where, const char *key, unsigned long long max,
-                    bool required, unsigned long long def, unsigned long long *ret) {
+static int get_uint(struct ctx *c, json_object *o, const char *where, const char *key,
+                    unsigned long long max, bool required, unsigned long long def, unsigned long long *ret) {
         json_object *v;
         if (!json_object_object_get_ex(o, key, &v)) {
                 if (required)
@@ -120,8 +120,8 @@ static int catalog_load(const char *dir, const char *name, struct type_catalog *
         if (!vendor || (!streq(vendor, "nvidia") && !streq(vendor, "gvtg")))
                 return fail(&c, "\"vendor\" must be \"nvidia\" or \"gvtg\"");
         json_object *types;
-        if (!json_object_object_get_ex(root, "types", &types) || !json_object_is_type(types, json_type_array) ||
-            json_object_array_length(types) == 0)
+        if (!json_object_object_get_ex(root, "types", &types) ||
+            !json_object_is_type(types, json_type_array) || json_object_array_length(types) == 0)
                 return fail(&c, "\"types\" must be a non-empty array");
 
         struct type_catalog *cat = xmalloc0(sizeof(*cat));
@@ -150,12 +150,13 @@ static int catalog_load(const char *dir, const char *name, struct type_catalog *
                         }
                         t->number = (unsigned) n;
                         t->id = xasprintf("%u", t->number);
-                } else if (get_str(o, "id") && strlen(get_str(o, "id")) > 0 && strlen(get_str(o, "id")) < 64 &&
-                           !strchr(get_str(o, "id"), '/'))
+                } else if (get_str(o, "id") && strlen(get_str(o, "id")) > 0 &&
+                           strlen(get_str(o, "id")) < 64 && !strchr(get_str(o, "id"), '/'))
                         t->id = xstrdup(get_str(o, "id"));
                 else {
                         catalog_free(cat);
-                        return fail(&c, "%s: \"id\" must be a type directory name or a positive number", where);
+                        return fail(&c, "%s: \"id\" must be a type directory name or a positive number",
+                                    where);
                 }
                 for (size_t k = 0; k < i; k++)
                         if (streq(cat->types[k].id, t->id)) {
@@ -198,7 +199,8 @@ static int catalog_load(const char *dir, const char *name, struct type_catalog *
                         }
                         if (fb == 0 || maxi == 0) {
                                 catalog_free(cat);
-                                return fail(&c, "%s: framebuffer_mb and max_instance must be positive", where);
+                                return fail(&c, "%s: framebuffer_mb and max_instance must be positive",
+                                            where);
                         }
                         t->fb_mb = (unsigned) fb;
                         t->heads = (unsigned) heads;
@@ -212,8 +214,8 @@ static int catalog_load(const char *dir, const char *name, struct type_catalog *
         return 0;
 }
 
-static const struct type_catalog *profile_catalog(struct profile *p, const char *dir, const char *name, int *r,
-                                                  char **error) {
+static const struct type_catalog *profile_catalog(struct profile *p, const char *dir, const char *name,
+                                                  int *r, char **error) {
         for (size_t i = 0; i < p->n_catalogs; i++)
                 if (streq(p->catalogs[i]->name, name))
                         return p->catalogs[i];
@@ -327,8 +329,10 @@ static int parse_device(struct ctx *c, struct profile *p, const char *dir, json_
                                 want_vendor = vgpu_kinds[i].vendor;
                         }
                 if (!want_vendor)
-                        return fail(c, "%s: \"kind\" must be nvidia-mdev, nvidia-mdev-sriov, nvidia-vfio or gvtg",
-                                    w);
+                        return fail(
+                                c,
+                                "%s: \"kind\" must be nvidia-mdev, nvidia-mdev-sriov, nvidia-vfio or gvtg",
+                                w);
                 if ((d->kind == VGPU_NVIDIA_MDEV_SRIOV || d->kind == VGPU_NVIDIA_VFIO) && !d->sriov)
                         return fail(c, "%s: kind %s needs an \"sriov\" section", w, kind);
                 const char *types = get_str(vg, "types");
@@ -342,8 +346,8 @@ static int parse_device(struct ctx *c, struct profile *p, const char *dir, json_
                 if (d->kind == VGPU_NVIDIA_VFIO)
                         for (size_t i = 0; i < d->types->n_types; i++)
                                 if (d->types->types[i].number == 0)
-                                        return fail(c, "%s: nvidia-vfio needs numeric type ids (catalog %s)", w,
-                                                    types);
+                                        return fail(c, "%s: nvidia-vfio needs numeric type ids (catalog %s)",
+                                                    w, types);
                 d->heterogeneous = get_bool(vg, "heterogeneous");
                 if (d->kind == VGPU_GVTG) {
                         if ((r = get_uint(c, vg, w, "low_gm_mb", 1 << 20, true, 0, &v)) < 0)
@@ -436,7 +440,8 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
         p->description = xstrdup(get_str(root, "description") ?: "");
 
         json_object *drivers, *devices;
-        if (!json_object_object_get_ex(root, "drivers", &drivers) || !json_object_is_type(drivers, json_type_array))
+        if (!json_object_object_get_ex(root, "drivers", &drivers) ||
+            !json_object_is_type(drivers, json_type_array))
                 return fail(&c, "\"drivers\" must be an array of driver names");
         p->n_drivers = json_object_array_length(drivers);
         p->drivers = xmalloc0((p->n_drivers + 1) * sizeof(char *));
@@ -446,12 +451,15 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                 for (size_t k = 0; s && k < ELEMENTSOF(known_drivers); k++)
                         known = known || streq(s, known_drivers[k]);
                 if (!known)
-                        return fail(&c, "drivers[%zu]: unknown driver \"%s\" (simulated: nvidia, i915, vfio-pci, "
-                                        "pci-stub, snd_hda_intel)",
-                                    i, s ?: "");
+                        return fail(
+                                &c,
+                                "drivers[%zu]: unknown driver \"%s\" (simulated: nvidia, i915, vfio-pci, "
+                                "pci-stub, snd_hda_intel)",
+                                i, s ?: "");
                 p->drivers[i] = xstrdup(s);
         }
-        if (!json_object_object_get_ex(root, "devices", &devices) || !json_object_is_type(devices, json_type_array))
+        if (!json_object_object_get_ex(root, "devices", &devices) ||
+            !json_object_is_type(devices, json_type_array))
                 return fail(&c, "\"devices\" must be an array");
 
         for (size_t i = 0; i < json_object_array_length(devices); i++) {

@@ -45,8 +45,8 @@ struct dev_spec {
         uint16_t vendor, device, subvendor, subdevice;
         uint32_t class;
         uint8_t revision;
-        char *driver; /* bound at power-on, NULL for none */
-        char *label;  /* comment shown in docs and ctl list */
+        char *driver;    /* bound at power-on, NULL for none */
+        char *label;     /* comment shown in docs and ctl list */
         int iommu_group; /* -1: allocate */
         int numa_node;
         bool sriov;

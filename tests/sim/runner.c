@@ -102,8 +102,9 @@ static int run_udev(void) {
  * written into an overlay on the real /usr/lib, and kmod answers for real.
  */
 static int lib_modules(void) {
-        static const char *const modules[] = {"nvidia", "i915", "vfio_pci", "vfio_pci_core", "pci_stub",
-                                              "snd_hda_intel", "mdev", "vfio_mdev", "vfio", "vfio_iommu_type1"};
+        static const char *const modules[] = {
+                "nvidia",        "i915", "vfio_pci",  "vfio_pci_core", "pci_stub",
+                "snd_hda_intel", "mdev", "vfio_mdev", "vfio",          "vfio_iommu_type1"};
         char tmp[] = "/tmp/vgpu-sim-modules.XXXXXX";
         if (!mkdtemp(tmp))
                 return -errno;
@@ -117,7 +118,8 @@ static int lib_modules(void) {
         if (r == 0 && (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0))
                 r = -errno;
         if (r == 0) {
-                _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lib, upper, work);
+                _cleanup_free_ char *opts =
+                        xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lib, upper, work);
                 if (mount("overlay", lib, "overlay", 0, opts) < 0)
                         r = -errno;
         }
@@ -142,7 +144,8 @@ static int lib_modules(void) {
                                 *c = '-';
                 len += (size_t) snprintf(list + len, cap - len, "kernel/drivers/vgpu-sim/%s.ko\n", name);
         }
-        _cleanup_free_ char *builtin = xasprintf("%s/modules.builtin", dir), *order = xasprintf("%s/modules.order", dir),
+        _cleanup_free_ char *builtin = xasprintf("%s/modules.builtin", dir),
+                            *order = xasprintf("%s/modules.order", dir),
                             *modinfo = xasprintf("%s/modules.builtin.modinfo", dir);
         if ((r = write_file(builtin, list)) < 0 || (r = write_file(order, "")) < 0 ||
             (r = write_file(modinfo, "")) < 0)
@@ -216,7 +219,8 @@ _Noreturn static void init_main(char **argv, const sigset_t *mask, const char *p
         if (cmd < 0)
                 _exit(EXIT_SETUP);
         if (cmd == 0) {
-                /* Default actions first, then unblock: a signal in between must not hit the no-op handler. */
+                /* Default actions first, then unblock: a signal in between must not hit the no-op handler.
+                 */
                 struct sigaction dfl = {.sa_handler = SIG_DFL};
                 for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
                         sigaction(forwarded[i], &dfl, NULL);
@@ -299,11 +303,13 @@ int runner_run(const struct run_options *o) {
                 fprintf(stderr, "vgpu-sim: no uevents: netlink: %s\n", strerror(-r));
         r = run_udev();
         if (r < 0)
-                fprintf(stderr, "vgpu-sim: warning: no private /run/udev (%s): libudev monitors stay silent\n",
+                fprintf(stderr,
+                        "vgpu-sim: warning: no private /run/udev (%s): libudev monitors stay silent\n",
                         strerror(-r));
         r = lib_modules();
         if (r < 0)
-                fprintf(stderr, "vgpu-sim: warning: no /lib/modules for the simulated drivers (%s)\n", strerror(-r));
+                fprintf(stderr, "vgpu-sim: warning: no /lib/modules for the simulated drivers (%s)\n",
+                        strerror(-r));
         private_config();
 
         struct fuse *f = NULL;
@@ -361,7 +367,8 @@ int runner_serve(const char *profile_dir, const char *profile, const char *dir) 
         pthread_t thread;
         if (pthread_create(&thread, NULL, loop_thread, f) != 0)
                 abort();
-        fprintf(stderr, "vgpu-sim: serving profile %s on %s (no uevents outside a namespace); Ctrl-C stops\n",
+        fprintf(stderr,
+                "vgpu-sim: serving profile %s on %s (no uevents outside a namespace); Ctrl-C stops\n",
                 sim->profile->name, dir);
         int sig;
         sigwait(&mask, &sig);

@@ -57,7 +57,8 @@ int kstrtoull(const char *s, size_t len, unsigned base, unsigned long long *ret)
                 n--;
         }
         if (base == 0) {
-                if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && n > 2 && isxdigit((unsigned char) s[2])) {
+                if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && n > 2 &&
+                    isxdigit((unsigned char) s[2])) {
                         base = 16;
                         s += 2;
                         n -= 2;
@@ -150,10 +151,10 @@ static const struct {
         const char *name;
         int value;
 } errno_names[] = {
-        {"EPERM", EPERM},   {"ENOENT", ENOENT},   {"EIO", EIO},         {"ENXIO", ENXIO},
-        {"E2BIG", E2BIG},   {"ENOMEM", ENOMEM},   {"EACCES", EACCES},   {"EFAULT", EFAULT},
-        {"EBUSY", EBUSY},   {"EEXIST", EEXIST},   {"ENODEV", ENODEV},   {"EINVAL", EINVAL},
-        {"ENOSPC", ENOSPC}, {"ERANGE", ERANGE},   {"EAGAIN", EAGAIN},   {"ENOTSUP", ENOTSUP},
+        {"EPERM", EPERM},   {"ENOENT", ENOENT},       {"EIO", EIO},       {"ENXIO", ENXIO},
+        {"E2BIG", E2BIG},   {"ENOMEM", ENOMEM},       {"EACCES", EACCES}, {"EFAULT", EFAULT},
+        {"EBUSY", EBUSY},   {"EEXIST", EEXIST},       {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
+        {"ENOSPC", ENOSPC}, {"ERANGE", ERANGE},       {"EAGAIN", EAGAIN}, {"ENOTSUP", ENOTSUP},
         {"EINTR", EINTR},   {"ETIMEDOUT", ETIMEDOUT}, {"ENOTTY", ENOTTY}, {"EOPNOTSUPP", EOPNOTSUPP},
 };
 

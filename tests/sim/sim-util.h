@@ -17,14 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _unused_ __attribute__((unused))
+#define _unused_       __attribute__((unused))
 
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
-#define streq(a, b) (strcmp((a), (b)) == 0)
+#define ELEMENTSOF(a)   (sizeof(a) / sizeof((a)[0]))
+#define streq(a, b)     (strcmp((a), (b)) == 0)
 #define streq_ptr(a, b) ((a) == (b) || ((a) && (b) && streq((a), (b))))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MIN(a, b)       ((a) < (b) ? (a) : (b))
 
 static inline void sim_freep(void *p) {
         free(*(void **) p);
@@ -46,11 +46,11 @@ static inline void sim_fclosep(FILE **f) {
 }
 #define _cleanup_fclose_ _cleanup_(sim_fclosep)
 
-#define TAKE_PTR(p)                                                                                \
-        ({                                                                                         \
-                __typeof__(p) _tmp_ = (p);                                                         \
-                (p) = NULL;                                                                        \
-                _tmp_;                                                                             \
+#define TAKE_PTR(p)                                                                                         \
+        ({                                                                                                  \
+                __typeof__(p) _tmp_ = (p);                                                                  \
+                (p) = NULL;                                                                                 \
+                _tmp_;                                                                                      \
         })
 
 /* Allocation failure in a test simulator is not worth a recovery path: abort loudly. */

@@ -30,7 +30,8 @@ int sim_plug(struct sim *sim, const struct dev_spec *spec) {
         else
                 pci_dev_attach(sim, dev);
         if (spec->sriov && spec->numvfs > 0) {
-                /* The host's boot scripts (nvidia-sriov.service, sriov-manage) enable VFs through the driver. */
+                /* The host's boot scripts (nvidia-sriov.service, sriov-manage) enable VFs through the
+                 * driver. */
                 if (dev->driver && dev->driver->ops->sriov_configure)
                         (void) dev->driver->ops->sriov_configure(sim, dev, spec->numvfs);
         }

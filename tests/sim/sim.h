@@ -76,10 +76,10 @@ struct pci_dev {
         unsigned numvfs;
         bool autoprobe;
         /* vGPU state */
-        struct mdev_parent *parent;   /* registered mdev parent, if the bound driver made one */
-        struct gpu_state gpu;         /* PF (physical GPU) only */
+        struct mdev_parent *parent;      /* registered mdev parent, if the bound driver made one */
+        struct gpu_state gpu;            /* PF (physical GPU) only */
         const struct vgpu_type *vf_vgpu; /* NVIDIA vendor-specific VFIO: the VF's current type */
-        bool open;                    /* the VFIO device is open (a VM holds it) */
+        bool open;                       /* the VFIO device is open (a VM holds it) */
         unsigned char config[4096];
         size_t config_size;
         struct pci_dev *next, *prev;
@@ -100,9 +100,9 @@ struct mdev {
 struct mdev_parent_ops {
         const char *driver; /* the mdev driver devices bind to */
         unsigned (*available)(struct sim *sim, struct mdev_type *t);
-        int (*create)(struct sim *sim, struct mdev_type *t);  /* reserve; -errno refuses */
+        int (*create)(struct sim *sim, struct mdev_type *t);   /* reserve; -errno refuses */
         void (*destroy)(struct sim *sim, struct mdev_type *t); /* release */
-        int (*remove_check)(struct sim *sim, struct mdev *m); /* -EBUSY while in use */
+        int (*remove_check)(struct sim *sim, struct mdev *m);  /* -EBUSY while in use */
         int (*description)(const struct vgpu_type *t, char *buf, size_t size);
 };
 
@@ -149,7 +149,7 @@ struct sim {
         uint64_t generation; /* bumped by every rebuild (reboot, profile load) */
         uint64_t seqnum;
         int uevent_fd;
-        bool quiet; /* no uevents while powering on */
+        bool quiet;           /* no uevents while powering on */
         char host_cpu[3][64]; /* /sys/devices/system/cpu/{online,possible,present} of the real host */
 };
 
@@ -162,8 +162,8 @@ int sim_power_on(struct sim *sim, const char *profile_name);
 int sim_plug(struct sim *sim, const struct dev_spec *spec);
 
 /* pci.c */
-struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const char *name, struct pci_dev *physfn,
-                            unsigned vf_index);
+struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const char *name,
+                            struct pci_dev *physfn, unsigned vf_index);
 void pci_dev_remove(struct sim *sim, struct pci_dev *dev);
 struct pci_dev *pci_dev_find(struct sim *sim, const char *name); /* sysfs_streq on names */
 char *pci_dev_uevent_env(struct pci_dev *dev);
@@ -192,8 +192,8 @@ int sriov_enable(struct sim *sim, struct pci_dev *pf, unsigned n);
 void sriov_disable(struct sim *sim, struct pci_dev *pf);
 
 /* mdev.c */
-int mdev_parent_register(struct sim *sim, struct pci_dev *dev, struct pci_dev *gpu, const struct mdev_parent_ops *ops,
-                         const struct type_catalog *types);
+int mdev_parent_register(struct sim *sim, struct pci_dev *dev, struct pci_dev *gpu,
+                         const struct mdev_parent_ops *ops, const struct type_catalog *types);
 void mdev_parent_unregister(struct sim *sim, struct pci_dev *dev);
 int mdev_remove(struct sim *sim, struct mdev *m);
 struct mdev *mdev_find(struct sim *sim, const char *uuid);

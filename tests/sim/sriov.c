@@ -72,8 +72,8 @@ int sriov_enable(struct sim *sim, struct pci_dev *pf, unsigned n) {
         for (unsigned i = 0; i < n; i++) {
                 unsigned vf_rid = rid + s->offset + s->stride * i;
                 char name[16];
-                snprintf(name, sizeof(name), "%04x:%02x:%02x.%u", pf->domain, vf_rid >> 8 & 0xff, vf_rid >> 3 & 0x1f,
-                         vf_rid & 7);
+                snprintf(name, sizeof(name), "%04x:%02x:%02x.%u", pf->domain, vf_rid >> 8 & 0xff,
+                         vf_rid >> 3 & 0x1f, vf_rid & 7);
                 pf->vfs[i] = pci_dev_add(sim, s, name, pf, i);
                 /* pci_bus_add_device() -> device_attach(), which honours autoprobe. */
                 pci_dev_attach(sim, pf->vfs[i]);

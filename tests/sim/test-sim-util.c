@@ -110,15 +110,18 @@ static void test_profile_validation(void **state) {
         FILE *f;
         snprintf(types, sizeof(types), "%s/types/cat.json", dir);
         f = fopen(types, "w");
-        fputs("{\"vendor\":\"nvidia\",\"types\":[{\"id\":\"nvidia-1\",\"name\":\"GRID X-1Q\",\"framebuffer_mb\":1024,"
+        fputs("{\"vendor\":\"nvidia\",\"types\":[{\"id\":\"nvidia-1\",\"name\":\"GRID "
+              "X-1Q\",\"framebuffer_mb\":1024,"
               "\"max_instance\":4}]}",
               f);
         fclose(f);
 
-        write_profile("good", "{\"name\":\"good\",\"drivers\":[\"nvidia\"],\"devices\":[{\"address\":\"0000:3b:00.0\","
-                              "\"vendor\":\"0x10de\",\"device\":\"0x1eb8\",\"class\":\"0x030200\",\"driver\":\"nvidia\","
-                              "\"count\":3,\"iommu_group\":5,\"vgpu\":{\"kind\":\"nvidia-mdev\",\"types\":\"cat\","
-                              "\"framebuffer_mb\":4096}}]}");
+        write_profile(
+                "good",
+                "{\"name\":\"good\",\"drivers\":[\"nvidia\"],\"devices\":[{\"address\":\"0000:3b:00.0\","
+                "\"vendor\":\"0x10de\",\"device\":\"0x1eb8\",\"class\":\"0x030200\",\"driver\":\"nvidia\","
+                "\"count\":3,\"iommu_group\":5,\"vgpu\":{\"kind\":\"nvidia-mdev\",\"types\":\"cat\","
+                "\"framebuffer_mb\":4096}}]}");
         struct profile *p = NULL;
         assert_int_equal(profile_load(dir, "good", &p, &error), 0);
         assert_int_equal(p->n_devs, 3);
@@ -128,20 +131,27 @@ static void test_profile_validation(void **state) {
         assert_int_equal(p->devs[0].subvendor, 0x10de); /* defaults to the vendor */
         profile_free(p);
 
-        write_profile("dup", "{\"name\":\"d\",\"drivers\":[],\"devices\":[{\"address\":\"0000:3b:00.0\",\"vendor\":1,"
-                             "\"device\":1,\"class\":1},{\"address\":\"0000:3b:00.0\",\"vendor\":1,\"device\":1,\"class\":1}]}");
+        write_profile(
+                "dup",
+                "{\"name\":\"d\",\"drivers\":[],\"devices\":[{\"address\":\"0000:3b:00.0\",\"vendor\":1,"
+                "\"device\":1,\"class\":1},{\"address\":\"0000:3b:00.0\",\"vendor\":1,\"device\":1,"
+                "\"class\":1}]}");
         assert_int_equal(load("dup", &error), -EINVAL);
         assert_non_null(strstr(error, "listed twice"));
         free(error);
 
-        write_profile("sriovkind", "{\"name\":\"s\",\"drivers\":[],\"devices\":[{\"address\":\"0000:3b:00.0\",\"vendor\":1,"
-                                   "\"device\":1,\"class\":1,\"vgpu\":{\"kind\":\"nvidia-vfio\",\"types\":\"cat\"}}]}");
+        write_profile(
+                "sriovkind",
+                "{\"name\":\"s\",\"drivers\":[],\"devices\":[{\"address\":\"0000:3b:00.0\",\"vendor\":1,"
+                "\"device\":1,\"class\":1,\"vgpu\":{\"kind\":\"nvidia-vfio\",\"types\":\"cat\"}}]}");
         assert_int_equal(load("sriovkind", &error), -EINVAL);
         assert_non_null(strstr(error, "needs an \"sriov\" section"));
         free(error);
 
-        write_profile("overflow", "{\"name\":\"o\",\"drivers\":[],\"devices\":[{\"address\":\"0000:ff:00.0\",\"vendor\":1,"
-                                  "\"device\":1,\"class\":1,\"sriov\":{\"totalvfs\":256,\"offset\":1,\"stride\":1}}]}");
+        write_profile(
+                "overflow",
+                "{\"name\":\"o\",\"drivers\":[],\"devices\":[{\"address\":\"0000:ff:00.0\",\"vendor\":1,"
+                "\"device\":1,\"class\":1,\"sriov\":{\"totalvfs\":256,\"offset\":1,\"stride\":1}}]}");
         assert_int_equal(load("overflow", &error), -EINVAL);
         assert_non_null(strstr(error, "past bus ff"));
         free(error);

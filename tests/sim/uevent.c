@@ -168,7 +168,8 @@ void uevent_send(struct sim *sim, struct node *dir, const char *action, const ch
         free(b.data);
 }
 
-static const char *const uevent_actions[] = {"add", "remove", "change", "move", "online", "offline", "bind", "unbind"};
+static const char *const uevent_actions[] = {"add",    "remove",  "change", "move",
+                                             "online", "offline", "bind",   "unbind"};
 
 int uevent_synth(struct sim *sim, struct node *dir, const char *buf, size_t len) {
         size_t n = strnlen(buf, len);

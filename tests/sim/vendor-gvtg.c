@@ -41,7 +41,8 @@ static int gvtg_remove_check(struct sim *sim, struct mdev *m) {
 }
 
 static int gvtg_description(const struct vgpu_type *t, char *buf, size_t size) {
-        return snprintf(buf, size, "low_gm_size: %uMB\nhigh_gm_size: %uMB\nfence: %u\nresolution: %s\nweight: %u\n",
+        return snprintf(buf, size,
+                        "low_gm_size: %uMB\nhigh_gm_size: %uMB\nfence: %u\nresolution: %s\nweight: %u\n",
                         t->low_gm_mb, t->high_gm_mb, t->fence, t->resolution, t->weight);
 }
 

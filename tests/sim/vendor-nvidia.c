@@ -16,7 +16,8 @@ static unsigned gpu_room(const struct pci_dev *gpu, const struct vgpu_type *t) {
         const struct gpu_state *g = &gpu->gpu;
         if (g->created == 0)
                 return t->max_instance;
-        bool allowed = g->current == t || (gpu->spec->heterogeneous && g->current && g->current->fb_mb == t->fb_mb);
+        bool allowed =
+                g->current == t || (gpu->spec->heterogeneous && g->current && g->current->fb_mb == t->fb_mb);
         if (!allowed || g->created >= t->max_instance)
                 return 0;
         return t->max_instance - g->created;
@@ -56,7 +57,8 @@ static int nvidia_remove_check(struct sim *sim, struct mdev *m) {
 }
 
 static int nvidia_description(const struct vgpu_type *t, char *buf, size_t size) {
-        return snprintf(buf, size, "num_heads=%u, frl_config=%u, framebuffer=%uM, max_resolution=%s, max_instance=%u\n",
+        return snprintf(buf, size,
+                        "num_heads=%u, frl_config=%u, framebuffer=%uM, max_resolution=%s, max_instance=%u\n",
                         t->heads, t->frl, t->fb_mb, t->max_resolution, t->max_instance);
 }
 
