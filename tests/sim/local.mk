@@ -35,6 +35,12 @@ tests_sim_test_sim_node_CPPFLAGS = $(tests_sim_test_sim_util_CPPFLAGS)
 tests_sim_test_sim_node_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_sim_test_sim_node_LDADD = $(CMOCKA_LIBS)
 
+# A small libudev client the suites run inside the simulator.
+check_PROGRAMS += tests/sim/test-libudev
+tests_sim_test_libudev_SOURCES = tests/sim/test-libudev.c
+tests_sim_test_libudev_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS)
+tests_sim_test_libudev_LDADD = $(UDEV_LIBS)
+
 # bats suites: a "# vgpu-sim: --profile P" header runs the suite inside the simulator.
 sim_suites = \
 	tests/sim/sim-tools.bats \

@@ -11,6 +11,7 @@ A16_VF0=0000:41:00.4
 A16_VF1=0000:41:00.5
 A5000=0000:65:00.0
 L40S=0000:ca:00.0
+U=3f1d2c4b-5a69-4788-9a0b-c1d2e3f40516
 
 setup() {
         sim_reset
@@ -182,6 +183,29 @@ teardown() {
         grep -q "^SYNTH_UUID=" "$MONITOR_LOG"
         sysfs_write "bogus" /sys/bus/pci/devices/$T4/uevent
         expect_errno "Invalid argument"
+}
+
+@test "libudev: udev_enumerate finds the simulated devices with their properties and attributes" {
+        run test-libudev enumerate pci
+        expect_ok
+        [[ $output == *"0000:3b:00.0 driver=nvidia vendor=0x10de mdev_type=-"* ]]
+        [ "$(wc -l <<<"$output")" -eq 23 ]
+        echo $U >"$(type_dir $T4 nvidia-222)/create"
+        run test-libudev enumerate mdev
+        expect_ok
+        [ "$output" = "$U driver=vfio_mdev vendor=- mdev_type=nvidia-222" ]
+}
+
+@test "libudev: a subsystem-filtered udev monitor receives the simulator's events" {
+        test-libudev monitor mdev 2 >"$BATS_TEST_TMPDIR/mon" 3>&- &
+        mon=$!
+        for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/mon" && break; sleep 0.05; done
+        echo $T4 >/sys/bus/pci/drivers/nvidia/unbind # pci events: filtered out
+        echo $T4 >/sys/bus/pci/drivers/nvidia/bind
+        echo $U >"$(type_dir $T4 nvidia-222)/create"
+        wait $mon
+        run cat "$BATS_TEST_TMPDIR/mon"
+        [ "$output" = "$(printf 'ready\nadd /devices/pci0000:3b/%s/%s mdev\nbind /devices/pci0000:3b/%s/%s mdev' $T4 $U $T4 $U)" ]
 }
 
 @test "udevadm info reads the device's properties from its uevent file" {
