@@ -190,6 +190,7 @@ static int unplug_store(struct sim *sim, struct node *n, const char *buf, size_t
                                 victim = d;
                 if (!victim)
                         break;
+                sim->unplugged[victim->spec - sim->profile->devs] = true;
                 pci_dev_remove(sim, victim);
         }
         pthread_cond_broadcast(&sim->changed);
@@ -205,14 +206,17 @@ static int replug_store(struct sim *sim, struct node *n, const char *buf, size_t
                 return -ENODEV;
         if (pci_dev_find(sim, name))
                 return -EEXIST;
+        sim->unplugged[spec - sim->profile->devs] = false;
         int r = sim_plug(sim, spec);
         if (r < 0)
                 return r;
         /* The rest of the slot comes back too. */
         for (size_t i = 0; i < sim->profile->n_devs; i++) {
                 const struct dev_spec *s = &sim->profile->devs[i];
-                if (s != spec && strncmp(s->address, name, 10) == 0 && !pci_dev_find(sim, s->address))
+                if (s != spec && strncmp(s->address, name, 10) == 0 && !pci_dev_find(sim, s->address)) {
+                        sim->unplugged[i] = false;
                         (void) sim_plug(sim, s);
+                }
         }
         return 0;
 }

@@ -306,12 +306,26 @@ static int drivers_probe_store(struct sim *sim, struct node *n, const char *buf,
 
 static const struct attr_ops drivers_probe_ops = {.store = drivers_probe_store};
 
+/* /sys/bus/pci/rescan: functions removed through their remove file come back; unplugged ones do not. */
+static int rescan_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
+        unsigned long long v;
+        if (kstrtoull(buf, len, 0, &v) < 0)
+                return -EINVAL;
+        for (size_t i = 0; v && i < sim->profile->n_devs; i++)
+                if (!sim->unplugged[i] && !pci_dev_find(sim, sim->profile->devs[i].address))
+                        sim_plug(sim, &sim->profile->devs[i]);
+        return 0;
+}
+
+static const struct attr_ops rescan_ops = {.store = rescan_store};
+
 void pci_drivers_register(struct sim *sim) {
         struct node *bus = node_dir_p(sim->root, "bus/pci");
         node_dir(bus, "devices");
         struct node *drivers = node_dir(bus, "drivers");
         node_attr(bus, "drivers_probe", 0200, &drivers_probe_ops, NULL, 0);
         node_const(bus, "drivers_autoprobe", "1\n");
+        node_attr(bus, "rescan", 0200, &rescan_ops, NULL, 0);
         node_const(bus, "resource_alignment", "\n");
         node_dir(node_dir_p(sim->root, "class"), "pci_bus");
 

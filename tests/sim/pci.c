@@ -140,6 +140,18 @@ static int pci_uevent_store(struct sim *sim, struct node *n, const char *buf, si
 
 static const struct attr_ops pci_uevent_ops = {.show = pci_uevent_show, .store = pci_uevent_store};
 
+/* remove_store(): a soft hot-remove; /sys/bus/pci/rescan finds the function again. */
+static int remove_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
+        unsigned long long v;
+        if (kstrtoull(buf, len, 0, &v) < 0)
+                return -EINVAL;
+        if (v)
+                pci_dev_remove(sim, n->obj);
+        return 0;
+}
+
+static const struct attr_ops remove_ops = {.store = remove_store};
+
 static void put16(unsigned char *c, size_t at, uint16_t v) {
         c[at] = (unsigned char) v;
         c[at + 1] = (unsigned char) (v >> 8);
@@ -289,6 +301,8 @@ struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const 
         cfg->size = dev->config_size;
         node_attr(d, "driver_override", 0644, &driver_override_ops, dev, 0);
         node_attr(d, "uevent", 0644, &pci_uevent_ops, dev, 0);
+        if (!physfn) /* VFs come and go with sriov_numvfs */
+                node_attr(d, "remove", 0200, &remove_ops, dev, 0);
         node_const(node_dir(d, "power"), "control", "on\n");
         node_link(d, "subsystem", "/bus/pci");
         if (physfn) {

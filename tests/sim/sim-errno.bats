@@ -312,6 +312,21 @@ driver_of() {
         expect_errno "Invalid argument"
 }
 
+@test "remove and rescan: a soft-removed function comes back on rescan, an unplugged one does not" {
+        sysfs_write abc /sys/bus/pci/devices/$A5000/remove
+        expect_errno "Invalid argument"
+        echo 0 >/sys/bus/pci/devices/$A5000/remove
+        [ -e /sys/bus/pci/devices/$A5000 ]
+        echo 1 >/sys/bus/pci/devices/$A5000/remove
+        [ ! -e /sys/bus/pci/devices/$A5000 ]
+        [ -e /sys/bus/pci/devices/$AUDIO ] # only that function
+        vgpu-sim ctl unplug $T4
+        echo 1 >/sys/bus/pci/rescan
+        [ "$(driver_of $A5000)" = nvidia ]
+        [ ! -e /sys/bus/pci/devices/$T4 ]
+        [ ! -e /sys/bus/pci/devices/0000:41:00.4/remove ] # VFs go through sriov_numvfs
+}
+
 # --- kernfs rules ---
 
 @test "kernfs: a write-only attribute cannot be read, a read-only one not written, nothing created" {

@@ -99,6 +99,8 @@ int sim_power_on(struct sim *sim, const char *profile_name) {
                 profile_free(sim->profile);
                 sim->profile = p;
         }
+        free(sim->unplugged);
+        sim->unplugged = xmalloc0(sim->profile->n_devs + 1);
         free(sim->reserved);
         sim->n_reserved = 0;
         for (size_t i = 0; i < sim->profile->n_devs; i++)
@@ -148,6 +150,7 @@ void sim_free(struct sim *sim) {
                 teardown(sim);
         faults_clear(sim);
         free(sim->reserved);
+        free(sim->unplugged);
         profile_free(sim->profile);
         free(sim->profile_dir);
         if (sim->uevent_fd >= 0)

@@ -142,7 +142,8 @@ struct sim {
         struct pci_driver *drivers;
         struct iommu_group **groups; /* indexed by id */
         unsigned n_groups;
-        bool *reserved; /* group ids the profile gives to its functions */
+        bool *unplugged; /* per profile function: taken out with ctl unplug (rescan does not find it) */
+        bool *reserved;  /* group ids the profile gives to its functions */
         unsigned n_reserved;
         unsigned group_hint; /* no free id below this */
         struct fault *faults;

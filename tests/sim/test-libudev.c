@@ -7,15 +7,16 @@
  *   test-libudev enumerate SUBSYSTEM
  *   test-libudev monitor SUBSYSTEM COUNT   (prints "ready", then COUNT events)
  */
+#include <libudev.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libudev.h>
 
 static int enumerate(struct udev *udev, const char *subsystem) {
         struct udev_enumerate *e = udev_enumerate_new(udev);
-        if (!e || udev_enumerate_add_match_subsystem(e, subsystem) < 0 || udev_enumerate_scan_devices(e) < 0) {
+        if (!e || udev_enumerate_add_match_subsystem(e, subsystem) < 0 ||
+            udev_enumerate_scan_devices(e) < 0) {
                 fprintf(stderr, "enumerate failed\n");
                 udev_enumerate_unref(e);
                 return 1;
@@ -31,8 +32,8 @@ static int enumerate(struct udev *udev, const char *subsystem) {
                 const char *driver = udev_device_get_driver(d);
                 const char *vendor = udev_device_get_sysattr_value(d, "vendor");
                 const char *type = udev_device_get_property_value(d, "MDEV_TYPE");
-                printf("%s driver=%s vendor=%s mdev_type=%s\n", udev_device_get_sysname(d), driver ? driver : "-",
-                       vendor ? vendor : "-", type ? type : "-");
+                printf("%s driver=%s vendor=%s mdev_type=%s\n", udev_device_get_sysname(d),
+                       driver ? driver : "-", vendor ? vendor : "-", type ? type : "-");
                 udev_device_unref(d);
         }
         udev_enumerate_unref(e);
