@@ -497,11 +497,29 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                         }
                 }
         }
-        /* Every address once, VFs included, and fixed IOMMU groups not shared by accident across GPUs. */
+        /* Every address once, including every VF a PF could enable. */
         for (size_t i = 0; i < p->n_devs; i++)
                 for (size_t k = 0; k < i; k++)
                         if (streq(p->devs[i].address, p->devs[k].address))
                                 return fail(&c, "device %s listed twice", p->devs[i].address);
+        for (size_t i = 0; i < p->n_devs; i++) {
+                const struct dev_spec *pf = &p->devs[i];
+                unsigned dom, bus, devfn;
+                if (!pf->sriov)
+                        continue;
+                (void) pci_address_parse(pf->address, &dom, &bus, &devfn);
+                unsigned first = (bus << 8 | devfn) + pf->offset,
+                         last = first + pf->stride * (pf->totalvfs - 1);
+                for (size_t k = 0; k < p->n_devs; k++) {
+                        unsigned d2, b2, f2;
+                        (void) pci_address_parse(p->devs[k].address, &d2, &b2, &f2);
+                        unsigned rid = b2 << 8 | f2;
+                        if (d2 == dom && rid >= first && rid <= last &&
+                            (pf->stride <= 1 || (rid - first) % pf->stride == 0))
+                                return fail(&c, "device %s is where a VF of %s would be", p->devs[k].address,
+                                            pf->address);
+                }
+        }
         *ret = TAKE_PTR(p);
         return 0;
 }

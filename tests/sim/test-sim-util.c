@@ -156,6 +156,15 @@ static void test_profile_validation(void **state) {
         assert_non_null(strstr(error, "past bus ff"));
         free(error);
 
+        write_profile(
+                "vfclash",
+                "{\"name\":\"v\",\"drivers\":[],\"devices\":[{\"address\":\"0000:3b:00.0\",\"vendor\":1,"
+                "\"device\":1,\"class\":1,\"sriov\":{\"totalvfs\":8,\"offset\":4,\"stride\":1}},"
+                "{\"address\":\"0000:3b:01.2\",\"vendor\":1,\"device\":1,\"class\":1}]}");
+        assert_int_equal(load("vfclash", &error), -EINVAL);
+        assert_non_null(strstr(error, "where a VF of 0000:3b:00.0 would be"));
+        free(error);
+
         write_profile("notobj", "[1,2]");
         assert_int_equal(load("notobj", &error), -EINVAL);
         free(error);
