@@ -75,8 +75,9 @@ static ssize_t config_read(struct sim *sim, struct node *n, char *buf, size_t si
 /* Only the command register is writable here; the rest of the header is read-only in hardware. */
 static ssize_t config_write(struct sim *sim, struct node *n, const char *buf, size_t size, off_t off) {
         struct pci_dev *dev = n->obj;
+        /* sysfs_kf_bin_write(): nothing fits at or past the end of a sized binary attribute. */
         if (off < 0 || (size_t) off >= dev->config_size)
-                return 0;
+                return -EFBIG;
         size_t len = MIN(size, dev->config_size - (size_t) off);
         for (size_t i = 0; i < len; i++) {
                 size_t at = (size_t) off + i;

@@ -349,4 +349,11 @@ driver_of() {
         [ "$(od -An -tx1 -j9 -N3 /sys/bus/pci/devices/$T4/config | tr -s ' ')" = " 00 02 03" ]
         [ "$(od -An -tx2 -N4 /sys/bus/pci/devices/0000:41:00.4/config | tr -s ' ')" = " ffff ffff" ]
         [ "$(cat /sys/bus/pci/devices/0000:41:00.4/device)" = 0x25b6 ]
+        # writes past the end of the binary attribute are EFBIG, as sysfs says
+        run dd if=/dev/zero of=/sys/bus/pci/devices/$T4/config bs=1 seek=4096 count=1 conv=notrunc
+        [[ $status -ne 0 && $output == *"File too large"* ]]
+        # the command register takes writes; the IDs do not
+        printf '\x02' | dd of=/sys/bus/pci/devices/$T4/config bs=1 seek=4 count=1 conv=notrunc status=none
+        printf '\xff\xff' | dd of=/sys/bus/pci/devices/$T4/config bs=1 seek=0 count=2 conv=notrunc status=none
+        [ "$(od -An -tx2 -N6 /sys/bus/pci/devices/$T4/config | tr -s ' ')" = " 10de 1eb8 0002" ]
 }

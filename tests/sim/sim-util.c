@@ -151,11 +151,13 @@ static const struct {
         const char *name;
         int value;
 } errno_names[] = {
-        {"EPERM", EPERM},   {"ENOENT", ENOENT},       {"EIO", EIO},       {"ENXIO", ENXIO},
-        {"E2BIG", E2BIG},   {"ENOMEM", ENOMEM},       {"EACCES", EACCES}, {"EFAULT", EFAULT},
-        {"EBUSY", EBUSY},   {"EEXIST", EEXIST},       {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
-        {"ENOSPC", ENOSPC}, {"ERANGE", ERANGE},       {"EAGAIN", EAGAIN}, {"ENOTSUP", ENOTSUP},
-        {"EINTR", EINTR},   {"ETIMEDOUT", ETIMEDOUT}, {"ENOTTY", ENOTTY}, {"EOPNOTSUPP", EOPNOTSUPP},
+        {"EPERM", EPERM},         {"ENOENT", ENOENT}, {"EIO", EIO},
+        {"ENXIO", ENXIO},         {"E2BIG", E2BIG},   {"ENOMEM", ENOMEM},
+        {"EACCES", EACCES},       {"EFAULT", EFAULT}, {"EBUSY", EBUSY},
+        {"EEXIST", EEXIST},       {"ENODEV", ENODEV}, {"EINVAL", EINVAL},
+        {"ENOSPC", ENOSPC},       {"ERANGE", ERANGE}, {"EAGAIN", EAGAIN},
+        {"ENOTSUP", ENOTSUP},     {"EINTR", EINTR},   {"EFBIG", EFBIG},
+        {"ETIMEDOUT", ETIMEDOUT}, {"ENOTTY", ENOTTY}, {"EOPNOTSUPP", EOPNOTSUPP},
 };
 
 int errno_from_name(const char *s) {
