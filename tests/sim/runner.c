@@ -306,6 +306,10 @@ int runner_run(const struct run_options *o) {
                 fprintf(stderr,
                         "vgpu-sim: warning: no private /run/udev (%s): libudev monitors stay silent\n",
                         strerror(-r));
+        else {
+                sim->udev_db = xstrdup("/run/udev/data");
+                udev_db_coldplug(sim);
+        }
         r = lib_modules();
         if (r < 0)
                 fprintf(stderr, "vgpu-sim: warning: no /lib/modules for the simulated drivers (%s)\n",

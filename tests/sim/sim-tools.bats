@@ -188,12 +188,15 @@ teardown() {
 @test "libudev: udev_enumerate finds the simulated devices with their properties and attributes" {
         run test-libudev enumerate pci
         expect_ok
-        [[ $output == *"0000:3b:00.0 driver=nvidia vendor=0x10de mdev_type=-"* ]]
+        [[ $output == *"0000:3b:00.0 driver=nvidia vendor=0x10de mdev_type=- initialized=1"* ]]
         [ "$(wc -l <<<"$output")" -eq 23 ]
         echo $U >"$(type_dir $T4 nvidia-222)/create"
         run test-libudev enumerate mdev
         expect_ok
-        [ "$output" = "$U driver=vfio_mdev vendor=- mdev_type=nvidia-222" ]
+        [ "$output" = "$U driver=vfio_mdev vendor=- mdev_type=nvidia-222 initialized=1" ]
+        [ -f /run/udev/data/+mdev:$U ]
+        echo 1 >/sys/bus/mdev/devices/$U/remove
+        [ ! -e /run/udev/data/+mdev:$U ]
 }
 
 @test "libudev: a subsystem-filtered udev monitor receives the simulator's events" {
@@ -214,6 +217,7 @@ teardown() {
         [[ $output == *"E: PCI_ID=10DE:1EB8"* ]]
         [[ $output == *"E: PCI_SLOT_NAME=$T4"* ]]
         [[ $output == *"E: DRIVER=nvidia"* ]]
+        [[ $output == *"E: USEC_INITIALIZED="* ]] # udev's database says it was processed
 }
 
 @test "vendor-specific VFIO (L40S): creatable types narrow and a full GPU lists only the header" {

@@ -120,6 +120,7 @@ int sim_power_on(struct sim *sim, const char *profile_name) {
         for (size_t i = 0; i < sim->profile->n_devs; i++)
                 sim_plug(sim, &sim->profile->devs[i]);
         sim->quiet = quiet;
+        udev_db_coldplug(sim);
         sim->generation++;
         pthread_cond_broadcast(&sim->changed);
         return 0;
@@ -153,6 +154,7 @@ void sim_free(struct sim *sim) {
         free(sim->unplugged);
         profile_free(sim->profile);
         free(sim->profile_dir);
+        free(sim->udev_db);
         if (sim->uevent_fd >= 0)
                 close(sim->uevent_fd);
         pthread_cond_destroy(&sim->changed);

@@ -150,6 +150,7 @@ struct sim {
         uint64_t generation; /* bumped by every rebuild (reboot, profile load) */
         uint64_t seqnum;
         int uevent_fd;
+        char *udev_db;        /* udev's database directory (/run/udev/data), NULL outside a namespace */
         bool quiet;           /* no uevents while powering on */
         char host_cpu[3][64]; /* /sys/devices/system/cpu/{online,possible,present} of the real host */
 };
@@ -212,6 +213,10 @@ int uevent_open(struct sim *sim);
 void uevent_send(struct sim *sim, struct node *dir, const char *action, const char *extra);
 /* The store() of a uevent file: "add|change|... [UUID [KEY=VALUE...]]". */
 int uevent_synth(struct sim *sim, struct node *dir, const char *buf, size_t len);
+
+/* udev-db.c: returns the device's USEC_INITIALIZED */
+unsigned long long udev_db_update(struct sim *sim, struct node *dir, const char *action);
+void udev_db_coldplug(struct sim *sim);
 
 /* control.c: /sys/kernel/debug/vgpu-sim */
 void control_init(struct sim *sim);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A tiny libudev client, as vgpud will be one: proves inside vgpu-sim that
- * udev_enumerate finds the simulated devices with their properties and
- * attributes, and that a "udev" monitor with a subsystem filter (a BPF
+ * udev_enumerate finds the simulated devices, initialized (udev's database),
+ * with their properties and attributes, and that a "udev" monitor with a subsystem filter (a BPF
  * filter on the MurmurHash2 of the subsystem) receives the simulator's events.
  *   test-libudev enumerate SUBSYSTEM
  *   test-libudev monitor SUBSYSTEM COUNT   (prints "ready", then COUNT events)
@@ -15,8 +15,9 @@
 
 static int enumerate(struct udev *udev, const char *subsystem) {
         struct udev_enumerate *e = udev_enumerate_new(udev);
+        /* Only what udev has processed, as a careful daemon enumerates. */
         if (!e || udev_enumerate_add_match_subsystem(e, subsystem) < 0 ||
-            udev_enumerate_scan_devices(e) < 0) {
+            udev_enumerate_add_match_is_initialized(e) < 0 || udev_enumerate_scan_devices(e) < 0) {
                 fprintf(stderr, "enumerate failed\n");
                 udev_enumerate_unref(e);
                 return 1;
@@ -32,8 +33,9 @@ static int enumerate(struct udev *udev, const char *subsystem) {
                 const char *driver = udev_device_get_driver(d);
                 const char *vendor = udev_device_get_sysattr_value(d, "vendor");
                 const char *type = udev_device_get_property_value(d, "MDEV_TYPE");
-                printf("%s driver=%s vendor=%s mdev_type=%s\n", udev_device_get_sysname(d),
-                       driver ? driver : "-", vendor ? vendor : "-", type ? type : "-");
+                printf("%s driver=%s vendor=%s mdev_type=%s initialized=%d\n", udev_device_get_sysname(d),
+                       driver ? driver : "-", vendor ? vendor : "-", type ? type : "-",
+                       udev_device_get_is_initialized(d));
                 udev_device_unref(d);
         }
         udev_enumerate_unref(e);

@@ -14,7 +14,6 @@
 #include <endian.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "sim-util.h"
 #include "sim.h"
@@ -123,7 +122,10 @@ static int uevent_env(struct sim *sim, struct node *dir, char *out, size_t size)
 }
 
 void uevent_send(struct sim *sim, struct node *dir, const char *action, const char *extra) {
-        if (sim->quiet || sim->uevent_fd < 0 || !dir)
+        if (!dir)
+                return;
+        unsigned long long initialized = udev_db_update(sim, dir, action);
+        if (sim->quiet || sim->uevent_fd < 0)
                 return;
         struct node *sub = node_child(dir, "subsystem");
         const char *subsystem = sub && sub->target ? strrchr(sub->target, '/') + 1 : NULL;
@@ -134,16 +136,12 @@ void uevent_send(struct sim *sim, struct node *dir, const char *action, const ch
         int r = uevent_env(sim, dir, env, sizeof(env));
         if (r < 0)
                 env[0] = '\0';
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
 
         struct buf b = {0};
         _cleanup_free_ char *a = xasprintf("ACTION=%s", action), *p = xasprintf("DEVPATH=%s", devpath),
                             *s = xasprintf("SUBSYSTEM=%s", subsystem),
                             *q = xasprintf("SEQNUM=%llu", (unsigned long long) ++sim->seqnum),
-                            *u = xasprintf("USEC_INITIALIZED=%llu",
-                                           (unsigned long long) ts.tv_sec * 1000000ULL +
-                                                   (unsigned long long) ts.tv_nsec / 1000);
+                            *u = xasprintf("USEC_INITIALIZED=%llu", initialized);
         buf_add(&b, a, strlen(a));
         buf_add(&b, p, strlen(p));
         buf_add(&b, s, strlen(s));
