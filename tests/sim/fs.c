@@ -143,9 +143,10 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
         struct node *n = node_lookup(sim->root, path);
         if (!n)
                 r = -ENODEV; /* the file went away under an open fd, as when a device is removed */
-        else if (n->ops && n->ops->read)
+        else if (n->ops && n->ops->read) {
+                sim->caller_privileged = fuse_get_context()->uid == 0;
                 r = (int) n->ops->read(sim, n, buf, size, off);
-        else if (!attr_readable(n))
+        } else if (!attr_readable(n))
                 r = -EIO;
         else {
                 char page[PAGE_SIZE + 1];

@@ -253,6 +253,20 @@ teardown() {
         [ ! -e /sys/kernel/iommu_groups/$g ]
 }
 
+@test "a non-root user inside the namespace reads /sys but cannot write root's attributes" {
+        run setpriv --reuid=65534 --regid=65534 --clear-groups -- cat /sys/bus/pci/devices/$T4/vendor
+        expect_ok
+        [ "$output" = 0x10de ]
+        run setpriv --reuid=65534 --regid=65534 --clear-groups -- lspci -n -s 3b:00.0
+        [[ $output == *"10de:1eb8"* ]]
+        # like the kernel, only the first 64 bytes of config space for the unprivileged
+        run setpriv --reuid=65534 --regid=65534 --clear-groups -- sh -c "cat /sys/bus/pci/devices/$T4/config | wc -c"
+        [ "$output" -eq 64 ]
+        [ "$(wc -c </sys/bus/pci/devices/$T4/config)" -eq 4096 ]
+        run setpriv --reuid=65534 --regid=65534 --clear-groups -- sh -c "echo $U > $(type_dir $T4 nvidia-222)/create"
+        [[ $status -ne 0 && $output == *"Permission denied"* ]]
+}
+
 @test "sysfs links are relative, as the kernel makes them" {
         [ "$(readlink /sys/bus/pci/devices/$T4)" = ../../../devices/pci0000:3b/$T4 ]
         [ "$(readlink /sys/class/mdev_bus/$T4)" = ../../devices/pci0000:3b/$T4 ]

@@ -150,9 +150,10 @@ struct sim {
         uint64_t generation; /* bumped by every rebuild (reboot, profile load) */
         uint64_t seqnum;
         int uevent_fd;
-        char *udev_db;        /* udev's database directory (/run/udev/data), NULL outside a namespace */
-        bool quiet;           /* no uevents while powering on */
-        char host_cpu[3][64]; /* /sys/devices/system/cpu/{online,possible,present} of the real host */
+        char *udev_db;          /* udev's database directory (/run/udev/data), NULL outside a namespace */
+        bool quiet;             /* no uevents while powering on */
+        bool caller_privileged; /* the current FUSE request comes from uid 0 (set under the lock) */
+        char host_cpu[3][64];   /* /sys/devices/system/cpu/{online,possible,present} of the real host */
 };
 
 /* sim.c: life of the whole model */
