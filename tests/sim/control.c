@@ -8,8 +8,6 @@
  * profile's power-on state, loading another profile. Errors are errnos,
  * like every other attribute.
  */
-#include <ctype.h>
-
 #include "sim-util.h"
 #include "sim.h"
 

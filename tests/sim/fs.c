@@ -179,8 +179,6 @@ static int write_locked(struct sim *sim, const char *path, const char *data, siz
         struct node *n = node_lookup(sim->root, path);
         if (!n || n->kind != NODE_ATTR)
                 return -ENODEV;
-        if (n->ops && n->ops->write)
-                return (int) n->ops->write(sim, n, data, size, off);
         if (!attr_writable(n))
                 return -EIO;
         int r = fault_check(sim, path, &latency_ms);
@@ -198,6 +196,8 @@ static int write_locked(struct sim *sim, const char *path, const char *data, siz
                 if (!n || gen != sim->generation || !attr_writable(n))
                         return -ENODEV;
         }
+        if (n->ops->write) /* binary attribute: data at an offset, not a store() */
+                return (int) n->ops->write(sim, n, data, size, off);
         memcpy(page, data, len);
         page[len] = '\0';
         /* n may be freed by the store (a remove file, a reboot): do not touch it afterwards. */
