@@ -569,8 +569,7 @@ static int stop_or_destroy(Instance *i, sd_bus_message *call, bool force, bool d
         if (r < 0)
                 return r;
         if (!i->live && !destroy)
-                return bus_error_setf(e, -ENODEV, SUBJECT_INSTANCE, "Instance %s is not created on the host",
-                                      i->uuid);
+                return sd_bus_reply_method_return(call, NULL); /* not on the host: stopping is idempotent */
         r = operation_new(i->manager, i, call, reply_empty, &op);
         if (r < 0)
                 return r;

@@ -24,7 +24,8 @@ static void test_primary_group(void **state) {
 }
 
 static void test_member_list(void **state) {
-        char *members[] = {"bob", "alice", NULL};
+        char bob[] = "bob", alice[] = "alice";
+        char *members[] = {bob, alice, NULL};
         Caller c = {.euid = 1000, .egid = 1000};
         assert_true(auth_caller_allowed(&c, 4242, members, "alice"));
         assert_false(auth_caller_allowed(&c, 4242, members, "mallory"));
