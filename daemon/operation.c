@@ -155,12 +155,10 @@ static void operation_complete(int r, void *userdata) {
         }
         /* The host changed (or may have): read it back now, so that the reply and the signals agree with it.
          */
-        if (op->device != DEVICE_KEEP) {
+        if (op->device != DEVICE_KEEP)
+                /* Re-reads the instance and the availability of every type on its GPU (a create changes
+                 * the other types' counts too: one-type rule, shared pools). */
                 (void) host_refresh_instance(m->host, op->uuid);
-                struct vgpu_parent *p = op->parent ? host_find_parent(m->host, op->parent) : NULL;
-                if (p)
-                        (void) host_refresh_availability(m->host, p);
-        }
         if (i->pending > 0)
                 i->pending--;
         op->instance = NULL;

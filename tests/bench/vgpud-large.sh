@@ -57,7 +57,15 @@ echo "mdevctl start:   $made in $(ms $t2 $t3) ms ($(rate $made $(ms $t2 $t3))/s)
 echo "mdevctl stop:    $made in $(ms $t4 $t5) ms ($(rate $made $(ms $t4 $t5))/s)"
 vg=$(( $(ms $t0 $t2) ))
 md=$(( $(ms $t2 $t3) + $(ms $t4 $t5) ))
-echo "create+destroy: vgpuctl $(rate $((2 * n)) $vg) ops/s, mdevctl $(rate $((2 * made)) $md) ops/s, ratio $(awk -v a=$vg -v b=$md -v n=$n -v m=$made "BEGIN { printf \"%.1fx\", (2*m/b) > 0 ? (2*n/a)/(2*m/b) : 0 }")"
+# The same with 4 clients at once (vgpud works on different GPUs in parallel; mdevctl has no daemon).
+t6=$(now)
+seq "$n" | xargs -P 4 -I{} vgpuctl create --type grid-1b --placement spread >"$BATS_FILE_TMPDIR/uuids4"
+t7=$(now)
+xargs -P 4 -I{} vgpuctl destroy {} <"$BATS_FILE_TMPDIR/uuids4" >/dev/null
+t8=$(now)
+echo "vgpuctl create, 4 clients:  $n in $(ms $t6 $t7) ms ($(rate $n $(ms $t6 $t7))/s)"
+echo "vgpuctl destroy, 4 clients: $n in $(ms $t7 $t8) ms ($(rate $n $(ms $t7 $t8))/s)"
+echo "create+destroy: vgpuctl $(rate $((2 * n)) $vg) ops/s (4 clients: $(rate $((2 * n)) $(ms $t6 $t8)) ops/s), mdevctl $(rate $((2 * made)) $md) ops/s"
 
 echo "== 1,000 instances"
 for _ in $(seq 1000); do vgpuctl create --type grid-1b --placement pack >/dev/null; done
