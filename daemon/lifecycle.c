@@ -386,6 +386,16 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
                 if (r < 0)
                         return placement_error(m, r, type, isempty(gpu) ? NULL : gpu, &err, e);
                 target = placed.type;
+                /* Placement sees what exists; creates in flight on that GPU may take the room it saw. */
+                if (!operation_create_fits(m, target)) {
+                        sd_bus_message **v = realloc(m->deferred_creates,
+                                                     (m->n_deferred_creates + 1) * sizeof(sd_bus_message *));
+                        if (!v)
+                                return -ENOMEM;
+                        m->deferred_creates = v;
+                        m->deferred_creates[m->n_deferred_creates++] = sd_bus_message_ref(call);
+                        return 1; /* answered when it runs again, after those creates */
+                }
         }
 
         const struct vgpu_type *first = target ?: vgpu_type_group_first(group);
@@ -448,6 +458,25 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
                                       strerror(-r));
         }
         return 1;
+}
+
+void manager_retry_deferred_creates(Manager *m) {
+        size_t n = m->n_deferred_creates;
+        _cleanup_free_ sd_bus_message **calls = TAKE_PTR(m->deferred_creates);
+
+        m->n_deferred_creates = 0;
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = calls[k];
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                int r = sd_bus_message_rewind(call, true);
+                if (r >= 0)
+                        r = lifecycle_create(m, call, &e);
+                if (r < 0) {
+                        if (!sd_bus_error_is_set(&e))
+                                sd_bus_error_set_errno(&e, r);
+                        (void) sd_bus_reply_method_error(call, &e);
+                }
+        }
 }
 
 /* ---- operations on one instance ----------------------------------------------------------------------- */

@@ -157,6 +157,12 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* Workers first: their cancelled completions may still reply on the bus and touch the objects. */
         hostops_free(m->hostops);
+        for (size_t k = 0; k < m->n_deferred_creates; k++) {
+                (void) sd_bus_reply_method_errorf(m->deferred_creates[k], SD_BUS_ERROR_FAILED,
+                                                  "vgpud is shutting down; nothing was created");
+                sd_bus_message_unref(m->deferred_creates[k]);
+        }
+        free(m->deferred_creates);
         manager_stop_udev_monitor(m);
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
 

@@ -44,6 +44,10 @@ typedef struct Manager {
         sd_event_source *sync_source; /* pending deferred sync of the bus objects */
         bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
 
+        struct Operation *creates;         /* creates in flight (operation.c) */
+        sd_bus_message **deferred_creates; /* CreateInstance calls waiting for those to finish */
+        size_t n_deferred_creates;
+
         /* the bus objects */
         struct strmap *gpus;           /* address -> GpuObject */
         struct strmap *gpu_paths;      /* path -> GpuObject */
@@ -71,6 +75,9 @@ void manager_set_status(Manager *m, const char *fmt, ...) _printf_(2, 3);
 int manager_add_finding(Manager *m, const char *severity, const char *kind, const char *object,
                         const char *fmt, ...) _printf_(5, 6);
 void manager_clear_findings(Manager *m);
+
+/* Run again the CreateInstance calls that waited for creates in flight (lifecycle.c). */
+void manager_retry_deferred_creates(Manager *m);
 
 /* Sync the bus objects with the model once the current event is done (coalesced). */
 void manager_schedule_sync(Manager *m);

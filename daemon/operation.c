@@ -144,10 +144,38 @@ static int operation_run(void *userdata) {
         return r;
 }
 
+static void creates_remove(Manager *m, Operation *op) {
+        for (Operation **p = &m->creates; *p; p = &(*p)->next_create)
+                if (*p == op) {
+                        *p = op->next_create;
+                        return;
+                }
+}
+
+bool operation_create_fits(Manager *m, const struct vgpu_type *t) {
+        const struct vgpu_gpu *gpu = t->parent->gpu;
+        unsigned same = 0;
+
+        for (Operation *op = m->creates; op; op = op->next_create) {
+                struct vgpu_parent *p = host_find_parent(m->host, op->parent);
+                bool on_gpu = streq(op->parent, t->parent->name) || (gpu && p && p->gpu == gpu);
+                if (!on_gpu)
+                        continue;
+                /* Another type in flight on the GPU may take it (one type per GPU, shared pools): wait. */
+                if (!streq(op->type_id, t->id) || !streq(op->parent, t->parent->name))
+                        return false;
+                same++;
+        }
+        return t->available > same;
+}
+
 static void operation_complete(int r, void *userdata) {
         Operation *op = userdata;
         Manager *m = op->manager;
         Instance *i = op->instance;
+
+        if (op->device == DEVICE_CREATE)
+                creates_remove(m, op);
 
         if (r >= 0 && op->replace_record) {
                 record_free(i->record);
@@ -165,7 +193,11 @@ static void operation_complete(int r, void *userdata) {
         manager_sync_now(m);
         /* i may have been dropped by the sync (destroyed, undefined): done() gets the uuid from op. */
         op->done(op, r);
+        bool was_create = op->device == DEVICE_CREATE;
         operation_free(op);
+        /* Creates that waited for this one to know where they fit. */
+        if (was_create)
+                manager_retry_deferred_creates(m);
 }
 
 int operation_submit(Operation *op) {
@@ -186,8 +218,14 @@ int operation_submit(Operation *op) {
                 key = p->gpu->bdf;
 
         int r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);
-        if (r < 0)
+        if (r < 0) {
                 operation_free(op);
+                return r;
+        }
+        if (op->device == DEVICE_CREATE) {
+                op->next_create = op->manager->creates;
+                op->manager->creates = op;
+        }
         return r;
 }
 

@@ -31,7 +31,8 @@ typedef void (*operation_done_t)(Operation *op, int r);
 
 struct Operation {
         Manager *manager;
-        Instance *instance; /* its pending count is held while the operation is in flight */
+        Operation *next_create; /* Manager.creates: creates in flight, for placement */
+        Instance *instance;     /* its pending count is held while the operation is in flight */
         sd_bus_message *call;
         operation_done_t done;
         void *userdata; /* for done */
@@ -69,6 +70,10 @@ int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_
 /* Queue it behind the other operations on the instance's GPU. On failure the operation is freed. */
 int operation_submit(Operation *op);
 void operation_free(Operation *op);
+
+/* Would a create of t (the member placement chose) still fit once the creates in flight on its GPU are
+ * done? Placement sees only what exists; creates in flight are not there yet. */
+bool operation_create_fits(Manager *m, const struct vgpu_type *t);
 
 /* The D-Bus error for a failed operation: the host's errno named, the path and the library's sentence. */
 int operation_error(Operation *op, int r, sd_bus_error *e);

@@ -16,12 +16,24 @@
 /* Room for bursts: creating 1,000 mdevs sends thousands of events at once. */
 #define MONITOR_BUFFER_SIZE (32 * 1024 * 1024)
 
+static bool is_mdev_driver_event(struct udev_device *d) {
+        const char *action = udev_device_get_action(d), *subsystem = udev_device_get_subsystem(d);
+        return streq_ptr(subsystem, "mdev") && (streq_ptr(action, "bind") || streq_ptr(action, "unbind"));
+}
+
 static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         struct udev_device *d;
 
         /* The socket is non-blocking: drain it, then sync once. */
         while ((d = udev_monitor_receive_device(m->monitor))) {
+                if (is_mdev_driver_event(d)) {
+                        /* vfio_mdev binding to an mdev right after its "add" (and leaving before its
+                         * "remove") changes neither the instance nor any capacity; refreshing for it would
+                         * re-read every type's availability on the GPU once more per create and destroy. */
+                        udev_device_unref(d);
+                        continue;
+                }
                 int r = host_handle_udev_device(m->host, d);
                 if (r < 0)
                         log_warning_errno(r, "Failed to apply uevent %s for %s: %m",

@@ -13,9 +13,9 @@ build=${VGPU_BENCH_BUILD_DIR:-$top/build/bench}
 n=${1:-200}
 
 "$top/scripts/build" "$build" CFLAGS="-O2 -g" >/dev/null
-make -s -C "$build" tests/sim/vgpu-sim >/dev/null
+make -s -C "$build" tests/sim/vgpu-sim tests/bench/bench-client >/dev/null
 export VGPU_TEST_SRCDIR=$top VGPU_BENCH_N=$n
-export PATH="$build/daemon:$build/cli:$build/tests/sim:$PATH"
+export PATH="$build/daemon:$build/cli:$build/tests/sim:$build/tests/bench:$PATH"
 
 exec vgpu-sim run --profile large -- bash -c '
 set -euo pipefail
@@ -65,7 +65,12 @@ xargs -P 4 -I{} vgpuctl destroy {} <"$BATS_FILE_TMPDIR/uuids4" >/dev/null
 t8=$(now)
 echo "vgpuctl create, 4 clients:  $n in $(ms $t6 $t7) ms ($(rate $n $(ms $t6 $t7))/s)"
 echo "vgpuctl destroy, 4 clients: $n in $(ms $t7 $t8) ms ($(rate $n $(ms $t7 $t8))/s)"
-echo "create+destroy: vgpuctl $(rate $((2 * n)) $vg) ops/s (4 clients: $(rate $((2 * n)) $(ms $t6 $t8)) ops/s), mdevctl $(rate $((2 * made)) $md) ops/s"
+# One client with up to 64 calls in flight: what vgpud itself sustains.
+bench-client "$n" grid-1b >"$BATS_FILE_TMPDIR/pipelined"
+read -r _ pc pcms < <(grep ^create "$BATS_FILE_TMPDIR/pipelined")
+read -r _ pd pdms < <(grep ^destroy "$BATS_FILE_TMPDIR/pipelined")
+echo "D-Bus, 64 calls in flight: create $pc in $pcms ms ($(rate $pc $pcms)/s), destroy $pd in $pdms ms ($(rate $pd $pdms)/s)"
+echo "create+destroy ops/s: vgpuctl loop $(rate $((2 * n)) $vg), 4 vgpuctl clients $(rate $((2 * n)) $(ms $t6 $t8)), pipelined D-Bus $(rate $((pc + pd)) $((pcms + pdms))); mdevctl loop $(rate $((2 * made)) $md)"
 
 echo "== 1,000 instances"
 for _ in $(seq 1000); do vgpuctl create --type grid-1b --placement pack >/dev/null; done

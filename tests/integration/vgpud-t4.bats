@@ -342,3 +342,18 @@ teardown() {
         run vgpuctl list --all --quiet
         [ "${#lines[@]}" -eq 2 ]
 }
+
+@test "32 concurrent creates on a GPU with room for 8: 8 made, 24 clean refusals, no over-allocation" {
+        local i
+        for i in $(seq 32); do
+                (vgpuctl create --type grid-2q --gpu $GPU0 >/dev/null 2>&1; echo $? >"$BATS_TEST_TMPDIR/rc.$i") &
+        done
+        wait
+        [ "$(cat "$BATS_TEST_TMPDIR"/rc.* | grep -c '^0$')" -eq 8 ]
+        [ "$(cat "$BATS_TEST_TMPDIR"/rc.* | grep -c '^4$')" -eq 24 ]
+        [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 8 ]
+        [ "$(vgpuctl list --quiet | wc -l)" -eq 8 ]
+        # reads still answer while creates queue
+        run vgpuctl types --gpu $GPU0 --json
+        [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 0 ]
+}
