@@ -345,10 +345,16 @@ teardown() {
 
 @test "32 concurrent creates on a GPU with room for 8: 8 made, 24 clean refusals, no over-allocation" {
         local i
+        local pids=()
         for i in $(seq 32); do
-                (vgpuctl create --type grid-2q --gpu $GPU0 >/dev/null 2>&1; echo $? >"$BATS_TEST_TMPDIR/rc.$i") &
+                # bats runs tests with set -e: keep the status instead of dying on it
+                (rc=0; vgpuctl create --type grid-2q --gpu $GPU0 >"$BATS_TEST_TMPDIR/out.$i" 2>&1 || rc=$?
+                        echo $rc >"$BATS_TEST_TMPDIR/rc.$i") &
+                pids+=($!)
         done
-        wait
+        wait "${pids[@]}" || true # each subshell exits with its vgpuctl's status
+        cat "$BATS_TEST_TMPDIR"/rc.* | sort | uniq -c
+        for i in $(seq 32); do grep -qx '[04]' "$BATS_TEST_TMPDIR/rc.$i" || cat "$BATS_TEST_TMPDIR/out.$i"; done
         [ "$(cat "$BATS_TEST_TMPDIR"/rc.* | grep -c '^0$')" -eq 8 ]
         [ "$(cat "$BATS_TEST_TMPDIR"/rc.* | grep -c '^4$')" -eq 24 ]
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 8 ]
