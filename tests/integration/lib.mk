@@ -12,4 +12,4 @@ lib_suites = \
 	tests/integration/lib-sim-gvtg.bats \
 	tests/integration/lib-sim-mixed.bats
 TESTS += $(lib_suites)
-EXTRA_DIST += $(lib_suites) tests/integration/lib-helpers.bash
+EXTRA_DIST += $(lib_suites) tests/integration/lib-helpers.bash tests/bench/lib-large.sh
