@@ -3,4 +3,36 @@ noinst_LIBRARIES += src/libvgpu.a
 src_libvgpu_a_SOURCES = \
 	src/macro.h \
 	src/log.h src/log.c \
-	src/fileio.h src/fileio.c
+	src/fileio.h src/fileio.c \
+	src/strutil.h src/strutil.c \
+	src/parse-util.h src/parse-util.c \
+	src/hashmap.h src/hashmap.c \
+	src/error.h src/error.c \
+	src/uuid.h src/uuid.c \
+	src/sysfs.h src/sysfs.c \
+	src/attr.h src/attr.c \
+	src/vendor-nvidia.h src/vendor-nvidia.c \
+	src/vendor-gvtg.h src/vendor-gvtg.c \
+	src/vendor.h src/vendor.c \
+	src/model.h \
+	src/backend-kind.h \
+	src/type.h src/type.c \
+	src/alias.h src/alias.c \
+	src/pci.h src/pci.c \
+	src/mdev.h src/mdev.c \
+	src/host.h src/host.c \
+	src/placement.h src/placement.c \
+	src/vfio.h src/vfio.c \
+	src/backend.h src/backend.c \
+	src/backend-mdev.c \
+	src/record.h src/record.c \
+	src/store.h src/store.c \
+	src/mdevctl.h src/mdevctl.c \
+	src/config-file.h src/config-file.c
+src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
+
+# What a program linking libvgpu.a needs besides it.
+LIBVGPU_LIBS = $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS)
+
+# vgpud.conf(5): the key table of config-file.c, documented (tests/unit/test-config.c checks it).
+EXTRA_DIST += man/vgpud.conf.5

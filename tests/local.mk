@@ -14,8 +14,8 @@ unit_tests = \
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
-UNIT_LDADD = src/libvgpu.a $(CMOCKA_LIBS)
-UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = src/libvgpu.a $(LIBVGPU_LIBS) $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS)
 
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c tests/unit/unit.h
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
@@ -24,5 +24,8 @@ tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
 tests_unit_test_log_SOURCES = tests/unit/test-log.c
 tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
+include tests/unit/lib.mk
+include tests/integration/lib.mk
+
 TESTS += tests/integration/bus.bats
 EXTRA_DIST += tests/integration/bus.bats

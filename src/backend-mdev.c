@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The mdev backend: create writes the UUID to the type's `create` (one
+ * write), then the vendor attributes in order into the new device's
+ * directory, and removes the device again if one of them fails — mdevctl's
+ * semantics, so definitions behave the same under both tools. Destroy writes
+ * "1" to `remove`. Errors name the sysfs file and say what the errno means
+ * there (the kernel's own answer is terse: a bare EINVAL is what users of
+ * mdevctl complain about).
+ */
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "fileio.h"
+#include "mdev.h"
+#include "strutil.h"
+#include "sysfs.h"
+#include "vfio.h"
+
+static const char *create_hint(int error) {
+        switch (error) {
+        case EEXIST:
+                return "this UUID is already used by another mdev";
+        case ENOSPC:
+                return "the parent has no room left for this type";
+        case EINVAL:
+                return "the driver rejected the UUID or cannot create this type now (on NVIDIA: another "
+                       "type "
+                       "already exists on this GPU)";
+        case ENODEV:
+                return "the parent is going away";
+        case EBUSY:
+        case EAGAIN:
+                return "the driver is busy; try again";
+        default:
+                return NULL;
+        }
+}
+
+static int mdev_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
+                       struct vgpu_error *err) {
+        _cleanup_free_ char *type_dir = NULL, *create = NULL, *dev = NULL, *device = NULL;
+        char uuid[UUID_STRING_MAX];
+        struct stat st;
+        int r;
+
+        if (!sysfs_name_is_valid(req->parent))
+                return vgpu_error_set(err, EINVAL, NULL, "Invalid parent device name \"%s\".",
+                                      strna(req->parent));
+        if (!sysfs_name_is_valid(req->type_id))
+                return vgpu_error_set(err, EINVAL, NULL, "Invalid type id \"%s\".", strna(req->type_id));
+        if (uuid_normalize(req->uuid, uuid) < 0)
+                return vgpu_error_set(err, EINVAL, NULL, "Invalid UUID \"%s\".", strna(req->uuid));
+        for (size_t i = 0; i < req->n_attrs; i++)
+                if (!attr_name_is_valid(req->attrs[i].name))
+                        return vgpu_error_set(
+                                err, EINVAL, NULL,
+                                "Invalid attribute name \"%s\": it must be a path inside the device "
+                                "directory.",
+                                req->attrs[i].name);
+
+        if (!mdev_parent_is_registered(ctx->sysfs_root, req->parent))
+                return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.", req->parent);
+        type_dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES "/%s", req->parent,
+                              req->type_id);
+        if (!type_dir || asprintf(&create, "%s/create", type_dir) < 0)
+                return -ENOMEM;
+        if (stat(type_dir, &st) < 0)
+                return vgpu_error_set(err, ENOENT, type_dir, "Parent %s does not offer type %s.",
+                                      req->parent, req->type_id);
+
+        r = write_attr(create, uuid);
+        if (r < 0) {
+                const char *hint = create_hint(-r);
+                return vgpu_error_set(err, r, create, "Cannot create mdev %s of type %s on %s%s%s.", uuid,
+                                      req->type_id, req->parent, hint ? ": " : "", strempty(hint));
+        }
+
+        dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
+        if (!dev)
+                return -ENOMEM;
+        for (size_t i = 0; i < req->n_attrs; i++) {
+                _cleanup_free_ char *path = NULL, *remove = NULL;
+                if (asprintf(&path, "%s/%s", dev, req->attrs[i].name) < 0 ||
+                    asprintf(&remove, "%s/remove", dev) < 0)
+                        r = -ENOMEM;
+                else
+                        r = write_attr(path, req->attrs[i].value);
+                if (r >= 0)
+                        continue;
+                int k = remove ? write_attr(remove, "1") : -ENOMEM;
+                if (k < 0)
+                        return vgpu_error_set(err, r, path,
+                                              "Cannot set attribute %s of mdev %s, and removing the device "
+                                              "again failed too (%s): it is left on %s.",
+                                              req->attrs[i].name, uuid, strerror(-k), req->parent);
+                return vgpu_error_set(
+                        err, r, path,
+                        "Cannot set attribute %s of mdev %s to \"%s\"; the device was removed again.",
+                        req->attrs[i].name, uuid, req->attrs[i].value);
+        }
+
+        device = strdup(uuid);
+        if (!device)
+                return -ENOMEM;
+        *ret_device = TAKE_PTR(device);
+        return 0;
+}
+
+static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err) {
+        _cleanup_free_ char *dev = NULL, *remove = NULL;
+        char uuid[UUID_STRING_MAX];
+        struct stat st;
+        int r;
+
+        if (uuid_normalize(device, uuid) < 0)
+                return vgpu_error_set(err, EINVAL, NULL, "Invalid UUID \"%s\".", strna(device));
+        dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
+        if (!dev || asprintf(&remove, "%s/remove", dev) < 0)
+                return -ENOMEM;
+        if (lstat(dev, &st) < 0)
+                return vgpu_error_set(err, ENODEV, dev, "No mdev %s on this host.", uuid);
+        r = write_attr(remove, "1");
+        if (r < 0)
+                return vgpu_error_set(err, r, remove, "Cannot remove mdev %s%s.", uuid,
+                                      r == -EBUSY || r == -EAGAIN ? ": the driver says it is in use" : "");
+        return 0;
+}
+
+static int mdev_exists(const struct backend_ctx *ctx, const char *device) {
+        _cleanup_free_ char *dev = NULL;
+        char uuid[UUID_STRING_MAX];
+        struct stat st;
+
+        if (uuid_normalize(device, uuid) < 0)
+                return -EINVAL;
+        dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
+        if (!dev)
+                return -ENOMEM;
+        if (stat(dev, &st) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        return 1;
+}
+
+static int mdev_device_ref(const struct backend_ctx *ctx, const char *device, struct vgpu_device_ref *ret) {
+        struct vgpu_device_ref d = {.kind = VGPU_DEVICE_MDEV};
+
+        if (uuid_normalize(device, d.uuid) < 0)
+                return -EINVAL;
+        *ret = d;
+        return 0;
+}
+
+static int mdev_in_use(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
+                       struct vgpu_error *err) {
+        _cleanup_free_ char *dev = NULL, *comm = NULL;
+        _cleanup_strv_free_ char **nodes = NULL;
+        char uuid[UUID_STRING_MAX];
+        pid_t pid;
+        int r;
+
+        if (uuid_normalize(device, uuid) < 0)
+                return vgpu_error_set(err, EINVAL, NULL, "Invalid UUID \"%s\".", strna(device));
+        dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
+        if (!dev)
+                return -ENOMEM;
+        r = vfio_device_nodes(dev, ctx->dev_vfio_dir, &nodes);
+        if (r < 0)
+                return vgpu_error_set(err, r, dev, "Cannot look up the VFIO nodes of mdev %s.", uuid);
+        r = proc_find_holder(ctx->proc_root, nodes, &pid);
+        if (r < 0)
+                return vgpu_error_set(err, r, ctx->proc_root, "Cannot look for processes using mdev %s.",
+                                      uuid);
+        if (r == 0)
+                return 0;
+        (void) proc_comm(ctx->proc_root, pid, &comm);
+        if (ret_pid)
+                *ret_pid = pid;
+        vgpu_error_set(err, EBUSY, nodes[0], "mdev %s is in use by process %d (%s).", uuid, (int) pid,
+                       strna(comm));
+        return 1;
+}
+
+static int mdev_read_types_op(const struct backend_ctx *ctx, const char *parent, struct vgpu_type ***ret,
+                              size_t *ret_n, struct vgpu_error_list *problems) {
+        return mdev_read_types(ctx->sysfs_root, parent, ret, ret_n, problems);
+}
+
+const struct backend_ops backend_mdev = {
+        .kind = VGPU_BACKEND_MDEV,
+        .read_types = mdev_read_types_op,
+        .create = mdev_create,
+        .destroy = mdev_destroy,
+        .exists = mdev_exists,
+        .device_ref = mdev_device_ref,
+        .in_use = mdev_in_use,
+};

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vgpud's configuration, /etc/vgpud/vgpud.conf (ini syntax, read with inih).
+ * Every key has a default and is documented in vgpud.conf(5) (man/
+ * vgpud.conf.5); the table of keys in config-file.c is the single source the
+ * parser, the defaults and the documentation test use. Anything wrong — an
+ * unknown section or key, a bad value, a key given twice, a syntax error —
+ * stops start-up with "file:line: what is wrong".
+ *
+ * [rpc] and [rpc-type NAME] sections describe the mediation engine's
+ * catalogue (software GPUs and the RPC-mode types they offer); they are
+ * parsed here into plain structs the engine consumes.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "error.h"
+#include "placement.h"
+
+#define CONFIG_FILE "/etc/vgpud/vgpud.conf"
+
+struct vgpu_rpc_type {
+        char *id;               /* NAME of [rpc-type NAME]: the raw type id */
+        char *name;             /* display name; defaults to the id */
+        uint64_t vram_bytes;    /* the instance's VRAM (BAR2) */
+        unsigned share;         /* percent of engine time, 1..100; 0 = best effort */
+        unsigned max_instances; /* per software GPU */
+        unsigned line;          /* where the section starts, for later messages */
+};
+
+struct vgpu_rpc_config {
+        bool enabled;
+        char *socket_dir;
+        unsigned gpus; /* number of software GPUs (engines) */
+        struct vgpu_rpc_type *types;
+        size_t n_types;
+};
+
+struct vgpu_config {
+        char *path; /* the file read; NULL for built-in defaults */
+
+        /* [vgpud] */
+        char *state_dir;
+        char *admin_group; /* "" = root only */
+        int log_level;     /* syslog priority */
+
+        /* [placement] */
+        enum placement_policy placement_policy;
+
+        /* [mdevctl] */
+        char *mdevctl_dir;
+        bool mdevctl_read;
+        bool mdevctl_write;
+
+        /* [autostart] */
+        uint64_t autostart_initial_delay_usec;
+        uint64_t autostart_max_delay_usec;
+        uint64_t autostart_backoff_milli; /* multiplier × 1000 */
+        uint64_t autostart_give_up_usec;  /* 0 = never */
+
+        struct vgpu_rpc_config rpc;
+};
+
+/* Built-in defaults. */
+int config_new_defaults(struct vgpu_config **ret);
+/* Read path over the defaults. A missing file is -ENOENT (the daemon treats
+ * a missing default file as "all defaults"). Any error: -EINVAL (or the
+ * errno of the read) with err->message "path:line: what is wrong". */
+int config_load(const char *path, struct vgpu_config **ret, struct vgpu_error *err);
+/* The same for text in memory; name is what messages call the file. */
+int config_parse_string(const char *text, const char *name, struct vgpu_config **ret,
+                        struct vgpu_error *err);
+void config_free(struct vgpu_config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_config *, config_free);
+
+/* The key table, for documentation and tests. section "rpc-type" stands for [rpc-type NAME]. */
+struct config_key_info {
+        const char *section;
+        const char *key;
+        const char *default_value; /* as written in the file; NULL when there is none (required) */
+};
+const struct config_key_info *config_key_info(size_t *ret_n);
+
+/* The effective configuration as a vgpud.conf text (every key, defaults included). */
+int config_format(const struct vgpu_config *c, char **ret);

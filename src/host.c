@@ -1,0 +1,900 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Implementation of host.h. Every mutation runs as one "operation": objects
+ * are read from sysfs and merged into the model; removed objects are
+ * announced at once (still valid) and parked until the operation ends;
+ * then links are recomputed, type groups rebuilt, ADDED/CHANGED announced
+ * (GPUs, parents, groups, types, instances, in that order, so a listener
+ * always finds an object's container first), and parked objects freed.
+ * Listeners therefore never see a dangling pointer.
+ */
+#include <libudev.h>
+
+#include "alias.h"
+#include "hashmap.h"
+#include "host.h"
+#include "mdev.h"
+#include "pci.h"
+#include "strutil.h"
+#include "sysfs.h"
+#include "type.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref);
+
+/* ---- sorted pointer arrays, one set of helpers per object kind ---- */
+
+#define DEFINE_SORTED_ARRAY(name, type, keyfield)                                                           \
+        _unused_ static size_t name##_lower_bound(type *const *a, size_t n, const char *key) {              \
+                size_t lo = 0, hi = n;                                                                      \
+                while (lo < hi) {                                                                           \
+                        size_t mid = lo + (hi - lo) / 2;                                                    \
+                        if (strcmp(a[mid]->keyfield, key) < 0)                                              \
+                                lo = mid + 1;                                                               \
+                        else                                                                                \
+                                hi = mid;                                                                   \
+                }                                                                                           \
+                return lo;                                                                                  \
+        }                                                                                                   \
+        _unused_ static int name##_insert(type ***a, size_t *n, type *obj) {                                \
+                size_t pos = name##_lower_bound(*a, *n, obj->keyfield);                                     \
+                type **na = realloc(*a, (*n + 1) * sizeof(type *));                                         \
+                if (!na)                                                                                    \
+                        return -ENOMEM;                                                                     \
+                memmove(na + pos + 1, na + pos, (*n - pos) * sizeof(type *));                               \
+                na[pos] = obj;                                                                              \
+                *a = na;                                                                                    \
+                (*n)++;                                                                                     \
+                return 0;                                                                                   \
+        }                                                                                                   \
+        _unused_ static void name##_remove(type **a, size_t *n, type *obj) {                                \
+                size_t pos = name##_lower_bound(a, *n, obj->keyfield);                                      \
+                if (pos < *n && a[pos] == obj) {                                                            \
+                        memmove(a + pos, a + pos + 1, (*n - pos - 1) * sizeof(type *));                     \
+                        (*n)--;                                                                             \
+                }                                                                                           \
+        }
+
+DEFINE_SORTED_ARRAY(gpus, struct vgpu_gpu, bdf)
+DEFINE_SORTED_ARRAY(parents, struct vgpu_parent, name)
+DEFINE_SORTED_ARRAY(instances, struct vgpu_instance, uuid)
+DEFINE_SORTED_ARRAY(types, struct vgpu_type, id)
+
+/* ---- operations: deferred events and parked objects ---- */
+
+struct pending_event {
+        enum host_event ev;
+        enum host_object kind;
+        void *object;
+};
+
+struct op {
+        struct vgpu_host *h;
+        struct pending_event *events;
+        size_t n_events;
+        /* parked until the end of the operation */
+        struct vgpu_gpu **dead_gpus;
+        size_t n_dead_gpus;
+        struct vgpu_parent **dead_parents;
+        size_t n_dead_parents;
+        struct vgpu_type **dead_types;
+        size_t n_dead_types;
+        struct vgpu_instance **dead_instances;
+        size_t n_dead_instances;
+        bool types_changed;
+        bool changed; /* anything at all: the return value of refresh functions */
+};
+
+static void emit(struct vgpu_host *h, enum host_event ev, enum host_object kind, void *object) {
+        if (h->on_event)
+                h->on_event(h, ev, kind, object, h->userdata);
+}
+
+/* Queue ADDED/CHANGED for the end of the operation; a CHANGED after an ADDED is implied. */
+static void op_defer(struct op *o, enum host_event ev, enum host_object kind, void *object) {
+        o->changed = true;
+        for (size_t i = 0; i < o->n_events; i++)
+                if (o->events[i].object == object)
+                        return;
+        struct pending_event *n = realloc(o->events, (o->n_events + 1) * sizeof(*n));
+        if (!n)
+                return; /* the model is right; only a notification is lost */
+        o->events = n;
+        o->events[o->n_events++] = (struct pending_event){ev, kind, object};
+}
+
+/* Announce a removal now, while the object is valid, and drop its queued events. */
+static void op_removed(struct op *o, enum host_object kind, void *object) {
+        size_t j = 0;
+
+        o->changed = true;
+        for (size_t i = 0; i < o->n_events; i++)
+                if (o->events[i].object != object)
+                        o->events[j++] = o->events[i];
+        o->n_events = j;
+        emit(o->h, HOST_EVENT_REMOVED, kind, object);
+}
+
+#define PARK(o, field, obj)                                                                                 \
+        ({                                                                                                  \
+                __typeof__(obj) *_n = realloc((o)->field, ((o)->n_##field + 1) * sizeof(obj));              \
+                int _r = -ENOMEM;                                                                           \
+                if (_n) {                                                                                   \
+                        (o)->field = _n;                                                                    \
+                        (o)->field[(o)->n_##field++] = (obj);                                               \
+                        _r = 0;                                                                             \
+                }                                                                                           \
+                _r;                                                                                         \
+        })
+
+/* ---- links ---- */
+
+static void relink(struct op *o) {
+        struct vgpu_host *h = o->h;
+        _cleanup_free_ unsigned *old = calloc(h->n_gpus + h->n_parents + 1, sizeof(unsigned));
+
+        for (size_t i = 0; i < h->n_gpus; i++) {
+                struct vgpu_gpu *g = h->gpus[i];
+                if (old)
+                        old[i] = g->n_instances;
+                g->pf = g->physfn[0] ? strmap_get(h->gpu_by_bdf, g->physfn) : NULL;
+                g->parent = strmap_get(h->parent_by_name, g->bdf);
+                g->n_instances = 0;
+        }
+        for (size_t i = 0; i < h->n_parents; i++) {
+                struct vgpu_parent *p = h->parents[i];
+                if (old)
+                        old[h->n_gpus + i] = p->n_instances;
+                p->device = strmap_get(h->gpu_by_bdf, p->name);
+                p->gpu = p->device ? (p->device->pf ?: p->device) : NULL;
+                p->n_instances = 0;
+                for (size_t j = 0; j < p->n_types; j++)
+                        p->types[j]->parent = p;
+        }
+        for (size_t i = 0; i < h->n_instances; i++) {
+                struct vgpu_instance *in = h->instances[i];
+                in->parent = in->parent_name ? strmap_get(h->parent_by_name, in->parent_name) : NULL;
+                in->type = in->parent && in->type_id ? parent_find_type(in->parent, in->type_id) : NULL;
+                in->gpu = in->parent ? in->parent->gpu : NULL;
+                if (!in->parent)
+                        continue;
+                in->parent->n_instances++;
+                if (in->parent->device)
+                        in->parent->device->n_instances++;
+                if (in->gpu && in->gpu != in->parent->device)
+                        in->gpu->n_instances++;
+        }
+        if (!old)
+                return;
+        for (size_t i = 0; i < h->n_gpus; i++)
+                if (old[i] != h->gpus[i]->n_instances)
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_GPU, h->gpus[i]);
+        for (size_t i = 0; i < h->n_parents; i++)
+                if (old[h->n_gpus + i] != h->parents[i]->n_instances)
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_PARENT, h->parents[i]);
+}
+
+static int kind_rank(enum host_object k) {
+        switch (k) {
+        case HOST_OBJECT_GPU:
+                return 0;
+        case HOST_OBJECT_PARENT:
+                return 1;
+        case HOST_OBJECT_TYPE_GROUP:
+                return 2;
+        case HOST_OBJECT_TYPE:
+                return 3;
+        case HOST_OBJECT_INSTANCE:
+        default:
+                return 4;
+        }
+}
+
+static int op_end(struct op *o) {
+        struct vgpu_host *h = o->h;
+        int r = 0;
+
+        relink(o);
+        if (o->types_changed) {
+                struct alias_changes c;
+                r = alias_rebuild(h, &c);
+                if (r >= 0) {
+                        for (size_t i = 0; i < c.n_removed; i++) {
+                                op_removed(o, HOST_OBJECT_TYPE_GROUP, c.removed[i]);
+                                type_group_free(c.removed[i]);
+                        }
+                        for (size_t i = 0; i < c.n_added; i++)
+                                op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_TYPE_GROUP, c.added[i]);
+                        for (size_t i = 0; i < c.n_changed; i++)
+                                op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE_GROUP, c.changed[i]);
+                        alias_changes_done(&c);
+                }
+        } else
+                /* availability moved without a regroup: keep the sums right */
+                for (size_t i = 0; i < h->n_groups; i++) {
+                        unsigned a = type_group_available(h->groups[i]);
+                        if (a != h->groups[i]->available) {
+                                h->groups[i]->available = a;
+                                op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE_GROUP, h->groups[i]);
+                        }
+                }
+
+        for (int rank = 0; rank <= 4; rank++)
+                for (size_t i = 0; i < o->n_events; i++)
+                        if (kind_rank(o->events[i].kind) == rank)
+                                emit(h, o->events[i].ev, o->events[i].kind, o->events[i].object);
+        free(o->events);
+
+        for (size_t i = 0; i < o->n_dead_instances; i++)
+                instance_free(o->dead_instances[i]);
+        for (size_t i = 0; i < o->n_dead_types; i++)
+                type_free(o->dead_types[i]);
+        for (size_t i = 0; i < o->n_dead_parents; i++) {
+                free(o->dead_parents[i]->name);
+                free(o->dead_parents[i]->types);
+                free(o->dead_parents[i]);
+        }
+        for (size_t i = 0; i < o->n_dead_gpus; i++)
+                gpu_free(o->dead_gpus[i]);
+        free(o->dead_instances);
+        free(o->dead_types);
+        free(o->dead_parents);
+        free(o->dead_gpus);
+        if (r < 0)
+                return r;
+        return o->changed ? 1 : 0;
+}
+
+/* ---- construction ---- */
+
+int host_new(const char *sysfs_root, struct vgpu_host **ret) {
+        struct vgpu_host *h = calloc(1, sizeof(*h));
+
+        if (!h)
+                return -ENOMEM;
+        h->sysfs_root = strdup(sysfs_root ?: SYSFS_ROOT);
+        h->gpu_by_bdf = strmap_new();
+        h->parent_by_name = strmap_new();
+        h->instance_by_uuid = strmap_new();
+        h->group_by_key = strmap_new();
+        h->alias_index = strmap_new();
+        if (!h->sysfs_root || !h->gpu_by_bdf || !h->parent_by_name || !h->instance_by_uuid ||
+            !h->group_by_key || !h->alias_index) {
+                host_free(h);
+                return -ENOMEM;
+        }
+        *ret = h;
+        return 0;
+}
+
+void host_free(struct vgpu_host *h) {
+        if (!h)
+                return;
+        for (size_t i = 0; i < h->n_instances; i++)
+                instance_free(h->instances[i]);
+        for (size_t i = 0; i < h->n_parents; i++) {
+                mdev_types_free(h->parents[i]->types, h->parents[i]->n_types);
+                free(h->parents[i]->name);
+                free(h->parents[i]);
+        }
+        for (size_t i = 0; i < h->n_gpus; i++)
+                gpu_free(h->gpus[i]);
+        for (size_t i = 0; i < h->n_groups; i++)
+                type_group_free(h->groups[i]);
+        alias_index_free(h);
+        free(h->instances);
+        free(h->parents);
+        free(h->gpus);
+        free(h->groups);
+        strmap_free(h->gpu_by_bdf);
+        strmap_free(h->parent_by_name);
+        strmap_free(h->instance_by_uuid);
+        strmap_free(h->group_by_key);
+        strmap_free(h->alias_index);
+        if (h->hwdb)
+                udev_hwdb_unref(h->hwdb);
+        if (h->udev)
+                udev_unref(h->udev);
+        free(h->sysfs_root);
+        free(h);
+}
+
+void host_set_event_handler(struct vgpu_host *h, host_event_fn fn, void *userdata) {
+        h->on_event = fn;
+        h->userdata = userdata;
+}
+
+/* ---- lookups ---- */
+
+struct vgpu_gpu *host_find_gpu(const struct vgpu_host *h, const char *bdf) {
+        char n[PCI_BDF_MAX];
+        if (pci_bdf_normalize(bdf, n) < 0)
+                return NULL;
+        return strmap_get(h->gpu_by_bdf, n);
+}
+
+struct vgpu_parent *host_find_parent(const struct vgpu_host *h, const char *name) {
+        char n[PCI_BDF_MAX];
+        struct vgpu_parent *p;
+
+        if (!name)
+                return NULL;
+        p = strmap_get(h->parent_by_name, name);
+        if (!p && pci_bdf_normalize(name, n) >= 0)
+                p = strmap_get(h->parent_by_name, n);
+        return p;
+}
+
+struct vgpu_instance *host_find_instance(const struct vgpu_host *h, const char *uuid) {
+        char n[UUID_STRING_MAX];
+        if (uuid_normalize(uuid, n) < 0)
+                return NULL;
+        return strmap_get(h->instance_by_uuid, n);
+}
+
+struct vgpu_type_group *host_find_group(const struct vgpu_host *h, const char *key) {
+        return key ? strmap_get(h->group_by_key, key) : NULL;
+}
+
+struct vgpu_type *parent_find_type(const struct vgpu_parent *p, const char *type_id) {
+        size_t pos = types_lower_bound(p->types, p->n_types, type_id);
+        return pos < p->n_types && streq(p->types[pos]->id, type_id) ? p->types[pos] : NULL;
+}
+
+void gpu_types_free(struct vgpu_gpu_type *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i].members);
+        free(v);
+}
+
+static int cmp_gpu_type(const void *a, const void *b) {
+        return strcmp(((const struct vgpu_gpu_type *) a)->id, ((const struct vgpu_gpu_type *) b)->id);
+}
+
+int host_gpu_types(const struct vgpu_host *h, const struct vgpu_gpu *gpu, const struct vgpu_parent *parent,
+                   struct vgpu_gpu_type **ret, size_t *ret_n) {
+        struct vgpu_gpu_type *v = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < h->n_parents; i++) {
+                const struct vgpu_parent *p = h->parents[i];
+                if (gpu ? p->gpu != gpu : p != parent)
+                        continue;
+                for (size_t j = 0; j < p->n_types; j++) {
+                        struct vgpu_type *t = p->types[j];
+                        struct vgpu_gpu_type *gt = NULL;
+                        for (size_t k = 0; k < n && !gt; k++)
+                                if (streq(v[k].id, t->id))
+                                        gt = &v[k];
+                        if (!gt) {
+                                struct vgpu_gpu_type *nv = realloc(v, (n + 1) * sizeof(*nv));
+                                if (!nv) {
+                                        gpu_types_free(v, n);
+                                        return -ENOMEM;
+                                }
+                                v = nv;
+                                gt = &v[n++];
+                                *gt = (struct vgpu_gpu_type){.id = t->id, .group = t->group};
+                        }
+                        struct vgpu_type **nm = realloc(gt->members, (gt->n_members + 1) * sizeof(*nm));
+                        if (!nm) {
+                                gpu_types_free(v, n);
+                                return -ENOMEM;
+                        }
+                        gt->members = nm;
+                        gt->members[gt->n_members++] = t;
+                        gt->available += t->available;
+                }
+        }
+        if (n > 0)
+                qsort(v, n, sizeof(*v), cmp_gpu_type);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+struct vgpu_gpu *host_next_physical_gpu(const struct vgpu_host *h, size_t *i) {
+        while (*i < h->n_gpus) {
+                struct vgpu_gpu *g = h->gpus[(*i)++];
+                if (!vgpu_gpu_is_vf(g))
+                        return g;
+        }
+        return NULL;
+}
+
+/* ---- GPUs ---- */
+
+static int gpu_remove(struct op *o, struct vgpu_gpu *g) {
+        struct vgpu_host *h = o->h;
+        int r = PARK(o, dead_gpus, g);
+        if (r < 0)
+                return r;
+        op_removed(o, HOST_OBJECT_GPU, g);
+        gpus_remove(h->gpus, &h->n_gpus, g);
+        strmap_remove(h->gpu_by_bdf, g->bdf);
+        return 0;
+}
+
+static int gpu_refresh(struct op *o, const char *bdf) {
+        struct vgpu_host *h = o->h;
+        _cleanup_(gpu_freep) struct vgpu_gpu *n = NULL;
+        struct vgpu_gpu *old;
+        char name[PCI_BDF_MAX];
+        int r;
+
+        r = pci_bdf_normalize(bdf, name);
+        if (r < 0)
+                return r;
+        old = strmap_get(h->gpu_by_bdf, name);
+        r = pci_read_gpu(h->sysfs_root, name, &n);
+        if (r == -ENODEV || (r >= 0 && !n))
+                return old ? gpu_remove(o, old) : 0;
+        if (r < 0)
+                return r;
+        if (!h->udev && (h->udev = udev_new()))
+                h->hwdb = udev_hwdb_new(h->udev); /* NULL without a database: names stay unknown */
+        r = pci_lookup_names(h->hwdb, n);
+        if (r < 0)
+                return r;
+        if (old) {
+                if (!gpu_equal(old, n)) {
+                        gpu_take_fields(old, n);
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_GPU, old);
+                }
+                return 0;
+        }
+        r = strmap_put(h->gpu_by_bdf, n->bdf, n);
+        if (r < 0)
+                return r;
+        r = gpus_insert(&h->gpus, &h->n_gpus, n);
+        if (r < 0) {
+                strmap_remove(h->gpu_by_bdf, n->bdf);
+                return r;
+        }
+        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_GPU, n);
+        TAKE_PTR(n);
+        return 0;
+}
+
+/* ---- parents and their types ---- */
+
+static int parent_remove(struct op *o, struct vgpu_parent *p) {
+        struct vgpu_host *h = o->h;
+        size_t parked = o->n_dead_types;
+        int r = 0;
+
+        for (size_t i = 0; i < p->n_types && r >= 0; i++)
+                r = PARK(o, dead_types, p->types[i]);
+        if (r >= 0)
+                r = PARK(o, dead_parents, p);
+        if (r < 0) {
+                o->n_dead_types = parked; /* nothing is freed that is still in the model */
+                return r;
+        }
+        for (size_t i = 0; i < p->n_types; i++)
+                op_removed(o, HOST_OBJECT_TYPE, p->types[i]);
+        op_removed(o, HOST_OBJECT_PARENT, p);
+        p->n_types = 0;
+        parents_remove(h->parents, &h->n_parents, p);
+        strmap_remove(h->parent_by_name, p->name);
+        o->types_changed = true;
+        return 0;
+}
+
+/* Merge freshly read types into p: same id keeps its object (and identity). */
+static int parent_merge_types(struct op *o, struct vgpu_parent *p, struct vgpu_type **fresh,
+                              size_t n_fresh) {
+        struct vgpu_type **merged = calloc(n_fresh + 1, sizeof(*merged));
+        size_t n = 0, parked = o->n_dead_types;
+
+        if (!merged)
+                return -ENOMEM;
+        /* park the types that are gone first, so nothing below can fail half-way */
+        for (size_t i = 0; i < p->n_types; i++) {
+                bool kept = false;
+                for (size_t j = 0; j < n_fresh && !kept; j++)
+                        kept = streq(p->types[i]->id, fresh[j]->id);
+                if (!kept && PARK(o, dead_types, p->types[i]) < 0) {
+                        o->n_dead_types = parked;
+                        free(merged);
+                        return -ENOMEM;
+                }
+        }
+        for (size_t i = 0; i < p->n_types; i++) {
+                bool kept = false;
+                for (size_t j = 0; j < n_fresh && !kept; j++)
+                        kept = streq(p->types[i]->id, fresh[j]->id);
+                if (!kept) {
+                        op_removed(o, HOST_OBJECT_TYPE, p->types[i]);
+                        o->types_changed = true;
+                }
+        }
+        for (size_t j = 0; j < n_fresh; j++) {
+                struct vgpu_type *old = parent_find_type(p, fresh[j]->id);
+                if (!old) {
+                        fresh[j]->parent = p;
+                        merged[n++] = fresh[j];
+                        fresh[j] = NULL;
+                        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_TYPE, merged[n - 1]);
+                        o->types_changed = true;
+                        continue;
+                }
+                if (!type_equal(old, fresh[j])) {
+                        bool regroup = !streq_ptr(old->name, fresh[j]->name);
+                        /* swap the derived data in; fresh[j] takes the old strings to be freed */
+                        struct vgpu_type tmp = *old;
+                        *old = *fresh[j];
+                        old->parent = tmp.parent;
+                        old->group = tmp.group;
+                        *fresh[j] = tmp;
+                        fresh[j]->group = NULL;
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, old);
+                        /* aliases or identity may differ now */
+                        o->types_changed = o->types_changed || regroup ||
+                                           !streq_ptr(old->description, fresh[j]->description);
+                }
+                merged[n++] = old;
+        }
+        free(p->types);
+        p->types = merged;
+        p->n_types = n;
+        return 0;
+}
+
+static int parent_refresh(struct op *o, const char *name, struct vgpu_error_list *problems) {
+        struct vgpu_host *h = o->h;
+        struct vgpu_parent *p = strmap_get(h->parent_by_name, name);
+        struct vgpu_type **fresh = NULL;
+        size_t n_fresh = 0;
+        int r;
+
+        if (!sysfs_name_is_valid(name))
+                return -EINVAL;
+        r = mdev_read_types(h->sysfs_root, name, &fresh, &n_fresh, problems);
+        if (r == -ENODEV)
+                return p ? parent_remove(o, p) : 0;
+        if (r < 0)
+                return r;
+
+        if (!p) {
+                p = calloc(1, sizeof(*p));
+                if (!p || !(p->name = strdup(name))) {
+                        free(p);
+                        mdev_types_free(fresh, n_fresh);
+                        return -ENOMEM;
+                }
+                if ((r = strmap_put(h->parent_by_name, p->name, p)) < 0 ||
+                    (r = parents_insert(&h->parents, &h->n_parents, p)) < 0) {
+                        strmap_remove(h->parent_by_name, p->name);
+                        free(p->name);
+                        free(p);
+                        mdev_types_free(fresh, n_fresh);
+                        return r;
+                }
+                op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_PARENT, p);
+        }
+        r = parent_merge_types(o, p, fresh, n_fresh);
+        mdev_types_free(fresh, n_fresh); /* what was not taken over */
+        return r;
+}
+
+static int availability_refresh(struct op *o, struct vgpu_parent *parent) {
+        struct vgpu_host *h = o->h;
+
+        for (size_t i = 0; i < h->n_parents; i++) {
+                struct vgpu_parent *p = h->parents[i];
+                if (p != parent && (!parent->gpu || p->gpu != parent->gpu))
+                        continue;
+                for (size_t j = 0; j < p->n_types; j++) {
+                        struct vgpu_type *t = p->types[j];
+                        unsigned a;
+                        if (t->backend != VGPU_BACKEND_MDEV)
+                                continue;
+                        if (mdev_read_available(h->sysfs_root, p->name, t->id, &a) < 0)
+                                continue; /* going away: its own uevent will say so */
+                        if (a != t->available) {
+                                t->available = a;
+                                op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, t);
+                        }
+                }
+        }
+        return 0;
+}
+
+/* ---- instances ---- */
+
+static int instance_remove(struct op *o, struct vgpu_instance *in) {
+        struct vgpu_host *h = o->h;
+        int r = PARK(o, dead_instances, in);
+        if (r < 0)
+                return r;
+        op_removed(o, HOST_OBJECT_INSTANCE, in);
+        instances_remove(h->instances, &h->n_instances, in);
+        strmap_remove(h->instance_by_uuid, in->uuid);
+        return 0;
+}
+
+static int instance_refresh(struct op *o, const char *uuid) {
+        struct vgpu_host *h = o->h;
+        _cleanup_(instance_freep) struct vgpu_instance *n = NULL;
+        struct vgpu_instance *old;
+        char u[UUID_STRING_MAX];
+        int r;
+
+        r = uuid_normalize(uuid, u);
+        if (r < 0)
+                return r;
+        old = strmap_get(h->instance_by_uuid, u);
+        r = mdev_read_instance(h->sysfs_root, u, &n);
+        if (r == -ENODEV)
+                return old ? instance_remove(o, old) : 0;
+        if (r < 0)
+                return r;
+        if (old) {
+                if (!instance_equal(old, n)) {
+                        instance_take_fields(old, n);
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_INSTANCE, old);
+                }
+                return 0;
+        }
+        r = strmap_put(h->instance_by_uuid, n->uuid, n);
+        if (r < 0)
+                return r;
+        r = instances_insert(&h->instances, &h->n_instances, n);
+        if (r < 0) {
+                strmap_remove(h->instance_by_uuid, n->uuid);
+                return r;
+        }
+        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, n);
+        TAKE_PTR(n);
+        return 0;
+}
+
+/* The parent an instance is on, by name, before and after a refresh. */
+static void refresh_availability_around(struct op *o, const char *parent_name) {
+        struct vgpu_parent *p = parent_name ? strmap_get(o->h->parent_by_name, parent_name) : NULL;
+        if (p) {
+                relink(o); /* p->gpu must be current */
+                (void) availability_refresh(o, p);
+        }
+}
+
+/* ---- public refresh/remove ---- */
+
+static void op_begin(struct op *o, struct vgpu_host *h) {
+        *o = (struct op){.h = h};
+}
+
+int host_refresh_gpu(struct vgpu_host *h, const char *bdf) {
+        struct op o;
+        op_begin(&o, h);
+        int r = gpu_refresh(&o, bdf);
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_refresh_parent(struct vgpu_host *h, const char *name) {
+        struct op o;
+        op_begin(&o, h);
+        int r = parent_refresh(&o, name, NULL);
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_refresh_instance(struct vgpu_host *h, const char *uuid) {
+        struct vgpu_instance *in = host_find_instance(h, uuid);
+        _cleanup_free_ char *before = in && in->parent_name ? strdup(in->parent_name) : NULL;
+        struct op o;
+        int r;
+
+        op_begin(&o, h);
+        r = instance_refresh(&o, uuid);
+        if (r >= 0) {
+                in = host_find_instance(h, uuid);
+                refresh_availability_around(&o, before);
+                if (in && !streq_ptr(before, in->parent_name))
+                        refresh_availability_around(&o, in->parent_name);
+        }
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_refresh_availability(struct vgpu_host *h, struct vgpu_parent *parent) {
+        struct op o;
+        op_begin(&o, h);
+        int r = availability_refresh(&o, parent);
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_remove_gpu(struct vgpu_host *h, const char *bdf) {
+        struct vgpu_gpu *g = host_find_gpu(h, bdf);
+        struct vgpu_parent *p = g ? strmap_get(h->parent_by_name, g->bdf) : NULL;
+        struct op o;
+        int r = 0;
+
+        if (!g)
+                return 0;
+        op_begin(&o, h);
+        if (p)
+                r = parent_remove(&o, p);
+        if (r >= 0)
+                r = gpu_remove(&o, g);
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_remove_parent(struct vgpu_host *h, const char *name) {
+        struct vgpu_parent *p = host_find_parent(h, name);
+        struct op o;
+
+        if (!p)
+                return 0;
+        op_begin(&o, h);
+        int r = parent_remove(&o, p);
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_remove_instance(struct vgpu_host *h, const char *uuid) {
+        struct vgpu_instance *in = host_find_instance(h, uuid);
+        _cleanup_free_ char *parent = NULL;
+        struct op o;
+
+        if (!in)
+                return 0;
+        parent = in->parent_name ? strdup(in->parent_name) : NULL;
+        op_begin(&o, h);
+        int r = instance_remove(&o, in);
+        if (r >= 0)
+                refresh_availability_around(&o, parent);
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+/* ---- uevents ---- */
+
+int host_handle_uevent(struct vgpu_host *h, const struct host_uevent *ev) {
+        const char *action = ev->action, *name = ev->sysname;
+        int r;
+
+        if (!action || !name || !ev->subsystem)
+                return 0;
+
+        /* a parent registering/unregistering: any subsystem (PCI GPUs, mtty, ...) */
+        if (ev->mdev_state) {
+                if (streq(ev->mdev_state, "registered"))
+                        return host_refresh_parent(h, name);
+                if (streq(ev->mdev_state, "unregistered"))
+                        return host_remove_parent(h, name);
+        }
+
+        if (streq(ev->subsystem, "mdev")) {
+                if (!uuid_is_valid(name))
+                        return 0;
+                if (streq(action, "remove"))
+                        return host_remove_instance(h, name);
+                return host_refresh_instance(h, name);
+        }
+
+        if (streq(ev->subsystem, "pci")) {
+                char bdf[PCI_BDF_MAX], pf[PCI_BDF_MAX] = "";
+                struct vgpu_gpu *known;
+                if (pci_bdf_normalize(name, bdf) < 0)
+                        return 0;
+                known = host_find_gpu(h, bdf);
+                if (known)
+                        strcpy(pf, known->physfn);
+                if (streq(action, "remove"))
+                        r = host_remove_gpu(h, bdf);
+                else {
+                        r = host_refresh_gpu(h, bdf);
+                        if (r < 0)
+                                return r;
+                        /* an add of a device that is already a parent (a coldplugged parent sends no
+                         * separate MDEV_STATE event), or a change that dropped it */
+                        if (mdev_parent_is_registered(h->sysfs_root, bdf) || host_find_parent(h, bdf)) {
+                                int k = host_refresh_parent(h, bdf);
+                                if (k < 0)
+                                        return k;
+                                r = r || k;
+                        }
+                        known = host_find_gpu(h, bdf);
+                        if (known && !pf[0])
+                                strcpy(pf, known->physfn);
+                }
+                /* a VF coming or going changes its PF's list of VFs */
+                if (r >= 0 && pf[0]) {
+                        int k = host_refresh_gpu(h, pf);
+                        if (k < 0)
+                                return k;
+                        r = r || k;
+                }
+                return r;
+        }
+        return 0;
+}
+
+int host_handle_udev_device(struct vgpu_host *h, struct udev_device *d) {
+        struct host_uevent ev = {
+                .action = udev_device_get_action(d),
+                .subsystem = udev_device_get_subsystem(d),
+                .sysname = udev_device_get_sysname(d),
+                .mdev_state = udev_device_get_property_value(d, "MDEV_STATE"),
+        };
+        return host_handle_uevent(h, &ev);
+}
+
+/* ---- full scan ---- */
+
+static const char *basename_of(const char *path) {
+        const char *s = strrchr(path, '/');
+        return s ? s + 1 : path;
+}
+
+static int enumerate(struct udev *udev, const char *subsystem, char ***ret) {
+        _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = udev_enumerate_new(udev);
+        _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
+        struct udev_list_entry *item;
+        int r;
+
+        if (!e || !names)
+                return -ENOMEM;
+        r = udev_enumerate_add_match_subsystem(e, subsystem);
+        if (r < 0)
+                return r;
+        r = udev_enumerate_scan_devices(e);
+        if (r < 0)
+                return r;
+        udev_list_entry_foreach(item, udev_enumerate_get_list_entry(e)) {
+                r = strv_extend(&names, basename_of(udev_list_entry_get_name(item)));
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(names);
+        return 0;
+}
+
+int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *problems) {
+        _cleanup_(udev_unrefp) struct udev *own = NULL;
+        _cleanup_strv_free_ char **pci = NULL, **parents = NULL, **mdevs = NULL;
+        struct op o;
+        int r;
+
+        if (!udev) {
+                udev = own = udev_new();
+                if (!udev)
+                        return -ENOMEM;
+        }
+        /* PCI functions through libudev; mdev parents and devices from their sysfs directories:
+         * libudev's enumerator reads every device's uevent file and links, which for a thousand
+         * mdevs costs seconds and tells us nothing the directory listing does not. */
+        if ((r = enumerate(udev, "pci", &pci)) < 0 || (r = mdev_list_instances(h->sysfs_root, &mdevs)) < 0 ||
+            (r = mdev_list_parents(h->sysfs_root, &parents)) < 0)
+                return r;
+
+        op_begin(&o, h);
+        for (char **n = pci; *n; n++)
+                if ((r = gpu_refresh(&o, *n)) < 0 && r != -EINVAL)
+                        (void) vgpu_error_list_add(problems, r, NULL, "cannot read PCI device %s", *n);
+        for (char **n = parents; *n; n++)
+                if ((r = parent_refresh(&o, *n, problems)) < 0)
+                        (void) vgpu_error_list_add(problems, r, NULL, "cannot read mdev parent %s", *n);
+        for (char **n = mdevs; *n; n++)
+                if ((r = instance_refresh(&o, *n)) < 0)
+                        (void) vgpu_error_list_add(problems, r, NULL, "cannot read mdev %s", *n);
+
+        /* a rescan also forgets what is gone (after a lost uevent, say) */
+        for (size_t i = h->n_instances; i > 0; i--)
+                if (!strv_contains(mdevs, h->instances[i - 1]->uuid))
+                        (void) instance_remove(&o, h->instances[i - 1]);
+        for (size_t i = h->n_parents; i > 0; i--)
+                if (!strv_contains(parents, h->parents[i - 1]->name))
+                        (void) parent_remove(&o, h->parents[i - 1]);
+        for (size_t i = h->n_gpus; i > 0; i--)
+                if (!strv_contains(pci, h->gpus[i - 1]->bdf))
+                        (void) gpu_remove(&o, h->gpus[i - 1]);
+
+        r = op_end(&o);
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host model: every GPU, mdev parent, type and live instance on this
+ * machine, kept in memory so that readers (vgpuctl list, D-Bus properties)
+ * never rescan sysfs. A full scan (host_scan) enumerates with libudev; after
+ * that the daemon keeps the model current by handing each uevent to
+ * host_handle_uevent(), or by calling the refresh functions itself after an
+ * operation it performed. Lookups by BDF, parent name, UUID, group key and
+ * type alias are hash lookups.
+ *
+ * Every change is announced through the event callback, so the daemon can
+ * add, update and drop its D-Bus objects: ADDED after an object is in the
+ * model, CHANGED after its fields changed, REMOVED while it is still valid
+ * and just before it is freed.
+ *
+ * Single-threaded: the host belongs to the thread that owns the event loop.
+ */
+#pragma once
+
+#include "error.h"
+#include "model.h"
+
+struct strmap;
+struct alias_slot;
+struct udev;
+struct udev_device;
+struct udev_hwdb;
+
+enum host_event {
+        HOST_EVENT_ADDED,
+        HOST_EVENT_CHANGED,
+        HOST_EVENT_REMOVED,
+};
+
+enum host_object {
+        HOST_OBJECT_GPU,        /* struct vgpu_gpu */
+        HOST_OBJECT_PARENT,     /* struct vgpu_parent */
+        HOST_OBJECT_TYPE,       /* struct vgpu_type (one parent's) */
+        HOST_OBJECT_TYPE_GROUP, /* struct vgpu_type_group */
+        HOST_OBJECT_INSTANCE,   /* struct vgpu_instance */
+};
+
+struct vgpu_host;
+typedef void (*host_event_fn)(struct vgpu_host *h, enum host_event ev, enum host_object kind, void *object,
+                              void *userdata);
+
+struct vgpu_host {
+        char *sysfs_root; /* SYSFS_ROOT unless a test says otherwise */
+
+        /* sorted: GPUs by BDF, parents by name, instances by UUID, groups by key */
+        struct vgpu_gpu **gpus;
+        size_t n_gpus;
+        struct vgpu_parent **parents;
+        size_t n_parents;
+        struct vgpu_instance **instances;
+        size_t n_instances;
+        struct vgpu_type_group **groups;
+        size_t n_groups;
+
+        /* private */
+        struct strmap *gpu_by_bdf, *parent_by_name, *instance_by_uuid, *group_by_key, *alias_index;
+        struct alias_slot *alias_slots;
+        host_event_fn on_event;
+        void *userdata;
+        struct udev *udev; /* for the hardware database; made on first use */
+        struct udev_hwdb *hwdb;
+        bool links_dirty;
+};
+
+/* An empty model over the given sysfs root (NULL: SYSFS_ROOT). */
+int host_new(const char *sysfs_root, struct vgpu_host **ret);
+void host_free(struct vgpu_host *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_host *, host_free);
+
+void host_set_event_handler(struct vgpu_host *h, host_event_fn fn, void *userdata);
+
+/* Enumerate the host (PCI functions with libudev — udev may be NULL: one is
+ * made —, mdev parents and devices from class/mdev_bus and bus/mdev/devices)
+ * and add what is found: PCI display functions, mdev parents and their
+ * types, mdev instances. A rescan also drops what is gone. Problems with single devices (a type directory that vanished
+ * mid-scan, an unparsable attribute) are collected in problems, if given,
+ * and do not stop the scan. */
+int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *problems);
+
+/* Read sysfs again for one object; add, update or remove it to match.
+ * Each returns 1 if the model changed, 0 if not, -errno on failure (the
+ * model is unchanged then, except that a vanished object is removed). */
+int host_refresh_gpu(struct vgpu_host *h, const char *bdf);
+int host_refresh_parent(struct vgpu_host *h, const char *name);
+int host_refresh_instance(struct vgpu_host *h, const char *uuid);
+/* Re-read available_instances of every type on the physical GPU (or lone
+ * parent) that parent belongs to: a create or destroy changes the counts of
+ * other types too (NVIDIA one-type rule, GVT-g shared pool). */
+int host_refresh_availability(struct vgpu_host *h, struct vgpu_parent *parent);
+/* Forget an object that is gone (a remove uevent). */
+int host_remove_gpu(struct vgpu_host *h, const char *bdf);
+int host_remove_parent(struct vgpu_host *h, const char *name);
+int host_remove_instance(struct vgpu_host *h, const char *uuid);
+
+/* A uevent, reduced to what the model needs. */
+struct host_uevent {
+        const char *action;     /* "add", "remove", "change", "bind", "unbind", "move" */
+        const char *subsystem;  /* "pci", "mdev", "mdev_bus", ... */
+        const char *sysname;    /* last component of the device path: BDF or UUID */
+        const char *mdev_state; /* MDEV_STATE property, or NULL */
+};
+/* Apply one uevent; events for devices the model does not track are ignored (0). */
+int host_handle_uevent(struct vgpu_host *h, const struct host_uevent *ev);
+int host_handle_udev_device(struct vgpu_host *h, struct udev_device *d);
+
+/* Lookups; names are normalized first (BDF without domain, upper-case UUID). */
+struct vgpu_gpu *host_find_gpu(const struct vgpu_host *h, const char *bdf);
+struct vgpu_parent *host_find_parent(const struct vgpu_host *h, const char *name);
+struct vgpu_instance *host_find_instance(const struct vgpu_host *h, const char *uuid);
+struct vgpu_type_group *host_find_group(const struct vgpu_host *h, const char *key);
+/* The type with this raw id on this parent. */
+struct vgpu_type *parent_find_type(const struct vgpu_parent *p, const char *type_id);
+
+/* One type on one physical GPU, merged over the GPU's parents (itself and
+ * its VFs): what the D-Bus API shows as /org/vgpud1/gpu/<id>/type/<id>. */
+struct vgpu_gpu_type {
+        const char *id; /* raw type id */
+        struct vgpu_type_group *group;
+        struct vgpu_type **members; /* one per parent, in parent order */
+        size_t n_members;
+        unsigned available; /* sum over the members */
+};
+/* The types of a physical GPU (or of a lone parent when gpu is NULL and
+ * parent is given), sorted by id. Computed from the model; free with gpu_types_free(). */
+int host_gpu_types(const struct vgpu_host *h, const struct vgpu_gpu *gpu, const struct vgpu_parent *parent,
+                   struct vgpu_gpu_type **ret, size_t *ret_n);
+void gpu_types_free(struct vgpu_gpu_type *v, size_t n);
+
+/* Physical GPUs (not VFs), in BDF order: for (size_t i = 0; (g = host_next_physical_gpu(h, &i));) ... */
+struct vgpu_gpu *host_next_physical_gpu(const struct vgpu_host *h, size_t *i);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reading mediated devices from sysfs: the parents registered in
+ * class/mdev_bus, the types each offers (mdev_supported_types/<id>/ with
+ * device_api, available_instances, name, description) and the mdev
+ * instances in bus/mdev/devices (parent, type, IOMMU group, driver). Writing
+ * (create/remove) is backend-mdev.c's job.
+ */
+#pragma once
+
+#include "error.h"
+#include "model.h"
+
+/* Names in <root>/class/mdev_bus, sorted. A missing directory is an empty list. */
+int mdev_list_parents(const char *sysfs_root, char ***ret);
+/* Is name a registered parent (its mdev_supported_types is there)? */
+bool mdev_parent_is_registered(const char *sysfs_root, const char *name);
+
+/* The types of a parent, sorted by id, with live availability. A type
+ * directory that is incomplete (no device_api or available_instances) or
+ * vanishes mid-read is skipped and reported in problems (if non-NULL).
+ * -ENODEV when the parent is not registered. */
+int mdev_read_types(const char *sysfs_root, const char *parent, struct vgpu_type ***ret, size_t *ret_n,
+                    struct vgpu_error_list *problems);
+void mdev_types_free(struct vgpu_type **types, size_t n);
+
+int mdev_read_available(const char *sysfs_root, const char *parent, const char *type_id, unsigned *ret);
+
+/* UUIDs in <root>/bus/mdev/devices, sorted; names that are not UUIDs are skipped. */
+int mdev_list_instances(const char *sysfs_root, char ***ret);
+/* Read one mdev; -ENODEV when it does not exist. */
+int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_instance **ret);
+
+void instance_free(struct vgpu_instance *i);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_instance *, instance_free);
+bool instance_equal(const struct vgpu_instance *a, const struct vgpu_instance *b);
+/* Move src's sysfs fields into dst, keeping dst's links. */
+void instance_take_fields(struct vgpu_instance *dst, struct vgpu_instance *src);

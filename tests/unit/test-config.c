@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unit tests of config-file.c: defaults, a full file, every error path with file:line, and the man page. */
+#include <fcntl.h>
+
+#include "unit.h"
+
+#include "config-file.h"
+#include "fileio.h"
+#include "log.h"
+#include "strutil.h"
+
+static void test_defaults(void **state) {
+        _cleanup_(config_freep) struct vgpu_config *c = NULL;
+
+        assert_int_equal(config_new_defaults(&c), 0);
+        assert_string_equal(c->state_dir, "/var/lib/vgpud");
+        assert_string_equal(c->admin_group, "vgpu");
+        assert_int_equal(c->log_level, LOG_INFO);
+        assert_int_equal(c->placement_policy, PLACEMENT_PACK);
+        assert_string_equal(c->mdevctl_dir, "/etc/mdevctl.d");
+        assert_true(c->mdevctl_read);
+        assert_false(c->mdevctl_write);
+        assert_int_equal(c->autostart_initial_delay_usec, 1000000);
+        assert_int_equal(c->autostart_max_delay_usec, 60000000);
+        assert_int_equal(c->autostart_backoff_milli, 2000);
+        assert_int_equal(c->autostart_give_up_usec, 0);
+        assert_false(c->rpc.enabled);
+        assert_string_equal(c->rpc.socket_dir, "/run/vgpud/rpc");
+        assert_int_equal(c->rpc.gpus, 1);
+        assert_int_equal(c->rpc.n_types, 0);
+        assert_null(c->path);
+
+        /* an empty file is the defaults */
+        _cleanup_(config_freep) struct vgpu_config *e = NULL;
+        assert_int_equal(config_parse_string("", "empty.conf", &e, NULL), 0);
+        assert_string_equal(e->state_dir, "/var/lib/vgpud");
+}
+
+static const char full[] = "# a comment\n"
+                           "; another\n"
+                           "[vgpud]\n"
+                           "state_dir = /tmp/state   ; inline comment\n"
+                           "admin_group =\n"
+                           "log_level = debug\n"
+                           "\n"
+                           "[placement]\n"
+                           "policy=spread\n"
+                           "[mdevctl]\n"
+                           "  config_dir = /tmp/mdevctl.d\n"
+                           "write_definitions = yes\n"
+                           "read_definitions = off\n"
+                           "[autostart]\n"
+                           "initial_delay = 250ms\n"
+                           "max_delay = 1.5min\n"
+                           "backoff = 1.5\n"
+                           "give_up_after = 1h\n"
+                           "[rpc]\n"
+                           "enabled = true\n"
+                           "socket_dir = /tmp/rpc\n"
+                           "gpus = 2\n"
+                           "[rpc-type rpc-1g]\n"
+                           "name = VGPUD RPC-1G\n"
+                           "vram = 1G\n"
+                           "share = 25\n"
+                           "max_instances = 4\n"
+                           "[rpc-type rpc-256m]\n"
+                           "vram = 256M\n";
+
+static void test_full_file(void **state) {
+        _cleanup_(config_freep) struct vgpu_config *c = NULL, *again = NULL;
+        _cleanup_free_ char *text = NULL, *text2 = NULL;
+        struct vgpu_error e = {};
+
+        assert_int_equal(config_parse_string(full, "full.conf", &c, &e), 0);
+        assert_string_equal(c->path, "full.conf");
+        assert_string_equal(c->state_dir, "/tmp/state");
+        assert_string_equal(c->admin_group, "");
+        assert_int_equal(c->log_level, LOG_DEBUG);
+        assert_int_equal(c->placement_policy, PLACEMENT_SPREAD);
+        assert_string_equal(c->mdevctl_dir, "/tmp/mdevctl.d");
+        assert_true(c->mdevctl_write);
+        assert_false(c->mdevctl_read);
+        assert_int_equal(c->autostart_initial_delay_usec, 250000);
+        assert_int_equal(c->autostart_max_delay_usec, 90000000);
+        assert_int_equal(c->autostart_backoff_milli, 1500);
+        assert_int_equal(c->autostart_give_up_usec, 3600000000ull);
+        assert_true(c->rpc.enabled);
+        assert_string_equal(c->rpc.socket_dir, "/tmp/rpc");
+        assert_int_equal(c->rpc.gpus, 2);
+        assert_int_equal(c->rpc.n_types, 2);
+        assert_string_equal(c->rpc.types[0].id, "rpc-1g");
+        assert_string_equal(c->rpc.types[0].name, "VGPUD RPC-1G");
+        assert_int_equal(c->rpc.types[0].vram_bytes, 1ull << 30);
+        assert_int_equal(c->rpc.types[0].share, 25);
+        assert_int_equal(c->rpc.types[0].max_instances, 4);
+        assert_int_equal(c->rpc.types[0].line, 23);
+        assert_string_equal(c->rpc.types[1].name, "rpc-256m"); /* defaults to the id */
+        assert_int_equal(c->rpc.types[1].max_instances, 1);
+        assert_int_equal(c->rpc.types[1].share, 0);
+
+        /* the effective configuration prints as a file that reads back the same */
+        assert_int_equal(config_format(c, &text), 0);
+        assert_int_equal(config_parse_string(text, "printed.conf", &again, &e), 0);
+        assert_int_equal(config_format(again, &text2), 0);
+        assert_string_equal(text, text2);
+        assert_non_null(strstr(text, "max_delay = 90s\n"));
+        assert_non_null(strstr(text, "backoff = 1.500\n"));
+        assert_non_null(strstr(text, "[rpc-type rpc-1g]\nname = VGPUD RPC-1G\nvram = 1G\n"));
+}
+
+static void test_errors(void **state) {
+        static const struct {
+                const char *text, *message;
+        } cases[] = {
+                {"[vgpud]\nstate_dir = relative\n",
+                 "t.conf:2: state_dir = relative: must be an absolute path"},
+                {"[vgpud]\n\n[foo]\n", "t.conf:3: unknown section [foo]"},
+                {"[vgpud]\nstate_directory = /x\n", "t.conf:2: unknown key \"state_directory\" in [vgpud]"},
+                {"log_level = info\n", "t.conf:1: \"log_level\" is not in a section"},
+                {"[vgpud]\nlog_level = info\nlog_level = debug\n",
+                 "t.conf:3: \"log_level\" in [vgpud] is set twice (first on line 2)"},
+                {"[vgpud]\n[placement]\n[vgpud]\n",
+                 "t.conf:3: section [vgpud] appears twice (first on line 1)"},
+                {"[vgpud]\nthis is not a key\n", "t.conf:2: syntax error"},
+                {"[vgpud]\nlog_level = info\n    continued\n", "t.conf:3: syntax error"},
+                {"[vgpud\n", "t.conf:1: syntax error"},
+                {"[vgpud]\nlog_level =\n", "t.conf:2: \"log_level\" has no value"},
+                {"[vgpud]\nlog_level = loud\n", "t.conf:2: log_level = loud: must be one of emerg"},
+                {"[vgpud]\nadmin_group = Wheel Group\n",
+                 "t.conf:2: admin_group = Wheel Group: must be a group name"},
+                {"[placement]\npolicy = random\n", "t.conf:2: policy = random: must be pack or spread"},
+                {"[mdevctl]\nwrite_definitions = maybe\n",
+                 "t.conf:2: write_definitions = maybe: must be yes or no"},
+                {"[autostart]\ninitial_delay = soon\n",
+                 "t.conf:2: initial_delay = soon: must be a duration"},
+                {"[autostart]\ninitial_delay = 2h\n",
+                 "t.conf:2: initial_delay = 2h: must be between 1ms and 3600s"},
+                {"[autostart]\nbackoff = 0.5\n", "t.conf:2: backoff = 0.5: must be between 1 and 10"},
+                {"[autostart]\nbackoff = two\n", "t.conf:2: backoff = two: must be a number"},
+                {"[autostart]\ninitial_delay = 10s\n\nmax_delay = 5s\n",
+                 "t.conf:4: max_delay is shorter than initial_delay"},
+                {"[autostart]\ninitial_delay = 2min\n", "t.conf:2: max_delay is shorter than initial_delay"},
+                {"[rpc]\ngpus = 0\n", "t.conf:2: gpus = 0: must be between 1 and 64"},
+                {"[rpc]\ngpus = -1\n", "t.conf:2: gpus = -1: must be a whole number"},
+                {"[rpc]\nsocket_dir = run/rpc\n",
+                 "t.conf:2: socket_dir = run/rpc: must be an absolute path"},
+                {"[rpc-type Big]\nvram = 1G\n", "t.conf:1: [rpc-type Big]: the type id must be"},
+                {"[rpc-type]\nvram = 1G\n", "t.conf:1: unknown section [rpc-type]"},
+                {"[rpc]\n\n[rpc-type a]\nname = A\n", "t.conf:3: [rpc-type a] needs \"vram\""},
+                {"[rpc-type a]\nvram = 1048577\n", "t.conf:2: [rpc-type a]: vram must be a multiple of 4K"},
+                {"[rpc-type a]\nvram = 128G\n", "t.conf:2: vram = 128G: must be between 1M and 64G"},
+                {"[rpc-type a]\nvram = 1G\nshare = 30\nmax_instances = 4\n",
+                 "t.conf:3: [rpc-type a]: 4 instances of 30% each exceed 100% of a GPU"},
+                {"[rpc-type a]\nvram = 1G\ncolour = red\n",
+                 "t.conf:3: unknown key \"colour\" in [rpc-type a]"},
+                {"[rpc-type a]\nvram = 1G\n[rpc-type a]\n", "t.conf:3: section [rpc-type a] appears twice"},
+                {"[rpc-type a]\nname = \x01\n",
+                 "t.conf:2: name = \\x01: must be a non-empty printable string"},
+                /* the first error wins, also when a later line has a syntax error */
+                {"[vgpud]\nlog_level = loud\n???\n", "t.conf:2: log_level = loud"},
+                {"[vgpud]\n???\nlog_level = loud\n", "t.conf:2: syntax error"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct vgpu_config *c = NULL;
+                struct vgpu_error e = {};
+                int r = config_parse_string(cases[i].text, "t.conf", &c, &e);
+                if (r >= 0 || !e.message || !startswith(e.message, cases[i].message))
+                        fail_msg("case %zu: r=%d message \"%s\", wanted \"%s...\"", i, r, strna(e.message),
+                                 cases[i].message);
+                assert_int_equal(r, -EINVAL);
+                assert_string_equal(e.path, "t.conf");
+                assert_null(c);
+                vgpu_error_clear(&e);
+        }
+}
+
+static void test_file_errors(void **state) {
+        char dir[] = "/tmp/test-config-XXXXXX", path[128], line[400];
+        struct vgpu_config *c = NULL;
+        struct vgpu_error e = {};
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/vgpud.conf", dir);
+
+        /* a missing file */
+        assert_int_equal(config_load(path, &c, &e), -ENOENT);
+        assert_string_equal(e.path, path);
+        assert_non_null(strstr(e.message, "cannot open"));
+
+        /* a line longer than the parser takes */
+        memset(line, 'x', sizeof(line));
+        memcpy(line, "[vgpud]\nstate_dir = /", 21);
+        line[sizeof(line) - 2] = '\n';
+        line[sizeof(line) - 1] = 0;
+        assert_int_equal(write_file_atomic(path, line, strlen(line), 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, ":2: line too long"));
+        assert_true(startswith(e.message, path));
+
+        /* a NUL byte in the file */
+        assert_int_equal(write_file_atomic(path, "[vgpud]\nlog_level = in\0fo\n", 26, 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, ":2: contains a NUL byte"));
+
+        /* and a good one */
+        assert_int_equal(write_file_atomic(path, full, strlen(full), 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), 0);
+        assert_string_equal(c->path, path);
+        config_free(c);
+        vgpu_error_clear(&e);
+
+        char cmd[160];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* Every key and its default is in vgpud.conf(5). */
+static void test_man_page_documents_every_key(void **state) {
+        const char *src = getenv("VGPU_TEST_SRCDIR");
+        _cleanup_free_ char *path = NULL, *man = NULL;
+        const struct config_key_info *k;
+        size_t n;
+
+        assert_non_null(src);
+        assert_true(asprintf(&path, "%s/man/vgpud.conf.5", src) > 0);
+        assert_int_equal(read_full_file(path, 1 << 20, &man, NULL), 0);
+        k = config_key_info(&n);
+        assert_true(n > 10);
+        for (size_t i = 0; i < n; i++) {
+                char section[64], entry[128];
+                snprintf(section, sizeof(section), ".SH \"[%s%s]\"", k[i].section,
+                         streq(k[i].section, "rpc-type") ? " NAME" : "");
+                if (k[i].default_value)
+                        snprintf(entry, sizeof(entry), ".B %s = %s\n", k[i].key, k[i].default_value);
+                else
+                        snprintf(entry, sizeof(entry), ".B %s =\n", k[i].key);
+                const char *s = strstr(man, section);
+                if (!s)
+                        fail_msg("vgpud.conf.5 has no section %s", section);
+                const char *e = strstr(s, entry), *next = strstr(s + 1, ".SH ");
+                if (!e || (next && e > next))
+                        fail_msg("vgpud.conf.5 does not document \"%s\" under %s", entry, section);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_full_file),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_file_errors),
+                cmocka_unit_test(test_man_page_documents_every_key),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
