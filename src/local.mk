@@ -4,3 +4,17 @@ src_libvgpu_a_SOURCES = \
 	src/macro.h \
 	src/log.h src/log.c \
 	src/fileio.h src/fileio.c
+
+# Scheduling policies and quotas (quota.h), libvirt XML (libvirt-xml.h, domain-xml.h).
+src_libvgpu_a_SOURCES += \
+	src/quota.h src/quota.c \
+	src/vendor-sched.h \
+	src/vendor-sched-generic.c \
+	src/vendor-sched-nvidia.c \
+	src/vendor-sched-gvtg.c \
+	src/vendor-sched-amd.c \
+	src/vendor-sched-rpc.c
+src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
+
+# What a program linking libvgpu.a needs besides it.
+LIBVGPU_LIBS = $(JSONC_LIBS) $(LIBXML_LIBS) -lm

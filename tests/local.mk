@@ -14,8 +14,8 @@ unit_tests = \
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
-UNIT_LDADD = src/libvgpu.a $(CMOCKA_LIBS)
-UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = src/libvgpu.a $(LIBVGPU_LIBS) $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
 
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c tests/unit/unit.h
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS)
@@ -26,3 +26,13 @@ tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
 TESTS += tests/integration/bus.bats
 EXTRA_DIST += tests/integration/bus.bats
+
+# Scheduling quotas and libvirt XML.
+unit_tests_quota_xml = \
+	tests/unit/test-quota
+check_PROGRAMS += $(unit_tests_quota_xml)
+TESTS += $(unit_tests_quota_xml)
+
+tests_unit_test_quota_SOURCES = tests/unit/test-quota.c tests/unit/unit.h
+tests_unit_test_quota_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_quota_LDADD = $(UNIT_LDADD)
