@@ -18,3 +18,8 @@ src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBXML_CFLAGS)
 
 # What a program linking libvgpu.a needs besides it.
 LIBVGPU_LIBS = $(JSONC_LIBS) $(LIBXML_LIBS) -lm
+src_libvgpu_a_SOURCES += \
+	src/xml-util.h \
+	src/qemu-device-arg.h src/qemu-device-arg.c \
+	src/libvirt-xml.h src/libvirt-xml.c \
+	src/domain-xml.h src/domain-xml.c
