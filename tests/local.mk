@@ -57,3 +57,5 @@ check_PROGRAMS += tests/helpers/vgpu-xml
 tests_helpers_vgpu_xml_SOURCES = tests/helpers/vgpu-xml.c
 tests_helpers_vgpu_xml_CFLAGS = $(UNIT_CFLAGS)
 tests_helpers_vgpu_xml_LDADD = src/libvgpu.a $(LIBVGPU_LIBS)
+TESTS += tests/integration/libvirt-xml.bats
+EXTRA_DIST += tests/integration/libvirt-xml.bats
