@@ -360,6 +360,7 @@ static int dump(xmlDocPtr doc, xmlNodePtr *nodes, size_t n, char **ret) {
         long k = 0;
         char *s;
 
+        xmlInitParser(); /* the encoder tables; idempotent */
         buf = xmlBufferCreate();
         if (!buf)
                 return -ENOMEM;

@@ -89,6 +89,18 @@ define_and_dump() {
         grep -q '<source type="file"/>' rpc2.xml
 }
 
+@test "rpc: the printed elements, pasted into a domain as they are, validate and are found by the hook" {
+        {
+                echo "<domain type='kvm'><name>pasted</name><memory>1048576</memory><os><type>hvm</type></os>"
+                "$VGPU_XML" xml --backend rpc --uuid "$UUID" --socket "$SOCK"
+                echo "</domain>"
+        } >pasted.xml
+        validate pasted.xml
+        run "$VGPU_XML" refs pasted.xml
+        [ "$output" = "name pasted
+vfio-user $SOCK" ]
+}
+
 @test "the device printed alone is the hostdev of the validated domain" {
         for backend in "mdev --uuid $UUID --display on" "vf --pci 0000:3b:00.4" "nvidia-vfio --pci 0000:3b:00.5"; do
                 # shellcheck disable=SC2086 # several words on purpose
