@@ -8,7 +8,10 @@
  *                    (domain, bus, slot, function; decimal or 0x-hex, as libvirt reads them)
  *   - vfio-user:     -device arguments for vfio-user-pci in the domain's
  *                    <commandline> of libvirt's QEMU namespace (any prefix)
- * Nothing elsewhere counts (a hostdev inside <metadata> is just text).
+ * Nothing elsewhere counts (a hostdev inside <metadata> is just text). Every
+ * PCI hostdev is reported, a NIC's VF as much as a vGPU's: which of them are
+ * vgpud's instances is vgpud's to decide (<interface type='hostdev'> is a
+ * network device and never read).
  *
  * The input comes from outside and will be fuzzed: no network, no DTD, no
  * entity expansion; input above 16 MiB, more than 1024 references, or

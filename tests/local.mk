@@ -59,3 +59,11 @@ tests_helpers_vgpu_xml_CFLAGS = $(UNIT_CFLAGS)
 tests_helpers_vgpu_xml_LDADD = src/libvgpu.a $(LIBVGPU_LIBS)
 TESTS += tests/integration/libvirt-xml.bats
 EXTRA_DIST += tests/integration/libvirt-xml.bats
+
+# vgpu-sched: quota.c from the command line, for quota.bats (not installed).
+check_PROGRAMS += tests/helpers/vgpu-sched
+tests_helpers_vgpu_sched_SOURCES = tests/helpers/vgpu-sched.c
+tests_helpers_vgpu_sched_CFLAGS = $(UNIT_CFLAGS)
+tests_helpers_vgpu_sched_LDADD = src/libvgpu.a $(LIBVGPU_LIBS)
+TESTS += tests/integration/quota.bats
+EXTRA_DIST += tests/integration/quota.bats
