@@ -29,10 +29,26 @@ src_libvgpu_a_SOURCES = \
 	src/store.h src/store.c \
 	src/mdevctl.h src/mdevctl.c \
 	src/config-file.h src/config-file.c
-src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
+
+# Scheduling policies and quotas (quota.h, vendor-sched-*.c); libvirt XML
+# (libvirt-xml.h writes it, domain-xml.h reads it).
+src_libvgpu_a_SOURCES += \
+	src/quota.h src/quota.c \
+	src/vendor-sched.h \
+	src/vendor-sched-generic.c \
+	src/vendor-sched-nvidia.c \
+	src/vendor-sched-gvtg.c \
+	src/vendor-sched-amd.c \
+	src/vendor-sched-rpc.c \
+	src/xml-util.h \
+	src/qemu-device-arg.h src/qemu-device-arg.c \
+	src/libvirt-xml.h src/libvirt-xml.c \
+	src/domain-xml.h src/domain-xml.c
+
+src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) $(LIBXML_CFLAGS)
 
 # What a program linking libvgpu.a needs besides it.
-LIBVGPU_LIBS = $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS)
+LIBVGPU_LIBS = $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) $(LIBXML_LIBS)
 
 # vgpud.conf(5): the key table of config-file.c, documented (tests/unit/test-config.c checks it).
 EXTRA_DIST += man/vgpud.conf.5

@@ -6,11 +6,10 @@ tests_integration_vgpu_model_LDADD = src/libvgpu.a $(LIBVGPU_LIBS)
 
 # Suites of the library: interop with the real mdevctl; discovery, placement
 # and backend-mdev on the simulated host.
-lib_suites = tests/integration/lib-mdevctl.bats
-# These run inside vgpu-sim (tests/sim); they join TESTS when the simulator is in the tree.
-lib_sim_suites = \
+lib_suites = \
+	tests/integration/lib-mdevctl.bats \
 	tests/integration/lib-sim-t4.bats \
 	tests/integration/lib-sim-gvtg.bats \
 	tests/integration/lib-sim-mixed.bats
 TESTS += $(lib_suites)
-EXTRA_DIST += $(lib_suites) $(lib_sim_suites) tests/integration/lib-helpers.bash
+EXTRA_DIST += $(lib_suites) tests/integration/lib-helpers.bash tests/bench/lib-large.sh

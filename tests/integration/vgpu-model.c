@@ -554,6 +554,46 @@ static int cmd_config(int argc, char **argv) {
         return 0;
 }
 
+/* Figures for tests/bench/lib-large.sh: one scan, then lookups and a whole-model JSON from memory. */
+static int cmd_bench(int argc, char **argv) {
+        _cleanup_(host_freep) struct vgpu_host *h = NULL;
+        double t0 = now_sec();
+        int r = load_host(&h);
+        if (r != 0)
+                return r;
+        double t1 = now_sec();
+        unsigned found = 0;
+        for (int k = 0; k < 100; k++)
+                for (size_t i = 0; i < h->n_instances; i++)
+                        found += host_find_instance(h, h->instances[i]->uuid) != NULL;
+        double t2 = now_sec();
+        struct vgpu_type_group *g = NULL;
+        for (int k = 0; k < 1000; k++)
+                if (h->n_groups > 0 &&
+                    type_resolve(h, vgpu_type_group_first(h->groups[k % h->n_groups])->id, &g, NULL) < 0)
+                        return fail(-EINVAL, NULL, "resolve");
+        double t3 = now_sec();
+        for (int k = 0; k < 100 && g; k++) {
+                struct placement_result res;
+                (void) placement_choose(h, g, NULL, k % 2 ? PLACEMENT_SPREAD : PLACEMENT_PACK, &res, NULL);
+                placement_result_done(&res);
+        }
+        double t4 = now_sec();
+        size_t bytes = 0;
+        for (int k = 0; k < 10; k++) {
+                _cleanup_(json_object_putp) struct json_object *o = model_json(h);
+                bytes = strlen(json_object_to_json_string(o));
+        }
+        double t5 = now_sec();
+        printf("scan (%zu GPUs, %zu parents, %zu types, %zu instances): %.1f ms\n", h->n_gpus, h->n_parents,
+               h->n_groups, h->n_instances, (t1 - t0) * 1e3);
+        printf("host_find_instance: %.2f us each (%u lookups)\n", (t2 - t1) * 1e6 / (found ?: 1), found);
+        printf("type_resolve: %.2f us each\n", (t3 - t2) * 1e3);
+        printf("placement_choose: %.1f us each\n", (t4 - t3) * 1e4);
+        printf("whole model as JSON from memory (%zu bytes): %.2f ms each\n", bytes, (t5 - t4) * 1e2);
+        return 0;
+}
+
 static void usage(FILE *f) {
         fputs("Usage: vgpu-model [OPTIONS] COMMAND [ARGS]\n"
               "  dump                          the discovered host model as JSON\n"
@@ -566,6 +606,7 @@ static void usage(FILE *f) {
               "  mdevctl-write DIR UUID PARENT TYPE   write an mdevctl definition\n"
               "  store-list DIR                records in a state directory\n"
               "  config FILE                   the effective vgpud.conf\n"
+              "  bench                         timings of a scan and of in-memory lookups\n"
               "Options: --sysfs-root DIR --gpu G --uuid U --policy pack|spread --attr K=V (repeatable)\n"
               "         --auto --timeout SEC --count N\n",
               f);
@@ -598,6 +639,7 @@ int main(int argc, char **argv) {
                 {"mdevctl-write", cmd_mdevctl_write},
                 {"store-list", cmd_store_list},
                 {"config", cmd_config},
+                {"bench", cmd_bench},
         };
         struct vgpu_attr a;
         int c, r = 1;

@@ -59,9 +59,13 @@ static void nvidia_remove(struct sim *sim, struct pci_dev *dev) {
 
 static int sriov_configure_generic(struct sim *sim, struct pci_dev *pf, unsigned n) {
         if (n == 0) {
-                /* The kernel would block until a VM lets go of a VF; refusing is observable and safe. */
+                /* The kernel would block until a VM lets go of a VF (or of an mdev on one); refusing is
+                 * observable and safe. */
                 for (unsigned i = 0; i < pf->numvfs; i++)
                         if (pf->vfs[i] && pf->vfs[i]->open)
+                                return -EBUSY;
+                for (struct mdev *m = sim->mdevs; m; m = m->next)
+                        if (m->open && m->type->parent->dev->physfn == pf)
                                 return -EBUSY;
                 sriov_disable(sim, pf);
                 return 0;

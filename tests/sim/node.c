@@ -148,28 +148,14 @@ void node_remove_child(struct node *parent, const char *name) {
         node_remove(node_child(parent, name));
 }
 
-struct node *node_lookup(struct node *root, const char *path) {
-        struct node *n = root;
-        const char *p = path;
-        char name[256];
-        while (n) {
-                while (*p == '/')
-                        p++;
-                if (!*p)
-                        return n;
-                size_t len = strcspn(p, "/");
-                if (len >= sizeof(name))
-                        return NULL;
-                memcpy(name, p, len);
-                name[len] = '\0';
-                n = node_child(n, name);
-                p += len;
-        }
-        return NULL;
-}
-
-/* Walk with symlink following, bounded like the kernel's 40 nested links. */
-static struct node *resolve_from(struct node *root, struct node *start, const char *path, unsigned depth) {
+/*
+ * Walk path one component at a time through the hash tables. With follow,
+ * "." and ".." are understood and symlinks are resolved in any component,
+ * bounded like the kernel's 40 nested links; without, names are taken as
+ * they come (FUSE hands over paths the kernel has already resolved).
+ */
+static struct node *walk(struct node *root, struct node *start, const char *path, bool follow,
+                         unsigned depth) {
         struct node *n = *path == '/' ? root : start;
         const char *p = path;
         char name[256];
@@ -186,22 +172,26 @@ static struct node *resolve_from(struct node *root, struct node *start, const ch
                 memcpy(name, p, len);
                 name[len] = '\0';
                 p += len;
-                if (streq(name, "."))
+                if (follow && streq(name, "."))
                         continue;
-                if (streq(name, "..")) {
+                if (follow && streq(name, "..")) {
                         n = n->parent ?: n;
                         continue;
                 }
                 struct node *c = node_child(n, name);
-                if (c && c->kind == NODE_LINK)
-                        c = resolve_from(root, n, c->target, depth + 1);
+                if (follow && c && c->kind == NODE_LINK)
+                        c = walk(root, n, c->target, true, depth + 1);
                 n = c;
         }
         return NULL;
 }
 
+struct node *node_lookup(struct node *root, const char *path) {
+        return walk(root, root, path, false, 0);
+}
+
 struct node *node_resolve(struct node *root, const char *path) {
-        return resolve_from(root, root, path, 0);
+        return walk(root, root, path, true, 0);
 }
 
 char *node_path(const struct node *n) {

@@ -170,13 +170,18 @@ static int lib_modules(void) {
 
 /* Host configuration that belongs to the simulated host, not the machine running the tests. */
 static void private_config(void) {
-        if (access("/etc/mdevctl.d", F_OK) == 0 && private_tmpfs("/etc/mdevctl.d") == 0) {
-                (void) mkdir("/etc/mdevctl.d/scripts.d", 0755);
-                (void) mkdir("/etc/mdevctl.d/scripts.d/callouts", 0755);
-                (void) mkdir("/etc/mdevctl.d/scripts.d/notifiers", 0755);
+        static const char *const dirs[] = {"/etc/mdevctl.d", "/etc/driverctl.d"};
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                if (access(dirs[i], F_OK) < 0)
+                        continue; /* the tool is not installed: nothing of the machine's to protect */
+                int r = private_tmpfs(dirs[i]);
+                if (r < 0)
+                        fprintf(stderr, "vgpu-sim: warning: %s stays the machine's own: %s\n", dirs[i],
+                                strerror(-r));
         }
-        if (access("/etc/driverctl.d", F_OK) == 0)
-                (void) private_tmpfs("/etc/driverctl.d");
+        (void) mkdir("/etc/mdevctl.d/scripts.d", 0755);
+        (void) mkdir("/etc/mdevctl.d/scripts.d/callouts", 0755);
+        (void) mkdir("/etc/mdevctl.d/scripts.d/notifiers", 0755);
 }
 
 static void *loop_thread(void *arg) {

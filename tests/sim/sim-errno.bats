@@ -169,6 +169,21 @@ driver_of() {
         [ "$(readlink /sys/bus/pci/devices/0000:41:00.7/physfn)" = ../$A16 ]
 }
 
+@test "sriov_numvfs 0 is refused while a VM holds a VF or an mdev on one" {
+        echo $U1 >"$(type_dir 0000:41:00.4 nvidia-686)/create"
+        vgpu-sim ctl hold $U1
+        sysfs_write 0 /sys/bus/pci/devices/$A16/sriov_numvfs
+        expect_errno "Device or resource busy"
+        vgpu-sim ctl release $U1
+        vgpu-sim ctl hold 0000:41:01.0
+        sysfs_write 0 /sys/bus/pci/devices/$A16/sriov_numvfs
+        expect_errno "Device or resource busy"
+        vgpu-sim ctl release 0000:41:01.0
+        sysfs_write 0 /sys/bus/pci/devices/$A16/sriov_numvfs
+        expect_ok
+        [ ! -e /sys/bus/mdev/devices/$U1 ]
+}
+
 @test "sriov_numvfs: a PF without a driver, or whose driver has no sriov_configure, is ENOENT" {
         echo $L40S >/sys/bus/pci/drivers/nvidia/unbind
         sysfs_write 2 /sys/bus/pci/devices/$L40S/sriov_numvfs

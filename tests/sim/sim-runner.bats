@@ -50,11 +50,16 @@ wait_gone() {
         no_sim_mounts
 }
 
-@test "SIGTERM to vgpu-sim ends the command and cleans up" {
-        vgpu-sim run --profile t4 -- sleep 32.25 3>&- &
+# start_sleeper SECONDS: vgpu-sim running `sleep SECONDS` in the background, up; its PID in $sim
+start_sleeper() {
+        vgpu-sim run --profile t4 -- sleep "$1" 3>&- &
         sim=$!
-        for _ in $(seq 100); do pgrep -f '^sleep 32.25' >/dev/null && break; sleep 0.05; done
-        pgrep -f '^sleep 32.25'
+        for _ in $(seq 100); do pgrep -f "^sleep $1" >/dev/null && break; sleep 0.05; done
+        pgrep -f "^sleep $1"
+}
+
+@test "SIGTERM to vgpu-sim ends the command and cleans up" {
+        start_sleeper 32.25
         kill -TERM $sim
         status=0
         wait $sim || status=$?
@@ -64,9 +69,7 @@ wait_gone() {
 }
 
 @test "SIGKILL of vgpu-sim still takes the namespace's processes down" {
-        vgpu-sim run --profile t4 -- sleep 33.25 3>&- &
-        sim=$!
-        for _ in $(seq 100); do pgrep -f '^sleep 33.25' >/dev/null && break; sleep 0.05; done
+        start_sleeper 33.25
         kill -KILL $sim
         wait $sim || true
         wait_gone '^sleep 33.25'
