@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The table of vgpuctl's commands: names, synopses and one-line summaries, the source of every --help. */
+#include "cli.h"
+
+static const Command commands[] = {
+        {"gpus", cmd_gpus, "gpus [--quiet]", "List the physical GPUs and what they host"},
+        {"types", cmd_types, "types [--gpu GPU] [--quiet]",
+         "List the vGPU types, their availability and why 0"},
+        {"list", cmd_list, "list [--defined|--all] [--quiet]",
+         "List vGPU instances (existing; --defined: persistent definitions; --all: both)"},
+        {"show", cmd_show, "show UUID", "Show one instance"},
+        {"create", cmd_create,
+         "create --type TYPE [--gpu GPU] [--uuid UUID] [--persistent|--autostart] [--attr NAME=VALUE]... "
+         "[--placement pack|spread]",
+         "Create an instance (transient unless --persistent/--autostart); prints its UUID"},
+        {"define", cmd_define,
+         "define UUID | define --type TYPE [--gpu GPU] [--uuid UUID] [--autostart] [--attr NAME=VALUE]... "
+         "[--placement pack|spread]",
+         "Make an instance persistent, or define a new one without creating it"},
+        {"destroy", cmd_destroy, "destroy UUID",
+         "Remove an instance from the host and forget its definition"},
+        {"undefine", cmd_undefine, "undefine UUID",
+         "Forget a persistent definition (an existing device stays)"},
+        {"start", cmd_start, "start UUID", "Create a defined instance on the host"},
+        {"stop", cmd_stop, "stop UUID", "Remove an instance from the host, keeping its definition"},
+        {"autostart", cmd_autostart, "autostart UUID on|off",
+         "Start a defined instance whenever vgpud starts and its GPU is present"},
+};
+
+void main_help(void) {
+        printf("Usage: vgpuctl [--json] COMMAND [ARGS]\n"
+               "\n"
+               "Manage the virtual GPUs of this host through vgpud.\n"
+               "\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+        printf("\n"
+               "Options:\n"
+               "  -j, --json     machine-readable output (also accepted after the command)\n"
+               "  -h, --help     this text; 'vgpuctl COMMAND --help' for a command\n"
+               "      --version  the version\n"
+               "\n"
+               "Exit status: 0 success, 1 failure, 2 usage error, 3 not found, 4 refused,\n"
+               "5 access denied, 6 vgpud unreachable. See vgpuctl(8).\n");
+}
+
+int command_help(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(commands[i].name, name)) {
+                        printf("Usage: vgpuctl [--json] %s\n\n%s.\n", commands[i].synopsis,
+                               commands[i].summary);
+                        return EXIT_OK;
+                }
+        return EXIT_USAGE;
+}
+
+const Command *command_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(commands[i].name, name))
+                        return &commands[i];
+        return NULL;
+}

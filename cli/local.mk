@@ -1,0 +1,44 @@
+# vgpuctl, the administrator's CLI: a library of its parts (for the unit tests)
+# and the program.
+noinst_LIBRARIES += cli/libvgpuctl.a
+cli_libvgpuctl_a_SOURCES = \
+	src/bus-names.h \
+	cli/cli.h \
+	cli/errors.c \
+	cli/commands.c \
+	cli/args.h cli/args.c \
+	cli/table.h cli/table.c \
+	cli/objects.h cli/objects.c \
+	cli/output.h cli/output.c \
+	cli/cmd-gpus.c \
+	cli/cmd-types.c \
+	cli/cmd-list.c \
+	cli/cmd-lifecycle.c
+cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS)
+
+VGPUCTL_LIBS = cli/libvgpuctl.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS)
+
+bin_PROGRAMS += cli/vgpuctl
+cli_vgpuctl_SOURCES = cli/vgpuctl.c
+cli_vgpuctl_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
+cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
+
+# Unit tests of vgpuctl's parts.
+cli_unit_tests = \
+	tests/unit/test-table \
+	tests/unit/test-cli-args
+check_PROGRAMS += $(cli_unit_tests)
+TESTS += $(cli_unit_tests)
+CLI_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
+CLI_UNIT_CFLAGS = $(cli_libvgpuctl_a_CFLAGS) $(CMOCKA_CFLAGS)
+CLI_UNIT_LDADD = $(VGPUCTL_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_table_SOURCES = tests/unit/test-table.c tests/unit/unit.h
+tests_unit_test_table_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
+tests_unit_test_table_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_unit_test_table_LDADD = $(CLI_UNIT_LDADD)
+
+tests_unit_test_cli_args_SOURCES = tests/unit/test-cli-args.c tests/unit/unit.h
+tests_unit_test_cli_args_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
+tests_unit_test_cli_args_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_unit_test_cli_args_LDADD = $(CLI_UNIT_LDADD)

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Implementation of objects.h: table-driven parsing of a{sv} into structs. */
+#include <stddef.h>
+#include <strings.h>
+
+#include "bus-names.h"
+#include "objects.h"
+
+typedef enum PropKind {
+        PROP_STRING, /* s or o */
+        PROP_BOOL,
+        PROP_U16,
+        PROP_U32,
+        PROP_I32,
+        PROP_U64,
+        PROP_STRV,  /* as or ao */
+        PROP_PAIRS, /* a(ss), into StringPair* + count */
+} PropKind;
+
+typedef struct PropDesc {
+        const char *name;
+        const char *signature;
+        PropKind kind;
+        size_t offset;
+        size_t count_offset; /* PROP_PAIRS only */
+} PropDesc;
+
+#define P(n, sig, k, s, f)                                                                                  \
+        { n, sig, k, offsetof(s, f), 0 }
+
+static const PropDesc gpu_props[] = {
+        P("Id", "s", PROP_STRING, GpuInfo, id),
+        P("Address", "s", PROP_STRING, GpuInfo, address),
+        P("Vendor", "s", PROP_STRING, GpuInfo, vendor),
+        P("Name", "s", PROP_STRING, GpuInfo, name),
+        P("Driver", "s", PROP_STRING, GpuInfo, driver),
+        P("HostedType", "s", PROP_STRING, GpuInfo, hosted_type),
+        P("VendorId", "q", PROP_U16, GpuInfo, vendor_id),
+        P("DeviceId", "q", PROP_U16, GpuInfo, device_id),
+        P("IommuGroup", "i", PROP_I32, GpuInfo, iommu_group),
+        P("Present", "b", PROP_BOOL, GpuInfo, present),
+        P("SriovTotalVfs", "u", PROP_U32, GpuInfo, sriov_total_vfs),
+        P("SriovNumVfs", "u", PROP_U32, GpuInfo, sriov_num_vfs),
+        P("Backends", "as", PROP_STRV, GpuInfo, backends),
+        P("Types", "ao", PROP_STRV, GpuInfo, types),
+        P("Instances", "ao", PROP_STRV, GpuInfo, instances),
+        {},
+};
+
+static const PropDesc type_props[] = {
+        P("Id", "s", PROP_STRING, TypeInfo, id),
+        P("Gpu", "o", PROP_STRING, TypeInfo, gpu),
+        P("GpuAddress", "s", PROP_STRING, TypeInfo, gpu_address),
+        P("Backend", "s", PROP_STRING, TypeInfo, backend),
+        P("Name", "s", PROP_STRING, TypeInfo, name),
+        P("Description", "s", PROP_STRING, TypeInfo, description),
+        P("MaxResolution", "s", PROP_STRING, TypeInfo, max_resolution),
+        P("Series", "s", PROP_STRING, TypeInfo, series),
+        P("DeviceApi", "s", PROP_STRING, TypeInfo, device_api),
+        P("UnavailableReason", "s", PROP_STRING, TypeInfo, unavailable_reason),
+        P("Aliases", "as", PROP_STRV, TypeInfo, aliases),
+        P("Parents", "as", PROP_STRV, TypeInfo, parents),
+        P("FramebufferMiB", "t", PROP_U64, TypeInfo, framebuffer_mib),
+        P("Heads", "u", PROP_U32, TypeInfo, heads),
+        P("MaxInstances", "u", PROP_U32, TypeInfo, max_instances),
+        P("Available", "u", PROP_U32, TypeInfo, available),
+        {},
+};
+
+static const PropDesc instance_props[] = {
+        P("Uuid", "s", PROP_STRING, InstanceInfo, uuid),
+        P("Gpu", "o", PROP_STRING, InstanceInfo, gpu),
+        P("GpuAddress", "s", PROP_STRING, InstanceInfo, gpu_address),
+        P("Parent", "s", PROP_STRING, InstanceInfo, parent),
+        P("Type", "s", PROP_STRING, InstanceInfo, type),
+        P("TypeName", "s", PROP_STRING, InstanceInfo, type_name),
+        P("Backend", "s", PROP_STRING, InstanceInfo, backend),
+        P("Device", "s", PROP_STRING, InstanceInfo, device),
+        P("State", "s", PROP_STRING, InstanceInfo, state),
+        P("Origin", "s", PROP_STRING, InstanceInfo, origin),
+        P("StartStatus", "s", PROP_STRING, InstanceInfo, start_status),
+        P("IommuGroup", "i", PROP_I32, InstanceInfo, iommu_group),
+        P("Persistent", "b", PROP_BOOL, InstanceInfo, persistent),
+        P("Autostart", "b", PROP_BOOL, InstanceInfo, autostart),
+        {"Attributes", "a(ss)", PROP_PAIRS, offsetof(InstanceInfo, attributes),
+         offsetof(InstanceInfo, n_attributes)},
+        {},
+};
+
+size_t strv_count(char *const *v) {
+        size_t n = 0;
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+static void pairs_free(StringPair *p, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(p[i].key);
+                free(p[i].value);
+        }
+        free(p);
+}
+
+static int read_pairs(sd_bus_message *m, StringPair **ret, size_t *ret_n) {
+        StringPair *p = NULL;
+        size_t n = 0;
+        const char *k, *v;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ss)", &k, &v)) > 0) {
+                StringPair *np = realloc(p, (n + 1) * sizeof(*p));
+                if (!np) {
+                        pairs_free(p, n);
+                        return -ENOMEM;
+                }
+                p = np;
+                p[n].key = strdup(k);
+                p[n].value = strdup(v);
+                n++;
+                if (!p[n - 1].key || !p[n - 1].value) {
+                        pairs_free(p, n);
+                        return -ENOMEM;
+                }
+        }
+        if (r < 0) {
+                pairs_free(p, n);
+                return r;
+        }
+        r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                pairs_free(p, n);
+                return r;
+        }
+        *ret = p;
+        *ret_n = n;
+        return 0;
+}
+
+static int read_prop(sd_bus_message *m, const PropDesc *d, void *obj) {
+        char *field = (char *) obj + d->offset;
+        const char *s;
+        int r;
+
+        switch (d->kind) {
+        case PROP_STRING:
+                r = sd_bus_message_read_basic(m, d->signature[0], &s);
+                if (r < 0)
+                        return r;
+                free(*(char **) field);
+                *(char **) field = strdup(s);
+                return *(char **) field ? 0 : -ENOMEM;
+        case PROP_BOOL: {
+                int b;
+                r = sd_bus_message_read_basic(m, 'b', &b);
+                *(bool *) field = b;
+                return r;
+        }
+        case PROP_U16:
+                return sd_bus_message_read_basic(m, 'q', field);
+        case PROP_U32:
+                return sd_bus_message_read_basic(m, 'u', field);
+        case PROP_I32:
+                return sd_bus_message_read_basic(m, 'i', field);
+        case PROP_U64:
+                return sd_bus_message_read_basic(m, 't', field);
+        case PROP_STRV: {
+                char **v = NULL;
+                if (streq(d->signature, "as"))
+                        r = sd_bus_message_read_strv(m, &v);
+                else {
+                        /* read_strv only takes "as"; object paths are read one by one. */
+                        size_t n = 0;
+                        r = sd_bus_message_enter_container(m, 'a', "o");
+                        if (r < 0)
+                                return r;
+                        v = calloc(1, sizeof(char *));
+                        if (!v)
+                                return -ENOMEM;
+                        while ((r = sd_bus_message_read_basic(m, 'o', &s)) > 0) {
+                                char **nv = realloc(v, (n + 2) * sizeof(char *));
+                                if (!nv) {
+                                        strv_freep(&v);
+                                        return -ENOMEM;
+                                }
+                                v = nv;
+                                v[n] = strdup(s);
+                                v[++n] = NULL;
+                                if (!v[n - 1]) {
+                                        strv_freep(&v);
+                                        return -ENOMEM;
+                                }
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(m);
+                }
+                if (r < 0) {
+                        strv_freep(&v);
+                        return r;
+                }
+                strv_freep((char ***) field);
+                *(char ***) field = v;
+                return 0;
+        }
+        case PROP_PAIRS: {
+                StringPair **pp = (StringPair **) field;
+                size_t *count = (size_t *) ((char *) obj + d->count_offset);
+                pairs_free(*pp, *count);
+                *pp = NULL;
+                *count = 0;
+                return read_pairs(m, pp, count);
+        }
+        }
+        return -EINVAL;
+}
+
+/* Read an a{sv} of properties into obj; unknown names and unexpected types are skipped. */
+static int read_properties(sd_bus_message *m, const PropDesc *table, void *obj) {
+        const char *name;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = sd_bus_message_read_basic(m, 's', &name);
+                if (r < 0)
+                        return r;
+                const PropDesc *d = table;
+                while (d->name && !streq(d->name, name))
+                        d++;
+                if (d->name && sd_bus_message_verify_type(m, 'v', d->signature) > 0) {
+                        r = sd_bus_message_enter_container(m, 'v', d->signature);
+                        if (r < 0)
+                                return r;
+                        r = read_prop(m, d, obj);
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(m);
+                } else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static void gpu_done(GpuInfo *g) {
+        free(g->path);
+        free(g->id);
+        free(g->address);
+        free(g->vendor);
+        free(g->name);
+        free(g->driver);
+        free(g->hosted_type);
+        strv_freep(&g->backends);
+        strv_freep(&g->types);
+        strv_freep(&g->instances);
+}
+
+static void type_done(TypeInfo *t) {
+        free(t->path);
+        free(t->id);
+        free(t->gpu);
+        free(t->gpu_address);
+        free(t->backend);
+        free(t->name);
+        free(t->description);
+        free(t->max_resolution);
+        free(t->series);
+        free(t->device_api);
+        free(t->unavailable_reason);
+        strv_freep(&t->aliases);
+        strv_freep(&t->parents);
+}
+
+void instance_info_done(InstanceInfo *i) {
+        free(i->path);
+        free(i->uuid);
+        free(i->gpu);
+        free(i->gpu_address);
+        free(i->parent);
+        free(i->type);
+        free(i->type_name);
+        free(i->backend);
+        free(i->device);
+        free(i->state);
+        free(i->origin);
+        free(i->start_status);
+        pairs_free(i->attributes, i->n_attributes);
+}
+
+void objects_done(Objects *o) {
+        for (size_t i = 0; i < o->n_gpus; i++)
+                gpu_done(&o->gpus[i]);
+        for (size_t i = 0; i < o->n_types; i++)
+                type_done(&o->types[i]);
+        for (size_t i = 0; i < o->n_instances; i++)
+                instance_info_done(&o->instances[i]);
+        free(o->gpus);
+        free(o->types);
+        free(o->instances);
+        *o = (Objects){};
+}
+
+/* Grow an array by one zeroed element; returns it or NULL. */
+static void *grow(void **array, size_t *n, size_t size) {
+        char *a = realloc(*array, (*n + 1) * size);
+        if (!a)
+                return NULL;
+        *array = a;
+        memset(a + *n * size, 0, size);
+        return a + (*n)++ * size;
+}
+
+static int cmp_str(const char *a, const char *b) {
+        return strcmp(strempty(a), strempty(b));
+}
+
+static int cmp_gpu(const void *a, const void *b) {
+        return cmp_str(((const GpuInfo *) a)->address, ((const GpuInfo *) b)->address);
+}
+
+static int cmp_type(const void *a, const void *b) {
+        const TypeInfo *x = a, *y = b;
+        int r = cmp_str(x->gpu_address, y->gpu_address);
+        if (r)
+                return r;
+        if (x->framebuffer_mib != y->framebuffer_mib)
+                return x->framebuffer_mib < y->framebuffer_mib ? -1 : 1;
+        return strverscmp(strempty(x->id), strempty(y->id));
+}
+
+static int cmp_instance(const void *a, const void *b) {
+        const InstanceInfo *x = a, *y = b;
+        int r = cmp_str(x->gpu_address, y->gpu_address);
+        return r ? r : cmp_str(x->uuid, y->uuid);
+}
+
+int objects_parse(sd_bus_message *reply, Objects *ret) {
+        _cleanup_(objects_done) Objects o = {};
+        const char *path, *iface;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                r = sd_bus_message_read_basic(reply, 'o', &path);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+                if (r < 0)
+                        return r;
+                while ((r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                        r = sd_bus_message_read_basic(reply, 's', &iface);
+                        if (r < 0)
+                                return r;
+                        const PropDesc *table = NULL;
+                        void *obj = NULL;
+                        char **obj_path = NULL;
+                        if (streq(iface, VGPUD_GPU_IFACE)) {
+                                GpuInfo *g = grow((void **) &o.gpus, &o.n_gpus, sizeof(GpuInfo));
+                                table = gpu_props, obj = g, obj_path = g ? &g->path : NULL;
+                                if (g)
+                                        g->iommu_group = -1;
+                        } else if (streq(iface, VGPUD_TYPE_IFACE)) {
+                                TypeInfo *t = grow((void **) &o.types, &o.n_types, sizeof(TypeInfo));
+                                table = type_props, obj = t, obj_path = t ? &t->path : NULL;
+                        } else if (streq(iface, VGPUD_INSTANCE_IFACE)) {
+                                InstanceInfo *i =
+                                        grow((void **) &o.instances, &o.n_instances, sizeof(InstanceInfo));
+                                table = instance_props, obj = i, obj_path = i ? &i->path : NULL;
+                                if (i)
+                                        i->iommu_group = -1;
+                        } else {
+                                r = sd_bus_message_skip(reply, "a{sv}");
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (table) {
+                                if (!obj)
+                                        return -ENOMEM;
+                                *obj_path = strdup(path);
+                                if (!*obj_path)
+                                        return -ENOMEM;
+                                r = read_properties(reply, table, obj);
+                                if (r < 0)
+                                        return r;
+                        }
+                        r = sd_bus_message_exit_container(reply);
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return r;
+
+        if (o.n_gpus)
+                qsort(o.gpus, o.n_gpus, sizeof(GpuInfo), cmp_gpu);
+        if (o.n_types)
+                qsort(o.types, o.n_types, sizeof(TypeInfo), cmp_type);
+        if (o.n_instances)
+                qsort(o.instances, o.n_instances, sizeof(InstanceInfo), cmp_instance);
+        *ret = o;
+        o = (Objects){};
+        return 0;
+}
+
+int objects_fetch(sd_bus *bus, sd_bus_error *error, Objects *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", error, &reply, NULL);
+        if (r < 0)
+                return r;
+        return objects_parse(reply, ret);
+}
+
+const GpuInfo *objects_gpu_by_path(const Objects *o, const char *path) {
+        for (size_t i = 0; i < o->n_gpus; i++)
+                if (streq_ptr(o->gpus[i].path, path))
+                        return &o->gpus[i];
+        return NULL;
+}
+
+const InstanceInfo *objects_instance_by_uuid(const Objects *o, const char *uuid) {
+        for (size_t i = 0; i < o->n_instances; i++)
+                if (o->instances[i].uuid && strcasecmp(o->instances[i].uuid, uuid) == 0)
+                        return &o->instances[i];
+        return NULL;
+}
+
+int instance_fetch(sd_bus *bus, const char *path, sd_bus_error *error, InstanceInfo *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        InstanceInfo i = {.iommu_group = -1};
+        int r;
+
+        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error,
+                               &reply, "s", VGPUD_INSTANCE_IFACE);
+        if (r < 0)
+                return r;
+        i.path = strdup(path);
+        if (!i.path)
+                return -ENOMEM;
+        r = read_properties(reply, instance_props, &i);
+        if (r < 0) {
+                instance_info_done(&i);
+                return r;
+        }
+        *ret = i;
+        return 0;
+}

@@ -1,0 +1,84 @@
+# bash completion for vgpuctl(8). UUIDs, types and GPUs come live from vgpud
+# (`vgpuctl list --all --quiet`, `types --quiet`, `gpus --quiet`).
+
+_vgpuctl_live() {
+        vgpuctl "$@" --quiet 2>/dev/null
+}
+
+_vgpuctl() {
+        local cur prev words cword
+        _init_completion || return
+
+        local commands="gpus types list show create define destroy undefine start stop autostart"
+        local cmd="" i
+        for ((i = 1; i < cword; i++)); do
+                case ${words[i]} in
+                -*) ;;
+                *)
+                        cmd=${words[i]}
+                        break
+                        ;;
+                esac
+        done
+
+        if [[ -z $cmd ]]; then
+                COMPREPLY=($(compgen -W "$commands --json --help --version" -- "$cur"))
+                return
+        fi
+
+        case $prev in
+        --type | -t)
+                COMPREPLY=($(compgen -W "$(_vgpuctl_live types)" -- "$cur"))
+                return
+                ;;
+        --gpu | -g)
+                COMPREPLY=($(compgen -W "$(_vgpuctl_live gpus)" -- "$cur"))
+                return
+                ;;
+        --placement)
+                COMPREPLY=($(compgen -W "pack spread" -- "$cur"))
+                return
+                ;;
+        --uuid | -u | --attr | -A)
+                return
+                ;;
+        esac
+
+        local opts="--help --json"
+        case $cmd in
+        gpus) opts+=" --quiet" ;;
+        types) opts+=" --gpu --quiet" ;;
+        list) opts+=" --defined --all --quiet" ;;
+        create) opts+=" --type --gpu --uuid --persistent --autostart --attr --placement" ;;
+        define) opts+=" --type --gpu --uuid --autostart --attr --placement" ;;
+        esac
+        if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+                return
+        fi
+
+        # Positional arguments: count the words after the command that are not options or their values.
+        local npos=0
+        for ((i = i + 1; i < cword; i++)); do
+                case ${words[i]} in
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement) ((i++)) ;;
+                -*) ;;
+                *) ((npos++)) ;;
+                esac
+        done
+        case $cmd in
+        show | destroy | undefine | start | stop)
+                ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list --all)" -- "$cur"))
+                ;;
+        define)
+                ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list) --type" -- "$cur"))
+                ;;
+        autostart)
+                if ((npos == 0)); then
+                        COMPREPLY=($(compgen -W "$(_vgpuctl_live list --defined)" -- "$cur"))
+                elif ((npos == 1)); then
+                        COMPREPLY=($(compgen -W "on off" -- "$cur"))
+                fi
+                ;;
+        esac
+} && complete -F _vgpuctl vgpuctl

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * org.vgpud1.Instance on /org/vgpud1/instance/<hex>: a fallback vtable over
+ * the instance objects (instance.h), found by path, listed by one node
+ * enumerator so that GetManagedObjects returns every instance in one reply.
+ */
+#include "bus-names.h"
+#include "gpu.h"
+#include "hashmap.h"
+#include "instance.h"
+#include "lifecycle.h"
+#include "manager.h"
+
+#define INSTANCE_PROPERTY_GETTER(name)                                                                      \
+        static int name(sd_bus *bus, const char *path, const char *interface, const char *property,         \
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error)
+
+INSTANCE_PROPERTY_GETTER(instance_get_uuid) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", i->uuid);
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_gpu) {
+        Instance *i = userdata;
+        const char *address = instance_gpu_address(i);
+        GpuObject *g = address ? manager_find_gpu(i->manager, address) : NULL;
+        /* "/" when the instance's parent is not a GPU vgpud knows (a sample driver such as mtty). */
+        return sd_bus_message_append(reply, "o", g ? g->path : "/");
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_gpu_address) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", strempty(instance_gpu_address(i)));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_parent) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", strempty(instance_parent(i)));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_type) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", strempty(instance_type_id(i)));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_type_name) {
+        Instance *i = userdata;
+        const char *name = NULL;
+
+        if (i->live && i->live->type)
+                name = vgpu_type_display_name(i->live->type);
+        else {
+                /* Not on the host: the name the type has on its GPU, if that GPU offers it now. */
+                const char *address = instance_gpu_address(i), *id = instance_type_id(i);
+                GpuObject *g = address ? manager_find_gpu(i->manager, address) : NULL;
+                struct vgpu_type *m = NULL;
+                if (g && id && gpu_object_type_members(g, id, &m, 1) > 0)
+                        name = vgpu_type_display_name(m);
+                else if (i->record && i->record->type_name)
+                        name = i->record->type_name;
+                else
+                        name = id;
+        }
+        return sd_bus_message_append(reply, "s", strempty(name));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_backend) {
+        Instance *i = userdata;
+        enum vgpu_backend_kind k = i->live     ? i->live->backend
+                                   : i->record ? i->record->backend
+                                               : VGPU_BACKEND_MDEV;
+        return sd_bus_message_append(reply, "s", strempty(backend_kind_to_string(k)));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_device) {
+        Instance *i = userdata;
+        /* What libvirt names: for mdev the UUID, and only while the device exists. */
+        return sd_bus_message_append(reply, "s", i->live ? i->uuid : "");
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_iommu_group) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "i", (int32_t) (i->live ? i->live->iommu_group : -1));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_state) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", instance_state(i));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_persistent) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "b", instance_persistent(i));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_autostart) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "b", instance_autostart(i));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_attributes) {
+        Instance *i = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t k = 0; r >= 0 && i->record && k < i->record->n_attrs; k++)
+                r = sd_bus_message_append(reply, "(ss)", i->record->attrs[k].name,
+                                          i->record->attrs[k].value);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_origin) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", instance_origin_to_string(i->origin));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_start_status) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", strempty(i->start_status));
+}
+
+static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return lifecycle_start(userdata, call, error);
+}
+
+static int method_stop_or_destroy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        int force, r;
+
+        r = sd_bus_message_read(call, "b", &force);
+        if (r < 0)
+                return r;
+        if (streq(sd_bus_message_get_member(call), "Destroy"))
+                return lifecycle_destroy(userdata, call, force, error);
+        return lifecycle_stop(userdata, call, force, error);
+}
+
+static int method_define(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return lifecycle_define(userdata, call, error);
+}
+
+static int method_undefine(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return lifecycle_undefine(userdata, call, error);
+}
+
+static int method_set_autostart(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        int enable, r;
+
+        r = sd_bus_message_read(call, "b", &enable);
+        if (r < 0)
+                return r;
+        return lifecycle_set_autostart(userdata, call, enable, error);
+}
+
+static const sd_bus_vtable instance_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Uuid", "s", instance_get_uuid, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Gpu", "o", instance_get_gpu, 0, 0),
+        SD_BUS_PROPERTY("GpuAddress", "s", instance_get_gpu_address, 0, 0),
+        SD_BUS_PROPERTY("Parent", "s", instance_get_parent, 0, 0),
+        SD_BUS_PROPERTY("Type", "s", instance_get_type, 0, 0),
+        SD_BUS_PROPERTY("TypeName", "s", instance_get_type_name, 0, 0),
+        SD_BUS_PROPERTY("Backend", "s", instance_get_backend, 0, 0),
+        SD_BUS_PROPERTY("Device", "s", instance_get_device, 0, 0),
+        SD_BUS_PROPERTY("IommuGroup", "i", instance_get_iommu_group, 0, 0),
+        SD_BUS_PROPERTY("State", "s", instance_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Persistent", "b", instance_get_persistent, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Autostart", "b", instance_get_autostart, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Attributes", "a(ss)", instance_get_attributes, 0, 0),
+        SD_BUS_PROPERTY("Origin", "s", instance_get_origin, 0, 0),
+        SD_BUS_PROPERTY("StartStatus", "s", instance_get_start_status, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("Start", "", "", method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_stop_or_destroy,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Destroy", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_stop_or_destroy,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Define", "", "", method_define, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Undefine", "", "", method_undefine, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetAutostart", SD_BUS_ARGS("b", enable), SD_BUS_NO_RESULT,
+                                method_set_autostart, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+static int instance_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                         sd_bus_error *error) {
+        Instance *i = manager_find_instance_by_path(userdata, path);
+        if (!i || !i->published)
+                return 0;
+        *found = i;
+        return 1;
+}
+
+static int instance_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+                              sd_bus_error *error) {
+        Manager *m = userdata;
+        size_t n = strmap_size(m->instance_paths), k = 0, it = 0;
+        const char *key;
+        void *v;
+
+        _cleanup_strv_free_ char **l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        while (strmap_iterate(m->instance_paths, &it, &key, &v) && k < n)
+                if (((Instance *) v)->published && !(l[k++] = strdup(key)))
+                        return -ENOMEM;
+        *nodes = TAKE_PTR(l);
+        return 0;
+}
+
+int bus_instance_register(Manager *m) {
+        int r;
+
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, VGPUD_INSTANCE_PREFIX, VGPUD_INSTANCE_IFACE,
+                                       instance_vtable, instance_find, m);
+        if (r < 0)
+                return r;
+        return sd_bus_add_node_enumerator(m->bus, NULL, VGPUD_INSTANCE_PREFIX, instance_enumerate, m);
+}

@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Implementation of lifecycle.h. */
+#include <systemd/sd-id128.h>
+
+#include "alias.h"
+#include "auth.h"
+#include "bus-error.h"
+#include "bus-names.h"
+#include "config-file.h"
+#include "gpu.h"
+#include "host.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "manager.h"
+#include "operation.h"
+#include "placement.h"
+#include "strutil.h"
+
+/* ---- arguments ---------------------------------------------------------------------------------------- */
+
+typedef struct CreateOptions {
+        bool persistent;
+        bool autostart;
+        struct vgpu_attr *attrs;
+        size_t n_attrs;
+        enum placement_policy placement;
+} CreateOptions;
+
+static void create_options_done(CreateOptions *o) {
+        attrs_free(o->attrs, o->n_attrs);
+        *o = (CreateOptions){};
+}
+
+static int read_option_attrs(sd_bus_message *m, CreateOptions *o, sd_bus_error *e) {
+        const char *name, *value;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(ss)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ss)", &name, &value)) > 0) {
+                if (!attr_name_is_valid(name))
+                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                              "Invalid attribute name '%s': a file name below the device "
+                                              "([A-Za-z0-9_.-], not '.' or '..')",
+                                              name);
+                r = attrs_add(&o->attrs, &o->n_attrs, name, value);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* The a{sv} of CreateInstance/DefineInstance; unknown keys and wrong types are InvalidArgs. */
+static int read_create_options(Manager *m, sd_bus_message *msg, bool define, CreateOptions *o,
+                               sd_bus_error *e) {
+        const char *key;
+        int r;
+
+        o->placement = m->config->placement_policy;
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *sig;
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "persistent") || streq(key, "autostart"))
+                        sig = "b";
+                else if (streq(key, "attrs"))
+                        sig = "a(ss)";
+                else if (streq(key, "placement"))
+                        sig = "s";
+                else
+                        return bus_error_setf(
+                                e, -EINVAL, SUBJECT_ARGUMENT,
+                                "Unknown option '%s' (this vgpud knows persistent, autostart, attrs "
+                                "and placement)",
+                                key);
+                if (sd_bus_message_verify_type(msg, 'v', sig) <= 0)
+                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type %s",
+                                              key, sig);
+                r = sd_bus_message_enter_container(msg, 'v', sig);
+                if (r < 0)
+                        return r;
+                if (streq(sig, "b")) {
+                        int b;
+                        r = sd_bus_message_read(msg, "b", &b);
+                        if (r < 0)
+                                return r;
+                        if (streq(key, "persistent"))
+                                o->persistent = b;
+                        else
+                                o->autostart = b;
+                } else if (streq(sig, "s")) {
+                        const char *p;
+                        r = sd_bus_message_read(msg, "s", &p);
+                        if (r < 0)
+                                return r;
+                        o->placement = placement_policy_from_string(p);
+                        if (o->placement < 0)
+                                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                                      "Invalid placement '%s': use pack or spread", p);
+                } else {
+                        r = read_option_attrs(msg, o, e);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        /* autostart implies persistent; a definition is persistent by nature. */
+        if (o->autostart || define)
+                o->persistent = true;
+        return 0;
+}
+
+/* "" -> a new random (version 4) UUID; anything else must be a UUID. */
+static int read_uuid(const char *s, char out[static UUID_STRING_MAX], sd_bus_error *e) {
+        if (isempty(s)) {
+                sd_id128_t id;
+                int r = sd_id128_randomize(&id);
+                if (r < 0)
+                        return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot generate a UUID: %s",
+                                              strerror(-r));
+                snprintf(out, UUID_STRING_MAX, SD_ID128_UUID_FORMAT_STR, SD_ID128_FORMAT_VAL(id));
+                return 0;
+        }
+        if (uuid_normalize(s, out) < 0)
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                      "Invalid UUID '%s': expected 8-4-4-4-12 hexadecimal digits", s);
+        return 0;
+}
+
+/* Does the name (normalized) name this type: one of its aliases, or its board-less candidate? */
+static bool type_answers_to(const struct vgpu_type *t, const char *normalized) {
+        return strv_contains(t->aliases, normalized) || streq_ptr(t->boardless_alias, normalized);
+}
+
+/* An ambiguous name narrowed to one GPU: the one group among the candidates that the GPU offers. */
+static struct vgpu_type_group *resolve_on_gpu(Manager *m, const char *name, const char *gpu) {
+        _cleanup_free_ char *a = alias_normalize(name);
+        struct vgpu_type_group *found = NULL;
+        GpuObject *obj = manager_find_gpu(m, gpu);
+
+        if (!a || !obj)
+                return NULL;
+        for (size_t i = 0; i < m->host->n_groups; i++) {
+                struct vgpu_type_group *g = m->host->groups[i];
+                for (size_t k = 0; k < g->n_types; k++) {
+                        const struct vgpu_type *t = g->types[k];
+                        if (t->parent->gpu && streq(t->parent->gpu->bdf, obj->address) &&
+                            type_answers_to(t, a)) {
+                                if (found && found != g)
+                                        return NULL; /* still ambiguous on that GPU */
+                                found = g;
+                                break;
+                        }
+                }
+        }
+        return found;
+}
+
+/* A type name (any alias) to its group; the library's message lists the candidates or the types there are.
+ * With a GPU, a name that is ambiguous on the host may still be unique there. */
+static int resolve_type(Manager *m, const char *name, const char *gpu, struct vgpu_type_group **ret,
+                        sd_bus_error *e) {
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        int r = type_resolve(m->host, name, ret, &err);
+
+        if (r == -ENOTUNIQ && !isempty(gpu)) {
+                *ret = resolve_on_gpu(m, name, gpu);
+                if (*ret)
+                        return 0;
+        }
+        if (r == -ENOENT)
+                return bus_error_setf(e, r, SUBJECT_TYPE, "%s",
+                                      err.message ?: "No such vGPU type on this host.");
+        if (r == -ENOTUNIQ)
+                return bus_error_setf(e, r, SUBJECT_TYPE, "%s",
+                                      err.message ?: "The type name is ambiguous.");
+        if (r < 0)
+                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Invalid type name '%s': %s", name,
+                                      err.message ?: strerror(-r));
+        return 0;
+}
+
+/* ---- where records live ------------------------------------------------------------------------------- */
+
+typedef enum RecordHome {
+        HOME_NONE,
+        HOME_STATE,   /* vgpud's state directory */
+        HOME_RUNTIME, /* the runtime directory: transient, this boot */
+        HOME_MDEVCTL, /* mdevctl's directory (its own definitions) */
+} RecordHome;
+
+static RecordHome record_home(const struct vgpu_record *r) {
+        if (!r)
+                return HOME_NONE;
+        if (!r->persistent)
+                return HOME_RUNTIME;
+        return r->origin == RECORD_ORIGIN_MDEVCTL ? HOME_MDEVCTL : HOME_STATE;
+}
+
+/* vgpud's persistent mdev definitions are mirrored into mdevctl's directory when configured. */
+static bool mirrored_to_mdevctl(Manager *m, const struct vgpu_record *r) {
+        return r && m->config->mdevctl_write && record_home(r) == HOME_STATE &&
+               r->backend == VGPU_BACKEND_MDEV && !isempty(r->parent);
+}
+
+/* Plan the record steps that take old (the instance's record) to new (NULL: no definition). */
+static int plan_records(Operation *op, const struct vgpu_record *old, const struct vgpu_record *new) {
+        Manager *m = op->manager;
+        RecordHome from = record_home(old), to = record_home(new);
+        int r;
+
+        if (from == HOME_STATE && to != HOME_STATE)
+                op->delete_state = true;
+        if (from == HOME_RUNTIME && to != HOME_RUNTIME)
+                op->delete_runtime = true;
+        /* mdevctl's file: its own definition moving away, or our mirror that is no longer wanted or moved.
+         */
+        if ((from == HOME_MDEVCTL && to != HOME_MDEVCTL) ||
+            (mirrored_to_mdevctl(m, old) &&
+             (!mirrored_to_mdevctl(m, new) || !streq(old->parent, new->parent)))) {
+                op->delete_mdevctl_parent = strdup(old->parent);
+                if (!op->delete_mdevctl_parent)
+                        return -ENOMEM;
+        }
+
+        if (to != HOME_NONE) {
+                struct vgpu_record **slot = to == HOME_STATE     ? &op->save_state
+                                            : to == HOME_RUNTIME ? &op->save_runtime
+                                                                 : &op->save_mdevctl;
+                r = record_copy(new, slot);
+                if (r < 0)
+                        return r;
+                if (mirrored_to_mdevctl(m, new)) {
+                        r = record_copy(new, &op->save_mdevctl);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        op->replace_record = true;
+        if (new) {
+                r = record_copy(new, &op->new_record);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- replies ------------------------------------------------------------------------------------------ */
+
+static void reply_error(Operation *op, int r) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+        operation_error(op, r, &e);
+        log_info("%s %s failed: %s", strna(sd_bus_message_get_member(op->call)), op->uuid, e.message);
+        if (op->call)
+                (void) sd_bus_reply_method_error(op->call, &e);
+}
+
+static void reply_empty(Operation *op, int r) {
+        if (r < 0)
+                return reply_error(op, r);
+        (void) sd_bus_reply_method_return(op->call, NULL);
+}
+
+static void reply_uuid_path(Operation *op, int r) {
+        _cleanup_free_ char *path = NULL;
+
+        if (r == -ENOSPC && op->host_failed && op->device == DEVICE_CREATE) {
+                /* The driver had no room after all (another create took it first): a capacity refusal. */
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                char ename[16];
+                bus_error_setf(&e, r, SUBJECT_ARGUMENT, "No room left for %s on %s: %s: %s (%s)",
+                               op->type_id, strna(op->parent), strna(op->error.path), strerror(ENOSPC),
+                               errno_name(r, ename));
+                (void) sd_bus_reply_method_error(op->call, &e);
+                return;
+        }
+        if (r < 0)
+                return reply_error(op, r);
+        if (instance_path_from_uuid(op->uuid, &path) < 0)
+                return reply_error(op, -ENOMEM);
+        if (op->device == DEVICE_CREATE)
+                log_info("Created %s (%s on %s).", op->uuid, op->type_id, op->parent);
+        else
+                log_info("Defined %s (%s%s%s).", op->uuid, op->type_id,
+                         op->parent ? " on " : ", placed at start", strempty(op->parent));
+        (void) sd_bus_reply_method_return(op->call, "so", op->uuid, path);
+}
+
+/* ---- create and define -------------------------------------------------------------------------------- */
+
+/* The member of g on this GPU (or parent), whether or not it has room: where a definition goes. */
+static struct vgpu_type *group_member_on(Manager *m, const struct vgpu_type_group *g, const char *gpu) {
+        GpuObject *obj = manager_find_gpu(m, gpu);
+
+        for (size_t i = 0; i < g->n_types; i++) {
+                struct vgpu_type *t = g->types[i];
+                if (streq(t->parent->name, gpu) ||
+                    (obj && t->parent->gpu && streq(t->parent->gpu->bdf, obj->address)))
+                        return t;
+        }
+        return NULL;
+}
+
+static int placement_error(Manager *m, int r, const char *type, const char *gpu, struct vgpu_error *err,
+                           sd_bus_error *e) {
+        if (r == -ENOSPC)
+                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "%s",
+                                      err->message ?: "No GPU can host another instance of this type now.");
+        if (r == -ENODEV)
+                return bus_error_setf(e, -ENODEV, SUBJECT_GPU, "No GPU '%s' on this host", strempty(gpu));
+        if (r == -ENOENT && gpu)
+                return bus_error_setf(
+                        e, r, SUBJECT_TYPE,
+                        "GPU %s does not offer %s ('vgpuctl types --gpu %s' lists what it offers)", gpu,
+                        type, gpu);
+        return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot place %s: %s", type,
+                              err->message ?: strerror(-r));
+}
+
+int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
+        _cleanup_(create_options_done) CreateOptions o = {};
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        _cleanup_(placement_result_done) struct placement_result placed = {};
+        _cleanup_(record_freep) struct vgpu_record *rec = NULL;
+        const char *type, *gpu, *uuid_arg;
+        bool define = streq_ptr(sd_bus_message_get_member(call), "DefineInstance");
+        char uuid[UUID_STRING_MAX];
+        struct vgpu_type_group *group;
+        struct vgpu_type *target = NULL;
+        Operation *op;
+        Instance *i;
+        int r;
+
+        r = sd_bus_message_read(call, "sss", &type, &gpu, &uuid_arg);
+        if (r < 0)
+                return r;
+        r = read_create_options(m, call, define, &o, e);
+        if (r < 0)
+                return r;
+        r = read_uuid(uuid_arg, uuid, e);
+        if (r < 0)
+                return r;
+
+        r = bus_authorize(call, m->config->admin_group, e);
+        if (r < 0)
+                return r;
+
+        if (manager_find_instance(m, uuid))
+                return bus_error_setf(e, -EEXIST, SUBJECT_ARGUMENT, "UUID %s is already used by an instance",
+                                      uuid);
+        r = resolve_type(m, type, gpu, &group, e);
+        if (r < 0)
+                return r;
+        if (!isempty(gpu) && !manager_find_gpu(m, gpu) && !host_find_parent(m->host, gpu))
+                return bus_error_setf(e, -ENODEV, SUBJECT_GPU,
+                                      "No GPU '%s' on this host ('vgpuctl gpus' lists them)", gpu);
+
+        if (define) {
+                /* A definition may name a full GPU: it is started later. Without a GPU it is placed at
+                 * start. */
+                if (!isempty(gpu)) {
+                        target = group_member_on(m, group, gpu);
+                        if (!target)
+                                return placement_error(m, -ENOENT, type, gpu, &err, e);
+                }
+        } else {
+                r = placement_choose(m->host, group, isempty(gpu) ? NULL : gpu, o.placement, &placed, &err);
+                if (r < 0)
+                        return placement_error(m, r, type, isempty(gpu) ? NULL : gpu, &err, e);
+                target = placed.type;
+                /* Placement sees what exists; creates in flight on that GPU may take the room it saw. */
+                if (!operation_create_fits(m, target)) {
+                        sd_bus_message **v = realloc(m->deferred_creates,
+                                                     (m->n_deferred_creates + 1) * sizeof(sd_bus_message *));
+                        if (!v)
+                                return -ENOMEM;
+                        m->deferred_creates = v;
+                        m->deferred_creates[m->n_deferred_creates++] = sd_bus_message_ref(call);
+                        return 1; /* answered when it runs again, after those creates */
+                }
+        }
+
+        const struct vgpu_type *first = target ?: vgpu_type_group_first(group);
+        r = record_new(uuid, first->backend, first->id, &rec);
+        if (r < 0)
+                return r;
+        rec->persistent = o.persistent;
+        rec->autostart = o.autostart;
+        rec->origin = RECORD_ORIGIN_VGPUD;
+        if (first->name && !(rec->type_name = strdup(first->name)))
+                return -ENOMEM;
+        if (target) {
+                if (!(rec->parent = strdup(target->parent->name)))
+                        return -ENOMEM;
+                if (target->parent->gpu)
+                        snprintf(rec->gpu, sizeof(rec->gpu), "%s", target->parent->gpu->bdf);
+        }
+        if (o.n_attrs > 0) {
+                r = attrs_copy(o.attrs, o.n_attrs, &rec->attrs);
+                if (r < 0)
+                        return r;
+                rec->n_attrs = o.n_attrs;
+        }
+
+        r = manager_add_instance(m, uuid, &i);
+        if (r < 0)
+                return r;
+        i->origin = ORIGIN_VGPUD;
+        r = operation_new(m, i, call, reply_uuid_path, &op);
+        if (r < 0) {
+                manager_drop_instance(m, i);
+                return r;
+        }
+        if (!define) {
+                op->device = DEVICE_CREATE;
+                op->type_id = strdup(rec->type_id);
+                op->parent = strdup(rec->parent);
+                if (!op->type_id || !op->parent || attrs_copy(rec->attrs, rec->n_attrs, &op->attrs) < 0) {
+                        operation_free(op);
+                        manager_drop_instance(m, i);
+                        return -ENOMEM;
+                }
+                op->n_attrs = rec->n_attrs;
+        } else if ((rec->parent && !(op->parent = strdup(rec->parent))) ||
+                   !(op->type_id = strdup(rec->type_id))) {
+                operation_free(op);
+                manager_drop_instance(m, i);
+                return -ENOMEM;
+        }
+        r = plan_records(op, NULL, rec);
+        if (r < 0) {
+                operation_free(op);
+                manager_drop_instance(m, i);
+                return r;
+        }
+        r = operation_submit(op);
+        if (r < 0) {
+                manager_drop_instance(m, i);
+                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s",
+                                      strerror(-r));
+        }
+        return 1;
+}
+
+void manager_retry_deferred_creates(Manager *m) {
+        size_t n = m->n_deferred_creates;
+        _cleanup_free_ sd_bus_message **calls = TAKE_PTR(m->deferred_creates);
+
+        m->n_deferred_creates = 0;
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = calls[k];
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                int r = sd_bus_message_rewind(call, true);
+                if (r >= 0)
+                        r = lifecycle_create(m, call, &e);
+                if (r < 0) {
+                        if (!sd_bus_error_is_set(&e))
+                                sd_bus_error_set_errno(&e, r);
+                        (void) sd_bus_reply_method_error(call, &e);
+                }
+        }
+}
+
+/* ---- operations on one instance ----------------------------------------------------------------------- */
+
+static int check_idle(Instance *i, sd_bus_error *e) {
+        if (i->pending > 0)
+                return bus_error_setf(
+                        e, -EALREADY, SUBJECT_INSTANCE,
+                        "Another operation on instance %s is in progress; try again when it is done",
+                        i->uuid);
+        return 0;
+}
+
+/* Authorize and check that nothing else is in flight on the instance. */
+static int begin(Instance *i, sd_bus_message *call, sd_bus_error *e) {
+        int r = bus_authorize(call, i->manager->config->admin_group, e);
+        if (r < 0)
+                return r;
+        return check_idle(i, e);
+}
+
+/* Where a defined instance goes when it starts: its parent, or placement on its GPU (or anywhere). */
+static int choose_parent_for_start(Instance *i, char **ret_parent, char **ret_error) {
+        Manager *m = i->manager;
+        const struct vgpu_record *rec = i->record;
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        _cleanup_(placement_result_done) struct placement_result placed = {};
+        struct vgpu_type_group *group = NULL;
+        int r;
+
+        if (!isempty(rec->parent)) {
+                struct vgpu_parent *p = host_find_parent(m->host, rec->parent);
+                if (!p) {
+                        (void) asprintf(ret_error, "parent %s is not present", rec->parent);
+                        return -ENODEV;
+                }
+                if (!parent_find_type(p, rec->type_id)) {
+                        (void) asprintf(ret_error, "parent %s does not offer %s", rec->parent, rec->type_id);
+                        return -ENOENT;
+                }
+                *ret_parent = strdup(rec->parent);
+                return *ret_parent ? 0 : -ENOMEM;
+        }
+        r = type_resolve(m->host, rec->type_id, &group, &err);
+        if (r < 0) {
+                (void) asprintf(ret_error, "no GPU offers %s", rec->type_id);
+                return -ENODEV;
+        }
+        r = placement_choose(m->host, group, rec->gpu[0] ? rec->gpu : NULL, m->config->placement_policy,
+                             &placed, &err);
+        if (r < 0) {
+                (void) asprintf(ret_error, "%s", err.message ?: strerror(-r));
+                return r;
+        }
+        *ret_parent = strdup(placed.type->parent->name);
+        return *ret_parent ? 0 : -ENOMEM;
+}
+
+static int queue_start(Instance *i, sd_bus_message *call, operation_done_t done, void *userdata,
+                       char **ret_error) {
+        _cleanup_free_ char *parent = NULL;
+        Operation *op;
+        int r;
+
+        r = choose_parent_for_start(i, &parent, ret_error);
+        if (r < 0)
+                return r;
+        r = operation_new(i->manager, i, call, done, &op);
+        if (r < 0)
+                return r;
+        op->userdata = userdata;
+        op->device = DEVICE_CREATE;
+        op->parent = TAKE_PTR(parent);
+        op->type_id = strdup(i->record->type_id);
+        if (!op->type_id || attrs_copy(i->record->attrs, i->record->n_attrs, &op->attrs) < 0) {
+                operation_free(op);
+                return -ENOMEM;
+        }
+        op->n_attrs = i->record->n_attrs;
+        return operation_submit(op);
+}
+
+static void reply_started(Operation *op, int r) {
+        if (r >= 0)
+                log_info("Started %s on %s.", op->uuid, strna(op->parent));
+        reply_empty(op, r);
+}
+
+int lifecycle_start(Instance *i, sd_bus_message *call, sd_bus_error *e) {
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        r = begin(i, call, e);
+        if (r < 0)
+                return r;
+        if (i->live)
+                return sd_bus_reply_method_return(call, NULL); /* already there: starting is idempotent */
+        if (!i->record)
+                return bus_error_setf(e, -ENOENT, SUBJECT_INSTANCE, "Instance %s has no definition to start",
+                                      i->uuid);
+        i->failed = false;
+        r = queue_start(i, call, reply_started, NULL, &why);
+        if (r == -ENODEV || r == -ENOENT)
+                return bus_error_setf(e, r, SUBJECT_GPU, "Cannot start %s: %s", i->uuid, strna(why));
+        if (r == -ENOSPC)
+                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot start %s: %s", i->uuid, strna(why));
+        if (r < 0)
+                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot start %s: %s", i->uuid,
+                                      why ?: strerror(-r));
+        return 1;
+}
+
+/* Stop (keep_definition) or destroy. */
+static int stop_or_destroy(Instance *i, sd_bus_message *call, bool force, bool destroy, sd_bus_error *e) {
+        Operation *op;
+        int r;
+
+        r = begin(i, call, e);
+        if (r < 0)
+                return r;
+        if (!i->live && !destroy)
+                return sd_bus_reply_method_return(call, NULL); /* not on the host: stopping is idempotent */
+        r = operation_new(i->manager, i, call, reply_empty, &op);
+        if (r < 0)
+                return r;
+        if (i->live) {
+                op->device = DEVICE_DESTROY;
+                op->check_in_use = !force;
+                if (i->live->parent_name && !(op->parent = strdup(i->live->parent_name))) {
+                        operation_free(op);
+                        return -ENOMEM;
+                }
+        }
+        /* Destroy forgets the definition; stop forgets only a transient one (it exists only while created).
+         */
+        if (destroy || !instance_persistent(i))
+                r = plan_records(op, i->record, NULL);
+        if (r < 0) {
+                operation_free(op);
+                return r;
+        }
+        r = operation_submit(op);
+        return r < 0 ? bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s", strerror(-r))
+                     : 1;
+}
+
+int lifecycle_stop(Instance *i, sd_bus_message *call, bool force, sd_bus_error *e) {
+        return stop_or_destroy(i, call, force, false, e);
+}
+
+int lifecycle_destroy(Instance *i, sd_bus_message *call, bool force, sd_bus_error *e) {
+        return stop_or_destroy(i, call, force, true, e);
+}
+
+/* Queue a record-only change from i->record to new. */
+static int queue_record_change(Instance *i, sd_bus_message *call, const struct vgpu_record *new,
+                               sd_bus_error *e) {
+        Operation *op;
+        int r;
+
+        r = operation_new(i->manager, i, call, reply_empty, &op);
+        if (r < 0)
+                return r;
+        r = plan_records(op, i->record, new);
+        if (r < 0) {
+                operation_free(op);
+                return r;
+        }
+        r = operation_submit(op);
+        return r < 0 ? bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s", strerror(-r))
+                     : 1;
+}
+
+int lifecycle_define(Instance *i, sd_bus_message *call, sd_bus_error *e) {
+        _cleanup_(record_freep) struct vgpu_record *new = NULL;
+        int r;
+
+        r = begin(i, call, e);
+        if (r < 0)
+                return r;
+        if (instance_persistent(i))
+                return sd_bus_reply_method_return(call, NULL); /* already defined */
+        if (i->record)
+                r = record_copy(i->record, &new);
+        else {
+                /* Made by someone else: its definition is what it is now. */
+                const struct vgpu_instance *live = i->live;
+                if (!live || !live->type_id)
+                        return bus_error_setf(e, -ENODEV, SUBJECT_INSTANCE,
+                                              "Instance %s is not on the host; nothing to define", i->uuid);
+                r = record_new(i->uuid, live->backend, live->type_id, &new);
+                if (r >= 0 && live->parent_name && !(new->parent = strdup(live->parent_name)))
+                        r = -ENOMEM;
+                if (r >= 0 && live->type && live->type->name && !(new->type_name = strdup(live->type->name)))
+                        r = -ENOMEM;
+                if (r >= 0 && live->gpu)
+                        snprintf(new->gpu, sizeof(new->gpu), "%s", live->gpu->bdf);
+        }
+        if (r < 0)
+                return r;
+        new->persistent = true;
+        new->origin = RECORD_ORIGIN_VGPUD;
+        return queue_record_change(i, call, new, e);
+}
+
+int lifecycle_undefine(Instance *i, sd_bus_message *call, sd_bus_error *e) {
+        _cleanup_(record_freep) struct vgpu_record *new = NULL;
+        int r;
+
+        r = begin(i, call, e);
+        if (r < 0)
+                return r;
+        if (!instance_persistent(i))
+                return bus_error_setf(e, -ENOENT, SUBJECT_INSTANCE,
+                                      "Instance %s has no persistent definition", i->uuid);
+        if (i->live) {
+                /* It stays on the host as a transient instance of this boot. */
+                r = record_copy(i->record, &new);
+                if (r < 0)
+                        return r;
+                new->persistent = false;
+                new->autostart = false;
+                new->origin = RECORD_ORIGIN_VGPUD;
+        }
+        return queue_record_change(i, call, new, e);
+}
+
+int lifecycle_set_autostart(Instance *i, sd_bus_message *call, bool enable, sd_bus_error *e) {
+        _cleanup_(record_freep) struct vgpu_record *new = NULL;
+        int r;
+
+        r = begin(i, call, e);
+        if (r < 0)
+                return r;
+        if (!instance_persistent(i))
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                      "Instance %s is not persistent: define it first ('vgpuctl define %s')",
+                                      i->uuid, i->uuid);
+        if (i->record->autostart == enable)
+                return sd_bus_reply_method_return(call, NULL);
+        r = record_copy(i->record, &new);
+        if (r < 0)
+                return r;
+        new->autostart = enable;
+        return queue_record_change(i, call, new, e);
+}
+
+/* ---- autostart ---------------------------------------------------------------------------------------- */
+
+static void autostart_done(Operation *op, int r) {
+        lifecycle_done_t done = (lifecycle_done_t) op->userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+        if (r < 0)
+                operation_error(op, r, &e);
+        done(op->manager, op->uuid, r, e.message);
+}
+
+int lifecycle_autostart(Instance *i, lifecycle_done_t done) {
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        if (i->pending > 0)
+                return -EALREADY;
+        r = queue_start(i, NULL, autostart_done, (void *) done, &why);
+        if (r < 0)
+                done(i->manager, i->uuid, r, why);
+        return r;
+}

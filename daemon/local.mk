@@ -1,0 +1,73 @@
+# vgpud, the daemon: a small library of its parts (so unit tests link them)
+# and the program.
+noinst_LIBRARIES += daemon/libvgpud.a
+daemon_libvgpud_a_SOURCES = \
+	src/bus-names.h \
+	daemon/bus-error.h daemon/bus-error.c \
+	daemon/auth.h daemon/auth.c \
+	daemon/hostop.h daemon/hostop.c \
+	daemon/manager.h daemon/manager.c \
+	daemon/gpu.h daemon/gpu.c \
+	daemon/instance.h daemon/instance.c \
+	daemon/udev-monitor.c \
+	daemon/operation.h daemon/operation.c \
+	daemon/lifecycle.h daemon/lifecycle.c \
+	daemon/reconcile.c \
+	daemon/autostart.c \
+	daemon/bus-manager.c \
+	daemon/bus-gpu.c \
+	daemon/bus-instance.c
+daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
+daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
+
+VGPUD_LIBS = daemon/libvgpud.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) -lpthread
+
+sbin_PROGRAMS += daemon/vgpud
+daemon_vgpud_SOURCES = daemon/main.c
+daemon_vgpud_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
+daemon_vgpud_CFLAGS = $(daemon_libvgpud_a_CFLAGS)
+daemon_vgpud_LDADD = $(VGPUD_LIBS)
+
+
+
+# Unit tests of the daemon's parts.
+daemon_unit_tests = \
+	tests/unit/test-bus-error \
+	tests/unit/test-auth \
+	tests/unit/test-hostop
+check_PROGRAMS += $(daemon_unit_tests)
+TESTS += $(daemon_unit_tests)
+DAEMON_UNIT_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
+DAEMON_UNIT_CFLAGS = $(daemon_libvgpud_a_CFLAGS) $(CMOCKA_CFLAGS)
+DAEMON_UNIT_LDADD = $(VGPUD_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_bus_error_SOURCES = tests/unit/test-bus-error.c tests/unit/unit.h
+tests_unit_test_bus_error_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_bus_error_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_bus_error_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_auth_SOURCES = tests/unit/test-auth.c tests/unit/unit.h
+tests_unit_test_auth_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_auth_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_auth_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_hostop_SOURCES = tests/unit/test-hostop.c tests/unit/unit.h
+tests_unit_test_hostop_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_hostop_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_hostop_LDADD = $(DAEMON_UNIT_LDADD)
+
+# Integration suites of vgpud and vgpuctl.
+TESTS += tests/integration/daemon.bats
+EXTRA_DIST += tests/integration/daemon.bats tests/integration/vgpud.bash
+check_PROGRAMS += tests/helpers/notify-recv
+tests_helpers_notify_recv_SOURCES = tests/helpers/notify-recv.c
+TESTS += tests/integration/vgpud-t4.bats
+EXTRA_DIST += tests/integration/vgpud-t4.bats daemon/org.vgpud1.xml
+TESTS += tests/integration/vgpud-lifecycle.bats
+EXTRA_DIST += tests/integration/vgpud-lifecycle.bats
+TESTS += tests/integration/vgpud-gvtg.bats tests/integration/vgpud-mixed.bats
+EXTRA_DIST += tests/integration/vgpud-gvtg.bats tests/integration/vgpud-mixed.bats
+TESTS += tests/integration/vgpud-large.bats
+EXTRA_DIST += tests/integration/vgpud-large.bats
+TESTS += tests/integration/vgpud-twoboards.bats
+EXTRA_DIST += tests/integration/vgpud-twoboards.bats

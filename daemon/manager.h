@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Manager owns everything vgpud has: the event loop, the bus connection,
+ * the host-operation workers, the settings, and the daemon's view of the
+ * host. There are no globals; every callback gets the Manager (or an object
+ * it owns) as userdata. Everything here is touched on the main thread only.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "hostop.h"
+#include "macro.h"
+
+typedef struct Finding {
+        char *severity; /* info | warning | error */
+        char *kind;     /* orphan | missing | parent-missing | corrupt-record | autostart-failed | ... */
+        char *object;   /* a UUID or an address */
+        char *message;
+} Finding;
+
+struct strmap;
+struct vgpu_config;
+struct vgpu_store;
+struct udev;
+struct udev_monitor;
+struct vgpu_host;
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        HostOps *hostops;
+        struct vgpu_config *config;
+        char *runtime_dir;                /* what vgpud made in this boot: its transient instances */
+        struct vgpu_store *store;         /* persistent records (config->state_dir) */
+        struct vgpu_store *runtime_store; /* transient records (runtime_dir) */
+
+        /* the library's model of the host, kept current by the udev monitor */
+        struct vgpu_host *host;
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        sd_event_source *monitor_source;
+        sd_event_source *sync_source; /* pending deferred sync of the bus objects */
+        bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
+
+        struct Operation *creates;         /* creates in flight (operation.c) */
+        sd_bus_message **deferred_creates; /* CreateInstance calls waiting for those to finish */
+        size_t n_deferred_creates;
+
+        /* the bus objects */
+        struct strmap *gpus;           /* address -> GpuObject */
+        struct strmap *gpu_paths;      /* path -> GpuObject */
+        struct strmap *type_paths;     /* path -> TypeObject */
+        struct strmap *instances;      /* uuid -> Instance */
+        struct strmap *instance_paths; /* path -> Instance */
+
+        char *status; /* what sd_notify STATUS and Manager.Status say */
+        Finding *findings;
+        size_t n_findings;
+} Manager;
+
+/* Takes ownership of config. */
+int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free)
+
+/* Connect to the bus, publish the objects, take the name, tell systemd we are ready. */
+int manager_start(Manager *m);
+/* Run the loop until SIGTERM/SIGINT; returns the loop's exit code. */
+int manager_run(Manager *m);
+
+/* One line of status for sd_notify and Manager.Status (emits PropertiesChanged). */
+void manager_set_status(Manager *m, const char *fmt, ...) _printf_(2, 3);
+int manager_add_finding(Manager *m, const char *severity, const char *kind, const char *object,
+                        const char *fmt, ...) _printf_(5, 6);
+void manager_clear_findings(Manager *m);
+
+/* Run again the CreateInstance calls that waited for creates in flight (lifecycle.c). */
+void manager_retry_deferred_creates(Manager *m);
+
+/* Sync the bus objects with the model once the current event is done (coalesced). */
+void manager_schedule_sync(Manager *m);
+/* Sync now (after an operation, before its reply, so that signals precede the answer). */
+void manager_sync_now(Manager *m);
+
+/* Start-up reconciliation (reconcile.c): load vgpud's, this boot's and mdevctl's records, join them with
+ * the host, report what does not match. */
+int manager_load_records(Manager *m);
+
+/* Autostart (autostart.c): start what should run and is not there; retry with backoff. */
+void manager_autostart_all(Manager *m);
+/* The host changed: retry at once the instances that wait for a parent that is now there. */
+void manager_autostart_kick(Manager *m);
+void manager_update_status(Manager *m);
+
+/* The udev monitor (udev-monitor.c). */
+int manager_start_udev_monitor(Manager *m);
+void manager_stop_udev_monitor(Manager *m);
+
+/* The bus objects (bus-*.c). */
+int bus_manager_register(Manager *m);
+int bus_gpu_register(Manager *m);
+int bus_instance_register(Manager *m);

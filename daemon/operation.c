@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Implementation of operation.h. */
+#include "operation.h"
+#include "bus-error.h"
+#include "config-file.h"
+#include "host.h"
+#include "log.h"
+#include "manager.h"
+#include "mdevctl.h"
+#include "store.h"
+
+int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_t done, Operation **ret) {
+        Operation *op = calloc(1, sizeof(*op));
+
+        if (!op)
+                return -ENOMEM;
+        op->manager = m;
+        op->instance = i;
+        op->call = call ? sd_bus_message_ref(call) : NULL;
+        op->done = done;
+        op->ctx = BACKEND_CTX_DEFAULT;
+        op->ctx.sysfs_root = m->host->sysfs_root;
+        op->backend = backend_get(VGPU_BACKEND_MDEV);
+        memcpy(op->uuid, i->uuid, sizeof(op->uuid));
+        i->pending++;
+        *ret = op;
+        return 0;
+}
+
+void operation_free(Operation *op) {
+        if (!op)
+                return;
+        if (op->instance && op->instance->pending > 0)
+                op->instance->pending--;
+        sd_bus_message_unref(op->call);
+        free(op->parent);
+        free(op->type_id);
+        attrs_free(op->attrs, op->n_attrs);
+        record_free(op->save_state);
+        record_free(op->save_mdevctl);
+        free(op->delete_mdevctl_parent);
+        record_free(op->save_runtime);
+        record_free(op->new_record);
+        vgpu_error_clear(&op->error);
+        free(op);
+}
+
+static int run_host_step(Operation *op) {
+        int r;
+
+        if (op->device == DEVICE_KEEP)
+                return 0;
+        if (!op->backend)
+                return vgpu_error_set(&op->error, EOPNOTSUPP, NULL, "This backend is not available.");
+        if (op->check_in_use && op->device == DEVICE_DESTROY) {
+                pid_t pid;
+                r = op->backend->in_use(&op->ctx, op->uuid, &pid, &op->error);
+                if (r > 0)
+                        return -EBUSY; /* the backend's error names the process */
+                if (r < 0)
+                        return r;
+                vgpu_error_clear(&op->error);
+        }
+        if (op->device == DEVICE_CREATE) {
+                _cleanup_free_ char *device = NULL;
+                struct backend_create req = {
+                        .parent = op->parent,
+                        .type_id = op->type_id,
+                        .uuid = op->uuid,
+                        .attrs = op->attrs,
+                        .n_attrs = op->n_attrs,
+                };
+                return op->backend->create(&op->ctx, &req, &device, &op->error);
+        }
+        r = op->backend->destroy(&op->ctx, op->uuid, &op->error);
+        if (r == -ENODEV) {
+                /* Already gone (removed behind our back): the goal is reached. */
+                vgpu_error_clear(&op->error);
+                return 0;
+        }
+        return r;
+}
+
+static int run_record_steps(Operation *op) {
+        Manager *m = op->manager;
+        const char *mdevctl_dir = m->config->mdevctl_dir;
+        int r;
+
+        if (op->save_state) {
+                r = store_save(m->store, op->save_state, &op->error);
+                if (r < 0)
+                        return r;
+        }
+        if (op->delete_state) {
+                r = store_delete(m->store, op->uuid, &op->error);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        if (op->save_mdevctl) {
+                r = mdevctl_save(mdevctl_dir, op->save_mdevctl, &op->error);
+                if (r < 0)
+                        return r;
+        }
+        if (op->delete_mdevctl_parent) {
+                r = mdevctl_delete(mdevctl_dir, op->delete_mdevctl_parent, op->uuid, &op->error);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        if (op->save_runtime) {
+                r = store_save(m->runtime_store, op->save_runtime, &op->error);
+                if (r < 0)
+                        return r;
+        }
+        if (op->delete_runtime) {
+                r = store_delete(m->runtime_store, op->uuid, &op->error);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        vgpu_error_clear(&op->error);
+        return 0;
+}
+
+/* On a worker thread: only op's own data, the stores (one file per UUID) and sysfs. */
+static int operation_run(void *userdata) {
+        Operation *op = userdata;
+        int r;
+
+        r = run_host_step(op);
+        if (r < 0) {
+                op->host_failed = true;
+                return r;
+        }
+        r = run_record_steps(op);
+        if (r < 0 && op->device == DEVICE_CREATE) {
+                /* Not durable, so not done: take the device away again. */
+                struct vgpu_error ignored = {};
+                int k = op->backend->destroy(&op->ctx, op->uuid, &ignored);
+                if (k < 0)
+                        log_error_errno(k,
+                                        "Failed to remove mdev %s after its record could not be written: %m",
+                                        op->uuid);
+                vgpu_error_clear(&ignored);
+        }
+        return r;
+}
+
+static void creates_remove(Manager *m, Operation *op) {
+        for (Operation **p = &m->creates; *p; p = &(*p)->next_create)
+                if (*p == op) {
+                        *p = op->next_create;
+                        return;
+                }
+}
+
+bool operation_create_fits(Manager *m, const struct vgpu_type *t) {
+        const struct vgpu_gpu *gpu = t->parent->gpu;
+        unsigned same = 0;
+
+        for (Operation *op = m->creates; op; op = op->next_create) {
+                struct vgpu_parent *p = host_find_parent(m->host, op->parent);
+                bool on_gpu = streq(op->parent, t->parent->name) || (gpu && p && p->gpu == gpu);
+                if (!on_gpu)
+                        continue;
+                /* Another type in flight on the GPU may take it (one type per GPU, shared pools): wait. */
+                if (!streq(op->type_id, t->id) || !streq(op->parent, t->parent->name))
+                        return false;
+                same++;
+        }
+        return t->available > same;
+}
+
+static void operation_complete(int r, void *userdata) {
+        Operation *op = userdata;
+        Manager *m = op->manager;
+        Instance *i = op->instance;
+
+        if (op->device == DEVICE_CREATE)
+                creates_remove(m, op);
+
+        if (r >= 0 && op->replace_record) {
+                record_free(i->record);
+                i->record = TAKE_PTR(op->new_record);
+        }
+        /* The host changed (or may have): read it back now, so that the reply and the signals agree with it.
+         */
+        if (op->device != DEVICE_KEEP)
+                /* Re-reads the instance and the availability of every type on its GPU (a create changes
+                 * the other types' counts too: one-type rule, shared pools). */
+                (void) host_refresh_instance(m->host, op->uuid);
+        if (i->pending > 0)
+                i->pending--;
+        op->instance = NULL;
+        manager_sync_now(m);
+        /* i may have been dropped by the sync (destroyed, undefined): done() gets the uuid from op. */
+        op->done(op, r);
+        bool was_create = op->device == DEVICE_CREATE;
+        operation_free(op);
+        /* Creates that waited for this one to know where they fit. */
+        if (was_create)
+                manager_retry_deferred_creates(m);
+}
+
+int operation_submit(Operation *op) {
+        Instance *i = op->instance;
+        const char *key = op->parent ?: instance_gpu_address(i);
+        _cleanup_free_ char *own_key = NULL;
+
+        if (!key) {
+                if (asprintf(&own_key, "instance:%s", op->uuid) < 0) {
+                        operation_free(op);
+                        return -ENOMEM;
+                }
+                key = own_key;
+        }
+        /* One key per physical GPU: a parent on a VF queues with its PF. */
+        struct vgpu_parent *p = op->parent ? host_find_parent(op->manager->host, op->parent) : NULL;
+        if (p && p->gpu)
+                key = p->gpu->bdf;
+
+        int r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);
+        if (r < 0) {
+                operation_free(op);
+                return r;
+        }
+        if (op->device == DEVICE_CREATE) {
+                op->next_create = op->manager->creates;
+                op->manager->creates = op;
+        }
+        return r;
+}
+
+int operation_error(Operation *op, int r, sd_bus_error *e) {
+        const struct vgpu_error *err = &op->error;
+        char ename[16];
+
+        if (r >= 0)
+                r = -EIO;
+        if (r == -ECANCELED)
+                return bus_error_setf(e, -EIO, SUBJECT_ARGUMENT,
+                                      "vgpud is shutting down; nothing was changed");
+        /* Record writes are file operations too: every failure here names a path and an errno. */
+        ErrorSubject subject = SUBJECT_HOST;
+        if (err->path)
+                return bus_error_setf(e, r, subject, "%s%s%s: %s (%s)", strempty(err->message),
+                                      err->message ? " " : "", err->path, strerror(-r),
+                                      errno_name(r, ename));
+        if (err->message)
+                return bus_error_setf(e, r, subject, "%s (%s)", err->message, errno_name(r, ename));
+        return bus_error_setf(e, r, subject, "%s: %s (%s)", op->uuid, strerror(-r), errno_name(r, ename));
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One change to an instance as a plan that a worker thread carries out: an
+ * optional host step (create or destroy the device, after an in-use check)
+ * and then the record steps (write or delete the definition in the state
+ * directory, the runtime directory, mdevctl's directory), all with plain
+ * data copied out of the model. A create whose records cannot be written is
+ * rolled back (the device is removed again), so an acknowledged operation is
+ * on disk and a failed one left nothing behind. The completion runs on the
+ * main thread: it refreshes the model, installs the new record, and answers
+ * the D-Bus call that asked for it.
+ */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "backend.h"
+#include "error.h"
+#include "instance.h"
+#include "record.h"
+
+typedef enum DeviceAction {
+        DEVICE_KEEP,
+        DEVICE_CREATE,
+        DEVICE_DESTROY,
+} DeviceAction;
+
+typedef struct Operation Operation;
+/* On the main thread, after the model was refreshed; r is the plan's result. */
+typedef void (*operation_done_t)(Operation *op, int r);
+
+struct Operation {
+        Manager *manager;
+        Operation *next_create; /* Manager.creates: creates in flight, for placement */
+        Instance *instance;     /* its pending count is held while the operation is in flight */
+        sd_bus_message *call;
+        operation_done_t done;
+        void *userdata; /* for done */
+
+        /* the host step */
+        DeviceAction device;
+        bool check_in_use;
+        const struct backend_ops *backend;
+        struct backend_ctx ctx;
+        char *parent;
+        char *type_id;
+        char uuid[UUID_STRING_MAX];
+        struct vgpu_attr *attrs;
+        size_t n_attrs;
+
+        /* the record steps, in this order */
+        struct vgpu_record *save_state;
+        bool delete_state;
+        struct vgpu_record *save_mdevctl;
+        char *delete_mdevctl_parent;
+        struct vgpu_record *save_runtime;
+        bool delete_runtime;
+
+        /* what the instance's record becomes on success (replace_record) */
+        bool replace_record;
+        struct vgpu_record *new_record;
+
+        /* results */
+        struct vgpu_error error;
+        bool host_failed; /* the error came from the host step */
+};
+
+/* A new operation on i (pending is taken) answering call (may be NULL: autostart). */
+int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_t done, Operation **ret);
+/* Queue it behind the other operations on the instance's GPU. On failure the operation is freed. */
+int operation_submit(Operation *op);
+void operation_free(Operation *op);
+
+/* Would a create of t (the member placement chose) still fit once the creates in flight on its GPU are
+ * done? Placement sees only what exists; creates in flight are not there yet. */
+bool operation_create_fits(Manager *m, const struct vgpu_type *t);
+
+/* The D-Bus error for a failed operation: the host's errno named, the path and the library's sentence. */
+int operation_error(Operation *op, int r, sd_bus_error *e);

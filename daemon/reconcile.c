@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Start-up reconciliation: join what vgpud remembers (its persistent records,
+ * the transient instances it made in this boot, mdevctl's definitions) with
+ * what the host shows, and report the differences as findings instead of
+ * "fixing" them: an mdev nobody defined is an orphan to look at, not to
+ * remove; a definition whose GPU is gone waits for it. The only thing cleaned
+ * up is vgpud's own memory of a transient instance that no longer exists.
+ */
+#include "config-file.h"
+#include "gpu.h"
+#include "hashmap.h"
+#include "host.h"
+#include "instance.h"
+#include "log.h"
+#include "manager.h"
+#include "mdevctl.h"
+#include "store.h"
+
+static void report_problems(Manager *m, struct vgpu_error_list *problems, const char *kind) {
+        for (size_t i = 0; i < problems->n; i++) {
+                const struct vgpu_error *p = &problems->items[i];
+                _cleanup_free_ char *s = vgpu_error_to_string(p);
+                (void) manager_add_finding(m, "error", kind, strempty(p->path), "%s", strna(s));
+        }
+}
+
+/* Attach rec to its instance (made if needed); takes rec. Returns the instance or NULL. */
+static Instance *adopt_record(Manager *m, struct vgpu_record *rec, InstanceOrigin origin) {
+        Instance *i;
+        int r;
+
+        r = manager_add_instance(m, rec->uuid, &i);
+        if (r < 0) {
+                log_error_errno(r, "Failed to add instance %s: %m", rec->uuid);
+                record_free(rec);
+                return NULL;
+        }
+        record_free(i->record);
+        i->record = rec;
+        i->origin = origin;
+        /* A definition whose GPU is not here keeps a GPU object (Present=false) to hang from. */
+        if (rec->gpu[0] && !host_find_gpu(m->host, rec->gpu))
+                (void) manager_ensure_gpu(m, rec->gpu, NULL);
+        return i;
+}
+
+static int load_state(Manager *m) {
+        struct vgpu_error_list problems = {};
+        struct vgpu_record **recs = NULL;
+        size_t n = 0;
+        int r;
+
+        r = store_load(m->store, &recs, &n, &problems);
+        report_problems(m, &problems, "corrupt-record");
+        vgpu_error_list_clear(&problems);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the records in %s: %m", m->config->state_dir);
+        for (size_t k = 0; k < n; k++) {
+                recs[k]->persistent = true; /* what the state directory holds is persistent by definition */
+                adopt_record(m, TAKE_PTR(recs[k]), ORIGIN_VGPUD);
+        }
+        free(recs);
+        return 0;
+}
+
+/* This boot's transient instances: still there, they are vgpud's again; gone, they are forgotten. */
+static int load_runtime(Manager *m) {
+        struct vgpu_error_list problems = {};
+        struct vgpu_record **recs = NULL;
+        size_t n = 0;
+        int r;
+
+        r = store_load(m->runtime_store, &recs, &n, &problems);
+        report_problems(m, &problems, "corrupt-record");
+        vgpu_error_list_clear(&problems);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the records in %s: %m", m->runtime_dir);
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_(record_freep) struct vgpu_record *rec = TAKE_PTR(recs[k]);
+                Instance *i = manager_find_instance(m, rec->uuid);
+                if (i && instance_persistent(i))
+                        continue; /* a persistent record wins; the stale runtime one goes below */
+                if (!host_find_instance(m->host, rec->uuid)) {
+                        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+                        log_info("Transient instance %s is no longer on the host; forgetting it.",
+                                 rec->uuid);
+                        (void) store_delete(m->runtime_store, rec->uuid, &err);
+                        continue;
+                }
+                rec->persistent = false;
+                rec->autostart = false;
+                adopt_record(m, TAKE_PTR(rec), ORIGIN_VGPUD);
+        }
+        free(recs);
+        return 0;
+}
+
+static int load_mdevctl(Manager *m) {
+        struct vgpu_error_list problems = {};
+        struct vgpu_record **recs = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!m->config->mdevctl_read)
+                return 0;
+        r = mdevctl_load(m->config->mdevctl_dir, &recs, &n, &problems);
+        report_problems(m, &problems, "corrupt-record");
+        vgpu_error_list_clear(&problems);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read mdevctl's definitions in %s: %m",
+                                       m->config->mdevctl_dir);
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_(record_freep) struct vgpu_record *rec = TAKE_PTR(recs[k]);
+                Instance *i = manager_find_instance(m, rec->uuid);
+                if (i && instance_persistent(i)) {
+                        /* Our own mirror, or a clash: vgpud's record decides; say so when they differ. */
+                        if (!streq_ptr(i->record->type_id, rec->type_id) ||
+                            !streq_ptr(i->record->parent, rec->parent))
+                                (void) manager_add_finding(
+                                        m, "warning", "conflict", rec->uuid,
+                                        "mdevctl defines %s as %s on %s, vgpud as %s on %s; "
+                                        "vgpud's definition is used",
+                                        rec->uuid, rec->type_id, strna(rec->parent), i->record->type_id,
+                                        strna(i->record->parent));
+                        continue;
+                }
+                if (rec->gpu[0] == 0 && rec->parent) {
+                        /* mdevctl knows parents only; the GPU is the parent's physical GPU when present. */
+                        struct vgpu_parent *p = host_find_parent(m->host, rec->parent);
+                        snprintf(rec->gpu, sizeof(rec->gpu), "%s",
+                                 p && p->gpu                ? p->gpu->bdf
+                                 : strchr(rec->parent, ':') ? rec->parent
+                                                            : "");
+                }
+                adopt_record(m, TAKE_PTR(rec), ORIGIN_MDEVCTL);
+        }
+        free(recs);
+        return 0;
+}
+
+/* What does not match, as findings: orphans, definitions whose parent is gone. */
+static void report_differences(Manager *m) {
+        struct vgpu_host *h = m->host;
+
+        for (size_t k = 0; k < h->n_instances; k++) {
+                const struct vgpu_instance *live = h->instances[k];
+                Instance *i = manager_find_instance(m, live->uuid);
+                if (i && i->record)
+                        continue;
+                (void) manager_add_finding(
+                        m, "info", "orphan", live->uuid,
+                        "mdev %s (%s on %s) exists but nothing defines it: made outside vgpud "
+                        "and mdevctl; 'vgpuctl define %s' keeps it, 'vgpuctl destroy %s' removes it",
+                        live->uuid, strna(live->type_id), strna(live->parent_name), live->uuid, live->uuid);
+        }
+
+        size_t it = 0;
+        const char *key;
+        void *v;
+        while (strmap_iterate(m->instances, &it, &key, &v)) {
+                Instance *i = v;
+                if (!i->record || i->live || !i->record->persistent)
+                        continue;
+                const char *parent = i->record->parent;
+                if (parent && !host_find_parent(h, parent))
+                        (void) manager_add_finding(
+                                m, i->record->autostart ? "warning" : "info", "parent-missing", i->uuid,
+                                "%s is defined on %s, which is not present%s", i->uuid, parent,
+                                i->record->autostart ? "; it starts when it appears" : "");
+                else if (!i->record->autostart)
+                        (void) manager_add_finding(
+                                m, "info", "missing", i->uuid,
+                                "%s is defined but not created (start it with 'vgpuctl start %s')", i->uuid,
+                                i->uuid);
+        }
+}
+
+int manager_load_records(Manager *m) {
+        int r;
+
+        r = load_state(m);
+        if (r < 0)
+                return r;
+        r = load_runtime(m);
+        if (r < 0)
+                return r;
+        r = load_mdevctl(m);
+        if (r < 0)
+                return r;
+        report_differences(m);
+        return 0;
+}
