@@ -206,6 +206,8 @@ static int handle_message(struct conn *c) {
                           h->msg_id, strerror(-err));
         }
         instance_update_runnable(inst);
+        /* Before the reply: whoever reads the counters after the reply must see this message's effect. */
+        instance_publish(inst);
 
         int s = 0;
         if (!(h->flags & VFU_FLAG_NO_REPLY))

@@ -247,13 +247,16 @@ static void on_control(struct watch *w, uint32_t events) {
                 rev = q;
                 q = next;
         }
-        for (; rev; rev = rev->next) {
+        while (rev) {
+                /* The request lives on the caller's stack: once done is set it may vanish. */
+                struct request *next = rev->next;
                 int r = do_request(e, rev);
                 pthread_mutex_lock(&e->lock);
                 rev->result = r;
                 rev->done = true;
                 pthread_cond_broadcast(&e->cond);
                 pthread_mutex_unlock(&e->lock);
+                rev = next;
         }
 }
 

@@ -85,13 +85,14 @@ enum rpcgpu_reg {
 #define RPCGPU_STATUS_FAILSAFE (1u << 1) /* stopped after a violation until reset */
 
 /* Ring and batch limits. */
-#define RPCGPU_RING_MIN     4096u
-#define RPCGPU_RING_MAX     (1u << 20)
-#define RPCGPU_BATCH_MAX    (1u << 20) /* bytes in one batch buffer */
-#define RPCGPU_BATCH_DEPTH  4u         /* batches nested inside the ring, at most */
-#define RPCGPU_BATCH_BUDGET (1u << 20) /* commands run for one top-level BATCH_START, nested ones included  \
-                                        */
-#define RPCGPU_CMD_MAX_DWORDS 64u      /* the longest command (NOP padding included) */
+#define RPCGPU_RING_MIN    4096u
+#define RPCGPU_RING_MAX    (1u << 20)
+#define RPCGPU_BATCH_MAX   (1u << 20) /* bytes in one batch buffer */
+#define RPCGPU_BATCH_DEPTH 4u         /* batches nested inside the ring, at most */
+#define RPCGPU_BATCH_BUDGET                                                                                 \
+        (1u << 20)                /* commands run for one top-level BATCH_START, nested ones included       \
+                                   */
+#define RPCGPU_CMD_MAX_DWORDS 64u /* the longest command (NOP padding included) */
 
 /*
  * Command encoding. A command is 1..64 little-endian dwords; the first is the
