@@ -206,8 +206,10 @@ static int handle_message(struct conn *c) {
                           h->msg_id, strerror(-err));
         }
         instance_update_runnable(inst);
-        /* Before the reply: whoever reads the counters after the reply must see this message's effect. */
+        /* Before the reply: whoever reads the counters after the reply must see this message's effect, */
         instance_publish(inst);
+        /* and the descriptors the handlers did not keep are already closed. */
+        vfu_close_fds(c->rx.fds, c->rx.nfds);
 
         int s = 0;
         if (!(h->flags & VFU_FLAG_NO_REPLY))

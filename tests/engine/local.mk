@@ -10,7 +10,9 @@ noinst_LIBRARIES += tests/engine/libharness.a
 tests_engine_libharness_a_SOURCES = tests/engine/harness.h tests/engine/harness.c tests/engine/common.h
 
 engine_tests = \
-	tests/engine/test-engine-protocol
+	tests/engine/test-engine-protocol \
+	tests/engine/test-engine-workload \
+	tests/engine/test-engine-malicious
 check_PROGRAMS += $(engine_tests)
 TESTS += $(engine_tests)
 
@@ -21,3 +23,13 @@ tests_engine_test_engine_protocol_SOURCES = tests/engine/test-engine-protocol.c
 tests_engine_test_engine_protocol_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
 tests_engine_test_engine_protocol_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_engine_test_engine_protocol_LDADD = $(ENGINE_TEST_LDADD)
+
+tests_engine_test_engine_workload_SOURCES = tests/engine/test-engine-workload.c
+tests_engine_test_engine_workload_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+tests_engine_test_engine_workload_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_engine_test_engine_workload_LDADD = $(ENGINE_TEST_LDADD)
+
+tests_engine_test_engine_malicious_SOURCES = tests/engine/test-engine-malicious.c
+tests_engine_test_engine_malicious_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+tests_engine_test_engine_malicious_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_engine_test_engine_malicious_LDADD = $(ENGINE_TEST_LDADD)
