@@ -33,3 +33,45 @@ tests_engine_test_engine_malicious_SOURCES = tests/engine/test-engine-malicious.
 tests_engine_test_engine_malicious_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
 tests_engine_test_engine_malicious_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_engine_test_engine_malicious_LDADD = $(ENGINE_TEST_LDADD)
+
+# Unit tests of the vfio-user layer and the engine's modules (sources in tests/unit/).
+engine_unit_tests = \
+	tests/unit/test-vfu-codec \
+	tests/unit/test-vfu-caps \
+	tests/unit/test-vfu-transport \
+	tests/unit/test-dma-map \
+	tests/unit/test-cmd-parser \
+	tests/unit/test-scheduler \
+	tests/unit/test-pci-config
+check_PROGRAMS += $(engine_unit_tests)
+TESTS += $(engine_unit_tests)
+
+ENGINE_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon/engine
+ENGINE_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+ENGINE_UNIT_LDADD = $(ENGINE_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_vfu_codec_SOURCES = tests/unit/test-vfu-codec.c
+tests_unit_test_vfu_codec_CFLAGS = $(ENGINE_UNIT_CFLAGS)
+tests_unit_test_vfu_codec_LDADD = $(ENGINE_UNIT_LDADD)
+tests_unit_test_vfu_caps_SOURCES = tests/unit/test-vfu-caps.c
+tests_unit_test_vfu_caps_CFLAGS = $(ENGINE_UNIT_CFLAGS)
+tests_unit_test_vfu_caps_LDADD = $(ENGINE_UNIT_LDADD)
+tests_unit_test_vfu_transport_SOURCES = tests/unit/test-vfu-transport.c
+tests_unit_test_vfu_transport_CFLAGS = $(ENGINE_UNIT_CFLAGS)
+tests_unit_test_vfu_transport_LDADD = $(ENGINE_UNIT_LDADD)
+tests_unit_test_dma_map_SOURCES = tests/unit/test-dma-map.c
+tests_unit_test_dma_map_CPPFLAGS = $(ENGINE_UNIT_CPPFLAGS)
+tests_unit_test_dma_map_CFLAGS = $(ENGINE_UNIT_CFLAGS)
+tests_unit_test_dma_map_LDADD = $(ENGINE_UNIT_LDADD)
+tests_unit_test_cmd_parser_SOURCES = tests/unit/test-cmd-parser.c
+tests_unit_test_cmd_parser_CPPFLAGS = $(ENGINE_UNIT_CPPFLAGS)
+tests_unit_test_cmd_parser_CFLAGS = $(ENGINE_UNIT_CFLAGS)
+tests_unit_test_cmd_parser_LDADD = $(ENGINE_UNIT_LDADD)
+tests_unit_test_scheduler_SOURCES = tests/unit/test-scheduler.c
+tests_unit_test_scheduler_CPPFLAGS = $(ENGINE_UNIT_CPPFLAGS)
+tests_unit_test_scheduler_CFLAGS = $(ENGINE_UNIT_CFLAGS)
+tests_unit_test_scheduler_LDADD = $(ENGINE_UNIT_LDADD)
+tests_unit_test_pci_config_SOURCES = tests/unit/test-pci-config.c
+tests_unit_test_pci_config_CPPFLAGS = $(ENGINE_UNIT_CPPFLAGS)
+tests_unit_test_pci_config_CFLAGS = $(ENGINE_UNIT_CFLAGS)
+tests_unit_test_pci_config_LDADD = $(ENGINE_UNIT_LDADD)
