@@ -25,7 +25,7 @@
 /* Bytes of command stream copied from guest memory at a time, per nesting level. */
 #define EXEC_WINDOW 16384u
 /* The largest piece of a COPY/FILL/BLIT done between two scheduling checks. */
-#define EXEC_CHUNK (2u << 20)
+#define EXEC_CHUNK (256u << 10)
 
 /* A command stream being read: the ring (wrapping, ends at the tail) or a batch buffer. */
 struct exec_stream {
@@ -107,10 +107,12 @@ void device_raise(struct device *d, uint32_t causes);
 /* Has queued work and may run (not failsafe, bus mastering on). */
 bool device_runnable(const struct device *d);
 /*
- * Execute until idle, failsafe, or `deadline` (CLOCK_MONOTONIC ns) passes at
- * a command or chunk boundary. Returns the ns spent, also added to busy_ns.
+ * Execute until idle, failsafe, `deadline` (CLOCK_MONOTONIC ns) passes, or
+ * `yield` (if not NULL) says that I/O is waiting, checked at command or
+ * chunk boundaries after at least one step. Returns the ns spent, also added
+ * to busy_ns.
  */
-uint64_t device_exec(struct device *d, uint64_t deadline);
+uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *userdata), void *userdata);
 /* Drop all execution state (ring restart, engine reset, failsafe). */
 void exec_reset(struct exec_state *x);
 void exec_free(struct exec_state *x);

@@ -6,8 +6,12 @@
  * The loop alternates between I/O and execution: it polls every socket
  * (without waiting if some instance has work), handles what arrived, then
  * lets the scheduler pick one instance and runs it for at most one slice.
- * MMIO round trips of other instances therefore wait at most one slice; a
- * client that floods messages is served a bounded number per wake-up.
+ * A turn also ends early, at the next chunk boundary, when a message is
+ * waiting: MMIO round trips wait at most one chunk of execution, not a
+ * slice, so a guest can keep its ring fed while others run. Turns are
+ * charged by the time they took, so ending them early costs no instance its
+ * share. A client that floods messages is served a bounded number per
+ * wake-up.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -307,6 +311,13 @@ static bool anyone_connected(const struct engine *e) {
         return false;
 }
 
+/* Is any socket of this engine (or the control queue) ready? */
+static bool io_pending(void *userdata) {
+        struct engine *e = userdata;
+        struct epoll_event ev;
+        return epoll_wait(e->epoll_fd, &ev, 1, 0) > 0;
+}
+
 static void *engine_thread(void *arg) {
         struct engine *e = arg;
         struct epoll_event evs[32];
@@ -351,7 +362,7 @@ static void *engine_thread(void *arg) {
                 if (!se)
                         continue;
                 struct instance *inst = (struct instance *) ((uint8_t *) se - offsetof(struct instance, se));
-                uint64_t ran = device_exec(&inst->dev, now + run_ns);
+                uint64_t ran = device_exec(&inst->dev, now + run_ns, io_pending, e);
                 sched_charge(&e->sched, se, ran);
                 instance_update_runnable(inst);
                 instance_publish(inst);

@@ -297,7 +297,7 @@ static bool start_command(struct device *d, bool *idle) {
         }
 }
 
-uint64_t device_exec(struct device *d, uint64_t deadline) {
+uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *userdata), void *userdata) {
         struct exec_state *x = &d->exec;
         uint64_t start = now_ns(), now = start;
         unsigned cheap = 0;
@@ -326,7 +326,9 @@ uint64_t device_exec(struct device *d, uint64_t deadline) {
                 if (cheap >= CLOCK_EVERY) {
                         cheap = 0;
                         now = now_ns();
-                        if (now >= deadline)
+                        /* Waiting messages (MMIO of this or another guest) are served between chunks, so
+                         * that a busy engine still answers within one chunk rather than one slice. */
+                        if (now >= deadline || (yield && yield(userdata)))
                                 break;
                 }
         }

@@ -12,7 +12,8 @@ tests_engine_libharness_a_SOURCES = tests/engine/harness.h tests/engine/harness.
 engine_tests = \
 	tests/engine/test-engine-protocol \
 	tests/engine/test-engine-workload \
-	tests/engine/test-engine-malicious
+	tests/engine/test-engine-malicious \
+	tests/engine/test-engine-quota
 check_PROGRAMS += $(engine_tests)
 TESTS += $(engine_tests)
 
@@ -33,6 +34,11 @@ tests_engine_test_engine_malicious_SOURCES = tests/engine/test-engine-malicious.
 tests_engine_test_engine_malicious_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
 tests_engine_test_engine_malicious_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_engine_test_engine_malicious_LDADD = $(ENGINE_TEST_LDADD)
+
+tests_engine_test_engine_quota_SOURCES = tests/engine/test-engine-quota.c
+tests_engine_test_engine_quota_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+tests_engine_test_engine_quota_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_engine_test_engine_quota_LDADD = $(ENGINE_TEST_LDADD)
 
 # Unit tests of the vfio-user layer and the engine's modules (sources in tests/unit/).
 engine_unit_tests = \
