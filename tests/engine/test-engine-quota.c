@@ -152,8 +152,11 @@ static void test_weighted(void **state) {
         assert_int_equal(test_server_cmd(&server, NULL, 0, "quota %s 0 3", UUID_A), 0);
         assert_int_equal(test_server_cmd(&server, NULL, 0, "quota %s 0 1", UUID_B), 0);
         double share = run_pair(test_server_socket(&server, UUID_A), test_server_socket(&server, UUID_B),
-                                600, &a, &b);
-        assert_true(share > 0.65 && share < 0.85);
+                                800, &a, &b);
+        /* 3:1 is 0.75; work conservation hands A's time to B whenever A's queue runs dry, which a loaded
+         * machine (sanitizers, other jobs) makes happen now and then: the bound only has to tell 3:1 from
+         * 1:1. */
+        assert_true(share > 0.60 && share < 0.88);
 }
 
 static void test_best_effort(void **state) {
