@@ -80,10 +80,9 @@ static enum rpcgpu_error fetch(struct device *d, struct exec_stream *st, struct 
                 if (e != RPCGPU_ERR_NONE)
                         return e;
         }
+        /* The window is the engine's own copy: decode straight from it (dword-aligned, as pos is). */
         uint32_t at = (uint32_t) (st->pos - st->win_start);
-        uint32_t dw[RPCGPU_CMD_MAX_DWORDS];
-        memcpy(dw, st->win + at, want & ~3u); /* alignment-safe copy of the host bytes */
-        return cmd_decode(dw, want / 4, c);
+        return cmd_decode((const uint32_t *) (const void *) (st->win + at), want / 4, c);
 }
 
 /* Guest address of the command at the top stream, for ERROR_ADDR. */

@@ -1,0 +1,7 @@
+# Benchmarks: built with the rest (so they never rot), run by hand or with
+# tests/bench/run-engine-bench, never by `make check`.
+noinst_PROGRAMS += tests/bench/bench-engine
+tests_bench_bench_engine_SOURCES = tests/bench/bench-engine.c
+tests_bench_bench_engine_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon/engine
+tests_bench_bench_engine_LDADD = $(ENGINE_LIBS) -lm
+EXTRA_DIST += tests/bench/run-engine-bench
