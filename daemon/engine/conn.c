@@ -222,37 +222,20 @@ static void conn_close(struct conn *c) {
         instance_disconnect(c->inst); /* frees c */
 }
 
-static void on_io(struct watch *w, uint32_t events) {
-        struct conn *c = (struct conn *) ((uint8_t *) w - offsetof(struct conn, watch));
+int conn_receive(struct conn *c) {
         struct instance *inst = c->inst;
         int r;
 
-        if (events & EPOLLOUT) {
-                r = flush(c);
-                if (r < 0) {
-                        log_debug("%s: send failed: %s", inst->uuid, strerror(-r));
-                        conn_close(c);
-                        return;
-                }
-        }
-
-        if (c->out && (events & (EPOLLHUP | EPOLLERR))) {
-                conn_close(c); /* nobody left to read the pending reply */
-                return;
-        }
-
-        for (unsigned i = 0;
-             i < MESSAGES_PER_WAKEUP && !c->out && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)); i++) {
+        for (unsigned i = 0; i < MESSAGES_PER_WAKEUP && !c->out; i++) {
                 r = vfu_rx_step(&c->rx, c->watch.fd);
                 if (r == -EAGAIN)
-                        break;
+                        return 0;
                 if (r == 1) {
                         r = handle_message(c);
                         vfu_rx_reset(&c->rx);
                         if (r < 0) {
                                 log_debug("%s: reply failed: %s", inst->uuid, strerror(-r));
-                                conn_close(c);
-                                return;
+                                return r;
                         }
                         continue;
                 }
@@ -273,10 +256,36 @@ static void on_io(struct watch *w, uint32_t events) {
                         log_debug("%s: client disconnected in the middle of a message", inst->uuid);
                 } else if (r < 0)
                         log_debug("%s: receive failed: %s", inst->uuid, strerror(-r));
+                return r < 0 ? r : -ECONNRESET;
+        }
+        return 0;
+}
+
+void conn_handle_events(struct conn *c, uint32_t events) {
+        struct instance *inst = c->inst;
+        int r;
+
+        if (events & EPOLLOUT) {
+                r = flush(c);
+                if (r < 0) {
+                        log_debug("%s: send failed: %s", inst->uuid, strerror(-r));
+                        conn_close(c);
+                        return;
+                }
+        }
+        if (c->out && (events & (EPOLLHUP | EPOLLERR))) {
+                conn_close(c); /* nobody left to read the pending reply */
+                return;
+        }
+        if (!c->out && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_receive(c) < 0) {
                 conn_close(c);
                 return;
         }
         instance_publish(inst);
+}
+
+static void on_io(struct watch *w, uint32_t events) {
+        conn_handle_events((struct conn *) ((uint8_t *) w - offsetof(struct conn, watch)), events);
 }
 
 int conn_new(struct instance *inst, int fd, struct conn **ret) {

@@ -82,6 +82,8 @@ struct engine {
 /* instance.c */
 int instance_new(struct engine *e, const struct engine_instance_params *p, unsigned slot,
                  struct instance **ret);
+/* Serve a connected client socket (takes fd; -EBUSY if one is already served). */
+int instance_attach(struct instance *inst, int fd);
 void instance_free(struct instance *inst);
 /* The client went away (or is being thrown out): release its session. */
 void instance_disconnect(struct instance *inst);
@@ -92,6 +94,10 @@ void instance_update_runnable(struct instance *inst);
 
 /* conn.c */
 int conn_new(struct instance *inst, int fd, struct conn **ret);
+/* Read and handle up to a fixed number of messages; < 0 when the client must be disconnected. */
+int conn_receive(struct conn *c);
+/* What the event loop does when the socket is ready (EPOLLIN/OUT/HUP): may disconnect, freeing c. */
+void conn_handle_events(struct conn *c, uint32_t events);
 void conn_free(struct conn *c);
 /* Pending output has not moved for longer than the stall timeout. */
 bool conn_stalled(const struct conn *c, uint64_t now);
@@ -122,6 +128,14 @@ void conn_set_negotiated(struct conn *c, const struct vfu_caps *client);
 const struct vfu_caps *conn_client_caps(const struct conn *c);
 
 /* engine.c */
+/*
+ * An engine without its thread, for a caller that drives it itself (the fuzz
+ * harness): the same state, the same handlers, no event loop. Instances are
+ * added on the calling thread with engine_add_instance_here().
+ */
+int engine_create(const struct engine_params *params, bool start_thread, struct engine **ret);
+int engine_add_instance_here(struct engine *e, const struct engine_instance_params *p,
+                             struct instance **ret);
 int engine_watch_add(struct engine *e, struct watch *w, uint32_t events);
 int engine_watch_mod(struct engine *e, struct watch *w, uint32_t events);
 void engine_watch_del(struct engine *e, struct watch *w);

@@ -141,7 +141,7 @@ static bool uuid_valid(const char *s) {
         return true;
 }
 
-static int do_add(struct engine *e, const struct engine_instance_params *p) {
+static int do_add(struct engine *e, const struct engine_instance_params *p, struct instance **ret) {
         struct instance *inst;
         unsigned slot;
         int r;
@@ -181,7 +181,16 @@ static int do_add(struct engine *e, const struct engine_instance_params *p) {
         instance_publish(inst);
         log_info("%s: RPC instance on %s, VRAM %llu MiB, socket %s", inst->uuid, e->name,
                  (unsigned long long) (p->vram_size >> 20), p->socket_path);
+        if (ret)
+                *ret = inst;
         return 0;
+}
+
+int engine_add_instance_here(struct engine *e, const struct engine_instance_params *p,
+                             struct instance **ret) {
+        if (e->thread_started)
+                return -EBUSY; /* the engine thread owns the instances */
+        return do_add(e, p, ret);
 }
 
 static int do_remove(struct engine *e, const char *uuid) {
@@ -206,7 +215,7 @@ static int do_request(struct engine *e, struct request *q) {
 
         switch (q->type) {
         case REQ_ADD:
-                return do_add(e, q->add);
+                return do_add(e, q->add, NULL);
         case REQ_REMOVE:
                 return do_remove(e, q->uuid);
         case REQ_POLICY:
@@ -374,6 +383,10 @@ static void *engine_thread(void *arg) {
 }
 
 int engine_new(const struct engine_params *params, struct engine **ret) {
+        return engine_create(params, true, ret);
+}
+
+int engine_create(const struct engine_params *params, bool start_thread, struct engine **ret) {
         struct engine *e;
         int r;
 
@@ -438,6 +451,11 @@ int engine_new(const struct engine_params *params, struct engine **ret) {
                 return r;
         }
 
+        if (!start_thread) {
+                *ret = e;
+                return 0;
+        }
+
         /* The engine thread takes no signals: they belong to the daemon's main loop. */
         sigset_t all, old;
         sigfillset(&all);
@@ -464,7 +482,9 @@ void engine_free(struct engine *e) {
                 struct request q = {.type = REQ_STOP};
                 (void) call(e, &q);
                 pthread_join(e->thread, NULL);
-        }
+        } else
+                while (e->n_instances > 0)
+                        do_remove(e, e->instances[0]->uuid);
         if (e->epoll_fd >= 0)
                 close(e->epoll_fd);
         if (e->control.fd >= 0)

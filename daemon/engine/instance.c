@@ -75,11 +75,31 @@ static int make_listener(const struct engine_instance_params *p, int *ret) {
         return 0;
 }
 
+int instance_attach(struct instance *inst, int fd) {
+        char name[64];
+        int r;
+
+        if (inst->conn)
+                return -EBUSY;
+        snprintf(name, sizeof(name), "vgpud-vram-%s", inst->uuid);
+        r = device_connect(&inst->dev, name);
+        if (r < 0)
+                return r;
+        r = conn_new(inst, fd, &inst->conn);
+        if (r < 0) {
+                device_disconnect(&inst->dev);
+                return r;
+        }
+        inst->connections++;
+        inst->se.active = true;
+        log_info("%s: client connected", inst->uuid);
+        instance_publish(inst);
+        return 0;
+}
+
 static void on_accept(struct watch *w, uint32_t events) {
         struct instance *inst =
                 (struct instance *) ((uint8_t *) w - offsetof(struct instance, listen_watch));
-        char name[64];
-        int r;
 
         for (;;) {
                 _cleanup_close_ int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -88,28 +108,14 @@ static void on_accept(struct watch *w, uint32_t events) {
                                 log_warning_errno(errno, "%s: accept failed: %m", inst->uuid);
                         return;
                 }
-                if (inst->conn) {
+                int r = instance_attach(inst, fd);
+                if (r == -EBUSY)
                         /* One client per device: a second one is turned away at once. */
                         log_info("%s: refusing a second client while one is connected", inst->uuid);
-                        continue;
-                }
-                snprintf(name, sizeof(name), "vgpud-vram-%s", inst->uuid);
-                r = device_connect(&inst->dev, name);
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot create VRAM for a client: %m", inst->uuid);
-                        continue;
-                }
-                r = conn_new(inst, fd, &inst->conn);
-                if (r < 0) {
-                        device_disconnect(&inst->dev);
+                else if (r < 0)
                         log_error_errno(r, "%s: cannot serve a client: %m", inst->uuid);
-                        continue;
-                }
-                TAKE_FD(fd);
-                inst->connections++;
-                inst->se.active = true;
-                log_info("%s: client connected", inst->uuid);
-                instance_publish(inst);
+                else
+                        TAKE_FD(fd);
         }
 }
 
