@@ -131,9 +131,14 @@ static int handle_region_info(struct conn *c, struct instance *inst, const struc
                 return 0;
         }
 
-        /* As VFIO does: if the caps don't fit, say how much room they need and send none. */
+        /*
+         * If the capabilities don't fit, say how much room they need (argsz) and send neither them nor
+         * the CAPS flag nor the fd: the client asks again with more room. QEMU refuses a reply that has
+         * CAPS with a cap_offset outside the struct, which is what the kernel's VFIO would send here.
+         */
         info.argsz = VFU_REGION_INFO_SIZE + SPARSE_CAP_SIZE;
         if (req.argsz < info.argsz) {
+                info.flags &= ~VFU_REGION_FLAG_CAPS;
                 info.cap_offset = 0;
                 uint8_t *p = reply_alloc(r, VFU_REGION_INFO_SIZE);
                 if (!p)
