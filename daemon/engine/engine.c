@@ -121,6 +121,8 @@ static uint64_t slice_ns(const struct engine *e) {
 }
 
 static struct instance *find_instance(struct engine *e, const char *uuid, size_t *index) {
+        if (!uuid)
+                return NULL;
         for (size_t i = 0; i < e->n_instances; i++)
                 if (streq(e->instances[i]->uuid, uuid)) {
                         if (index)
@@ -195,7 +197,7 @@ int engine_add_instance_here(struct engine *e, const struct engine_instance_para
 
 static int do_remove(struct engine *e, const char *uuid) {
         size_t i;
-        struct instance *inst = find_instance(e, uuid ?: "", &i);
+        struct instance *inst = find_instance(e, uuid, &i);
         if (!inst)
                 return -ENOENT;
         sched_remove(&e->sched, &inst->se);
@@ -227,7 +229,7 @@ static int do_request(struct engine *e, struct request *q) {
                         instance_publish(e->instances[i]);
                 return 0;
         case REQ_QUOTA:
-                inst = find_instance(e, q->uuid ?: "", NULL);
+                inst = find_instance(e, q->uuid, NULL);
                 if (!inst)
                         return -ENOENT;
                 r = sched_set_quota(&e->sched, &inst->se, q->share, q->weight ? q->weight : 1);

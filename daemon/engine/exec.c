@@ -298,7 +298,7 @@ static bool start_command(struct device *d, bool *idle) {
 
 uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *userdata), void *userdata) {
         struct exec_state *x = &d->exec;
-        uint64_t start = now_ns(), now = start;
+        uint64_t start = now_ns(), now;
         unsigned cheap = 0;
 
         if (!device_runnable(d))

@@ -18,9 +18,9 @@ static void put32(uint8_t *p, uint32_t v) {
 }
 
 void pci_config_init(struct pci_config *c, uint64_t vram_size) {
+        memset(c, 0, sizeof(*c));
         uint8_t *d = c->data, *w = c->wmask;
 
-        memset(c, 0, sizeof(*c));
         put16(d + 0x00, RPCGPU_VENDOR_ID);
         put16(d + 0x02, RPCGPU_DEVICE_ID);
         /* command: memory space, bus master, parity response, SERR, INTx disable */
