@@ -488,6 +488,10 @@ static void test_reconnect(void **state) {
                 assert_int_equal(test_server_stat(&server, UUID_A, "dma_maps"), 0);
         }
         assert_int_equal(test_server_stat(&server, UUID_A, "connections"), 3);
+        /* Each connect and disconnect was a state change the daemon hears about through the event fd. */
+        char buf[64];
+        assert_int_equal(test_server_cmd(&server, buf, sizeof(buf), "events"), 0);
+        assert_true(strtoull(buf + 3, NULL, 10) >= 6);
         del(UUID_A);
 }
 
