@@ -60,7 +60,7 @@ static void reg(uint32_t off, uint32_t v) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t ring = RPCGPU_RING_MIN;
-        while (ring < size && ring < RPCGPU_RING_MAX / 4)
+        while (ring < size && ring < WINDOW) /* the ring lies inside the DMA window */
                 ring *= 2;
         size = size < ring - 4 ? size : ring - 4;
 
