@@ -16,6 +16,8 @@
 
 /* How often (in steps) the clock is read when steps are cheap, e.g. a run of NOPs. */
 #define CLOCK_EVERY 64u
+/* How often waiting messages are looked for (a syscall): MMIO waits at most about this long. */
+#define YIELD_CHECK_NS 20000u
 
 void exec_reset(struct exec_state *x) {
         uint8_t *w = x->windows;
@@ -298,7 +300,7 @@ static bool start_command(struct device *d, bool *idle) {
 
 uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *userdata), void *userdata) {
         struct exec_state *x = &d->exec;
-        uint64_t start = now_ns(), now;
+        uint64_t start = now_ns(), now, last_yield = start;
         unsigned cheap = 0;
 
         if (!device_runnable(d))
@@ -327,8 +329,13 @@ uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *us
                         now = now_ns();
                         /* Waiting messages (MMIO of this or another guest) are served between chunks, so
                          * that a busy engine still answers within one chunk rather than one slice. */
-                        if (now >= deadline || (yield && yield(userdata)))
+                        if (now >= deadline)
                                 break;
+                        if (yield && now - last_yield >= YIELD_CHECK_NS) {
+                                last_yield = now;
+                                if (yield(userdata))
+                                        break;
+                        }
                 }
         }
         now = now_ns();
