@@ -62,6 +62,7 @@ struct engine {
         pthread_t thread;
         bool thread_started;
         int epoll_fd;
+        bool no_epoll_pwait2; /* the kernel (or valgrind) lacks it: millisecond timeouts */
         struct watch control;
         int event_fd; /* for the daemon */
 

@@ -329,6 +329,24 @@ static bool io_pending(void *userdata) {
         return epoll_wait(e->epoll_fd, &ev, 1, 0) > 0;
 }
 
+/*
+ * Wait for events with nanosecond timeouts (the scheduler's periods need better than
+ * milliseconds); without epoll_pwait2 (Linux < 5.11, valgrind) round up to milliseconds.
+ */
+static int wait_events(struct engine *e, struct epoll_event *evs, int max, uint64_t timeout_ns) {
+        if (!e->no_epoll_pwait2) {
+                struct timespec ts = {.tv_sec = (time_t) (timeout_ns / 1000000000ull),
+                                      .tv_nsec = (long) (timeout_ns % 1000000000ull)};
+                int n = epoll_pwait2(e->epoll_fd, evs, max, timeout_ns == UINT64_MAX ? NULL : &ts, NULL);
+                if (n >= 0 || errno != ENOSYS)
+                        return n;
+                e->no_epoll_pwait2 = true;
+        }
+        int ms = timeout_ns == UINT64_MAX ? -1
+                                          : (int) MIN((timeout_ns + 999999) / 1000000, (uint64_t) INT32_MAX);
+        return epoll_wait(e->epoll_fd, evs, max, ms);
+}
+
 static void *engine_thread(void *arg) {
         struct engine *e = arg;
         struct epoll_event evs[32];
@@ -342,13 +360,15 @@ static void *engine_thread(void *arg) {
                 uint64_t timeout = work ? 0 : wait_ns;
                 if (anyone_connected(e))
                         timeout = MIN(timeout, next_housekeeping > now ? next_housekeeping - now : 0);
-                struct timespec ts = {.tv_sec = (time_t) (timeout / 1000000000ull),
-                                      .tv_nsec = (long) (timeout % 1000000000ull)};
-                int n = epoll_pwait2(e->epoll_fd, evs, ELEMENTSOF(evs), timeout == UINT64_MAX ? NULL : &ts,
-                                     NULL);
-                if (n < 0 && errno != EINTR) {
-                        log_error_errno(errno, "%s: epoll failed: %m", e->name);
-                        break;
+                int n = wait_events(e, evs, ELEMENTSOF(evs), timeout);
+                if (n < 0) {
+                        /* Never leave the loop on an error: the daemon's requests would wait for ever. */
+                        if (errno != EINTR) {
+                                log_error_errno(errno, "%s: epoll failed: %m", e->name);
+                                struct timespec pause = {0, 10000000};
+                                nanosleep(&pause, NULL);
+                        }
+                        n = 0;
                 }
                 for (int i = 0; i < n; i++) {
                         struct watch *w = evs[i].data.ptr;

@@ -36,6 +36,15 @@ int test_server_start(struct test_server *s, const char *const *args) {
         if (s->pid == 0) {
                 dup2(to_child[0], 0);
                 dup2(from_child[1], 1);
+                /* ENGINE_TEST_WRAPPER="valgrind -q --error-exitcode=9" runs the server under a tool. */
+                const char *wrapper = getenv("ENGINE_TEST_WRAPPER");
+                if (wrapper && *wrapper) {
+                        char cmd[2048];
+                        size_t used = (size_t) snprintf(cmd, sizeof(cmd), "exec %s %s", wrapper, path);
+                        for (unsigned i = 1; argv[i] && used < sizeof(cmd); i++)
+                                used += (size_t) snprintf(cmd + used, sizeof(cmd) - used, " '%s'", argv[i]);
+                        execl("/bin/sh", "sh", "-c", cmd, (char *) NULL);
+                }
                 execv(path, (char **) argv);
                 _exit(127);
         }

@@ -19,7 +19,8 @@ struct test_server {
         char dir[256];
 };
 
-/* args: extra command-line options (NULL-terminated), or NULL. */
+/* args: extra command-line options (NULL-terminated), or NULL. ENGINE_TEST_WRAPPER (e.g.
+ * "valgrind -q --error-exitcode=9") runs the server under that command. */
 int test_server_start(struct test_server *s, const char *const *args);
 /* quit; returns the exit status (0 also means no sanitizer report) */
 int test_server_stop(struct test_server *s);
