@@ -16,7 +16,13 @@
 
 /* How often (in steps) the clock is read when steps are cheap, e.g. a run of NOPs. */
 #define CLOCK_EVERY 64u
-/* How often waiting messages are looked for (a syscall): MMIO waits at most about this long. */
+/*
+ * Waiting messages end a turn early, but only after it ran at least MIN_TURN_NS: MMIO waits at
+ * most about that long while another instance computes, and guests that do nothing but MMIO can
+ * take only so much of the engine from guests that compute (messages are not scheduled). Looked
+ * for every YIELD_CHECK_NS (a syscall) after that.
+ */
+#define MIN_TURN_NS    200000u
 #define YIELD_CHECK_NS 20000u
 
 void exec_reset(struct exec_state *x) {
@@ -331,7 +337,7 @@ uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *us
                          * that a busy engine still answers within one chunk rather than one slice. */
                         if (now >= deadline)
                                 break;
-                        if (yield && now - last_yield >= YIELD_CHECK_NS) {
+                        if (yield && now - start >= MIN_TURN_NS && now - last_yield >= YIELD_CHECK_NS) {
                                 last_yield = now;
                                 if (yield(userdata))
                                         break;

@@ -7,6 +7,7 @@
  *   bench-engine copy     COPY of 64 MiB through the engine vs memcpy in this process
  *   bench-engine parser   command decode + address checks, and the whole fetch/decode/run path
  *   bench-engine shares   two saturating instances at fixed shares 70/30, per 1 s window
+ *   bench-engine flood    a computing guest's engine time while two others flood BAR0 reads
  *   bench-engine memory   memory and descriptors per idle instance
  *   bench-engine all
  *
@@ -415,6 +416,69 @@ static void bench_shares(void) {
         engine_free(e);
 }
 
+/* --- flood ---------------------------------------------------------------------------------- */
+
+struct flooder {
+        const char *sock;
+        atomic_bool stop;
+        uint64_t reads;
+};
+
+static void *flood(void *arg) {
+        struct flooder *f = arg;
+        struct vfu_client *c = NULL;
+        uint32_t v;
+        if (vfu_client_connect(f->sock, &c) < 0 || vfu_client_negotiate(c) < 0)
+                return NULL;
+        while (!atomic_load(&f->stop) && vfu_client_region_read(c, VFU_PCI_BAR0_REGION, 0, &v, 4) == 0)
+                f->reads++;
+        vfu_client_free(c);
+        return NULL;
+}
+
+/* How much engine time does a guest that does nothing but MMIO take from one that computes? */
+static void bench_flood(void) {
+        struct engine_params ep = {.name = "bench"};
+        struct engine *e;
+        char ua[40];
+        struct load l = {};
+        struct flooder f[2] = {};
+        pthread_t tl, tf[2];
+        struct timespec second = {1, 0}, warm = {0, 300000000L};
+        struct engine_instance_stats s0, s1;
+
+        die(engine_new(&ep, &e), "engine");
+        l.sock = add_instance(e, 16 << 20, 0, ua);
+        pthread_create(&tl, NULL, saturate, &l);
+        nanosleep(&warm, NULL);
+        engine_get_stats(e, ua, &s0);
+        nanosleep(&second, NULL);
+        engine_get_stats(e, ua, &s1);
+        double alone = (double) (s1.busy_ns - s0.busy_ns) / 1e9;
+        for (int i = 0; i < 2; i++) {
+                f[i].sock = add_instance(e, 1 << 20, 0, NULL);
+                pthread_create(&tf[i], NULL, flood, &f[i]);
+        }
+        nanosleep(&warm, NULL);
+        engine_get_stats(e, ua, &s0);
+        uint64_t r0 = f[0].reads + f[1].reads;
+        nanosleep(&second, NULL);
+        engine_get_stats(e, ua, &s1);
+        uint64_t r1 = f[0].reads + f[1].reads;
+        double flooded = (double) (s1.busy_ns - s0.busy_ns) / 1e9;
+        printf("flood: a computing guest gets %.1f %% of the engine alone, %.1f %% while two other guests "
+               "do "
+               "nothing but BAR0 reads (%.0f reads/s)\n",
+               100 * alone, 100 * flooded, (double) (r1 - r0));
+        for (int i = 0; i < 2; i++) {
+                atomic_store(&f[i].stop, true);
+                pthread_join(tf[i], NULL);
+        }
+        atomic_store(&l.stop, true);
+        pthread_join(tl, NULL);
+        engine_free(e);
+}
+
 /* --- memory --------------------------------------------------------------------------------- */
 
 static long status_kib(const char *key) {
@@ -486,6 +550,8 @@ int main(int argc, char **argv) {
                 bench_parser();
         if (streq(what, "shares") || streq(what, "all"))
                 bench_shares();
+        if (streq(what, "flood") || streq(what, "all"))
+                bench_flood();
         if (streq(what, "memory") || streq(what, "all"))
                 bench_memory();
         rmdir(dir);
