@@ -40,6 +40,7 @@ struct conn {
         struct outbuf *out;
         uint64_t out_since; /* when out last made progress */
         uint32_t events;
+        bool paused; /* not read until the instance's MMIO window ends (engine.c) */
 };
 
 void *reply_alloc(struct reply *r, size_t len) {
@@ -92,6 +93,19 @@ static int set_events(struct conn *c, uint32_t events) {
         return r;
 }
 
+/* Read while nothing is pending and not paused; write while something is pending. */
+static int update_events(struct conn *c) {
+        return set_events(c, c->out ? EPOLLOUT : c->paused ? 0 : EPOLLIN);
+}
+
+int conn_set_paused(struct conn *c, bool paused) {
+        if (c->paused == paused)
+                return 0;
+        c->paused = paused;
+        int r = update_events(c);
+        return r < 0 ? r : 1;
+}
+
 /* Push pending output; -errno when the connection is broken. */
 static int flush(struct conn *c) {
         struct outbuf *o = c->out;
@@ -114,7 +128,7 @@ static int flush(struct conn *c) {
         if (o->sent == o->len) {
                 free(o);
                 c->out = NULL;
-                return set_events(c, EPOLLIN);
+                return update_events(c);
         }
         return 0;
 }
@@ -169,7 +183,7 @@ static int send_reply(struct conn *c, const struct vfu_hdr *req, int error, cons
         }
         c->out = o;
         c->out_since = now_ns();
-        return set_events(c, EPOLLOUT);
+        return update_events(c);
 }
 
 /* One complete message in c->rx: validate the envelope, dispatch, answer. */
@@ -273,11 +287,11 @@ void conn_handle_events(struct conn *c, uint32_t events) {
                         return;
                 }
         }
-        if (c->out && (events & (EPOLLHUP | EPOLLERR))) {
-                conn_close(c); /* nobody left to read the pending reply */
+        if ((c->out || c->paused) && (events & (EPOLLHUP | EPOLLERR))) {
+                conn_close(c); /* nobody left to read the pending reply, or gone while paused */
                 return;
         }
-        if (!c->out && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_receive(c) < 0) {
+        if (!c->out && !c->paused && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_receive(c) < 0) {
                 conn_close(c);
                 return;
         }
@@ -285,7 +299,13 @@ void conn_handle_events(struct conn *c, uint32_t events) {
 }
 
 static void on_io(struct watch *w, uint32_t events) {
-        conn_handle_events((struct conn *) ((uint8_t *) w - offsetof(struct conn, watch)), events);
+        struct conn *c = (struct conn *) ((uint8_t *) w - offsetof(struct conn, watch));
+        struct instance *inst = c->inst;
+        uint64_t t0 = now_ns();
+
+        conn_handle_events(c, events); /* may free c */
+        /* Answering a guest's messages is engine time spent on it, like running its commands. */
+        instance_charge_messages(inst, now_ns() - t0);
 }
 
 int conn_new(struct instance *inst, int fd, struct conn **ret) {

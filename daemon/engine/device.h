@@ -109,8 +109,8 @@ bool device_runnable(const struct device *d);
 /*
  * Execute until idle, failsafe, `deadline` (CLOCK_MONOTONIC ns) passes, or
  * `yield` (if not NULL) says that I/O is waiting, checked at command or
- * chunk boundaries after at least one step. Returns the ns spent, also added
- * to busy_ns.
+ * chunk boundaries after at least one step. Returns the (wall) ns spent;
+ * accounting it in stats.busy_ns is the caller's business.
  */
 uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *userdata), void *userdata);
 /* Drop all execution state (ring restart, engine reset, failsafe). */

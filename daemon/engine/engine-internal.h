@@ -40,7 +40,9 @@ struct instance {
         unsigned slot; /* index into engine->published */
         uint64_t connections;
         uint64_t protocol_errors;
-        uint64_t window_busy; /* busy_ns at the start of the current share window */
+        uint64_t window_busy;    /* busy_ns at the start of the current share window */
+        uint64_t msg_ns;         /* engine time spent on its messages in the current MMIO window */
+        uint64_t mmio_throttled; /* windows in which its client was paused for taking too much */
         uint32_t share_ppm;
         enum engine_instance_state published_state;
         bool published_connected;
@@ -75,6 +77,7 @@ struct engine {
         size_t n_instances;
         struct sched sched;
         uint64_t window_start;
+        uint64_t mmio_window_start;
 
         pthread_mutex_t stats_lock;
         struct published *published; /* max_instances slots */
@@ -92,6 +95,11 @@ void instance_disconnect(struct instance *inst);
 void instance_publish(struct instance *inst);
 /* After anything that may have queued or ended work. */
 void instance_update_runnable(struct instance *inst);
+/*
+ * Charge engine time spent handling the instance's messages: to its busy time, its scheduling
+ * budget and its MMIO window; a client past its part of the window is not read until it ends.
+ */
+void instance_charge_messages(struct instance *inst, uint64_t ns);
 
 /* conn.c */
 int conn_new(struct instance *inst, int fd, struct conn **ret);
@@ -99,6 +107,8 @@ int conn_new(struct instance *inst, int fd, struct conn **ret);
 int conn_receive(struct conn *c);
 /* What the event loop does when the socket is ready (EPOLLIN/OUT/HUP): may disconnect, freeing c. */
 void conn_handle_events(struct conn *c, uint32_t events);
+/* Stop (or resume) reading the client's messages; a disconnect is still noticed. 1 if it changed. */
+int conn_set_paused(struct conn *c, bool paused);
 void conn_free(struct conn *c);
 /* Pending output has not moved for longer than the stall timeout. */
 bool conn_stalled(const struct conn *c, uint64_t now);
@@ -129,6 +139,8 @@ void conn_set_negotiated(struct conn *c, const struct vfu_caps *client);
 const struct vfu_caps *conn_client_caps(const struct conn *c);
 
 /* engine.c */
+/* How much of an MMIO window the instance's messages may take before it is paused. */
+uint64_t engine_mmio_limit_ns(const struct engine *e, const struct instance *inst);
 /*
  * An engine without its thread, for a caller that drives it itself (the fuzz
  * harness): the same state, the same handlers, no event loop. Instances are

@@ -32,6 +32,7 @@
 #define DEFAULT_MAX_MSG_FDS      8u
 #define DEFAULT_STALL_TIMEOUT_MS 5000u
 #define SHARE_WINDOW_NS          1000000000ull
+#define MMIO_WINDOW_NS           (100ull * 1000000ull)
 #define HOUSEKEEPING_NS          (50ull * 1000000ull)
 
 enum request_type {
@@ -114,6 +115,23 @@ void engine_watch_del(struct engine *e, struct watch *w) {
 void engine_notify(struct engine *e) {
         uint64_t one = 1;
         (void) !write(e->event_fd, &one, sizeof(one));
+}
+
+/*
+ * Messages are not scheduled like commands: they are answered as they come, which keeps MMIO
+ * fast. What bounds them is this: in every 100 ms window an instance's messages may take the
+ * part of the engine its policy grants it (best-effort: an equal part among connected
+ * instances); past that, its client is not read until the window ends.
+ */
+uint64_t engine_mmio_limit_ns(const struct engine *e, const struct instance *inst) {
+        uint64_t ppm = sched_entitlement_ppm(&e->sched, &inst->se);
+        if (ppm == 0) {
+                size_t connected = 0;
+                for (size_t i = 0; i < e->n_instances; i++)
+                        connected += e->instances[i]->conn != NULL;
+                ppm = 1000000u / MAX(connected, (size_t) 1);
+        }
+        return MMIO_WINDOW_NS * ppm / 1000000u;
 }
 
 static uint64_t slice_ns(const struct engine *e) {
@@ -302,6 +320,15 @@ static void housekeeping(struct engine *e, uint64_t now) {
                         instance_disconnect(inst);
                 }
         }
+        if (now - e->mmio_window_start >= MMIO_WINDOW_NS) {
+                for (size_t i = 0; i < e->n_instances; i++) {
+                        struct instance *inst = e->instances[i];
+                        inst->msg_ns = 0;
+                        if (inst->conn)
+                                (void) conn_set_paused(inst->conn, false);
+                }
+                e->mmio_window_start = now;
+        }
         if (now - e->window_start >= SHARE_WINDOW_NS) {
                 uint64_t span = now - e->window_start;
                 for (size_t i = 0; i < e->n_instances; i++) {
@@ -354,7 +381,7 @@ static void *engine_thread(void *arg) {
         uint64_t wait_ns = UINT64_MAX;
         bool work = false;
 
-        e->window_start = now_ns();
+        e->window_start = e->mmio_window_start = now_ns();
         while (!e->stopping) {
                 uint64_t now = now_ns();
                 uint64_t timeout = work ? 0 : wait_ns;
@@ -393,7 +420,13 @@ static void *engine_thread(void *arg) {
                 if (!se)
                         continue;
                 struct instance *inst = (struct instance *) ((uint8_t *) se - offsetof(struct instance, se));
+                /*
+                 * Charged in wall time, as a GPU engine is occupied by a context: charging CPU time
+                 * instead would, when the host gives this thread less than a CPU, leave every
+                 * instance under its cap and turn 70/30 into 50/50.
+                 */
                 uint64_t ran = device_exec(&inst->dev, now + run_ns, io_pending, e);
+                inst->dev.stats.busy_ns += ran;
                 sched_charge(&e->sched, se, ran);
                 instance_update_runnable(inst);
                 instance_publish(inst);

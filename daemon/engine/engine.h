@@ -62,17 +62,18 @@ enum engine_instance_state {
 struct engine_instance_stats {
         enum engine_instance_state state;
         bool connected;
-        uint64_t busy_ns;         /* engine time spent on this instance's commands */
+        uint64_t busy_ns;         /* engine time spent on this instance: its commands and messages */
         uint64_t commands;        /* commands completed */
         uint64_t bytes;           /* bytes copied, filled or blitted */
         uint64_t fences;          /* fences completed */
         uint64_t violations;      /* times the instance entered failsafe */
         uint64_t connections;     /* clients accepted so far */
         uint64_t protocol_errors; /* malformed or refused vfio-user messages */
-        uint32_t error_status;    /* RPCGPU_ERR_* of the current failsafe, 0 otherwise */
-        uint32_t share_ppm;       /* measured share of the engine over the last full second */
-        uint32_t entitled_ppm;    /* what the policy grants it now (0 for best-effort) */
-        unsigned dma_maps;        /* current DMA mappings */
+        uint64_t mmio_throttled; /* 100 ms windows in which its messages took its whole part of the engine */
+        uint32_t error_status;   /* RPCGPU_ERR_* of the current failsafe, 0 otherwise */
+        uint32_t share_ppm;      /* measured share of the engine over the last full second */
+        uint32_t entitled_ppm;   /* what the policy grants it now (0 for best-effort) */
+        unsigned dma_maps;       /* current DMA mappings */
 };
 
 int engine_new(const struct engine_params *params, struct engine **ret);

@@ -182,6 +182,17 @@ void instance_free(struct instance *inst) {
         free(inst);
 }
 
+void instance_charge_messages(struct instance *inst, uint64_t ns) {
+        struct engine *e = inst->engine;
+
+        inst->dev.stats.busy_ns += ns;
+        sched_charge(&e->sched, &inst->se, ns);
+        inst->msg_ns += ns;
+        if (inst->conn && inst->msg_ns > engine_mmio_limit_ns(e, inst) &&
+            conn_set_paused(inst->conn, true) > 0)
+                inst->mmio_throttled++;
+}
+
 void instance_update_runnable(struct instance *inst) {
         inst->se.runnable = inst->conn && device_runnable(&inst->dev);
 }
@@ -208,6 +219,7 @@ void instance_publish(struct instance *inst) {
                 .violations = ds->violations,
                 .connections = inst->connections,
                 .protocol_errors = inst->protocol_errors,
+                .mmio_throttled = inst->mmio_throttled,
                 .error_status = inst->dev.failsafe ? inst->dev.error_status : 0,
                 .share_ppm = inst->share_ppm,
                 .entitled_ppm = sched_entitlement_ppm(&e->sched, &inst->se),

@@ -129,13 +129,15 @@ int main(int argc, char **argv) {
                         else
                                 printf("ok state=%s connected=%d busy_ns=%llu commands=%llu bytes=%llu "
                                        "fences=%llu "
-                                       "violations=%llu connections=%llu protocol_errors=%llu error=%u "
+                                       "violations=%llu connections=%llu protocol_errors=%llu "
+                                       "mmio_throttled=%llu error=%u "
                                        "share_ppm=%u entitled_ppm=%u dma_maps=%u\n",
                                        engine_instance_state_to_string(s.state), s.connected,
                                        (unsigned long long) s.busy_ns, (unsigned long long) s.commands,
                                        (unsigned long long) s.bytes, (unsigned long long) s.fences,
                                        (unsigned long long) s.violations, (unsigned long long) s.connections,
-                                       (unsigned long long) s.protocol_errors, s.error_status, s.share_ppm,
+                                       (unsigned long long) s.protocol_errors,
+                                       (unsigned long long) s.mmio_throttled, s.error_status, s.share_ppm,
                                        s.entitled_ppm, s.dma_maps);
                 } else if (streq(argv2[0], "events") && n == 1)
                         printf("ok %llu\n", (unsigned long long) events);

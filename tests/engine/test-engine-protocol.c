@@ -176,7 +176,8 @@ static void test_region_info(void **state) {
         assert_int_equal(st.st_size, 4 << 20);
         close(fd);
 
-        /* Too little room for the capabilities: argsz says how much, no caps, no fd; the client asks again. */
+        /* Too little room for the capabilities: argsz says how much, no caps, no fd; the client asks again.
+         */
         struct vfu_region_info q = {.argsz = 32, .index = VFU_PCI_BAR2_REGION};
         uint8_t buf[32];
         struct vfu_reply reply;
