@@ -22,7 +22,7 @@
  * take only so much of the engine from guests that compute (messages are not scheduled). Looked
  * for every YIELD_CHECK_NS (a syscall) after that.
  */
-#define MIN_TURN_NS    200000u
+#define MIN_TURN_NS    100000u
 #define YIELD_CHECK_NS 20000u
 
 void exec_reset(struct exec_state *x) {
