@@ -424,14 +424,34 @@ struct flooder {
         uint64_t reads;
 };
 
+/* A guest that does nothing but MMIO: BAR0 reads pipelined 32 at a time, then their replies. */
 static void *flood(void *arg) {
         struct flooder *f = arg;
         struct vfu_client *c = NULL;
-        uint32_t v;
+        uint8_t batch[32][32];
         if (vfu_client_connect(f->sock, &c) < 0 || vfu_client_negotiate(c) < 0)
                 return NULL;
-        while (!atomic_load(&f->stop) && vfu_client_region_read(c, VFU_PCI_BAR0_REGION, 0, &v, 4) == 0)
-                f->reads++;
+        for (int i = 0; i < 32; i++) {
+                struct vfu_hdr h = {.msg_id = (uint16_t) i, .command = VFU_CMD_REGION_READ, .size = 32};
+                struct vfu_region_rw rw = {
+                        .offset = RPCGPU_REG_ID, .region = VFU_PCI_BAR0_REGION, .count = 4};
+                vfu_hdr_encode(batch[i], &h);
+                vfu_put(batch[i] + 16, rw);
+        }
+        while (!atomic_load(&f->stop)) {
+                struct iovec iov = {batch, sizeof(batch)};
+                if (vfu_send_iov(vfu_client_fd(c), &iov, 1, NULL, 0) != (ssize_t) sizeof(batch))
+                        break;
+                for (int i = 0; i < 32; i++) {
+                        struct vfu_reply r;
+                        if (vfu_client_recv(c, &r) < 0) {
+                                vfu_client_free(c);
+                                return NULL;
+                        }
+                        vfu_reply_done(&r);
+                        f->reads++;
+                }
+        }
         vfu_client_free(c);
         return NULL;
 }

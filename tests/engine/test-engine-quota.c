@@ -174,16 +174,36 @@ struct flooder {
         uint64_t reads;
 };
 
-/* A guest that does nothing but MMIO: register reads, back to back. */
+/*
+ * A guest that does nothing but MMIO, as fast as the protocol lets it: register reads pipelined
+ * 32 at a time (a client may pipeline), then their 32 replies.
+ */
 static void *flood(void *arg) {
         struct flooder *f = arg;
         struct vfu_client *c = NULL;
-        uint32_t v = 0;
+        uint8_t batch[32][32];
         if (vfu_client_connect(f->sock, &c) < 0 || vfu_client_negotiate(c) < 0)
                 return NULL;
-        while (!atomic_load(&f->stop))
-                if (vfu_client_region_read(c, VFU_PCI_BAR0_REGION, RPCGPU_REG_ID, &v, 4) == 0)
+        for (int i = 0; i < 32; i++) {
+                struct vfu_hdr h = make_hdr((uint16_t) i, VFU_CMD_REGION_READ, 32, 0);
+                struct vfu_region_rw rw = {
+                        .offset = RPCGPU_REG_ID, .region = VFU_PCI_BAR0_REGION, .count = 4};
+                vfu_hdr_encode(batch[i], &h);
+                vfu_put(batch[i] + 16, rw);
+        }
+        while (!atomic_load(&f->stop)) {
+                struct iovec iov = {batch, sizeof(batch)};
+                if (vfu_send_iov(vfu_client_fd(c), &iov, 1, NULL, 0) != (ssize_t) sizeof(batch))
+                        break;
+                for (int i = 0; i < 32; i++) {
+                        struct vfu_reply r;
+                        if (vfu_client_recv(c, &r) < 0)
+                                goto out;
+                        vfu_reply_done(&r);
                         f->reads++;
+                }
+        }
+out:
         vfu_client_free(c);
         return NULL;
 }
@@ -233,7 +253,7 @@ static void test_mmio_flood_bounded(void **state) {
         assert_true(test_server_stat(&server, UUID_B, "mmio_throttled") > 0);
         assert_true(test_server_stat(&server, UUID_C, "mmio_throttled") > 0);
         assert_int_equal(test_server_stat(&server, UUID_A, "mmio_throttled"), 0);
-        assert_true(a / (a + b + c) > 0.30);
+        assert_true(a / (a + b + c) > 0.25);
         assert_int_equal(test_server_cmd(&server, NULL, 0, "remove %s", UUID_C), 0);
 }
 
