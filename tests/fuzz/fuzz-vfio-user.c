@@ -65,6 +65,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         };
         if (engine_add_instance_here(engine, &ip, &inst) < 0)
                 abort();
+        (void) unlink(sock); /* clients are attached directly; libFuzzer exits without clean-up */
         ram_fd = memfd_create("guest-ram", MFD_CLOEXEC);
         if (ram_fd < 0 || ftruncate(ram_fd, RAM_SIZE) < 0)
                 abort();
