@@ -151,7 +151,7 @@ static void test_errors(void **state) {
                 {"[rpc-type a]\nvram = 3M\n", "t.conf:2: [rpc-type a]: vram must be a power of two"},
                 {"[rpc]\npolicy = fastest\n", "t.conf:2: [rpc] policy must be best-effort, equal-share"},
                 {"[rpc-type a]\nvram = 1M\nweight = 0\n", "t.conf:3: "},
-                {"[rpc-type a]\nvram = 128G\n", "t.conf:2: vram = 128G: must be between 1M and 64G"},
+                {"[rpc-type a]\nvram = 128G\n", "t.conf:2: vram = 128G: must be between 1M and 16G"},
                 {"[rpc-type a]\nvram = 1G\nshare = 30\nmax_instances = 4\n",
                  "t.conf:3: [rpc-type a]: 4 instances of 30% each exceed 100% of a GPU"},
                 {"[rpc-type a]\nvram = 1G\ncolour = red\n",
