@@ -19,8 +19,12 @@
 #include "vendor.h"
 
 int gpu_id_from_address(const char *address, char **ret) {
+        unsigned n;
         char *id;
 
+        /* vgpud's software GPUs (host.h): "rpcN" for ffff:NN:00.0 */
+        if (host_is_software_address(address) && sscanf(address, HOST_SOFTWARE_DOMAIN ":%x:", &n) == 1)
+                return asprintf(ret, "rpc%u", n) < 0 ? -ENOMEM : 0;
         if (asprintf(&id, "pci_%s", address) < 0)
                 return -ENOMEM;
         for (char *p = id; *p; p++)
@@ -36,7 +40,7 @@ GpuObject *manager_find_gpu(Manager *m, const char *address_or_id) {
         const char *k;
         void *v;
 
-        if (startswith(address_or_id, "pci_")) {
+        if (startswith(address_or_id, "pci_") || startswith(address_or_id, "rpc")) {
                 while (strmap_iterate(m->gpus, &i, &k, &v))
                         if (streq(((GpuObject *) v)->id, address_or_id))
                                 return v;

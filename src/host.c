@@ -921,7 +921,6 @@ static int software_type_new(const struct host_software_type *d, struct vgpu_typ
         r = type_new(d->id, VGPU_BACKEND_RPC, &t);
         if (r < 0)
                 return r;
-        t->vendor = NULL; /* no vendor driver's rules apply to vgpud's own device */
         r = type_set_info(t, d->name, d->description, "vfio-user");
         if (r < 0)
                 return r;
