@@ -931,6 +931,10 @@ static int software_type_new(const struct host_software_type *d, struct vgpu_typ
         return 0;
 }
 
+static int cmp_type_ptr_id(const void *a, const void *b) {
+        return strcmp((*(struct vgpu_type *const *) a)->id, (*(struct vgpu_type *const *) b)->id);
+}
+
 /* Put g, its parent p and p's types into the model; takes g and p when it succeeds. */
 static int software_gpu_insert(struct op *o, struct vgpu_gpu **g, struct vgpu_parent **p, struct vgpu_type **fresh,
                                size_t n_fresh) {
@@ -1003,6 +1007,8 @@ int host_add_software_gpu(struct vgpu_host *h, const char *bdf, const char *mode
                 }
         }
 
+        /* a parent's types are ordered by id (parent_find_type looks them up by bisection) */
+        qsort(fresh, n_types, sizeof(*fresh), cmp_type_ptr_id);
         op_begin(&o, h);
         r = software_gpu_insert(&o, &g, &p, fresh, n_types);
         mdev_types_free(fresh, n_types); /* what was not taken over */

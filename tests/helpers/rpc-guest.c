@@ -3,7 +3,7 @@
  * Guests for the RPC-mode suites (tests/integration/vgpud-rpc.bats), built on
  * the project's guest driver (src/vfio-user/guest.h):
  *
- *   rpc-guest load SOCKET SECONDS      keep the engine busy with 1 MiB copies for SECONDS
+ *   rpc-guest load SOCKET SECONDS      keep the engine busy with copies in VRAM for SECONDS
  *   rpc-guest garbage SOCKET           send 64 KiB of garbage bytes, then hang up
  *   rpc-guest dma-outside SOCKET SECS  a COPY from outside the DMA mappings; prints the
  *                                      device's error status, then holds the connection
@@ -40,29 +40,44 @@ static int open_guest(const char *socket, struct rpcgpu_guest **ret) {
         return r;
 }
 
+/*
+ * Keep the engine busy as tests/engine/test-engine-quota.c does: each round is
+ * a batch of 64 copies of 4 MiB inside VRAM and a fence, four rounds queued at
+ * any time, so the queue never runs dry while this process waits for a CPU.
+ * The instance's VRAM must be at least 16 MiB.
+ */
+#define IN_FLIGHT 4
+#define COPIES    64
 static int do_load(const char *socket, unsigned seconds) {
         _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = NULL;
-        uint64_t end = mono_ms() + seconds * 1000ull, a = RPCGPU_GUEST_DATA_OFFSET, b = a + CHUNK;
-        unsigned long batches = 0;
+        uint64_t end = mono_ms() + seconds * 1000ull, fences[IN_FLIGHT] = {};
+        unsigned long rounds = 0;
+        unsigned at = 0;
+        size_t nb = 0;
         int r;
 
         if (open_guest(socket, &g) < 0)
                 return 1;
+        uint32_t *batch = (uint32_t *) (g->ram + RPCGPU_GUEST_DATA_OFFSET);
+        for (int i = 0; i < COPIES; i++)
+                nb += rpcgpu_cmd_copy(batch + nb, RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM,
+                                      (8u << 20) + (i % 8) * 65536, 0, 4 << 20);
         while (mono_ms() < end) {
-                uint32_t cmds[7 * 8];
-                size_t n = 0;
-                uint64_t fence;
-                for (int k = 0; k < 8; k++)
-                        n += rpcgpu_cmd_copy(cmds + n, 0, rpcgpu_guest_iova(g, k % 2 ? a : b),
-                                             rpcgpu_guest_iova(g, k % 2 ? b : a), CHUNK);
-                if ((r = rpcgpu_guest_submit(g, cmds, n)) < 0 || (r = rpcgpu_guest_fence(g, &fence)) < 0 ||
-                    (r = rpcgpu_guest_wait_fence(g, fence, 10000)) < 0) {
+                uint32_t cmd[16];
+                uint64_t fence = g->next_fence++;
+                size_t n = rpcgpu_cmd_batch_start(cmd, 0, rpcgpu_guest_iova(g, RPCGPU_GUEST_DATA_OFFSET),
+                                                  (uint32_t) nb * 4);
+                n += rpcgpu_cmd_fence(cmd + n, RPCGPU_F_FENCE_IRQ, fence, 0);
+                if ((r = rpcgpu_guest_submit(g, cmd, n)) < 0 ||
+                    (fences[at] && (r = rpcgpu_guest_wait_fence(g, fences[at], 20000)) < 0)) {
                         fprintf(stderr, "rpc-guest: load: %s\n", strerror(-r));
                         return 1;
                 }
-                batches++;
+                fences[at] = fence;
+                at = (at + 1) % IN_FLIGHT;
+                rounds++;
         }
-        printf("load: %lu batches of 8 MiB\n", batches);
+        printf("load: %lu rounds of 256 MiB\n", rounds);
         return 0;
 }
 

@@ -146,7 +146,7 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         # the engines took their sockets with them
         [ -z "$(ls "$SOCKDIR")" ]
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
-        wait_for 5 state_is "$a" created
+        wait_for 5 state_is "$a" created || { cat "$VGPUD_LOG"; false; }
         [ -S "$SOCKDIR/$a.sock" ]
         state_is "$p" defined
         [ ! -e "$SOCKDIR/$p.sock" ]
@@ -163,11 +163,11 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
 @test "placement and capacity: shares past 100% are refused, the types' availability follows" {
         local a b
         a=$(vgpuctl create --type rpc-70 --gpu rpc0)
-        run busctl --system get-property org.vgpud1 "/org/vgpud1/gpu/rpc0/type/rpc_2d30" org.vgpud1.Type Available
-        [ "$output" = "u 1" ]
+        run bash -c "vgpuctl types --gpu rpc0 --json | jq -r '.[] | select(.id == \"rpc-30\") | .available'"
+        [ "$output" = 1 ]
         b=$(vgpuctl create --type rpc-30 --gpu rpc0)
-        run busctl --system get-property org.vgpud1 "/org/vgpud1/gpu/rpc0/type/rpc_2d30" org.vgpud1.Type Available
-        [ "$output" = "u 0" ]
+        run bash -c "vgpuctl types --gpu rpc0 --json | jq -r '.[] | select(.id == \"rpc-30\") | .available'"
+        [ "$output" = 0 ]
         run vgpuctl create --type rpc-30 --gpu rpc0
         echo "$output"
         [ "$status" -eq 4 ]
