@@ -220,3 +220,20 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         (($(jq .engine.counters.protocol_errors <<<"$output") >= 1))
         wait_for 3 bash -c "[ \$(ls /proc/$VGPUD_PID/fd | wc -l) = $fds ]"
 }
+
+@test "a busy instance's statistics change signals come at most once a second" {
+        local u path n
+        u=$(vgpuctl create --type rpc-70)
+        path=$(busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetInstance s "$u" | cut -d'"' -f2)
+        timeout 4 busctl --system monitor --match "type='signal',path='$path',member='PropertiesChanged'" \
+                >"$BATS_TEST_TMPDIR/signals" 2>&1 &
+        local mon=$!
+        sleep 0.5
+        # thousands of idle/busy transitions and counter updates in three seconds
+        "$VGPU_TEST_BUILDDIR/tests/helpers/rpc-guest" load "$SOCKDIR/$u.sock" 3
+        wait "$mon" || true
+        n=$(grep -c 'Member=PropertiesChanged' "$BATS_TEST_TMPDIR/signals" || true)
+        echo "signals: $n"
+        grep -q Counters "$BATS_TEST_TMPDIR/signals"
+        ((n >= 2 && n <= 5))
+}
