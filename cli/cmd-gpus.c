@@ -3,11 +3,12 @@
 #include <getopt.h>
 
 #include "objects.h"
-#include "strutil.h"
 #include "output.h"
+#include "strutil.h"
 #include "table.h"
 
-/* A software GPU of vgpud's engine is shown by its id (rpcN): its address is a synthetic one (ffff:NN:00.0). */
+/* A software GPU of vgpud's engine is shown by its id (rpcN): its address is a synthetic one (ffff:NN:00.0).
+ */
 static const char *gpu_display_address(const GpuInfo *g) {
         return startswith(strempty(g->id), "rpc") ? g->id : g->address;
 }

@@ -20,12 +20,12 @@
 #include "strutil.h"
 #include "vfio-user/guest.h"
 
-#define PROBE_READS       2000
-#define PROBE_COPIES      4
-#define PROBE_TIMEOUT_MS  10000
-#define PROBE_PATTERN     0x5a17c0deu
+#define PROBE_READS        2000
+#define PROBE_COPIES       4
+#define PROBE_TIMEOUT_MS   10000
+#define PROBE_PATTERN      0x5a17c0deu
 #define PROBE_DEFAULT_SIZE (UINT64_C(16) << 20)
-#define PROBE_MAX_SIZE    (UINT64_C(1) << 30)
+#define PROBE_MAX_SIZE     (UINT64_C(1) << 30)
 
 typedef struct ProbeResult {
         uint16_t vendor_id, device_id;
@@ -174,12 +174,14 @@ static int probe_report(Cli *c, const char *uuid, const char *socket, const Prob
         printf("Instance:   %s\n", uuid);
         printf("Socket:     %s\n", socket);
         printf("Device:     %04x:%04x rev %u, version %u.%u, VRAM %" PRIu64 " MiB\n", res->vendor_id,
-               res->device_id, res->revision, res->version >> 16, res->version & 0xffff, res->vram_size >> 20);
-        printf("BAR0 read:  p50 %.1f us, p99 %.1f us (%d round trips)\n", res->p50_us, res->p99_us, PROBE_READS);
+               res->device_id, res->revision, res->version >> 16, res->version & 0xffff,
+               res->vram_size >> 20);
+        printf("BAR0 read:  p50 %.1f us, p99 %.1f us (%d round trips)\n", res->p50_us, res->p99_us,
+               PROBE_READS);
         printf("Workload:   FILL, COPY to VRAM and back, FENCE with MSI: %s\n",
                res->verified ? "verified" : "WRONG DATA");
-        printf("Bandwidth:  COPY of %" PRIu64 " MiB in guest RAM: %.2f GB/s (best of %d)\n", res->size >> 20, gbps,
-               PROBE_COPIES);
+        printf("Bandwidth:  COPY of %" PRIu64 " MiB in guest RAM: %.2f GB/s (best of %d)\n", res->size >> 20,
+               gbps, PROBE_COPIES);
         if (!res->verified)
                 fprintf(stderr, "%s: the device returned wrong data\n", c->program);
         return res->verified ? EXIT_OK : EXIT_FAILED;
@@ -188,14 +190,19 @@ static int probe_report(Cli *c, const char *uuid, const char *socket, const Prob
 /* Why a guest could not attach, in words. */
 static int probe_error(Cli *c, const char *uuid, const char *socket, const char *step, int r) {
         if (r == -ECONNRESET || r == -EPIPE || r == -ENOTCONN)
-                fprintf(stderr, "%s: %s: the engine closed the connection while %s: another client (a VM) "
-                        "holds the socket %s\n", c->program, uuid, step, socket);
+                fprintf(stderr,
+                        "%s: %s: the engine closed the connection while %s: another client (a VM) "
+                        "holds the socket %s\n",
+                        c->program, uuid, step, socket);
         else if (r == -EIO)
-                fprintf(stderr, "%s: %s: the device went into failsafe while %s ('vgpuctl show %s' says why)\n",
+                fprintf(stderr,
+                        "%s: %s: the device went into failsafe while %s ('vgpuctl show %s' says why)\n",
                         c->program, uuid, step, uuid);
         else
                 fprintf(stderr, "%s: %s: %s failed: %s\n", c->program, uuid, step, strerror(-r));
-        return r == -ECONNREFUSED || r == -ENOENT ? EXIT_NOT_FOUND : r == -ECONNRESET ? EXIT_REFUSED : EXIT_FAILED;
+        return r == -ECONNREFUSED || r == -ENOENT ? EXIT_NOT_FOUND
+               : r == -ECONNRESET                 ? EXIT_REFUSED
+                                                  : EXIT_FAILED;
 }
 
 int cmd_probe(Cli *c, int argc, char *argv[]) {
@@ -221,11 +228,12 @@ int cmd_probe(Cli *c, int argc, char *argv[]) {
                         c->json = true;
                         break;
                 case 's':
-                        if (parse_size(optarg, &res.size) < 0 || res.size < 4096 || res.size > PROBE_MAX_SIZE ||
-                            res.size % 4096)
-                                return cli_usage_error(c, "probe",
-                                                       "--size must be a multiple of 4K between 4K and 1G, not '%s'",
-                                                       optarg);
+                        if (parse_size(optarg, &res.size) < 0 || res.size < 4096 ||
+                            res.size > PROBE_MAX_SIZE || res.size % 4096)
+                                return cli_usage_error(
+                                        c, "probe",
+                                        "--size must be a multiple of 4K between 4K and 1G, not '%s'",
+                                        optarg);
                         break;
                 default:
                         return cli_usage_error(c, "probe", "unknown option");
@@ -245,7 +253,9 @@ int cmd_probe(Cli *c, int argc, char *argv[]) {
         if (r < 0)
                 return cli_report_error(c, uuid, &error, r);
         if (!streq(backend, "rpc")) {
-                fprintf(stderr, "%s: %s is not an RPC instance (backend %s): only vgpud's own device can be probed\n",
+                fprintf(stderr,
+                        "%s: %s is not an RPC instance (backend %s): only vgpud's own device can be "
+                        "probed\n",
                         c->program, uuid, backend);
                 return EXIT_REFUSED;
         }
@@ -257,8 +267,8 @@ int cmd_probe(Cli *c, int argc, char *argv[]) {
                 return EXIT_REFUSED;
         }
         if (!streq(engine.state, "disconnected")) {
-                fprintf(stderr, "%s: %s: the socket %s is busy: a client (a VM) is attached to it\n", c->program,
-                        uuid, engine.socket_path);
+                fprintf(stderr, "%s: %s: the socket %s is busy: a client (a VM) is attached to it\n",
+                        c->program, uuid, engine.socket_path);
                 return EXIT_REFUSED;
         }
 

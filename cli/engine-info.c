@@ -43,8 +43,8 @@ int engine_info_fetch(sd_bus *bus, const char *path, sd_bus_error *error, Engine
         if ((r = get_string(bus, path, "SocketPath", error, &ret->socket_path)) < 0 ||
             (r = get_string(bus, path, "EngineState", error, &ret->state)) < 0)
                 return r;
-        r = sd_bus_get_property_trivial(bus, VGPUD_BUS_NAME, path, VGPUD_INSTANCE_IFACE, "MeasuredShare", error,
-                                        'd', &ret->measured_share);
+        r = sd_bus_get_property_trivial(bus, VGPUD_BUS_NAME, path, VGPUD_INSTANCE_IFACE, "MeasuredShare",
+                                        error, 'd', &ret->measured_share);
         if (r < 0)
                 return r;
         r = sd_bus_get_property(bus, VGPUD_BUS_NAME, path, VGPUD_INSTANCE_IFACE, "Counters", error, &reply,
@@ -79,8 +79,8 @@ void engine_info_print(const EngineInfo *e) {
                 printf("Measured:    %.1f%% of the engine (last full second)\n", e->measured_share * 100);
         else
                 printf("Measured:    n/a\n");
-        printf("Counters:    busy %.3f s, %" PRIu64 " commands, %" PRIu64 " bytes, %" PRIu64 " fences, %" PRIu64
-               " violations\n",
+        printf("Counters:    busy %.3f s, %" PRIu64 " commands, %" PRIu64 " bytes, %" PRIu64
+               " fences, %" PRIu64 " violations\n",
                engine_info_counter(e, "busy_ns") / 1e9, engine_info_counter(e, "commands"),
                engine_info_counter(e, "bytes"), engine_info_counter(e, "fences"),
                engine_info_counter(e, "violations"));
@@ -89,7 +89,8 @@ void engine_info_print(const EngineInfo *e) {
                engine_info_counter(e, "connections"), engine_info_counter(e, "protocol_errors"),
                engine_info_counter(e, "mmio_throttled"), engine_info_counter(e, "dma_maps"));
         if (engine_info_counter(e, "error_status"))
-                printf("Error:       %" PRIu64 " (docs/engine.md \"Failure semantics\"; the guest ends it with a "
+                printf("Error:       %" PRIu64
+                       " (docs/engine.md \"Failure semantics\"; the guest ends it with a "
                        "reset)\n",
                        engine_info_counter(e, "error_status"));
 }

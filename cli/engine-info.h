@@ -19,7 +19,7 @@ typedef struct EngineCounter {
 
 typedef struct EngineInfo {
         char *socket_path;
-        char *state; /* disconnected | idle | busy | failsafe; "" while not created */
+        char *state;           /* disconnected | idle | busy | failsafe; "" while not created */
         double measured_share; /* 0..1, -1: nothing measured */
         EngineCounter *counters;
         size_t n_counters;

@@ -74,12 +74,14 @@ INSTANCE_PROPERTY_GETTER(instance_get_backend) {
 }
 
 static bool instance_is_rpc(const Instance *i) {
-        return i->live ? i->live->backend == VGPU_BACKEND_RPC : i->record && i->record->backend == VGPU_BACKEND_RPC;
+        return i->live ? i->live->backend == VGPU_BACKEND_RPC
+                       : i->record && i->record->backend == VGPU_BACKEND_RPC;
 }
 
 INSTANCE_PROPERTY_GETTER(instance_get_device) {
         Instance *i = userdata;
-        _cleanup_free_ char *socket = i->live && instance_is_rpc(i) ? rpc_socket_path(i->manager, i->uuid) : NULL;
+        _cleanup_free_ char *socket =
+                i->live && instance_is_rpc(i) ? rpc_socket_path(i->manager, i->uuid) : NULL;
         /* What libvirt names: for mdev the UUID, for rpc the socket, and only while the device exists. */
         return sd_bus_message_append(reply, "s", socket ?: i->live ? i->uuid : "");
 }
@@ -197,7 +199,8 @@ static const sd_bus_vtable instance_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* RPC mode (rpc.c): at most one change signal a second per instance */
         SD_BUS_PROPERTY("SocketPath", "s", instance_get_socket_path, 0, 0),
-        SD_BUS_PROPERTY("EngineState", "s", instance_get_engine_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("EngineState", "s", instance_get_engine_state, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MeasuredShare", "d", instance_get_measured_share, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Counters", "a{st}", instance_get_counters, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

@@ -137,8 +137,7 @@ static int operation_run(void *userdata) {
                 struct vgpu_error ignored = {};
                 int k = op->backend->destroy(&op->ctx, op->uuid, &ignored);
                 if (k < 0)
-                        log_error_errno(k,
-                                        "Failed to remove %s after its record could not be written: %m",
+                        log_error_errno(k, "Failed to remove %s after its record could not be written: %m",
                                         op->uuid);
                 vgpu_error_clear(&ignored);
         }

@@ -93,8 +93,8 @@ static RpcGpu *rpc_gpu_of(const Rpc *rpc, const char *uuid, struct engine_instan
 
 /* ---- the backend (worker threads) --------------------------------------------------------------------- */
 
-static int rpc_backend_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
-                              struct vgpu_error *err) {
+static int rpc_backend_create(const struct backend_ctx *ctx, const struct backend_create *req,
+                              char **ret_device, struct vgpu_error *err) {
         const Rpc *rpc = ctx->rpc;
         _cleanup_free_ char *path = NULL;
         const struct vgpu_rpc_type *t;
@@ -102,13 +102,15 @@ static int rpc_backend_create(const struct backend_ctx *ctx, const struct backen
         int r;
 
         if (!rpc)
-                return vgpu_error_set(err, EOPNOTSUPP, NULL, "RPC mode is not enabled ([rpc] enabled = yes).");
+                return vgpu_error_set(err, EOPNOTSUPP, NULL,
+                                      "RPC mode is not enabled ([rpc] enabled = yes).");
         g = rpc_find_gpu(rpc, req->parent);
         if (!g)
                 return vgpu_error_set(err, ENODEV, NULL, "%s is not a software GPU of vgpud.", req->parent);
         t = rpc_find_type(rpc, req->type_id);
         if (!t)
-                return vgpu_error_set(err, ENOENT, NULL, "The configuration has no RPC type %s.", req->type_id);
+                return vgpu_error_set(err, ENOENT, NULL, "The configuration has no RPC type %s.",
+                                      req->type_id);
         if (req->n_attrs > 0)
                 return vgpu_error_set(err, EINVAL, NULL, "RPC instances take no attributes.");
         r = socket_path_for(rpc, req->uuid, &path);
@@ -127,10 +129,11 @@ static int rpc_backend_create(const struct backend_ctx *ctx, const struct backen
         };
         r = engine_add_instance(g->engine, &p);
         if (r == -ENOSPC)
-                return vgpu_error_set(err, ENOSPC, NULL,
-                                      "Software GPU rpc%u has no room for another %s (instances or fixed shares "
-                                      "past 100%%).",
-                                      g->index, t->id);
+                return vgpu_error_set(
+                        err, ENOSPC, NULL,
+                        "Software GPU rpc%u has no room for another %s (instances or fixed shares "
+                        "past 100%%).",
+                        g->index, t->id);
         if (r == -EADDRINUSE)
                 return vgpu_error_set(err, EADDRINUSE, path, "A live socket is already at");
         if (r == -EEXIST)
@@ -151,7 +154,8 @@ static int rpc_backend_destroy(const struct backend_ctx *ctx, const char *device
         if (r == -ENOENT)
                 return -ENODEV;
         if (r < 0)
-                return vgpu_error_set(err, -r, NULL, "The engine of rpc%u cannot remove %s.", g->index, device);
+                return vgpu_error_set(err, -r, NULL, "The engine of rpc%u cannot remove %s.", g->index,
+                                      device);
         return 0;
 }
 
@@ -159,7 +163,8 @@ static int rpc_backend_exists(const struct backend_ctx *ctx, const char *device)
         return rpc_gpu_of(ctx->rpc, device, NULL) ? 1 : 0;
 }
 
-static int rpc_backend_device_ref(const struct backend_ctx *ctx, const char *device, struct vgpu_device_ref *ret) {
+static int rpc_backend_device_ref(const struct backend_ctx *ctx, const char *device,
+                                  struct vgpu_device_ref *ret) {
         char *path;
         int r;
 
@@ -191,7 +196,8 @@ static int rpc_backend_in_use(const struct backend_ctx *ctx, const char *device,
 
 const struct backend_ops backend_rpc = {
         .kind = VGPU_BACKEND_RPC,
-        .read_types = NULL, /* the catalogue is the configuration's; manager_start_rpc() puts it into the model */
+        .read_types =
+                NULL, /* the catalogue is the configuration's; manager_start_rpc() puts it into the model */
         .create = rpc_backend_create,
         .destroy = rpc_backend_destroy,
         .exists = rpc_backend_exists,
@@ -201,7 +207,8 @@ const struct backend_ops backend_rpc = {
 
 /* ---- the model (main thread) -------------------------------------------------------------------------- */
 
-/* What each type on a software GPU can still take: its own limit, the fixed shares left, the engine's limit. */
+/* What each type on a software GPU can still take: its own limit, the fixed shares left, the engine's limit.
+ */
 static void rpc_update_availability(Rpc *rpc, RpcGpu *g) {
         struct vgpu_host *h = rpc->manager->host;
         struct vgpu_parent *p = host_find_parent(h, g->address);
@@ -364,9 +371,10 @@ int rpc_append_counters(Manager *m, const Instance *i, sd_bus_message *reply) {
 
 static bool counters_differ(const struct engine_instance_stats *a, const struct engine_instance_stats *b) {
         return a->busy_ns != b->busy_ns || a->commands != b->commands || a->bytes != b->bytes ||
-               a->fences != b->fences || a->violations != b->violations || a->connections != b->connections ||
-               a->protocol_errors != b->protocol_errors || a->mmio_throttled != b->mmio_throttled ||
-               a->error_status != b->error_status || a->dma_maps != b->dma_maps;
+               a->fences != b->fences || a->violations != b->violations ||
+               a->connections != b->connections || a->protocol_errors != b->protocol_errors ||
+               a->mmio_throttled != b->mmio_throttled || a->error_status != b->error_status ||
+               a->dma_maps != b->dma_maps;
 }
 
 /* Announce what changed of i's statistics, unless it was announced less than a second ago (the next tick
@@ -478,7 +486,8 @@ static int rpc_start_gpu(Rpc *rpc, RpcGpu *g) {
         r = engine_new(&p, &g->engine);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the engine of software GPU %s: %m", name);
-        r = sd_event_add_io(m->event, &g->event_source, engine_event_fd(g->engine), EPOLLIN, on_engine_event, g);
+        r = sd_event_add_io(m->event, &g->event_source, engine_event_fd(g->engine), EPOLLIN, on_engine_event,
+                            g);
         if (r < 0)
                 return r;
 
@@ -539,7 +548,8 @@ int manager_start_rpc(Manager *m) {
         if (!isempty(c->socket_group)) {
                 struct group *gr = getgrnam(c->socket_group);
                 if (!gr)
-                        return log_error_errno(-ENOENT, "[rpc] socket_group %s does not exist", c->socket_group);
+                        return log_error_errno(-ENOENT, "[rpc] socket_group %s does not exist",
+                                               c->socket_group);
                 rpc->socket_gid = gr->gr_gid;
         }
         r = mkdir_p(c->socket_dir, 0755);
@@ -558,7 +568,8 @@ int manager_start_rpc(Manager *m) {
                 if (r < 0)
                         return r;
         }
-        r = sd_event_add_time_relative(m->event, &rpc->tick, CLOCK_MONOTONIC, RPC_EMIT_INTERVAL, 0, on_tick, rpc);
+        r = sd_event_add_time_relative(m->event, &rpc->tick, CLOCK_MONOTONIC, RPC_EMIT_INTERVAL, 0, on_tick,
+                                       rpc);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(rpc->tick, SD_EVENT_ON);

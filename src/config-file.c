@@ -467,9 +467,10 @@ static void check_consistency(struct parser *p) {
                 error_at(p, l, -EINVAL, "max_delay is shorter than initial_delay");
         }
         if (c->rpc.policy && sched_policy_from_string(c->rpc.policy) < 0)
-                error_at(p, line_of(p, "rpc", "policy"), -EINVAL,
-                         "[rpc] policy must be best-effort, equal-share, fixed-share or weighted, not \"%s\"",
-                         c->rpc.policy);
+                error_at(
+                        p, line_of(p, "rpc", "policy"), -EINVAL,
+                        "[rpc] policy must be best-effort, equal-share, fixed-share or weighted, not \"%s\"",
+                        c->rpc.policy);
         for (size_t i = 0; i < c->rpc.n_types; i++) {
                 struct vgpu_rpc_type *t = &c->rpc.types[i];
                 _cleanup_free_ char *sec = NULL;

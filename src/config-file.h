@@ -33,8 +33,8 @@ struct vgpu_rpc_type {
 struct vgpu_rpc_config {
         bool enabled;
         char *socket_dir;
-        unsigned gpus; /* number of software GPUs (engines) */
-        char *policy;  /* the engines' scheduling policy (quota.h names) */
+        unsigned gpus;            /* number of software GPUs (engines) */
+        char *policy;             /* the engines' scheduling policy (quota.h names) */
         uint64_t time_slice_usec; /* 0: the engine's default (2 ms up to 8 instances, 1 ms above) */
         char *socket_group;       /* group of the sockets ("" = vgpud's own) */
         struct vgpu_rpc_type *types;

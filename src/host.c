@@ -901,7 +901,8 @@ int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *pr
                     !host_is_software_address(h->parents[i - 1]->name))
                         (void) parent_remove(&o, h->parents[i - 1]);
         for (size_t i = h->n_gpus; i > 0; i--)
-                if (!strv_contains(pci, h->gpus[i - 1]->bdf) && !host_is_software_address(h->gpus[i - 1]->bdf))
+                if (!strv_contains(pci, h->gpus[i - 1]->bdf) &&
+                    !host_is_software_address(h->gpus[i - 1]->bdf))
                         (void) gpu_remove(&o, h->gpus[i - 1]);
 
         r = op_end(&o);
@@ -936,8 +937,8 @@ static int cmp_type_ptr_id(const void *a, const void *b) {
 }
 
 /* Put g, its parent p and p's types into the model; takes g and p when it succeeds. */
-static int software_gpu_insert(struct op *o, struct vgpu_gpu **g, struct vgpu_parent **p, struct vgpu_type **fresh,
-                               size_t n_fresh) {
+static int software_gpu_insert(struct op *o, struct vgpu_gpu **g, struct vgpu_parent **p,
+                               struct vgpu_type **fresh, size_t n_fresh) {
         struct vgpu_host *h = o->h;
         int r;
 
@@ -1016,7 +1017,8 @@ int host_add_software_gpu(struct vgpu_host *h, const char *bdf, const char *mode
         return r < 0 ? r : k;
 }
 
-int host_set_software_instance(struct vgpu_host *h, const char *uuid, const char *parent, const char *type_id) {
+int host_set_software_instance(struct vgpu_host *h, const char *uuid, const char *parent,
+                               const char *type_id) {
         _cleanup_(instance_freep) struct vgpu_instance *n = NULL;
         struct op o;
         int r;

@@ -154,6 +154,7 @@ struct host_software_type {
 int host_add_software_gpu(struct vgpu_host *h, const char *bdf, const char *model_name,
                           const struct host_software_type *types, size_t n_types);
 /* Add an RPC instance on a software parent (0 if it is there already). */
-int host_set_software_instance(struct vgpu_host *h, const char *uuid, const char *parent, const char *type_id);
+int host_set_software_instance(struct vgpu_host *h, const char *uuid, const char *parent,
+                               const char *type_id);
 /* Availability of a software type, which only the daemon knows. */
 int host_set_type_available(struct vgpu_host *h, struct vgpu_type *t, unsigned available);

@@ -139,6 +139,7 @@ int main(int argc, char *argv[]) {
                 return do_garbage(argv[2]);
         if (argc == 4 && streq(argv[1], "dma-outside"))
                 return do_dma_outside(argv[2], (unsigned) atoi(argv[3]));
-        fprintf(stderr, "usage: rpc-guest load SOCKET SECONDS | garbage SOCKET | dma-outside SOCKET SECONDS\n");
+        fprintf(stderr,
+                "usage: rpc-guest load SOCKET SECONDS | garbage SOCKET | dma-outside SOCKET SECONDS\n");
         return 2;
 }

@@ -518,9 +518,17 @@ static void test_software_gpus(void **state) {
         struct vgpu_error_list problems = {};
         struct recorder rec = {};
         const struct host_software_type types[] = {
-                {.id = "rpc-small", .name = "RPC small", .description = "d", .framebuffer_mb = 64, .max_instances = 4,
+                {.id = "rpc-small",
+                 .name = "RPC small",
+                 .description = "d",
+                 .framebuffer_mb = 64,
+                 .max_instances = 4,
                  .available = 4},
-                {.id = "rpc-30", .name = NULL, .description = NULL, .framebuffer_mb = 16, .max_instances = 3,
+                {.id = "rpc-30",
+                 .name = NULL,
+                 .description = NULL,
+                 .framebuffer_mb = 16,
+                 .max_instances = 3,
                  .available = 3},
         };
         const char *sw = "ffff:00:00.0";
