@@ -10,8 +10,10 @@
 #include "domain-xml.h"
 #include "error.h"
 #include "libvirt-xml.h"
+#include "pci.h"
 #include "qemu-device-arg.h"
 #include "string-table.h"
+#include "uuid.h"
 #include "xml-util.h"
 
 #define ERROR_TEXT_MAX 200
@@ -167,7 +169,7 @@ static int read_mdev(struct domain_vgpus *d, xmlNode *hostdev, size_t index, cha
                 return reason_set(ret_error, -EINVAL,
                                   "mdev <hostdev> #%zu (line %ld) has no <source><address uuid=.../>.",
                                   index, xmlGetLineNo(hostdev));
-        if (!libvirt_uuid_is_valid((const char *) uuid))
+        if (!uuid_is_valid((const char *) uuid))
                 return reason_set(ret_error, -EINVAL, "mdev <hostdev> #%zu (line %ld) has a malformed UUID.",
                                   index, xmlGetLineNo(hostdev));
         device = strdup((const char *) uuid);

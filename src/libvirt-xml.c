@@ -24,8 +24,10 @@
 #include "domain-xml.h"
 #include "error.h"
 #include "libvirt-xml.h"
+#include "pci.h"
 #include "qemu-device-arg.h"
 #include "string-table.h"
+#include "uuid.h"
 #include "xml-util.h"
 
 #define DOMAIN_NAME_MAX       255 /* bytes; libvirt keeps names in file names */
@@ -42,34 +44,6 @@ static const char *const backend_names[_LIBVIRT_VGPU_BACKEND_MAX] = {
 
 DEFINE_STRING_TABLE(libvirt_vgpu_backend, enum libvirt_vgpu_backend, backend_names,
                     _LIBVIRT_VGPU_BACKEND_MAX, _LIBVIRT_VGPU_BACKEND_INVALID)
-
-bool libvirt_uuid_is_valid(const char *s) {
-        if (!s || strlen(s) != 36)
-                return false;
-        for (size_t i = 0; i < 36; i++) {
-                bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-                if (dash ? s[i] != '-' : !isxdigit((unsigned char) s[i]))
-                        return false;
-        }
-        return true;
-}
-
-int libvirt_pci_address_parse(const char *s, unsigned *domain, unsigned *bus, unsigned *slot,
-                              unsigned *function) {
-        unsigned d, b, sl, f;
-        int n = 0;
-
-        /* Exactly dddd:bb:ss.f: sscanf alone would take signs, spaces and short fields. */
-        if (!s || strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
-                return -EINVAL;
-        for (size_t i = 0; i < 12; i++)
-                if (i != 4 && i != 7 && i != 10 && !isxdigit((unsigned char) s[i]))
-                        return -EINVAL;
-        if (sscanf(s, "%4x:%2x:%2x.%1x%n", &d, &b, &sl, &f, &n) != 4 || n != 12 || sl > 0x1f || f > 7)
-                return -EINVAL;
-        *domain = d, *bus = b, *slot = sl, *function = f;
-        return 0;
-}
 
 bool libvirt_xml_text_is_valid(const char *s, size_t max) {
         size_t n;
@@ -97,7 +71,7 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
 
         if (!backend)
                 return reason_set(ret_error, -EINVAL, "Unknown vGPU backend %d.", (int) v->backend);
-        if (v->uuid && !libvirt_uuid_is_valid(v->uuid))
+        if (v->uuid && !uuid_is_valid(v->uuid))
                 return reason_set(ret_error, -EINVAL, "Malformed instance UUID \"%s\".",
                                   libvirt_xml_text_is_valid(v->uuid, 64) ? v->uuid : "(unprintable)");
         if (o->display != LIBVIRT_SWITCH_ABSENT || o->ramfb) {
@@ -141,7 +115,7 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
         }
         case LIBVIRT_VGPU_VF:
         case LIBVIRT_VGPU_NVIDIA_VFIO:
-                if (libvirt_pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
+                if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
                         return reason_set(
                                 ret_error, -EINVAL,
                                 "A %s instance needs the VF's PCI address as dddd:bb:ss.f, not \"%s\".",
@@ -237,7 +211,7 @@ static int new_hostdev(xmlDocPtr doc, const struct libvirt_vgpu *v, const struct
                     (r = add_child(h, NULL, "driver", &driver)) < 0 ||
                     (r = set_prop(driver, "name", "vfio")) < 0)
                         return r;
-                if (libvirt_pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
+                if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
                         return -EINVAL;
                 snprintf(buf[0], sizeof(buf[0]), "0x%04x", d);
                 snprintf(buf[1], sizeof(buf[1]), "0x%02x", b);
@@ -512,7 +486,7 @@ static int vgpu_reference(const struct libvirt_vgpu *v, enum domain_vgpu_kind *k
                 break;
         case LIBVIRT_VGPU_VF:
         case LIBVIRT_VGPU_NVIDIA_VFIO:
-                if (libvirt_pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
+                if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
                         return -EINVAL;
                 if (asprintf(&dev, "%04x:%02x:%02x.%x", d, b, s, f) < 0)
                         return -ENOMEM;

@@ -80,30 +80,6 @@ const char *quota_type_label(const struct quota_type *t) {
         return "unknown type";
 }
 
-bool quota_is_pci_address(const char *s) {
-        /* dddd:bb:ss.f, hex digits, function 0-7 */
-        static const char pattern[] = "xxxx:xx:xx.f";
-
-        if (!s || strlen(s) != STRLEN(pattern))
-                return false;
-        for (size_t i = 0; i < STRLEN(pattern); i++) {
-                switch (pattern[i]) {
-                case 'x':
-                        if (!isxdigit((unsigned char) s[i]))
-                                return false;
-                        break;
-                case 'f':
-                        if (s[i] < '0' || s[i] > '7')
-                                return false;
-                        break;
-                default:
-                        if (s[i] != pattern[i])
-                                return false;
-                }
-        }
-        return true;
-}
-
 static const struct sched_vendor_ops *gpu_ops(const struct quota_gpu *g) {
         return g ? vendor_sched_get(g->vendor) : NULL;
 }

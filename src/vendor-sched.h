@@ -69,6 +69,3 @@ const char *quota_type_label(const struct quota_type *t);
 
 /* asprintf that appends to *s (NULL: start); -ENOMEM on failure (s untouched). */
 int quota_appendf(char **s, const char *fmt, ...) _printf_(2, 3);
-
-/* Full PCI address "dddd:bb:ss.f" (hex digits)? */
-bool quota_is_pci_address(const char *s);
