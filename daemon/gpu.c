@@ -15,6 +15,7 @@
 #include "manager.h"
 #include "pci.h"
 #include "placement.h"
+#include "rpc.h"
 #include "strutil.h"
 #include "vendor.h"
 
@@ -302,6 +303,9 @@ static char *type_unavailable_reason(TypeObject *t, struct vgpu_type *member) {
 
         if (!member->group)
                 return strdup("");
+        if (member->backend == VGPU_BACKEND_RPC)
+                return rpc_unavailable_reason(t->gpu->manager,
+                                              member); /* no driver to quote: vgpud's rules */
         int r = placement_unavailable_reason(t->gpu->manager->host, member->group, t->gpu->address, &why);
         if (r < 0 || !why)
                 return strdup(r == -ENOMEM ? "" : "no instance of this type can be created now");

@@ -242,6 +242,37 @@ static void rpc_update_availability(Rpc *rpc, RpcGpu *g) {
         }
 }
 
+char *rpc_unavailable_reason(Manager *m, const struct vgpu_type *t) {
+        const struct vgpu_rpc_type *c = m->rpc ? rpc_find_type(m->rpc, t->id) : NULL;
+        RpcGpu *g = m->rpc && t->parent ? rpc_find_gpu(m->rpc, t->parent->name) : NULL;
+        struct vgpu_host *h = m->host;
+        unsigned same = 0, total = 0, shares = 0;
+        char *s = NULL;
+
+        if (t->available > 0 || !c || !g)
+                return strdup("");
+        for (size_t k = 0; k < h->n_instances; k++) {
+                const struct vgpu_instance *in = h->instances[k];
+                if (!streq_ptr(in->parent_name, g->address))
+                        continue;
+                const struct vgpu_rpc_type *it = rpc_find_type(m->rpc, in->type_id);
+                total++;
+                shares += it ? it->share : 0;
+                same += streq_ptr(in->type_id, t->id);
+        }
+        if (same >= c->max_instances)
+                (void) asprintf(&s, "rpc%u hosts %u instance(s) of %s, its max_instances", g->index, same,
+                                t->id);
+        else if (c->share > 0 && shares + c->share > 100)
+                (void) asprintf(&s,
+                                "rpc%u: fixed shares of %u%% are reserved, another %u%% would pass 100%%",
+                                g->index, shares, c->share);
+        else
+                (void) asprintf(&s, "rpc%u serves %u instances, the most one engine serves", g->index,
+                                total);
+        return s;
+}
+
 void rpc_prepare_operation(Manager *m, Operation *op) {
         if (!op->parent || !host_is_software_address(op->parent))
                 return;

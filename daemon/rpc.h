@@ -45,6 +45,9 @@ int rpc_refresh_after_operation(Manager *m, Operation *op);
 /* The address of "rpcN", or NULL. */
 const char *rpc_gpu_address(Manager *m, const char *id);
 
+/* Why a software GPU's type has no room (a sentence), "" when it has; NULL only without memory. */
+char *rpc_unavailable_reason(Manager *m, const struct vgpu_type *t);
+
 /* An RPC instance's socket, or NULL (not rpc, RPC mode off). */
 char *rpc_socket_path(Manager *m, const char *uuid);
 

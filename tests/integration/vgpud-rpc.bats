@@ -168,6 +168,10 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         b=$(vgpuctl create --type rpc-30 --gpu rpc0)
         run bash -c "vgpuctl types --gpu rpc0 --json | jq -r '.[] | select(.id == \"rpc-30\") | .available'"
         [ "$output" = 0 ]
+        run bash -c "vgpuctl types --gpu rpc0 --json | jq -r '.[] | select(.id == \"rpc-30\") | .unavailable_reason'"
+        [ "$output" = "rpc0: fixed shares of 100% are reserved, another 30% would pass 100%" ]
+        run bash -c "vgpuctl types --gpu rpc0 --json | jq -r '.[] | select(.id == \"rpc-70\") | .unavailable_reason'"
+        [ "$output" = "rpc0 hosts 1 instance(s) of rpc-70, its max_instances" ]
         run vgpuctl create --type rpc-30 --gpu rpc0
         echo "$output"
         [ "$status" -eq 4 ]
