@@ -524,20 +524,14 @@ static int rpc_start_gpu(Rpc *rpc, RpcGpu *g) {
 
         for (size_t k = 0; k < c->n_types; k++) {
                 const struct vgpu_rpc_type *t = &c->types[k];
+                char share[32] = "a best-effort share";
+                if (t->share)
+                        snprintf(share, sizeof(share), "%u%% of the engine", t->share);
                 if (asprintf(&descriptions[k], "RPC-mode vGPU over vfio-user: %" PRIu64 " MiB VRAM, %s",
-                             t->vram_bytes >> 20, t->share ? "" : "best-effort share") < 0) {
+                             t->vram_bytes >> 20, share) < 0) {
                         descriptions[k] = NULL;
                         r = -ENOMEM;
                         break;
-                }
-                if (t->share) {
-                        char *d = NULL;
-                        if (asprintf(&d, "%s%u%% of the engine", descriptions[k], t->share) < 0) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        free(descriptions[k]);
-                        descriptions[k] = d;
                 }
                 types[k] = (struct host_software_type){
                         .id = t->id,
