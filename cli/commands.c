@@ -25,6 +25,12 @@ static const Command commands[] = {
         {"stop", cmd_stop, "stop UUID", "Remove an instance from the host, keeping its definition"},
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
+        {"sriov", cmd_sriov,
+         "sriov enable GPU --vfs N [--no-persist] | sriov disable GPU [--no-persist] | sriov show [GPU]",
+         "Enable or disable a GPU's SR-IOV VFs (kept across reboots unless --no-persist), or show them"},
+        {"bind", cmd_bind, "bind DEVICE [--persistent] [--group]",
+         "Bind a PCI function (--group: its whole IOMMU group) to vfio-pci for passthrough"},
+        {"unbind", cmd_unbind, "unbind DEVICE", "Give a PCI function bound to vfio-pci back to its driver"},
 };
 
 void main_help(void) {

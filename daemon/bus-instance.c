@@ -74,8 +74,9 @@ INSTANCE_PROPERTY_GETTER(instance_get_backend) {
 
 INSTANCE_PROPERTY_GETTER(instance_get_device) {
         Instance *i = userdata;
-        /* What libvirt names: for mdev the UUID, and only while the device exists. */
-        return sd_bus_message_append(reply, "s", i->live ? i->uuid : "");
+        /* What libvirt names, only while the device exists: for mdev the UUID, for vf / nvidia-vfio the
+         * PCI function. */
+        return sd_bus_message_append(reply, "s", !i->live ? "" : i->live->device ?: i->uuid);
 }
 
 INSTANCE_PROPERTY_GETTER(instance_get_iommu_group) {

@@ -14,6 +14,8 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/lifecycle.h daemon/lifecycle.c \
 	daemon/reconcile.c \
 	daemon/autostart.c \
+	daemon/sriov-state.h daemon/sriov-state.c \
+	daemon/device-binding.h daemon/device-binding.c \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c

@@ -55,6 +55,8 @@ typedef struct Manager {
         struct strmap *instances;      /* uuid -> Instance */
         struct strmap *instance_paths; /* path -> Instance */
 
+        struct strmap *sriov; /* address -> SriovState (sriov-state.h) */
+
         char *status; /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;
         size_t n_findings;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of driverctl.h. */
+#include <dirent.h>
+
 #include "driverctl.h"
 #include "fileio.h"
 #include "pci.h"
+#include "strutil.h"
 #include "sysfs.h"
 
 #define DRIVERCTL_FILE_MAX 256
@@ -70,5 +73,40 @@ int driverctl_delete(const char *dir, const char *bdf, struct vgpu_error *err) {
                         return -ENOENT;
                 return vgpu_error_set(err, errno, path, "Cannot remove driverctl's override of %s.", bdf);
         }
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int driverctl_list(const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **v = calloc(1, sizeof(char *));
+        DIR *d;
+        int r = 0;
+
+        if (!v)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = TAKE_PTR(v);
+                return 0;
+        }
+        for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                char bdf[PCI_BDF_MAX];
+                const char *name = de->d_name + 4;
+                /* other buses (driverctl handles only pci today) and strangers are not ours */
+                if (strncmp(de->d_name, "pci-", 4) != 0 || pci_bdf_normalize(name, bdf) < 0 ||
+                    !streq(name, bdf))
+                        continue;
+                r = strv_extend(&v, bdf);
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        qsort(v, strv_length(v), sizeof(char *), cmp_str);
+        *ret = TAKE_PTR(v);
         return 0;
 }

@@ -21,3 +21,5 @@ int driverctl_read(const char *dir, const char *bdf, char **ret_driver, struct v
 int driverctl_save(const char *dir, const char *bdf, const char *driver, struct vgpu_error *err);
 /* Remove the override file; -ENOENT when there is none. */
 int driverctl_delete(const char *dir, const char *bdf, struct vgpu_error *err);
+/* The addresses that have an override file (pci-<bdf>), sorted; a missing dir is an empty list. */
+int driverctl_list(const char *dir, char ***ret);

@@ -192,7 +192,7 @@ int vfio_group_members(const char *sysfs_root, const char *bdf, int *ret_group, 
         return 0;
 }
 
-static bool is_bridge(const char *sysfs_root, const char *bdf) {
+bool pci_is_bridge(const char *sysfs_root, const char *bdf) {
         _cleanup_free_ char *path = sysfs_path(sysfs_root, SYSFS_PCI_DEVICES "/%s/class", bdf);
         unsigned long long c;
 
@@ -218,7 +218,7 @@ int vfio_group_check_viable(const char *sysfs_root, const char *bdf, char *const
                 return vgpu_error_set(err, r, NULL, "Cannot read the IOMMU group of %s.", bdf);
         for (char **m = members; *m; m++) {
                 _cleanup_free_ char *driver = NULL;
-                if (streq(*m, bdf) || strv_contains(also, *m) || is_bridge(sysfs_root, *m))
+                if (streq(*m, bdf) || strv_contains(also, *m) || pci_is_bridge(sysfs_root, *m))
                         continue;
                 r = pci_read_binding(sysfs_root, *m, &driver, NULL);
                 if (r == -ENODEV)

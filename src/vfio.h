@@ -39,6 +39,9 @@ int proc_comm(const char *proc_root, pid_t pid, char **ret);
  * function. -ENODEV when it does not exist. */
 int pci_read_binding(const char *sysfs_root, const char *bdf, char **ret_driver, char **ret_override);
 
+/* Is bdf a PCI bridge (class 0x0604)? Bridges do not make a group unviable. */
+bool pci_is_bridge(const char *sysfs_root, const char *bdf);
+
 /* The IOMMU group of bdf and its members (sorted). -ENOENT when it has no group. */
 int vfio_group_members(const char *sysfs_root, const char *bdf, int *ret_group, char ***ret_members);
 
