@@ -73,3 +73,5 @@ TESTS += tests/integration/vgpud-large.bats
 EXTRA_DIST += tests/integration/vgpud-large.bats
 TESTS += tests/integration/vgpud-twoboards.bats
 EXTRA_DIST += tests/integration/vgpud-twoboards.bats
+TESTS += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats
+EXTRA_DIST += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats

@@ -201,8 +201,18 @@ static void update_claim(Operation *op, int r) {
                 device = rec->parent;
                 type_id = rec->type_id;
         }
-        int k = device ? host_claim_device(m->host, op->uuid, op->backend->kind, device, type_id)
-                       : host_release_device(m->host, op->uuid);
+        /* The function's own state (driver, current vGPU type) is read again around the claim's change, so
+         * that the model never pairs a new claim with the function's old state or the reverse. */
+        int k;
+        if (device) {
+                k = host_claim_device(m->host, op->uuid, op->backend->kind, device, type_id);
+                (void) host_refresh_gpu(m->host, device);
+        } else {
+                _cleanup_free_ char *old = strdup(strempty(host_claimed_device(m->host, op->uuid)));
+                if (old && *old)
+                        (void) host_refresh_gpu(m->host, old);
+                k = host_release_device(m->host, op->uuid);
+        }
         if (k < 0)
                 log_warning_errno(k, "Failed to update what the model keeps %s for: %m", op->uuid);
 }
