@@ -73,5 +73,7 @@ TESTS += tests/integration/vgpud-large.bats
 EXTRA_DIST += tests/integration/vgpud-large.bats
 TESTS += tests/integration/vgpud-twoboards.bats
 EXTRA_DIST += tests/integration/vgpud-twoboards.bats
-TESTS += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats
-EXTRA_DIST += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats
+TESTS += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats \
+	tests/integration/vgpud-sriov-mixed.bats
+EXTRA_DIST += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats \
+	tests/integration/vgpud-sriov-mixed.bats

@@ -402,16 +402,13 @@ static void restore_now(SriovState *s) {
                 schedule_retry(s, r, msg);
                 return;
         }
-        /* The VFs appear as the kernel adds them; read them in directly (the monitor's events for them
-         * come later and change nothing). */
+        /* The VFs appear as the kernel adds them; wait for them in sysfs, then read them in (the monitor's
+         * events for them come later and change nothing). */
         uint64_t deadline = now_usec() + VF_WAIT_USEC;
         for (;;) {
                 _cleanup_(gpu_freep) struct vgpu_gpu *fresh = NULL;
                 if (pci_read_gpu(m->host->sysfs_root, s->address, &fresh) >= 0 && fresh &&
                     strv_length(fresh->sriov.vfs) == c->num_vfs) {
-                        (void) host_refresh_gpu(m->host, s->address);
-                        for (char **vf = fresh->sriov.vfs; *vf; vf++)
-                                (void) host_refresh_gpu(m->host, *vf);
                         break;
                 }
                 if (now_usec() >= deadline) {
@@ -422,6 +419,12 @@ static void restore_now(SriovState *s) {
                 }
                 (void) usleep(VF_POLL_USEC);
         }
+        /* A rescan: the VFs that went (a change goes through 0) and came, and the mdev parents they are. */
+        struct vgpu_error_list problems = {};
+        r = host_scan(m->host, m->udev, &problems);
+        vgpu_error_list_clear(&problems);
+        if (r < 0)
+                log_warning_errno(r, "Cannot rescan the host after restoring the VFs of %s: %m", s->address);
         s->want_vfs = c->num_vfs;
         set_status(s, vfs_present(m, s->address, c->num_vfs) ? "ok" : "VFs missing");
         log_info("Restored %u VF(s) on %s.", c->num_vfs, s->address);
