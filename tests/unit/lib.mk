@@ -72,6 +72,6 @@ tests_unit_test_error_SOURCES = tests/unit/test-error.c tests/unit/unit.h
 tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LDADD)
 
-tests_unit_test_sriov_SOURCES = tests/unit/test-sriov.c tests/unit/unit.h
+tests_unit_test_sriov_SOURCES = tests/unit/test-sriov.c $(FIXTURE_SOURCES)
 tests_unit_test_sriov_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sriov_LDADD = $(UNIT_LDADD)

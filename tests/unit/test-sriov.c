@@ -11,7 +11,10 @@
 #include "fileio.h"
 #include "sriov-config.h"
 #include "sriov.h"
+#include "strutil.h"
+#include "sysfs-fixture.h"
 #include "uuid.h"
+#include "vfio.h"
 
 static char tmpdir[64];
 
@@ -209,6 +212,64 @@ static void test_driverctl(void **state) {
         assert_int_equal(driverctl_delete(dir, "0000:65:00.0", &e), -ENOENT);
 }
 
+/* Put bdf in its IOMMU group's device list, as the kernel does. */
+static void group_add(struct fixture *f, int group, const char *bdf) {
+        _cleanup_free_ char *link = NULL, *target = NULL;
+        assert_true(asprintf(&link, "%s/kernel/iommu_groups/%d/devices/%s", f->root, group, bdf) > 0);
+        assert_true(asprintf(&target, "../../../../devices/pci0000:00/%s", bdf) > 0);
+        assert_int_equal(symlink(target, link), 0);
+}
+
+static void test_group_viability(void **state) {
+        struct fixture f;
+        struct vgpu_error e = {};
+        _cleanup_strv_free_ char **members = NULL;
+        _cleanup_free_ char *driver = NULL, *override = NULL;
+        int group;
+
+        fixture_init(&f);
+        /* a GPU, its HDMI audio on another driver, and a bridge, in one group; a lone VF */
+        fixture_add_pci(&f, "0000:65:00.0", 0x10de, 0x2231, 0x030000, "nvidia", 60);
+        fixture_add_pci(&f, "0000:65:00.1", 0x10de, 0x1aef, 0x040300, "snd_hda_intel", 60);
+        fixture_add_pci(&f, "0000:64:00.0", 0x8086, 0x1234, 0x060400, "pcieport", 60);
+        fixture_add_pci(&f, "0000:4d:00.1", 0x8086, 0x56c0, 0x038000, NULL, 61);
+        fixture_add_pci(&f, "0000:4d:00.2", 0x8086, 0x56c0, 0x038000, NULL, -1);
+        group_add(&f, 60, "0000:65:00.0");
+        group_add(&f, 60, "0000:65:00.1");
+        group_add(&f, 60, "0000:64:00.0");
+        group_add(&f, 61, "0000:4d:00.1");
+
+        assert_int_equal(vfio_group_members(f.root, "0000:65:00.0", &group, &members), 0);
+        assert_int_equal(group, 60);
+        assert_int_equal(strv_length(members), 3);
+        assert_string_equal(members[0], "0000:64:00.0"); /* sorted */
+
+        /* the audio function blocks, and the refusal says which, on what driver, in which group */
+        assert_int_equal(vfio_group_check_viable(f.root, "0000:65:00.0", NULL, &e), -EBUSY);
+        assert_non_null(strstr(e.message, "0000:65:00.1"));
+        assert_non_null(strstr(e.message, "snd_hda_intel"));
+        assert_non_null(strstr(e.message, "group 60"));
+        vgpu_error_clear(&e);
+        /* bound together it is viable; the bridge never blocks */
+        char *also[] = {(char *) "0000:65:00.1", NULL};
+        assert_int_equal(vfio_group_check_viable(f.root, "0000:65:00.0", also, &e), 0);
+        assert_true(pci_is_bridge(f.root, "0000:64:00.0"));
+        assert_false(pci_is_bridge(f.root, "0000:65:00.1"));
+        /* a function alone in its group, and one without a group (no IOMMU) */
+        assert_int_equal(vfio_group_check_viable(f.root, "0000:4d:00.1", NULL, &e), 0);
+        assert_int_equal(vfio_group_check_viable(f.root, "0000:4d:00.2", NULL, &e), -ENOENT);
+        assert_non_null(strstr(e.message, "IOMMU"));
+        vgpu_error_clear(&e);
+
+        /* the binding as sysfs shows it: no driver, override unset ("(null)") */
+        fixture_write(&f, "0000:4d:00.1", "driver_override", "(null)\n");
+        assert_int_equal(pci_read_binding(f.root, "0000:4d:00.1", &driver, &override), 0);
+        assert_null(driver);
+        assert_null(override);
+        assert_int_equal(pci_read_binding(f.root, "0000:ff:00.0", &driver, &override), -ENODEV);
+        fixture_done(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_vf_address),
@@ -216,6 +277,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_sriov_config, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_driverctl, setup, teardown),
+                cmocka_unit_test(test_group_viability),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
