@@ -71,3 +71,6 @@ int cmd_start(Cli *c, int argc, char *argv[]);
 int cmd_stop(Cli *c, int argc, char *argv[]);
 int cmd_autostart(Cli *c, int argc, char *argv[]);
 int cmd_probe(Cli *c, int argc, char *argv[]);
+int cmd_sriov(Cli *c, int argc, char *argv[]);
+int cmd_bind(Cli *c, int argc, char *argv[]);
+int cmd_unbind(Cli *c, int argc, char *argv[]);

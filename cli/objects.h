@@ -24,7 +24,8 @@ typedef struct GpuInfo {
         uint16_t vendor_id, device_id;
         int32_t iommu_group;
         bool present;
-        uint32_t sriov_total_vfs, sriov_num_vfs;
+        uint32_t sriov_total_vfs, sriov_num_vfs, sriov_configured_vfs;
+        char *sriov_status;
         char **backends;
         char **types;     /* object paths */
         char **instances; /* object paths */

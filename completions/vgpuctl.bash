@@ -9,7 +9,7 @@ _vgpuctl() {
         local cur prev words cword
         _init_completion || return
 
-        local commands="gpus types list show create define destroy undefine start stop autostart probe"
+        local commands="gpus types list show create define destroy undefine start stop autostart probe sriov bind unbind"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -39,7 +39,7 @@ _vgpuctl() {
                 COMPREPLY=($(compgen -W "pack spread" -- "$cur"))
                 return
                 ;;
-        --uuid | -u | --attr | -A)
+        --uuid | -u | --attr | -A | --vfs | -n)
                 return
                 ;;
         esac
@@ -52,6 +52,8 @@ _vgpuctl() {
         create) opts+=" --type --gpu --uuid --persistent --autostart --attr --placement" ;;
         define) opts+=" --type --gpu --uuid --autostart --attr --placement" ;;
         probe) opts+=" --size" ;;
+        sriov) opts+=" --vfs --no-persist" ;;
+        bind) opts+=" --persistent --group" ;;
         esac
         if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -62,7 +64,7 @@ _vgpuctl() {
         local npos=0
         for ((i = i + 1; i < cword; i++)); do
                 case ${words[i]} in
-                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size) ((i++)) ;;
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac
@@ -73,6 +75,17 @@ _vgpuctl() {
                 ;;
         define)
                 ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list) --type" -- "$cur"))
+                ;;
+        sriov)
+                if ((npos == 0)); then
+                        COMPREPLY=($(compgen -W "enable disable show" -- "$cur"))
+                elif ((npos == 1)); then
+                        COMPREPLY=($(compgen -W "$(_vgpuctl_live gpus)" -- "$cur"))
+                fi
+                ;;
+        bind | unbind)
+                # any PCI function, not only GPUs (an HDMI audio function in the GPU's IOMMU group)
+                ((npos == 0)) && COMPREPLY=($(compgen -W "$(ls /sys/bus/pci/devices 2>/dev/null)" -- "$cur"))
                 ;;
         autostart)
                 if ((npos == 0)); then
