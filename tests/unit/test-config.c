@@ -229,7 +229,9 @@ static void test_man_page_documents_every_key(void **state) {
         for (size_t i = 0; i < n; i++) {
                 char section[64], entry[128];
                 snprintf(section, sizeof(section), ".SH \"[%s%s]\"", k[i].section,
-                         streq(k[i].section, "rpc-type") ? " NAME" : "");
+                         streq(k[i].section, "rpc-type") ? " NAME"
+                         : streq(k[i].section, "gpu")    ? " ADDRESS"
+                                                         : "");
                 if (k[i].default_value)
                         snprintf(entry, sizeof(entry), ".B %s = %s\n", k[i].key, k[i].default_value);
                 else
