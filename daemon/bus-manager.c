@@ -7,6 +7,7 @@
 #include "bus-error.h"
 #include "bus-names.h"
 #include "config-file.h"
+#include "domains.h"
 #include "gpu.h"
 #include "host.h"
 #include "instance.h"
@@ -253,6 +254,13 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ExplainPlacement", SD_BUS_ARGS("s", type, "s", gpu, "a{sv}", options),
                                 SD_BUS_RESULT("a(ssbs)", candidates), method_explain_placement,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        /* the libvirt hook (domains.c) */
+        SD_BUS_METHOD_WITH_ARGS(
+                "AcquireForDomain", SD_BUS_ARGS("s", domain, "as", devices, "a{sv}", options),
+                SD_BUS_RESULT("a(ss)", results), bus_manager_acquire_for_domain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReleaseDomain", SD_BUS_ARGS("s", domain, "a{sv}", options),
+                                SD_BUS_RESULT("a(ss)", results), bus_manager_release_domain,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };

@@ -17,10 +17,18 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c
-daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
-daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
+# Scheduling quotas and libvirt domains (docs/scheduling.md, docs/libvirt-xml.md).
+daemon_libvgpud_a_SOURCES += \
+	daemon/sched.h daemon/sched.c \
+	daemon/domains.h daemon/domains.c \
+	daemon/libvirt-watch.c
+# -iquote, not -I: daemon/sched.h must not stand in for <sched.h> (which pthread.h includes).
+daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/daemon
+daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) \
+	$(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 
-VGPUD_LIBS = daemon/libvgpud.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) -lpthread
+VGPUD_LIBS = daemon/libvgpud.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) \
+	$(LIBVIRT_LIBS) $(LIBXML_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/vgpud
 daemon_vgpud_SOURCES = daemon/main.c

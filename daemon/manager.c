@@ -10,12 +10,14 @@
 
 #include "bus-names.h"
 #include "config-file.h"
+#include "domains.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
 #include "instance.h"
 #include "log.h"
 #include "manager.h"
+#include "sched.h"
 #include "store.h"
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -80,6 +82,7 @@ void manager_sync_now(Manager *m) {
         r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
+        manager_check_assignments(m);
         manager_autostart_kick(m);
 }
 
@@ -155,6 +158,8 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* The libvirt thread hands results to the loop: it goes before anything it could touch. */
+        manager_stop_libvirt_watch(m);
         /* Workers first: their cancelled completions may still reply on the bus and touch the objects. */
         hostops_free(m->hostops);
         for (size_t k = 0; k < m->n_deferred_creates; k++) {
@@ -191,6 +196,8 @@ Manager *manager_free(Manager *m) {
         free(m->status);
         store_free(m->store);
         store_free(m->runtime_store);
+        manager_free_sched(m);
+        free(m->assignments_path);
         free(m->runtime_dir);
         config_free(m->config);
         free(m);
@@ -227,6 +234,9 @@ int manager_start(Manager *m) {
         vgpu_error_list_clear(&problems);
         if (r < 0)
                 return log_error_errno(r, "Failed to discover the host: %m");
+        r = manager_load_sched(m);
+        if (r < 0)
+                return r;
         r = manager_load_records(m);
         if (r < 0)
                 return r;
@@ -236,6 +246,9 @@ int manager_start(Manager *m) {
         r = manager_sync_instances(m);
         if (r < 0)
                 return r;
+        r = manager_load_assignments(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the domains' assignments: %m");
         r = manager_sync_gpus(m);
         if (r < 0)
                 return r;
@@ -264,6 +277,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire the bus name %s: %m", VGPUD_BUS_NAME);
 
+        r = manager_start_libvirt_watch(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to start reading libvirt's domains: %m");
         manager_autostart_all(m);
         manager_update_status(m);
         (void) sd_notify(false, "READY=1");

@@ -55,6 +55,14 @@ typedef struct Manager {
         struct strmap *instances;      /* uuid -> Instance */
         struct strmap *instance_paths; /* path -> Instance */
 
+        /* scheduling (sched.c): the run-time settings per GPU, address -> struct sched_store_entry */
+        struct sched_store *sched_store;
+        struct strmap *sched_runtime;
+
+        /* libvirt domains (domains.c, libvirt-watch.c) */
+        char *assignments_path;             /* <runtime_dir>/domains.json */
+        struct LibvirtWatch *libvirt_watch; /* reads libvirt's domain list on its own thread */
+
         char *status; /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;
         size_t n_findings;
