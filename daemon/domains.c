@@ -70,8 +70,8 @@ Instance *manager_find_reference(Manager *m, enum domain_vgpu_kind kind, const c
                 while (strmap_iterate(m->instances, &it, &k, &v)) {
                         Instance *i = v;
                         enum vgpu_backend_kind b = instance_backend(i);
-                        if ((b == VGPU_BACKEND_VF || b == VGPU_BACKEND_NVIDIA_VFIO) &&
-                            streq_ptr(instance_parent(i), key)) {
+                        if ((b == VGPU_BACKEND_VF || b == VGPU_BACKEND_NVIDIA_VFIO) && instance_parent(i) &&
+                            streq(instance_parent(i), key)) {
                                 if (ret_ours)
                                         *ret_ours = true;
                                 return i;

@@ -26,6 +26,8 @@ struct vgpu_store;
 struct udev;
 struct udev_monitor;
 struct vgpu_host;
+struct sched_settings;
+struct quota_instance;
 
 typedef struct Manager {
         sd_event *event;
@@ -58,6 +60,10 @@ typedef struct Manager {
         /* scheduling (sched.c): the run-time settings per GPU, address -> struct sched_store_entry */
         struct sched_store *sched_store;
         struct strmap *sched_runtime;
+        void (*sched_engine_push)(void *userdata, const char *gpu_address,
+                                  const struct sched_settings *settings,
+                                  const struct quota_instance *instances, size_t n_instances);
+        void *sched_engine_userdata;
 
         /* libvirt domains (domains.c, libvirt-watch.c) */
         char *assignments_path;             /* <runtime_dir>/domains.json */

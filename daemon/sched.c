@@ -48,6 +48,8 @@ struct GpuSched {
         unsigned slice_ms;
         struct quota_rendering rendering;
         char *shown[_SHOWN_MAX];
+
+        char *pushed; /* what the engine hook was last given (software GPUs only) */
 };
 
 void gpu_sched_free(GpuSched *s) {
@@ -56,6 +58,7 @@ void gpu_sched_free(GpuSched *s) {
         quota_rendering_done(&s->rendering);
         for (size_t i = 0; i < _SHOWN_MAX; i++)
                 free(s->shown[i]);
+        free(s->pushed);
         free(s);
 }
 
@@ -164,6 +167,10 @@ double instance_measured_share(const Instance *i) {
                 return -1;
         return quota_measured_share(sched_vendor_of_type(i->live->type), i->usage_busy_ns,
                                     i->usage_elapsed_ns);
+}
+
+const char *instance_measured_share_string(const Instance *i, char buf[static 16]) {
+        return quota_format_share(instance_measured_share(i), buf);
 }
 
 void instance_report_usage(Instance *i, uint64_t busy_ns, uint64_t elapsed_ns) {
@@ -446,6 +453,49 @@ static char *shown_value(const GpuSched *s, int which, const struct sched_settin
         return NULL;
 }
 
+/* ---- the engine hook
+ * ---------------------------------------------------------------------------------------- */
+
+/* Hand a software GPU's state to the engine hook when it differs from what it was last given. */
+static void engine_push(Manager *m, GpuObject *g, GpuSched *s, const struct sched_settings *st,
+                        const SchedView *v) {
+        _cleanup_free_ char *key = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (!m->sched_engine_push || !s->resolved || s->vendor != SCHED_VENDOR_RPC)
+                return;
+        f = open_memstream(&key, &len);
+        if (!f)
+                return;
+        fprintf(f, "%d/%u", st->policy, st->time_slice_ms);
+        for (size_t k = 0; k < v->n; k++)
+                fprintf(f, ";%s=%u/%u", v->inst[k].uuid, v->inst[k].quota.share, v->inst[k].quota.weight);
+        if (fclose(f) != 0 || streq_ptr(key, s->pushed))
+                return;
+        free(s->pushed);
+        s->pushed = TAKE_PTR(key);
+        m->sched_engine_push(m->sched_engine_userdata, g->address, st, v->inst, v->n);
+}
+
+void sched_set_engine_push(Manager *m, sched_engine_push_t push, void *userdata) {
+        m->sched_engine_push = push;
+        m->sched_engine_userdata = userdata;
+        /* Give it every software GPU's state now: what it was told before (by anyone) is not known. */
+        size_t it = 0;
+        const char *k;
+        void *v;
+        while (strmap_iterate(m->gpus, &it, &k, &v)) {
+                GpuObject *g = v;
+                if (!g->sched)
+                        continue;
+                free(g->sched->pushed);
+                g->sched->pushed = NULL;
+                manager_mark_gpu_dirty(m, g->address);
+        }
+        manager_sync_now(m);
+}
+
 void gpu_sched_sync(GpuObject *g, const char **names, size_t *n_names) {
         Manager *m = g->manager;
         _cleanup_(sched_view_done) SchedView v = {};
@@ -491,6 +541,8 @@ void gpu_sched_sync(GpuObject *g, const char **names, size_t *n_names) {
                         }
                 }
         }
+
+        engine_push(m, g, s, st, &v);
 
         for (int k = 0; k < _SHOWN_MAX; k++) {
                 _cleanup_free_ char *now = shown_value(s, k, st, source);

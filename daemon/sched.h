@@ -15,6 +15,20 @@
  * (ConfiguredShare) are computed once per sync of a GPU and announced only
  * when they change. MeasuredShare comes from the mediation engine through
  * instance_report_usage(); vendor backends have none, and say so (-1).
+ *
+ * The engine hook (for the RPC-mode integration, one callback and one
+ * function, nothing else to wire):
+ *  - sched_set_engine_push(m, cb, userdata): cb is called on the main thread
+ *    with the whole scheduling state of one software GPU (vendor "rpc") —
+ *    the settings in effect and every instance with its quota — whenever
+ *    any of it changes (policy set or reset, a quota changed, an instance
+ *    created, started or stopped), and once for each such GPU when it is
+ *    set. Vendor GPUs never reach it: their schedulers live in their
+ *    drivers (NVIDIA's RmPVMRL, GVT-g's weights).
+ *  - instance_report_usage(i, busy_ns, elapsed_ns): the engine reports what
+ *    it measured (e.g. share_ppm over one second: busy = ppm * 1000 ns,
+ *    elapsed = 1e9 ns); MeasuredShare follows and is announced. For vendor
+ *    backends MeasuredShare stays -1 ("n/a" in vgpuctl): no invented numbers.
  */
 #pragma once
 
@@ -54,6 +68,15 @@ double instance_measured_share(const Instance *i);
 /* The hook for the mediation engine: it reports an instance's busy time over a window of elapsed
  * time (both ns); MeasuredShare follows (and emits). Vendor backends never call it. */
 void instance_report_usage(Instance *i, uint64_t busy_ns, uint64_t elapsed_ns);
+
+/* The engine hook (see the header): the state of one software GPU, pushed when it changes. */
+typedef void (*sched_engine_push_t)(void *userdata, const char *gpu_address,
+                                    const struct sched_settings *settings,
+                                    const struct quota_instance *instances, size_t n_instances);
+void sched_set_engine_push(Manager *m, sched_engine_push_t push, void *userdata);
+
+/* MeasuredShare as vgpuctl prints it: "n/a" for vendor backends and before the engine reported. */
+const char *instance_measured_share_string(const Instance *i, char buf[static 16]);
 
 /* Admission (-EINVAL/-EOPNOTSUPP/-EDQUOT with a sentence in *ret_reason, or -ENOMEM):
  *  - a new instance of type t (on t's parent) with quota q;
