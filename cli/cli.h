@@ -70,3 +70,8 @@ int cmd_undefine(Cli *c, int argc, char *argv[]);
 int cmd_start(Cli *c, int argc, char *argv[]);
 int cmd_stop(Cli *c, int argc, char *argv[]);
 int cmd_autostart(Cli *c, int argc, char *argv[]);
+int cmd_policy(Cli *c, int argc, char *argv[]);
+int cmd_quota(Cli *c, int argc, char *argv[]);
+int cmd_xml(Cli *c, int argc, char *argv[]);
+int cmd_attach(Cli *c, int argc, char *argv[]);
+int cmd_detach(Cli *c, int argc, char *argv[]);

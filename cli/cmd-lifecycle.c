@@ -232,28 +232,35 @@ static int instance_action(Cli *c, const InstanceAction *a, int argc, char *argv
         return EXIT_OK;
 }
 
-/* Parse "CMD [--help] UUID" and run the action. */
+/* Parse "CMD [--help] [--force] UUID" and run the action; --force only where the method takes it. */
 static int simple_instance_command(Cli *c, const InstanceAction *a, int argc, char *argv[]) {
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
                 {"json", no_argument, NULL, 'J'},
+                {"force", no_argument, NULL, 'f'},
                 {},
         };
+        bool force = false;
         int opt;
 
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "hf", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         return command_help(a->command);
                 case 'J':
                         c->json = true;
                         break;
+                case 'f':
+                        if (!streq(a->signature, "b"))
+                                return cli_usage_error(c, a->command, "unknown option");
+                        force = true;
+                        break;
                 default:
                         return cli_usage_error(c, a->command, "unknown option");
                 }
         if (argc - optind != 1)
                 return cli_usage_error(c, a->command, "expected one UUID");
-        return instance_action(c, a, argc - optind, argv + optind, false);
+        return instance_action(c, a, argc - optind, argv + optind, force);
 }
 
 int cmd_destroy(Cli *c, int argc, char *argv[]) {
