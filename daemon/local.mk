@@ -78,4 +78,7 @@ EXTRA_DIST += tests/integration/vgpud-gvtg.bats tests/integration/vgpud-mixed.ba
 TESTS += tests/integration/vgpud-large.bats
 EXTRA_DIST += tests/integration/vgpud-large.bats
 TESTS += tests/integration/vgpud-twoboards.bats
+# Scheduling quotas and libvirt integration.
+TESTS += tests/integration/vgpud-sched.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
+EXTRA_DIST += tests/integration/vgpud-sched.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
 EXTRA_DIST += tests/integration/vgpud-twoboards.bats
