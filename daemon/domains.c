@@ -170,6 +170,8 @@ static int save_assignments(Manager *m, saved_t done, void *userdata) {
         *j = (SaveJob){.m = m, .done = done, .userdata = userdata};
         j->path = strdup(m->assignments_path);
         r = j->path ? assignments_to_json(v, n, &j->text) : -ENOMEM;
+        if (r >= 0)
+                m->n_assignments_saved = n;
         if (r < 0) {
                 free(j->path);
                 free(j);
@@ -230,6 +232,7 @@ int manager_load_assignments(Manager *m) {
                 free(i->owner);
                 i->owner = TAKE_PTR(v[k].domain);
                 i->owner_started = v[k].started;
+                m->n_assignments_saved++;
                 /* No bus yet: this only sets what later changes are compared with. */
                 instance_emit_changes(i);
         }
@@ -240,7 +243,7 @@ int manager_load_assignments(Manager *m) {
 }
 
 void manager_check_assignments(Manager *m) {
-        size_t it = 0;
+        size_t it = 0, n_owned = 0;
         const char *k;
         void *v;
         bool changed = false;
@@ -249,6 +252,8 @@ void manager_check_assignments(Manager *m) {
                 return;
         while (strmap_iterate(m->instances, &it, &k, &v)) {
                 Instance *i = v;
+                if (i->owner)
+                        n_owned++;
                 if (!i->owner || i->live || i->pending > 0)
                         continue;
                 log_info("Instance %s left the host; domain %s does not hold it any more.", i->uuid,
@@ -256,7 +261,8 @@ void manager_check_assignments(Manager *m) {
                 set_owner(i, NULL, false);
                 changed = true;
         }
-        if (changed)
+        /* An instance destroyed (forced) while assigned is gone from the map altogether. */
+        if (changed || n_owned != m->n_assignments_saved)
                 (void) save_assignments(m, NULL, NULL);
 }
 

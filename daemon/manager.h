@@ -67,6 +67,7 @@ typedef struct Manager {
 
         /* libvirt domains (domains.c, libvirt-watch.c) */
         char *assignments_path;             /* <runtime_dir>/domains.json */
+        size_t n_assignments_saved;         /* owners in the last file written */
         struct LibvirtWatch *libvirt_watch; /* reads libvirt's domain list on its own thread */
 
         char *status; /* what sd_notify STATUS and Manager.Status say */
