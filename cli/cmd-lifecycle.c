@@ -10,6 +10,7 @@
 #include "bus-names.h"
 #include "objects.h"
 #include "output.h"
+#include "parse-util.h"
 #include "table.h"
 
 /* After a NoCapacity refusal: why each candidate GPU cannot host the type (Manager.ExplainPlacement). */
@@ -56,7 +57,7 @@ typedef enum NewKind {
 
 /* create and define share their options; define without --type makes an existing instance persistent. */
 static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
-        enum { ARG_PLACEMENT = 0x100 };
+        enum { ARG_PLACEMENT = 0x100, ARG_SHARE, ARG_WEIGHT };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
                 {"json", no_argument, NULL, 'J'},
@@ -67,6 +68,8 @@ static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
                 {"autostart", no_argument, NULL, 'a'},
                 {"attr", required_argument, NULL, 'A'},
                 {"placement", required_argument, NULL, ARG_PLACEMENT},
+                {"share", required_argument, NULL, ARG_SHARE},
+                {"weight", required_argument, NULL, ARG_WEIGHT},
                 {},
         };
         const char *name = kind == NEW_CREATE ? "create" : "define";
@@ -119,6 +122,23 @@ static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
                                         c, name, "invalid --placement '%s': use pack or spread", optarg);
                         o.placement = optarg;
                         break;
+                case ARG_SHARE:
+                case ARG_WEIGHT: {
+                        unsigned u;
+                        bool share = opt == ARG_SHARE;
+                        if (safe_atou(optarg, &u) < 0 || u == 0 || (share && u > 100))
+                                return cli_usage_error(c, name, "invalid --%s '%s': %s",
+                                                       share ? "share" : "weight", optarg,
+                                                       share ? "a share is 1 to 100 (percent)"
+                                                             : "a weight is a whole number from 1");
+                        if (share)
+                                o.share = u;
+                        else
+                                o.weight = u;
+                        if (o.share && o.weight)
+                                return cli_usage_error(c, name, "give --share or --weight, not both");
+                        break;
+                }
                 default:
                         return cli_usage_error(c, name, "unknown option");
                 }
@@ -130,7 +150,8 @@ static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
         if (kind == NEW_DEFINE && !type) {
                 /* define UUID: keep an existing (transient) instance across restarts. */
                 _cleanup_free_ char *path = NULL;
-                if (argc - optind != 1 || gpu || uuid || o.autostart || o.attrs.n || o.placement)
+                if (argc - optind != 1 || gpu || uuid || o.autostart || o.attrs.n || o.placement ||
+                    o.share || o.weight)
                         return cli_usage_error(c, name,
                                                "expected either UUID alone, or --type TYPE [options]");
                 r = cli_get_instance(c, argv[optind], &path);

@@ -11,11 +11,11 @@ static const Command commands[] = {
         {"show", cmd_show, "show UUID", "Show one instance"},
         {"create", cmd_create,
          "create --type TYPE [--gpu GPU] [--uuid UUID] [--persistent|--autostart] [--attr NAME=VALUE]... "
-         "[--placement pack|spread]",
+         "[--placement pack|spread] [--share PERCENT|--weight N]",
          "Create an instance (transient unless --persistent/--autostart); prints its UUID"},
         {"define", cmd_define,
          "define UUID | define --type TYPE [--gpu GPU] [--uuid UUID] [--autostart] [--attr NAME=VALUE]... "
-         "[--placement pack|spread]",
+         "[--placement pack|spread] [--share PERCENT|--weight N]",
          "Make an instance persistent, or define a new one without creating it"},
         {"destroy", cmd_destroy, "destroy [--force] UUID",
          "Remove an instance from the host and forget its definition (--force: even if a domain holds it)"},

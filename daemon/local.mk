@@ -79,6 +79,6 @@ TESTS += tests/integration/vgpud-large.bats
 EXTRA_DIST += tests/integration/vgpud-large.bats
 TESTS += tests/integration/vgpud-twoboards.bats
 # Scheduling quotas and libvirt integration.
-TESTS += tests/integration/vgpud-sched.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
-EXTRA_DIST += tests/integration/vgpud-sched.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
+TESTS += tests/integration/vgpud-sched.bats tests/integration/vgpud-sched-gvtg.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
+EXTRA_DIST += tests/integration/vgpud-sched.bats tests/integration/vgpud-sched-gvtg.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
 EXTRA_DIST += tests/integration/vgpud-twoboards.bats
