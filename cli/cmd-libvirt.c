@@ -248,9 +248,10 @@ static int libvirt_open(const XmlArgs *a, Libvirt *l) {
         if (!l->dom) {
                 const virError *e = virGetLastError();
                 if (e && e->code == VIR_ERR_NO_DOMAIN) {
+                        _cleanup_free_ char *uri = virConnectGetURI(l->conn);
                         fprintf(stderr,
                                 "No libvirt domain named '%s' at %s ('virsh list --all' lists them).\n",
-                                a->o.domain_name, virConnectGetURI(l->conn) ?: "libvirt");
+                                a->o.domain_name, uri ?: "libvirt");
                         return EXIT_NOT_FOUND;
                 }
                 return libvirt_failed(a->o.domain_name);

@@ -145,9 +145,12 @@ int assignments_from_json(const char *text, size_t len, struct assignment **ret,
                 }
                 for (size_t k = 0; k < n; k++)
                         if (streq(v[k].uuid, v[n].uuid)) {
+                                char uuid[UUID_STRING_MAX];
+                                memcpy(uuid, v[n].uuid,
+                                       sizeof(uuid)); /* v goes before the message is made */
                                 free(v[n].domain);
                                 assignments_free(v, n);
-                                return fail(ret_error, "instance %s is assigned twice", v[k].uuid);
+                                return fail(ret_error, "instance %s is assigned twice", uuid);
                         }
                 n++;
         }

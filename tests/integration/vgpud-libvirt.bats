@@ -140,6 +140,7 @@ validate() { # validate FILE: libvirt's schema and its test driver both accept t
         [ "$status" -eq 6 ]
         [[ $output == *"Cannot reach libvirt"* ]]
         run vgpuctl attach "$a" --domain nosuchvm --connect test:///default
+        echo "$output"
         [ "$status" -eq 3 ]
         [[ $output == *"No libvirt domain named 'nosuchvm'"* ]]
         run vgpuctl attach "$a" --connect test:///default
