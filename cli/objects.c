@@ -13,6 +13,7 @@ typedef enum PropKind {
         PROP_U32,
         PROP_I32,
         PROP_U64,
+        PROP_DOUBLE,
         PROP_STRV,  /* as or ao */
         PROP_PAIRS, /* a(ss), into StringPair* + count */
 } PropKind;
@@ -84,6 +85,12 @@ static const PropDesc instance_props[] = {
         P("IommuGroup", "i", PROP_I32, InstanceInfo, iommu_group),
         P("Persistent", "b", PROP_BOOL, InstanceInfo, persistent),
         P("Autostart", "b", PROP_BOOL, InstanceInfo, autostart),
+        P("Owner", "s", PROP_STRING, InstanceInfo, owner),
+        P("OwnerSource", "s", PROP_STRING, InstanceInfo, owner_source),
+        P("Share", "u", PROP_U32, InstanceInfo, share),
+        P("Weight", "u", PROP_U32, InstanceInfo, weight),
+        P("ConfiguredShare", "d", PROP_DOUBLE, InstanceInfo, configured_share),
+        P("MeasuredShare", "d", PROP_DOUBLE, InstanceInfo, measured_share),
         {"Attributes", "a(ss)", PROP_PAIRS, offsetof(InstanceInfo, attributes),
          offsetof(InstanceInfo, n_attributes)},
         {},
@@ -169,6 +176,8 @@ static int read_prop(sd_bus_message *m, const PropDesc *d, void *obj) {
                 return sd_bus_message_read_basic(m, 'i', field);
         case PROP_U64:
                 return sd_bus_message_read_basic(m, 't', field);
+        case PROP_DOUBLE:
+                return sd_bus_message_read_basic(m, 'd', field);
         case PROP_STRV: {
                 char **v = NULL;
                 if (streq(d->signature, "as"))
@@ -298,6 +307,8 @@ void instance_info_done(InstanceInfo *i) {
         free(i->state);
         free(i->origin);
         free(i->start_status);
+        free(i->owner);
+        free(i->owner_source);
         pairs_free(i->attributes, i->n_attributes);
 }
 
@@ -384,6 +395,7 @@ int objects_parse(sd_bus_message *reply, Objects *ret) {
                                 table = instance_props, obj = i, obj_path = i ? &i->path : NULL;
                                 if (i)
                                         i->iommu_group = -1;
+                                i->configured_share = i->measured_share = -1;
                         } else {
                                 r = sd_bus_message_skip(reply, "a{sv}");
                                 if (r < 0)
@@ -456,7 +468,7 @@ const InstanceInfo *objects_instance_by_uuid(const Objects *o, const char *uuid)
 
 int instance_fetch(sd_bus *bus, const char *path, sd_bus_error *error, InstanceInfo *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        InstanceInfo i = {.iommu_group = -1};
+        InstanceInfo i = {.iommu_group = -1, .configured_share = -1, .measured_share = -1};
         int r;
 
         r = sd_bus_call_method(bus, VGPUD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error,

@@ -44,6 +44,9 @@ typedef struct InstanceInfo {
         char *path;
         char *uuid, *gpu, *gpu_address, *parent, *type, *type_name, *backend, *device, *state, *origin;
         char *start_status;
+        char *owner, *owner_source; /* the libvirt domain that holds it ("" none); "hook" or "libvirt" */
+        uint32_t share, weight;
+        double configured_share, measured_share; /* percent; -1: n/a */
         int32_t iommu_group;
         bool persistent, autostart;
         StringPair *attributes;
