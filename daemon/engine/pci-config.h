@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * PCI configuration space of the RPC vGPU (256 bytes, conventional PCI
+ * header type 0): identity, command/status, BAR0 (32-bit MMIO registers),
+ * BAR2 (64-bit prefetchable VRAM), and a capability list with MSI (one
+ * 64-bit vector) and MSI-X (RPCGPU_MSIX_VECTORS, table and PBA in BAR0).
+ * Writes go through a per-byte write mask, so read-only fields stay what
+ * they are and BAR sizing (write all ones, read the mask back) works.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCI_CONFIG_SIZE 256u
+
+/* Offsets used outside this file. */
+#define PCI_CFG_COMMAND              0x04
+#define PCI_CFG_COMMAND_MEMORY       0x0002u
+#define PCI_CFG_COMMAND_MASTER       0x0004u
+#define PCI_CFG_COMMAND_INTX_DISABLE 0x0400u
+#define PCI_CFG_CAP_MSI              0x40
+#define PCI_CFG_CAP_MSIX             0x50
+#define PCI_CFG_MSIX_FLAGS           (PCI_CFG_CAP_MSIX + 2)
+#define PCI_CFG_MSIX_ENABLE          0x8000u
+
+struct pci_config {
+        uint8_t data[PCI_CONFIG_SIZE];
+        uint8_t wmask[PCI_CONFIG_SIZE];
+};
+
+/* vram_size: a power of two >= 1 MiB (BAR2 is sized by it). */
+void pci_config_init(struct pci_config *c, uint64_t vram_size);
+/* -EINVAL if [off, off+n) is not inside config space. */
+int pci_config_read(const struct pci_config *c, uint64_t off, void *buf, size_t n);
+int pci_config_write(struct pci_config *c, uint64_t off, const void *buf, size_t n);
+uint16_t pci_config_command(const struct pci_config *c);

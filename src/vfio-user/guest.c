@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A guest driver for the RPC vGPU (see guest.h). */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "macro.h"
+#include "vfio-user/guest.h"
+
+static uint64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+int rpcgpu_guest_read32(struct rpcgpu_guest *g, uint32_t reg, uint32_t *ret) {
+        return vfu_client_region_read(g->client, VFU_PCI_BAR0_REGION, reg, ret, 4);
+}
+
+int rpcgpu_guest_read64(struct rpcgpu_guest *g, uint32_t reg, uint64_t *ret) {
+        return vfu_client_region_read(g->client, VFU_PCI_BAR0_REGION, reg, ret, 8);
+}
+
+int rpcgpu_guest_write32(struct rpcgpu_guest *g, uint32_t reg, uint32_t value) {
+        return vfu_client_region_write(g->client, VFU_PCI_BAR0_REGION, reg, &value, 4, false);
+}
+
+static int check_identity(struct vfu_client *c) {
+        uint8_t cfg[256];
+        int r = vfu_client_region_read(c, VFU_PCI_CONFIG_REGION, 0, cfg, sizeof(cfg));
+        if (r < 0)
+                return r;
+        uint16_t vendor = (uint16_t) (cfg[0] | cfg[1] << 8), device = (uint16_t) (cfg[2] | cfg[3] << 8);
+        uint32_t class = (uint32_t) (cfg[9] | cfg[10] << 8 | cfg[11] << 16);
+        if (vendor != RPCGPU_VENDOR_ID || device != RPCGPU_DEVICE_ID || class != RPCGPU_CLASS_CODE)
+                return -ENODEV;
+        return 0;
+}
+
+static int enable_bus_master(struct vfu_client *c) {
+        uint16_t cmd;
+        int r = vfu_client_region_read(c, VFU_PCI_CONFIG_REGION, 4, &cmd, 2);
+        if (r < 0)
+                return r;
+        cmd |= 0x0006; /* memory space, bus master */
+        return vfu_client_region_write(c, VFU_PCI_CONFIG_REGION, 4, &cmd, 2, false);
+}
+
+int rpcgpu_guest_open(const char *socket, const struct rpcgpu_guest_params *params,
+                      struct rpcgpu_guest **ret) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = NULL;
+        struct vfu_device_info info;
+        void *vram;
+        int r;
+
+        if (params->ram_size <= RPCGPU_GUEST_RING_SIZE || params->ram_size % 4096)
+                return -EINVAL;
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        g->ram_fd = g->irq_fd = g->error_irq_fd = -1;
+        g->ring_size = RPCGPU_GUEST_RING_SIZE;
+        g->next_fence = 1;
+
+        if ((r = vfu_client_connect(socket, &g->client)) < 0 || (r = vfu_client_negotiate(g->client)) < 0 ||
+            (r = vfu_client_device_info(g->client, &info)) < 0)
+                return r;
+        if (!(info.flags & VFU_DEVICE_FLAG_PCI) || info.num_regions < VFU_PCI_NUM_REGIONS ||
+            info.num_irqs < VFU_PCI_NUM_IRQS)
+                return -ENODEV;
+        if ((r = check_identity(g->client)) < 0)
+                return r;
+
+        /* Guest RAM: a memfd, shared with the device through DMA_MAP as QEMU shares memory-backend-memfd. */
+        g->ram_fd = memfd_create("rpcgpu-guest-ram", MFD_CLOEXEC);
+        if (g->ram_fd < 0 || ftruncate(g->ram_fd, (off_t) params->ram_size) < 0)
+                return -errno;
+        void *ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->ram_fd, 0);
+        if (ram == MAP_FAILED)
+                return -errno;
+        g->ram = ram;
+        g->ram_size = params->ram_size;
+        r = vfu_client_dma_map(g->client, g->ram_fd, 0, RPCGPU_GUEST_RAM_IOVA, params->ram_size,
+                               VFU_DMA_FLAG_READ | VFU_DMA_FLAG_WRITE);
+        if (r < 0)
+                return r;
+        r = vfu_client_mmap_region(g->client, VFU_PCI_BAR2_REGION, &vram, &g->vram_size);
+        if (r < 0)
+                return r;
+        g->vram = vram;
+
+        g->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (g->irq_fd < 0)
+                return -errno;
+        if (params->msix) {
+                g->error_irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+                if (g->error_irq_fd < 0)
+                        return -errno;
+                int fds[2] = {g->irq_fd, g->error_irq_fd};
+                r = vfu_client_set_irqs(g->client, VFU_PCI_MSIX_IRQ,
+                                        VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_TRIGGER, 0, 2, fds, 2,
+                                        NULL);
+        } else
+                r = vfu_client_set_irqs(g->client, VFU_PCI_MSI_IRQ,
+                                        VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_TRIGGER, 0, 1,
+                                        &g->irq_fd, 1, NULL);
+        if (r < 0)
+                return r;
+        if ((r = enable_bus_master(g->client)) < 0)
+                return r;
+        if ((r = rpcgpu_guest_write32(g, RPCGPU_REG_RING_BASE_LO, (uint32_t) RPCGPU_GUEST_RAM_IOVA)) < 0 ||
+            (r = rpcgpu_guest_write32(g, RPCGPU_REG_RING_BASE_HI,
+                                      (uint32_t) (RPCGPU_GUEST_RAM_IOVA >> 32))) < 0 ||
+            (r = rpcgpu_guest_write32(g, RPCGPU_REG_RING_SIZE, g->ring_size)) < 0)
+                return r;
+        *ret = TAKE_PTR(g);
+        return 0;
+}
+
+void rpcgpu_guest_close(struct rpcgpu_guest *g) {
+        if (!g)
+                return;
+        vfu_client_free(g->client);
+        if (g->vram)
+                munmap(g->vram, g->vram_size);
+        if (g->ram)
+                munmap(g->ram, g->ram_size);
+        if (g->ram_fd >= 0)
+                close(g->ram_fd);
+        if (g->irq_fd >= 0)
+                close(g->irq_fd);
+        if (g->error_irq_fd >= 0)
+                close(g->error_irq_fd);
+        free(g);
+}
+
+int rpcgpu_guest_submit(struct rpcgpu_guest *g, const uint32_t *cmds, size_t ndwords) {
+        size_t bytes = ndwords * 4;
+        uint64_t deadline = mono_ms() + 10000;
+        int r;
+
+        if (bytes >= g->ring_size)
+                return -E2BIG;
+        for (;;) {
+                uint32_t head;
+                r = rpcgpu_guest_read32(g, RPCGPU_REG_RING_HEAD, &head);
+                if (r < 0)
+                        return r;
+                uint32_t used = (g->tail - head) & (g->ring_size - 1);
+                if (g->ring_size - 4 - used >= bytes)
+                        break;
+                if (mono_ms() > deadline)
+                        return -ETIMEDOUT;
+                struct timespec ts = {0, 50000};
+                nanosleep(&ts, NULL);
+        }
+        /* The ring is the start of guest RAM: write the commands, wrapping at its end. */
+        size_t first = MIN(bytes, (size_t) (g->ring_size - g->tail));
+        memcpy(g->ram + g->tail, cmds, first);
+        memcpy(g->ram, (const uint8_t *) cmds + first, bytes - first);
+        g->tail = (uint32_t) ((g->tail + bytes) & (g->ring_size - 1));
+        return rpcgpu_guest_write32(g, RPCGPU_REG_RING_TAIL, g->tail);
+}
+
+int rpcgpu_guest_fence(struct rpcgpu_guest *g, uint64_t *ret) {
+        uint32_t cmd[8];
+        uint64_t v = g->next_fence++;
+        size_t n = rpcgpu_cmd_fence(cmd, RPCGPU_F_FENCE_IRQ, v, 0);
+        int r = rpcgpu_guest_submit(g, cmd, n);
+        if (r < 0)
+                return r;
+        *ret = v;
+        return 0;
+}
+
+int rpcgpu_guest_wait_irq(int fd, int timeout_ms) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        uint64_t v;
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0)
+                return -errno;
+        if (r == 0)
+                return 0;
+        if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                return -errno;
+        return 1;
+}
+
+int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_ms) {
+        uint64_t deadline = mono_ms() + (uint64_t) timeout_ms;
+        for (;;) {
+                uint64_t fence;
+                uint32_t status;
+                int r = rpcgpu_guest_read64(g, RPCGPU_REG_FENCE_LO, &fence);
+                if (r < 0)
+                        return r;
+                if (fence >= value)
+                        return 0;
+                r = rpcgpu_guest_read32(g, RPCGPU_REG_STATUS, &status);
+                if (r < 0)
+                        return r;
+                if (status & RPCGPU_STATUS_FAILSAFE)
+                        return -EIO;
+                uint64_t now = mono_ms();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                r = rpcgpu_guest_wait_irq(g->irq_fd, (int) MIN(deadline - now, 100u));
+                if (r < 0)
+                        return r;
+        }
+}
+
+static void put64(uint32_t *out, uint64_t v) {
+        out[0] = (uint32_t) v;
+        out[1] = (uint32_t) (v >> 32);
+}
+
+size_t rpcgpu_cmd_nop(uint32_t *out, unsigned len) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_NOP, 0, len);
+        for (unsigned i = 1; i < len; i++)
+                out[i] = 0;
+        return len;
+}
+
+size_t rpcgpu_cmd_fence(uint32_t *out, uint8_t flags, uint64_t value, uint64_t addr) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_FENCE, flags, 5);
+        put64(out + 1, value);
+        put64(out + 3, addr);
+        return 5;
+}
+
+size_t rpcgpu_cmd_copy(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t src, uint64_t size) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_COPY, flags, 7);
+        put64(out + 1, dst);
+        put64(out + 3, src);
+        put64(out + 5, size);
+        return 7;
+}
+
+size_t rpcgpu_cmd_fill(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t size, uint32_t pattern) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_FILL, flags, 6);
+        put64(out + 1, dst);
+        put64(out + 3, size);
+        out[5] = pattern;
+        return 6;
+}
+
+size_t rpcgpu_cmd_blit(uint32_t *out, uint8_t flags, uint64_t dst, uint32_t dst_pitch, uint64_t src,
+                       uint32_t src_pitch, uint32_t width, uint32_t height) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_BLIT, flags, 9);
+        put64(out + 1, dst);
+        put64(out + 3, src);
+        out[5] = dst_pitch;
+        out[6] = src_pitch;
+        out[7] = width;
+        out[8] = height;
+        return 9;
+}
+
+size_t rpcgpu_cmd_batch_start(uint32_t *out, uint8_t flags, uint64_t addr, uint32_t size) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_BATCH_START, flags, 4);
+        put64(out + 1, addr);
+        out[3] = size;
+        return 4;
+}
+
+size_t rpcgpu_cmd_batch_end(uint32_t *out) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_BATCH_END, 0, 1);
+        return 1;
+}
+
+size_t rpcgpu_cmd_reg_write(uint32_t *out, uint32_t index, uint32_t value) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_REG_WRITE, 0, 3);
+        out[1] = index;
+        out[2] = value;
+        return 3;
+}
+
+size_t rpcgpu_cmd_set_address_space(uint32_t *out, uint64_t base) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_SET_ADDRESS_SPACE, 0, 3);
+        put64(out + 1, base);
+        return 3;
+}
+
+size_t rpcgpu_cmd_priv_mmio_write(uint32_t *out, uint64_t addr, uint32_t value) {
+        out[0] = RPCGPU_CMD(RPCGPU_OP_PRIV_MMIO_WRITE, 0, 4);
+        put64(out + 1, addr);
+        out[3] = value;
+        return 4;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A guest driver for the RPC vGPU, over the vfio-user client: it does what a
+ * VM with QEMU's vfio-user-pci and a driver for this device would do. It
+ * negotiates, checks the device's identity in config space, shares a memfd
+ * as guest RAM through DMA_MAP, maps the VRAM BAR, wires an MSI (or MSI-X)
+ * vector to an eventfd, enables bus mastering, programs the ring at the start
+ * of guest RAM, and then submits commands and waits for fences. The tests,
+ * the benchmarks and `vgpuctl probe` drive the device through it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vfio-user/client.h"
+#include "vfio-user/rpc-gpu.h"
+
+#define RPCGPU_GUEST_RAM_IOVA  0x100000000ull /* guest RAM appears at 4 GiB */
+#define RPCGPU_GUEST_RING_SIZE 65536u         /* the ring: the first bytes of guest RAM */
+
+struct rpcgpu_guest_params {
+        uint64_t ram_size; /* bytes of guest RAM (memfd), a multiple of 4 KiB > ring size */
+        bool msix;         /* wire MSI-X vectors 0 (fence) and 1 (error) instead of MSI */
+};
+
+struct rpcgpu_guest {
+        struct vfu_client *client;
+        int ram_fd;
+        uint8_t *ram;
+        uint64_t ram_size;
+        uint8_t *vram;
+        size_t vram_size;
+        int irq_fd;       /* MSI, or MSI-X vector 0 */
+        int error_irq_fd; /* MSI-X vector 1, or -1 */
+        uint32_t ring_size;
+        uint32_t tail;
+        uint64_t next_fence;
+};
+
+int rpcgpu_guest_open(const char *socket, const struct rpcgpu_guest_params *params,
+                      struct rpcgpu_guest **ret);
+void rpcgpu_guest_close(struct rpcgpu_guest *g);
+static inline void rpcgpu_guest_closep(struct rpcgpu_guest **g) {
+        if (*g)
+                rpcgpu_guest_close(*g);
+}
+
+/* The DMA address of a byte of guest RAM. */
+static inline uint64_t rpcgpu_guest_iova(const struct rpcgpu_guest *g, uint64_t ram_offset) {
+        return RPCGPU_GUEST_RAM_IOVA + ram_offset;
+}
+/* Guest RAM past the ring, where commands' data can live. */
+#define RPCGPU_GUEST_DATA_OFFSET RPCGPU_GUEST_RING_SIZE
+
+int rpcgpu_guest_read32(struct rpcgpu_guest *g, uint32_t reg, uint32_t *ret);
+int rpcgpu_guest_read64(struct rpcgpu_guest *g, uint32_t reg, uint64_t *ret);
+int rpcgpu_guest_write32(struct rpcgpu_guest *g, uint32_t reg, uint32_t value);
+
+/* Copy ndwords of commands into the ring (waiting for room) and ring the doorbell. */
+int rpcgpu_guest_submit(struct rpcgpu_guest *g, const uint32_t *cmds, size_t ndwords);
+/* Submit a FENCE with an interrupt; *ret is the value it will signal. */
+int rpcgpu_guest_fence(struct rpcgpu_guest *g, uint64_t *ret);
+/*
+ * Wait (interrupt-driven) until the FENCE register reaches value. -EIO if the
+ * device entered failsafe instead, -ETIMEDOUT after timeout_ms.
+ */
+int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_ms);
+/* Wait for one signal on an interrupt eventfd: 1, or 0 on timeout. */
+int rpcgpu_guest_wait_irq(int fd, int timeout_ms);
+
+/* Command builders: write one command at out, return its length in dwords. */
+size_t rpcgpu_cmd_nop(uint32_t *out, unsigned len);
+size_t rpcgpu_cmd_fence(uint32_t *out, uint8_t flags, uint64_t value, uint64_t addr);
+size_t rpcgpu_cmd_copy(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t src, uint64_t size);
+size_t rpcgpu_cmd_fill(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t size, uint32_t pattern);
+size_t rpcgpu_cmd_blit(uint32_t *out, uint8_t flags, uint64_t dst, uint32_t dst_pitch, uint64_t src,
+                       uint32_t src_pitch, uint32_t width, uint32_t height);
+size_t rpcgpu_cmd_batch_start(uint32_t *out, uint8_t flags, uint64_t addr, uint32_t size);
+size_t rpcgpu_cmd_batch_end(uint32_t *out);
+size_t rpcgpu_cmd_reg_write(uint32_t *out, uint32_t index, uint32_t value);
+size_t rpcgpu_cmd_set_address_space(uint32_t *out, uint64_t base);
+size_t rpcgpu_cmd_priv_mmio_write(uint32_t *out, uint64_t addr, uint32_t value);

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Integration: a guest's life on the RPC vGPU. Each test opens the device as
+ * a VM's driver would (negotiate, map guest RAM, mmap VRAM, wire interrupts,
+ * program the ring), submits work, waits for the fence interrupt and checks
+ * the results byte for byte, including the bytes that must not change.
+ */
+#include "common.h"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+
+static struct test_server server;
+static const char *sock;
+
+#define RAM_SIZE  (8u << 20)
+#define VRAM_MIB  16u
+#define DATA      RPCGPU_GUEST_DATA_OFFSET
+#define FENCE_IRQ RPCGPU_F_FENCE_IRQ
+
+static int setup(void **state) {
+        return test_server_start(&server, NULL);
+}
+
+static int teardown(void **state) {
+        return test_server_stop(&server) == 0 ? 0 : -1;
+}
+
+static int setup_instance(void **state) {
+        sock = test_server_add(&server, UUID_A, VRAM_MIB, 0, 0);
+        return sock ? 0 : -1;
+}
+
+static int remove_instance(void **state) {
+        return test_server_cmd(&server, NULL, 0, "remove %s", UUID_A);
+}
+
+static struct rpcgpu_guest *open_guest(bool msix) {
+        struct rpcgpu_guest_params p = {.ram_size = RAM_SIZE, .msix = msix};
+        struct rpcgpu_guest *g = NULL;
+        assert_int_equal(rpcgpu_guest_open(sock, &p, &g), 0);
+        return g;
+}
+
+/* Submit cmds followed by a fence with an interrupt; wait for it. */
+static void run(struct rpcgpu_guest *g, const uint32_t *cmds, size_t n) {
+        uint64_t fence;
+        if (n)
+                assert_int_equal(rpcgpu_guest_submit(g, cmds, n), 0);
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 10000), 0);
+}
+
+static uint32_t reg(struct rpcgpu_guest *g, uint32_t r) {
+        uint32_t v;
+        assert_int_equal(rpcgpu_guest_read32(g, r, &v), 0);
+        return v;
+}
+
+static void assert_bytes(const uint8_t *p, uint8_t v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (p[i] != v)
+                        fail_msg("byte %zu is %#x, expected %#x", i, p[i], v);
+}
+
+static void test_fill_fence_msi(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint32_t cmd[16];
+        size_t n = 0;
+
+        memset(g->ram + DATA, 0xee, 3 * 4096);
+        n += rpcgpu_cmd_fill(cmd + n, 0, rpcgpu_guest_iova(g, DATA + 4096), 4096, 0x01020304);
+        assert_int_equal(rpcgpu_guest_submit(g, cmd, n), 0);
+        uint64_t fence;
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        /* The MSI eventfd fires for the fence. */
+        assert_int_equal(rpcgpu_guest_wait_irq(g->irq_fd, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
+        assert_int_equal(reg(g, RPCGPU_REG_INT_STATUS) & RPCGPU_INT_FENCE, RPCGPU_INT_FENCE);
+        assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_STATUS, RPCGPU_INT_FENCE), 0);
+        assert_int_equal(reg(g, RPCGPU_REG_INT_STATUS), 0);
+
+        assert_bytes(g->ram + DATA, 0xee, 4096);
+        for (size_t i = 0; i < 4096; i += 4) {
+                uint32_t v;
+                memcpy(&v, g->ram + DATA + 4096 + i, 4);
+                assert_int_equal(v, 0x01020304);
+        }
+        assert_bytes(g->ram + DATA + 8192, 0xee, 4096);
+        assert_int_equal(reg(g, RPCGPU_REG_RING_HEAD), reg(g, RPCGPU_REG_RING_TAIL));
+        assert_int_equal(test_server_stat(&server, UUID_A, "fences"), 1);
+        assert_int_equal(test_server_stat(&server, UUID_A, "commands"), 2);
+        assert_int_equal(test_server_stat(&server, UUID_A, "bytes"), 4096);
+}
+
+/* RAM -> VRAM -> RAM, and VRAM seen through the client's mmap. */
+static void test_copy_through_vram(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint32_t cmd[32];
+        size_t n = 0;
+
+        for (size_t i = 0; i < 65536; i++)
+                g->ram[DATA + i] = (uint8_t) (i * 7);
+        n += rpcgpu_cmd_copy(cmd + n, RPCGPU_F_DST_VRAM, 1 << 20, rpcgpu_guest_iova(g, DATA), 65536);
+        n += rpcgpu_cmd_copy(cmd + n, RPCGPU_F_SRC_VRAM, rpcgpu_guest_iova(g, DATA + 65536), 1 << 20, 65536);
+        run(g, cmd, n);
+        assert_memory_equal(g->vram + (1 << 20), g->ram + DATA, 65536);
+        assert_memory_equal(g->ram + DATA + 65536, g->ram + DATA, 65536);
+        /* VRAM to VRAM */
+        n = rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM, 0, 1 << 20, 4096);
+        run(g, cmd, n);
+        assert_memory_equal(g->vram, g->ram + DATA, 4096);
+}
+
+/* Several MiB: runs in chunks, still one command, and overlapping copies behave like memmove. */
+static void test_large_and_overlapping_copy(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        const size_t big = 5u << 20;
+        uint32_t cmd[16];
+        uint8_t *ref = malloc(big);
+
+        for (size_t i = 0; i < big; i++)
+                ref[i] = (uint8_t) (i ^ (i >> 9));
+        memcpy(g->vram, ref, big);
+        run(g, cmd, rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM, 8u << 20, 0, big));
+        assert_memory_equal(g->vram + (8u << 20), ref, big);
+
+        /* Destination above the source, overlapping by most of the range. */
+        run(g, cmd, rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM, 4096, 0, big));
+        assert_memory_equal(g->vram + 4096, ref, big);
+        /* And below. */
+        memcpy(g->vram, ref, big);
+        run(g, cmd, rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM, 0, 4096, big - 4096));
+        assert_memory_equal(g->vram, ref + 4096, big - 4096);
+        free(ref);
+}
+
+static void test_blit(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        const uint32_t w = 100, h = 50, spitch = 128, dpitch = 256;
+        uint32_t cmd[16];
+
+        for (uint32_t i = 0; i < spitch * h; i++)
+                g->ram[DATA + i] = (uint8_t) (i % 251);
+        memset(g->vram, 0x11, dpitch * h + 4096);
+        run(g, cmd,
+            rpcgpu_cmd_blit(cmd, RPCGPU_F_DST_VRAM, 0, dpitch, rpcgpu_guest_iova(g, DATA), spitch, w, h));
+        for (uint32_t y = 0; y < h; y++) {
+                assert_memory_equal(g->vram + y * dpitch, g->ram + DATA + y * spitch, w);
+                assert_bytes(g->vram + y * dpitch + w, 0x11,
+                             dpitch - w); /* the rest of each row is untouched */
+        }
+        assert_bytes(g->vram + dpitch * h, 0x11, 4096);
+        assert_int_equal(test_server_stat(&server, UUID_A, "bytes"), w * h);
+}
+
+/* The ring nests batch buffers (RAM and VRAM), and a batch may end by running out. */
+static void test_batches(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint32_t *b1 = (uint32_t *) (g->ram + DATA), *b2 = (uint32_t *) (g->vram + 65536);
+        uint32_t cmd[16];
+        size_t n1 = 0, n2 = 0;
+
+        /* batch 2 (in VRAM): a fill, then it just ends */
+        n2 += rpcgpu_cmd_fill(b2 + n2, 0, rpcgpu_guest_iova(g, DATA + 8192), 256, 0xabababab);
+        /* batch 1 (in RAM): nop, call batch 2, fill, end */
+        n1 += rpcgpu_cmd_nop(b1 + n1, 3);
+        n1 += rpcgpu_cmd_batch_start(b1 + n1, RPCGPU_F_SRC_VRAM, 65536, (uint32_t) n2 * 4);
+        n1 += rpcgpu_cmd_fill(b1 + n1, 0, rpcgpu_guest_iova(g, DATA + 8192 + 256), 256, 0xcdcdcdcd);
+        n1 += rpcgpu_cmd_batch_end(b1 + n1);
+        n1 += rpcgpu_cmd_fill(b1 + n1, 0, rpcgpu_guest_iova(g, DATA + 8192 + 512), 256,
+                              0xefefefef); /* after END */
+
+        run(g, cmd, rpcgpu_cmd_batch_start(cmd, 0, rpcgpu_guest_iova(g, DATA), (uint32_t) n1 * 4));
+        assert_bytes(g->ram + DATA + 8192, 0xab, 256);
+        assert_bytes(g->ram + DATA + 8192 + 256, 0xcd, 256);
+        assert_bytes(g->ram + DATA + 8192 + 512, 0, 256); /* never reached */
+        assert_int_equal(reg(g, RPCGPU_REG_STATUS), 0);
+}
+
+static void test_fence_write_back(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint32_t cmd[16];
+        uint64_t v;
+
+        size_t n = rpcgpu_cmd_fence(cmd, RPCGPU_F_FENCE_WRITE, 0x1122334455667788ull,
+                                    rpcgpu_guest_iova(g, DATA));
+        n += rpcgpu_cmd_fence(cmd + n, RPCGPU_F_FENCE_WRITE | RPCGPU_F_DST_VRAM, 42, 64);
+        run(g, cmd, n);
+        memcpy(&v, g->ram + DATA, 8);
+        assert_int_equal(v, 0x1122334455667788ull);
+        memcpy(&v, g->vram + 64, 8);
+        assert_int_equal(v, 42);
+}
+
+/* reg-write is emulated by default: the value lands in the instance's own engine registers. */
+static void test_sensitive_emulated(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint32_t cmd[8];
+
+        run(g, cmd, rpcgpu_cmd_reg_write(cmd, 5, 0xdeadbeef));
+        assert_int_equal(reg(g, RPCGPU_REG_ENGINE_REGS + 5 * 4), 0xdeadbeef);
+        assert_int_equal(reg(g, RPCGPU_REG_STATUS), 0);
+}
+
+static void test_msix_vectors(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(true);
+        uint32_t cmd[8];
+
+        run(g, cmd, 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(g->error_irq_fd, 0), 0); /* no error yet */
+        /* A violation raises the error vector, not the fence vector. */
+        cmd[0] = RPCGPU_CMD(0x7f, 0, 1);
+        assert_int_equal(rpcgpu_guest_submit(g, cmd, 1), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(g->error_irq_fd, 5000), 1);
+        assert_int_equal(reg(g, RPCGPU_REG_ERROR_STATUS), RPCGPU_ERR_UNKNOWN_COMMAND);
+        assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_RESET, 1), 0);
+        g->tail = 0; /* the reset starts the ring over */
+        run(g, cmd, 0);
+}
+
+/* INTx: level-triggered, fires once, stays masked until the client unmasks. */
+static void test_intx(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        _cleanup_close_ int intx = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        const uint32_t trigger = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_TRIGGER;
+        const uint32_t unmask = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_UNMASK;
+        uint32_t cmd[8];
+        uint64_t fence;
+
+        assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_MSI_IRQ, trigger, 0, 0, NULL, 0, NULL), 0);
+        assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_INTX_IRQ,
+                                             VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_TRIGGER, 0, 1,
+                                             &intx, 1, NULL),
+                         0);
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(intx, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
+        /* Still asserted and automasked: a second fence does not fire again. */
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(intx, 100), 0);
+        /* Unmask while the line is still high: fires at once. */
+        assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_INTX_IRQ, unmask, 0, 1, NULL, 0, NULL), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(intx, 5000), 1);
+        /* The driver acknowledges (W1C), unmasks; the next fence fires again. */
+        assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_STATUS, RPCGPU_INT_FENCE), 0);
+        assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_INTX_IRQ, unmask, 0, 1, NULL, 0, NULL), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(intx, 100), 0);
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(intx, 5000), 1);
+        (void) cmd;
+}
+
+/* A masked cause sets its status bit but sends nothing. */
+static void test_interrupt_mask(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint64_t fence;
+
+        assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_MASK, RPCGPU_INT_FENCE), 0);
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq(g->irq_fd, 100), 0);
+        assert_int_equal(reg(g, RPCGPU_REG_INT_STATUS), RPCGPU_INT_FENCE);
+}
+
+/* Enough small commands to wrap the 64 KiB ring several times; commands straddle its end. */
+static void test_ring_wraps(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint32_t cmd[64];
+
+        for (unsigned round = 0; round < 600; round++) {
+                size_t n = 0;
+                n += rpcgpu_cmd_fill(cmd + n, 0, rpcgpu_guest_iova(g, DATA + (round % 64) * 64), 64, round);
+                n += rpcgpu_cmd_nop(cmd + n, 1 + round % 7);
+                n += rpcgpu_cmd_copy(cmd + n, RPCGPU_F_DST_VRAM, (round % 64) * 64,
+                                     rpcgpu_guest_iova(g, DATA + (round % 64) * 64), 64);
+                assert_int_equal(rpcgpu_guest_submit(g, cmd, n), 0);
+        }
+        run(g, cmd, 0);
+        for (unsigned slot = 0; slot < 64; slot++) {
+                unsigned last = slot + 64 * ((599 - slot) / 64); /* the last round that wrote this slot */
+                uint32_t v;
+                memcpy(&v, g->vram + slot * 64, 4);
+                assert_int_equal(v, last);
+        }
+        assert_true(test_server_stat(&server, UUID_A, "commands") >= 1800);
+}
+
+/* BAR0 statistics agree with the engine's counters. */
+static void test_device_statistics(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        uint32_t cmd[16];
+        uint64_t v;
+
+        size_t n = rpcgpu_cmd_fill(cmd, RPCGPU_F_DST_VRAM, 0, 8192, 0);
+        run(g, cmd, n);
+        assert_int_equal(rpcgpu_guest_read64(g, RPCGPU_REG_STAT_BYTES, &v), 0);
+        assert_int_equal(v, 8192);
+        assert_int_equal(rpcgpu_guest_read64(g, RPCGPU_REG_STAT_COMMANDS, &v), 0);
+        assert_int_equal(v, 2);
+        assert_int_equal(rpcgpu_guest_read64(g, RPCGPU_REG_STAT_FENCES, &v), 0);
+        assert_int_equal(v, 1);
+        assert_int_equal(rpcgpu_guest_read64(g, RPCGPU_REG_STAT_BUSY_NS, &v), 0);
+        assert_true(v > 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_fill_fence_msi, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_copy_through_vram, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_large_and_overlapping_copy, setup_instance,
+                                                remove_instance),
+                cmocka_unit_test_setup_teardown(test_blit, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_batches, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_fence_write_back, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_sensitive_emulated, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_msix_vectors, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_intx, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_interrupt_mask, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_ring_wraps, setup_instance, remove_instance),
+                cmocka_unit_test_setup_teardown(test_device_statistics, setup_instance, remove_instance),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
