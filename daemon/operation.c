@@ -10,6 +10,7 @@
 #include "mdev.h"
 #include "mdevctl.h"
 #include "own-events.h"
+#include "rpc.h"
 #include "store.h"
 
 int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_t done, Operation **ret) {
@@ -151,8 +152,7 @@ static int operation_run(void *userdata) {
                 struct vgpu_error ignored = {};
                 int k = op->backend->destroy(&op->ctx, op->uuid, &ignored);
                 if (k < 0)
-                        log_error_errno(k,
-                                        "Failed to remove mdev %s after its record could not be written: %m",
+                        log_error_errno(k, "Failed to remove %s after its record could not be written: %m",
                                         op->uuid);
                 vgpu_error_clear(&ignored);
         }
@@ -199,12 +199,14 @@ static void operation_complete(int r, void *userdata) {
         /* The host changed (or may have): put it into the model now, so that the reply and the signals agree
          * with it. The availability of every type on the GPU (a create changes the other types' counts
          * too: one-type rule, shared pools) is re-read after the reply (the model's availability handler):
-         * placement waits for it. */
+         * placement waits for it. The engine's instances are the engine's business (rpc.c). */
         bool disturbed = op->expects_event && own_events_settle(m->own_events, op->uuid, op->host_changed);
-        if (op->device == DEVICE_CREATE && r >= 0 && op->created && !disturbed)
-                (void) host_adopt_instance(m->host, TAKE_PTR(op->created));
-        else if (op->device != DEVICE_KEEP)
-                (void) host_refresh_instance(m->host, op->uuid);
+        if (op->device != DEVICE_KEEP && rpc_refresh_after_operation(m, op) == 0) {
+                if (op->device == DEVICE_CREATE && r >= 0 && op->created && !disturbed)
+                        (void) host_adopt_instance(m->host, TAKE_PTR(op->created));
+                else
+                        (void) host_refresh_instance(m->host, op->uuid);
+        }
         if (i->pending > 0)
                 i->pending--;
         op->instance = NULL;
@@ -235,11 +237,11 @@ int operation_submit(Operation *op) {
         if (p && p->gpu)
                 key = p->gpu->bdf;
 
+        rpc_prepare_operation(op->manager, op);
         /* The uevent the host step will cause is already accounted for by the completion. */
         if (op->device != DEVICE_KEEP && op->backend && op->backend->kind == VGPU_BACKEND_MDEV)
                 op->expects_event = own_events_expect(op->manager->own_events, op->uuid,
                                                       op->device == DEVICE_CREATE ? "add" : "remove") >= 0;
-
         int r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);
         if (r < 0) {
                 if (op->expects_event)
