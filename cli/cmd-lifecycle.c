@@ -12,6 +12,7 @@
 #include "output.h"
 #include "parse-util.h"
 #include "table.h"
+#include "uuid.h"
 
 /* After a NoCapacity refusal: why each candidate GPU cannot host the type (Manager.ExplainPlacement). */
 static void explain_placement(Cli *c, sd_bus *bus, const char *type, const char *gpu,
@@ -222,6 +223,29 @@ typedef struct InstanceAction {
         const char *done;      /* past tense for the human output */
 } InstanceAction;
 
+static int call_action(sd_bus *bus, const InstanceAction *a, const char *path, int bool_arg,
+                       sd_bus_error *error) {
+        if (streq(a->signature, "b"))
+                return sd_bus_call_method(bus, VGPUD_BUS_NAME, path, VGPUD_INSTANCE_IFACE, a->method, error,
+                                          NULL, "b", bool_arg);
+        return sd_bus_call_method(bus, VGPUD_BUS_NAME, path, VGPUD_INSTANCE_IFACE, a->method, error, NULL,
+                                  "");
+}
+
+/* The object of an instance is named by its UUID: call it directly (one round trip). */
+static char *direct_instance_path(const char *uuid) {
+        char u[UUID_STRING_MAX], hex[33], *path;
+        size_t n = 0;
+
+        if (uuid_normalize(uuid, u) < 0)
+                return NULL;
+        for (const char *p = u; *p; p++)
+                if (*p != '-')
+                        hex[n++] = *p;
+        hex[n] = 0;
+        return asprintf(&path, VGPUD_INSTANCE_PREFIX "/%s", hex) < 0 ? NULL : path;
+}
+
 static int instance_action(Cli *c, const InstanceAction *a, int argc, char *argv[], int bool_arg) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
@@ -232,15 +256,20 @@ static int instance_action(Cli *c, const InstanceAction *a, int argc, char *argv
         r = cli_bus(c, &bus);
         if (r != EXIT_OK)
                 return r;
-        r = cli_get_instance(c, uuid, &path);
-        if (r != EXIT_OK)
-                return r;
-        if (streq(a->signature, "b"))
-                r = sd_bus_call_method(bus, VGPUD_BUS_NAME, path, VGPUD_INSTANCE_IFACE, a->method, &error,
-                                       NULL, "b", bool_arg);
-        else
-                r = sd_bus_call_method(bus, VGPUD_BUS_NAME, path, VGPUD_INSTANCE_IFACE, a->method, &error,
-                                       NULL, "");
+        path = direct_instance_path(uuid);
+        r = path ? call_action(bus, a, path, bool_arg, &error) : -ENOENT;
+        if (r < 0 &&
+            (!path || sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT,
+                                             SD_BUS_ERROR_UNKNOWN_METHOD, SD_BUS_ERROR_UNKNOWN_INTERFACE))) {
+                /* No such object: GetInstance says why, in the daemon's words (not a UUID, no instance). */
+                sd_bus_error_free(&error);
+                free(path);
+                path = NULL;
+                r = cli_get_instance(c, uuid, &path);
+                if (r != EXIT_OK)
+                        return r;
+                r = call_action(bus, a, path, bool_arg, &error);
+        }
         if (r < 0)
                 return cli_report_error(c, uuid, &error, r);
         if (c->json) {

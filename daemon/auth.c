@@ -32,6 +32,13 @@ int bus_authorize(sd_bus_message *m, const char *admin_group, sd_bus_error *e) {
         const gid_t *gids = NULL;
         int r;
 
+        /* The uid alone first: dbus-daemon knows it (one call to the bus), and root needs nothing more. The
+         * groups would be read from /proc for the sender's pid (AUGMENT), a few milliseconds per call. */
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0 && sd_bus_creds_get_euid(creds, &c.euid) >= 0 && c.euid == 0)
+                return 0;
+        creds = sd_bus_creds_unref(creds);
+
         /* AUGMENT: dbus-daemon reports the uid; the groups come from /proc for the sender's pid. */
         r = sd_bus_query_sender_creds(m,
                                       SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |

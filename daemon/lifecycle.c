@@ -4,6 +4,7 @@
 
 #include "alias.h"
 #include "auth.h"
+#include "availability.h"
 #include "bus-error.h"
 #include "bus-names.h"
 #include "config-file.h"
@@ -359,6 +360,16 @@ static int placement_error(Manager *m, int r, const char *type, const char *gpu,
                               err->message ?: strerror(-r));
 }
 
+static int defer_create(Manager *m, sd_bus_message *call) {
+        sd_bus_message **v =
+                realloc(m->deferred_creates, (m->n_deferred_creates + 1) * sizeof(sd_bus_message *));
+        if (!v)
+                return -ENOMEM;
+        m->deferred_creates = v;
+        m->deferred_creates[m->n_deferred_creates++] = sd_bus_message_ref(call);
+        return 1; /* answered when it runs again */
+}
+
 int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
         _cleanup_(create_options_done) CreateOptions o = {};
         _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
@@ -382,6 +393,10 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
         r = read_uuid(uuid_arg, uuid, e);
         if (r < 0)
                 return r;
+        /* Placement and admission never act on numbers older than the host: while the availability of some
+         * GPU is being re-read after an operation, wait for it (before anything costly is done twice). */
+        if (!define && refresher_pending(m->refresher))
+                return defer_create(m, call);
 
         r = bus_authorize(call, m->config->admin_group, e);
         if (r < 0)
@@ -415,15 +430,8 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
                         return placement_error(m, r, type, isempty(gpu) ? NULL : gpu, &err, e);
                 target = placed.type;
                 /* Placement sees what exists; creates in flight on that GPU may take the room it saw. */
-                if (!operation_create_fits(m, target)) {
-                        sd_bus_message **v = realloc(m->deferred_creates,
-                                                     (m->n_deferred_creates + 1) * sizeof(sd_bus_message *));
-                        if (!v)
-                                return -ENOMEM;
-                        m->deferred_creates = v;
-                        m->deferred_creates[m->n_deferred_creates++] = sd_bus_message_ref(call);
-                        return 1; /* answered when it runs again, after those creates */
-                }
+                if (!operation_create_fits(m, target))
+                        return defer_create(m, call); /* after those creates */
         }
 
         const struct vgpu_type *first = target ?: vgpu_type_group_first(group);
@@ -568,6 +576,9 @@ static int choose_parent_for_start(Instance *i, char **ret_parent, char **ret_er
                 (void) asprintf(ret_error, "no GPU offers %s", rec->type_id);
                 return -ENODEV;
         }
+        /* A start answers now: placement reads the numbers still being re-read itself. */
+        if (refresher_pending(m->refresher))
+                refresher_flush(m->refresher);
         r = placement_choose(m->host, group, rec->gpu[0] ? rec->gpu : NULL, m->config->placement_policy,
                              &placed, &err);
         if (r < 0) {

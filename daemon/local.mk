@@ -11,6 +11,8 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/instance.h daemon/instance.c \
 	daemon/udev-monitor.c \
 	daemon/operation.h daemon/operation.c \
+	daemon/availability.h daemon/availability.c \
+	daemon/own-events.h daemon/own-events.c \
 	daemon/lifecycle.h daemon/lifecycle.c \
 	daemon/reconcile.c \
 	daemon/autostart.c \
@@ -45,7 +47,9 @@ daemon_vgpud_LDADD = $(VGPUD_LIBS)
 daemon_unit_tests = \
 	tests/unit/test-bus-error \
 	tests/unit/test-auth \
-	tests/unit/test-hostop
+	tests/unit/test-hostop \
+	tests/unit/test-own-events \
+	tests/unit/test-availability
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
 DAEMON_UNIT_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
@@ -66,6 +70,16 @@ tests_unit_test_hostop_SOURCES = tests/unit/test-hostop.c tests/unit/unit.h
 tests_unit_test_hostop_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
 tests_unit_test_hostop_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_hostop_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_own_events_SOURCES = tests/unit/test-own-events.c tests/unit/unit.h
+tests_unit_test_own_events_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_own_events_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_own_events_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_availability_SOURCES = tests/unit/test-availability.c $(FIXTURE_SOURCES)
+tests_unit_test_availability_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_availability_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_availability_LDADD = $(DAEMON_UNIT_LDADD)
 
 # Integration suites of vgpud and vgpuctl.
 TESTS += tests/integration/daemon.bats

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <systemd/sd-daemon.h>
 
+#include "availability.h"
 #include "bus-names.h"
 #include "config-file.h"
 #include "device-binding.h"
@@ -18,10 +19,12 @@
 #include "instance.h"
 #include "log.h"
 #include "manager.h"
+#include "own-events.h"
 #include "rpc.h"
 #include "sched.h"
 #include "sriov-state.h"
 #include "store.h"
+#include "strutil.h"
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
@@ -91,6 +94,43 @@ void manager_sync_now(Manager *m) {
         manager_autostart_kick(m);
 }
 
+/* The model's availability handler: numbers on p's GPU are stale; read them on that GPU's worker. */
+static void on_availability_stale(struct vgpu_host *h, struct vgpu_parent *p, void *userdata) {
+        Manager *m = userdata;
+        refresher_request(m->refresher, p);
+}
+
+/* Every refresh is in: creates that waited for fresh numbers can be placed. */
+static void on_refresher_idle(void *userdata) {
+        Manager *m = userdata;
+        if (m->n_deferred_creates > 0)
+                manager_retry_deferred_creates(m);
+}
+
+/* Does this call read type availability (type and GPU properties, GetManagedObjects, placement
+ * explanations)? Instance objects and the instance calls do not; creates wait instead (lifecycle.c). */
+static bool call_reads_availability(sd_bus_message *msg) {
+        const char *path = sd_bus_message_get_path(msg), *member = sd_bus_message_get_member(msg);
+
+        if (path && startswith(path, VGPUD_INSTANCE_PREFIX "/"))
+                return false;
+        return !member || !(streq(member, "CreateInstance") || streq(member, "DefineInstance") ||
+                            streq(member, "GetInstance"));
+}
+
+/* Before dispatch: a reader never sees numbers older than the host, even while they are being re-read
+ * after an operation. Only then does the main thread read sysfs itself. */
+static int on_bus_message(sd_bus_message *msg, void *userdata, sd_bus_error *e) {
+        Manager *m = userdata;
+
+        if (sd_bus_message_is_method_call(msg, NULL, NULL) > 0 && refresher_pending(m->refresher) &&
+            call_reads_availability(msg)) {
+                refresher_flush(m->refresher);
+                manager_sync_now(m);
+        }
+        return 0; /* dispatch as usual */
+}
+
 static int on_sync(sd_event_source *s, void *userdata) {
         manager_sync_now(userdata);
         return 0;
@@ -155,6 +195,13 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
         if (r < 0)
                 return r;
         host_set_event_handler(m->host, on_host_event, m);
+        r = refresher_new(m->hostops, m->host, on_refresher_idle, m, &m->refresher);
+        if (r < 0)
+                return r;
+        host_set_availability_handler(m->host, on_availability_stale, m);
+        r = own_events_new(&m->own_events);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -166,7 +213,11 @@ Manager *manager_free(Manager *m) {
         /* The libvirt thread hands results to the loop: it goes before anything it could touch. */
         manager_stop_libvirt_watch(m);
         /* Workers first: their cancelled completions may still reply on the bus and touch the objects. */
+        if (m->refresher)
+                refresher_shutdown(m->refresher);
         hostops_free(m->hostops);
+        m->refresher = refresher_free(m->refresher);
+        m->own_events = own_events_free(m->own_events);
         /* Then the engines (no worker calls them any more): their clients go, their sockets are removed. */
         manager_stop_rpc(m);
         for (size_t k = 0; k < m->n_deferred_creates; k++) {
@@ -280,6 +331,9 @@ int manager_start(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = sd_bus_add_filter(m->bus, NULL, on_bus_message, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the bus filter: %m");
 
         r = bus_manager_register(m);
         if (r >= 0)

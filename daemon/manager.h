@@ -47,7 +47,11 @@ typedef struct Manager {
         bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
 
         struct Operation *creates;         /* creates in flight (operation.c) */
-        sd_bus_message **deferred_creates; /* CreateInstance calls waiting for those to finish */
+        sd_bus_message **deferred_creates; /* CreateInstance calls waiting for those, or for fresh numbers */
+        /* availability re-read off the reply path (availability.h), and the uevents of vgpud's own
+         * operations (own-events.h) */
+        struct Refresher *refresher;
+        struct OwnEvents *own_events;
         size_t n_deferred_creates;
 
         /* the bus objects */
@@ -93,7 +97,8 @@ int manager_add_finding(Manager *m, const char *severity, const char *kind, cons
                         const char *fmt, ...) _printf_(5, 6);
 void manager_clear_findings(Manager *m);
 
-/* Run again the CreateInstance calls that waited for creates in flight (lifecycle.c). */
+/* Run again the CreateInstance calls that waited for creates in flight or for availability refreshes
+ * (lifecycle.c). */
 void manager_retry_deferred_creates(Manager *m);
 
 /* Sync the bus objects with the model once the current event is done (coalesced). */

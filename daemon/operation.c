@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of operation.h. */
 #include "operation.h"
+#include "availability.h"
 #include "bus-error.h"
 #include "config-file.h"
 #include "host.h"
 #include "log.h"
 #include "manager.h"
+#include "mdev.h"
 #include "mdevctl.h"
+#include "own-events.h"
 #include "rpc.h"
 #include "store.h"
 
@@ -46,6 +49,7 @@ void operation_free(Operation *op) {
         free(op->delete_mdevctl_parent);
         record_free(op->save_runtime);
         record_free(op->new_record);
+        instance_free(op->created);
         vgpu_error_clear(&op->error);
         free(op);
 }
@@ -83,7 +87,15 @@ static int run_host_step(Operation *op) {
                         .attrs = op->attrs,
                         .n_attrs = op->n_attrs,
                 };
-                return op->backend->create(&op->ctx, &req, &device, &op->error);
+                r = op->backend->create(&op->ctx, &req, &device, &op->error);
+                if (r < 0)
+                        return r;
+                op->host_changed = true;
+                /* Read back here, not on the main thread: the reply then waits for nothing but this
+                 * worker. Not there any more (removed at once by someone else): the completion looks. */
+                if (op->backend->read_instance)
+                        (void) op->backend->read_instance(&op->ctx, op->uuid, &op->created);
+                return r;
         }
         r = op->backend->destroy(&op->ctx, host_device(op), &op->error);
         if (r == -ENODEV) {
@@ -91,6 +103,8 @@ static int run_host_step(Operation *op) {
                 vgpu_error_clear(&op->error);
                 return 0;
         }
+        if (r >= 0)
+                op->host_changed = true;
         return r;
 }
 
@@ -145,6 +159,7 @@ static int operation_run(void *userdata) {
         }
         r = run_record_steps(op);
         if (r < 0 && op->device == DEVICE_CREATE) {
+                op->host_changed = false; /* added and removed: its events are news to the model */
                 /* Not durable, so not done: take the device away again. */
                 struct vgpu_error ignored = {};
                 int k = op->backend->destroy(&op->ctx, host_device(op), &ignored);
@@ -231,12 +246,17 @@ static void operation_complete(int r, void *userdata) {
                 i->record = TAKE_PTR(op->new_record);
         }
         update_claim(op, r);
-        /* The host changed (or may have): read it back now, so that the reply and the signals agree with it.
-         */
-        if (op->device != DEVICE_KEEP && rpc_refresh_after_operation(m, op) == 0)
-                /* Re-reads the instance and the availability of every type on its GPU (a create changes
-                 * the other types' counts too: one-type rule, shared pools). */
-                (void) host_refresh_instance(m->host, op->uuid);
+        /* The host changed (or may have): put it into the model now, so that the reply and the signals agree
+         * with it. The availability of every type on the GPU (a create changes the other types' counts
+         * too: one-type rule, shared pools) is re-read after the reply (the model's availability handler):
+         * placement waits for it. The engine's instances are the engine's business (rpc.c). */
+        bool disturbed = op->expects_event && own_events_settle(m->own_events, op->uuid, op->host_changed);
+        if (op->device != DEVICE_KEEP && rpc_refresh_after_operation(m, op) == 0) {
+                if (op->device == DEVICE_CREATE && r >= 0 && op->created && !disturbed)
+                        (void) host_adopt_instance(m->host, TAKE_PTR(op->created));
+                else
+                        (void) host_refresh_instance(m->host, op->uuid);
+        }
         if (i->pending > 0)
                 i->pending--;
         op->instance = NULL;
@@ -268,8 +288,14 @@ int operation_submit(Operation *op) {
                 key = p->gpu->bdf;
 
         rpc_prepare_operation(op->manager, op);
+        /* The uevent the host step will cause is already accounted for by the completion. */
+        if (op->device != DEVICE_KEEP && op->backend && op->backend->kind == VGPU_BACKEND_MDEV)
+                op->expects_event = own_events_expect(op->manager->own_events, op->uuid,
+                                                      op->device == DEVICE_CREATE ? "add" : "remove") >= 0;
         int r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);
         if (r < 0) {
+                if (op->expects_event)
+                        (void) own_events_settle(op->manager->own_events, op->uuid, false);
                 operation_free(op);
                 return r;
         }

@@ -6,9 +6,13 @@
  * directory, the runtime directory, mdevctl's directory), all with plain
  * data copied out of the model. A create whose records cannot be written is
  * rolled back (the device is removed again), so an acknowledged operation is
- * on disk and a failed one left nothing behind. The completion runs on the
- * main thread: it refreshes the model, installs the new record, and answers
- * the D-Bus call that asked for it.
+ * on disk and a failed one left nothing behind. After a create the worker also
+ * reads the new device back. The completion runs on the main thread: it puts
+ * the device into the model (or reads it again if someone else touched it
+ * meanwhile), installs the new record, and answers the D-Bus call that asked
+ * for it. The availability of the other types on the GPU is re-read after the
+ * reply, off the reply path (availability.h), and the uevents the operation
+ * causes are not applied a second time (own-events.h).
  */
 #pragma once
 
@@ -62,7 +66,10 @@ struct Operation {
 
         /* results */
         struct vgpu_error error;
-        bool host_failed; /* the error came from the host step */
+        bool host_failed;              /* the error came from the host step */
+        bool host_changed;             /* the host step created or removed the device */
+        bool expects_event;            /* own_events_expect() was called for it */
+        struct vgpu_instance *created; /* the device as the worker read it back after a create */
 };
 
 /* A new operation on i (pending is taken) answering call (may be NULL: autostart). */

@@ -12,6 +12,7 @@
 #include "host.h"
 #include "log.h"
 #include "manager.h"
+#include "own-events.h"
 
 /* Room for bursts: creating 1,000 mdevs sends thousands of events at once. */
 #define MONITOR_BUFFER_SIZE (32 * 1024 * 1024)
@@ -31,6 +32,15 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         /* vfio_mdev binding to an mdev right after its "add" (and leaving before its
                          * "remove") changes neither the instance nor any capacity; refreshing for it would
                          * re-read every type's availability on the GPU once more per create and destroy. */
+                        udev_device_unref(d);
+                        continue;
+                }
+                if (streq_ptr(udev_device_get_subsystem(d), "mdev") &&
+                    own_events_consume(m->own_events, udev_device_get_sysname(d),
+                                       udev_device_get_action(d))) {
+                        /* vgpud's own create or destroy: its completion puts the result into the model. */
+                        log_debug("uevent %s %s: vgpud's own", strna(udev_device_get_action(d)),
+                                  strna(udev_device_get_sysname(d)));
                         udev_device_unref(d);
                         continue;
                 }

@@ -8,6 +8,7 @@
  * there (the kernel's own answer is terse: a bare EINVAL is what users of
  * mdevctl complain about).
  */
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "backend.h"
@@ -39,7 +40,9 @@ static const char *create_hint(int error) {
 
 static int mdev_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
                        struct vgpu_error *err) {
-        _cleanup_free_ char *type_dir = NULL, *create = NULL, *dev = NULL, *device = NULL;
+        _cleanup_free_ char *types_dir = NULL, *type_dir = NULL, *create = NULL, *create_rel = NULL,
+                            *dev = NULL, *device = NULL;
+        _cleanup_close_ int types_fd = -1;
         char uuid[UUID_STRING_MAX];
         struct stat st;
         int r;
@@ -59,17 +62,21 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
                                 "directory.",
                                 req->attrs[i].name);
 
-        if (!mdev_parent_is_registered(ctx->sysfs_root, req->parent))
-                return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.", req->parent);
-        type_dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES "/%s", req->parent,
-                              req->type_id);
-        if (!type_dir || asprintf(&create, "%s/create", type_dir) < 0)
+        /* Everything relative to the parent's types directory: one walk of the path through class/mdev_bus
+         * (each component a lookup) instead of one per step. */
+        types_dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES, req->parent);
+        if (!types_dir || asprintf(&type_dir, "%s/%s", types_dir, req->type_id) < 0 ||
+            asprintf(&create, "%s/create", type_dir) < 0 ||
+            asprintf(&create_rel, "%s/create", req->type_id) < 0)
                 return -ENOMEM;
-        if (stat(type_dir, &st) < 0)
+        types_fd = open(types_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (types_fd < 0)
+                return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.", req->parent);
+        if (fstatat(types_fd, req->type_id, &st, 0) < 0 || !S_ISDIR(st.st_mode))
                 return vgpu_error_set(err, ENOENT, type_dir, "Parent %s does not offer type %s.",
                                       req->parent, req->type_id);
 
-        r = write_attr(create, uuid);
+        r = write_attr_at(types_fd, create_rel, uuid);
         if (r < 0) {
                 const char *hint = create_hint(-r);
                 return vgpu_error_set(err, r, create, "Cannot create mdev %s of type %s on %s%s%s.", uuid,
@@ -110,7 +117,6 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
 static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err) {
         _cleanup_free_ char *dev = NULL, *remove = NULL;
         char uuid[UUID_STRING_MAX];
-        struct stat st;
         int r;
 
         if (uuid_normalize(device, uuid) < 0)
@@ -118,9 +124,10 @@ static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struc
         dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
         if (!dev || asprintf(&remove, "%s/remove", dev) < 0)
                 return -ENOMEM;
-        if (lstat(dev, &st) < 0)
-                return vgpu_error_set(err, ENODEV, dev, "No mdev %s on this host.", uuid);
+        /* No separate existence check: a device that is not there has no remove file either. */
         r = write_attr(remove, "1");
+        if (r == -ENOENT)
+                return vgpu_error_set(err, ENODEV, dev, "No mdev %s on this host.", uuid);
         if (r < 0)
                 return vgpu_error_set(err, r, remove, "Cannot remove mdev %s%s.", uuid,
                                       r == -EBUSY || r == -EAGAIN ? ": the driver says it is in use" : "");
@@ -186,6 +193,11 @@ static int mdev_read_types_op(const struct backend_ctx *ctx, const char *parent,
         return mdev_read_types(ctx->sysfs_root, parent, ret, ret_n, problems);
 }
 
+static int mdev_read_instance_op(const struct backend_ctx *ctx, const char *device,
+                                 struct vgpu_instance **ret) {
+        return mdev_read_instance(ctx->sysfs_root, device, ret);
+}
+
 const struct backend_ops backend_mdev = {
         .kind = VGPU_BACKEND_MDEV,
         .read_types = mdev_read_types_op,
@@ -194,4 +206,5 @@ const struct backend_ops backend_mdev = {
         .exists = mdev_exists,
         .device_ref = mdev_device_ref,
         .in_use = mdev_in_use,
+        .read_instance = mdev_read_instance_op,
 };

@@ -77,6 +77,10 @@ struct backend_ops {
         /* 1 with *ret_pid if a process holds the device open, 0 if not. */
         int (*in_use)(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
                       struct vgpu_error *err);
+        /* Optional: read the instance as the model keeps it (host_adopt_instance()), right after create,
+         * on the thread that created it; -ENODEV if it is not there. Without it the daemon reads the
+         * model's copy on its main thread (host_refresh_instance()). */
+        int (*read_instance)(const struct backend_ctx *ctx, const char *device, struct vgpu_instance **ret);
 };
 
 extern const struct backend_ops backend_mdev;

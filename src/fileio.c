@@ -87,7 +87,11 @@ int read_attr_u64(const char *path, int base, unsigned long long *ret) {
 }
 
 int write_attr(const char *path, const char *value) {
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        return write_attr_at(AT_FDCWD, path, value);
+}
+
+int write_attr_at(int dirfd, const char *name, const char *value) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
         size_t len = strlen(value);
 
         if (fd < 0)

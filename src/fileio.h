@@ -21,6 +21,8 @@ int read_attr_u64(const char *path, int base, unsigned long long *ret);
 
 /* One write() of value (no newline added); returns 0 or the -errno of the write. */
 int write_attr(const char *path, const char *value);
+/* Same, relative to a directory fd. */
+int write_attr_at(int dirfd, const char *name, const char *value);
 
 /* Read a regular file of at most max bytes whole, NUL-terminated. */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);

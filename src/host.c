@@ -85,6 +85,9 @@ struct op {
         size_t n_dead_instances;
         bool types_changed;
         bool changed; /* anything at all: the return value of refresh functions */
+        /* parents whose availability is stale, for the handler (host_set_availability_handler) */
+        struct vgpu_parent **stale;
+        size_t n_stale;
 };
 
 static void emit(struct vgpu_host *h, enum host_event ev, enum host_object kind, void *object) {
@@ -240,6 +243,17 @@ static int op_end(struct op *o) {
                                 emit(h, o->events[i].ev, o->events[i].kind, o->events[i].object);
         free(o->events);
 
+        /* After the announcements, so the handler sees the model as it is now; parents parked for freeing
+         * are gone and need no numbers. */
+        for (size_t i = 0; i < o->n_stale; i++) {
+                bool dead = false;
+                for (size_t j = 0; j < o->n_dead_parents && !dead; j++)
+                        dead = o->dead_parents[j] == o->stale[i];
+                if (!dead && h->on_availability_stale)
+                        h->on_availability_stale(h, o->stale[i], h->availability_userdata);
+        }
+        free(o->stale);
+
         for (size_t i = 0; i < o->n_dead_instances; i++)
                 instance_free(o->dead_instances[i]);
         for (size_t i = 0; i < o->n_dead_types; i++)
@@ -324,6 +338,11 @@ void host_free(struct vgpu_host *h) {
 void host_set_event_handler(struct vgpu_host *h, host_event_fn fn, void *userdata) {
         h->on_event = fn;
         h->userdata = userdata;
+}
+
+void host_set_availability_handler(struct vgpu_host *h, host_parent_fn fn, void *userdata) {
+        h->on_availability_stale = fn;
+        h->availability_userdata = userdata;
 }
 
 /* ---- lookups ---- */
@@ -593,6 +612,7 @@ static int parent_refresh(struct op *o, const char *name, struct vgpu_error_list
         }
         if (r < 0)
                 return r;
+        h->types_generation++;
 
         if (!p) {
                 p = calloc(1, sizeof(*p));
@@ -616,40 +636,93 @@ static int parent_refresh(struct op *o, const char *name, struct vgpu_error_list
         return r;
 }
 
+/* Set one type's number; announce it if it moved. */
+static void type_set_available(struct op *o, struct vgpu_type *t, unsigned a) {
+        if (a == t->available)
+                return;
+        t->available = a;
+        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, t);
+}
+
+/* Re-read the numbers of one parent's mdev types, relative to its types directory. */
+static int parent_availability_refresh(struct op *o, struct vgpu_parent *p) {
+        _cleanup_free_ struct mdev_available *v = calloc(p->n_types + 1, sizeof(*v));
+        size_t n = 0;
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t j = 0; j < p->n_types; j++)
+                if (p->types[j]->backend == VGPU_BACKEND_MDEV)
+                        v[n++].type_id = p->types[j]->id;
+        if (n == 0)
+                return 0;
+        r = mdev_read_availability(o->h->sysfs_root, p->name, v, n);
+        if (r < 0)
+                return r; /* going away: its own uevent will say so */
+        for (size_t j = 0; j < n; j++)
+                if (v[j].error == 0)
+                        type_set_available(o, parent_find_type(p, v[j].type_id), v[j].available);
+        return 0;
+}
+
+static bool parent_on_same_gpu(const struct vgpu_parent *p, const struct vgpu_parent *parent) {
+        return p == parent || (parent->gpu && p->gpu == parent->gpu);
+}
+
+/* NVIDIA vendor VFIO: what each VF lists changes with the GPU's other vGPUs; its VFs are read again as
+ * functions, after the walk over the parents (a refresh may add or drop parents). */
+static void vendor_vfio_refresh(struct op *o, char **vfs) {
+        for (char **vf = vfs; vf && *vf; vf++)
+                (void) pci_parent_refresh(o, *vf);
+}
+
 static int availability_refresh(struct op *o, struct vgpu_parent *parent) {
         struct vgpu_host *h = o->h;
         _cleanup_strv_free_ char **vfio_vfs = NULL;
 
         for (size_t i = 0; i < h->n_parents; i++) {
                 struct vgpu_parent *p = h->parents[i];
-                if (p != parent && (!parent->gpu || p->gpu != parent->gpu))
+                if (!parent_on_same_gpu(p, parent))
                         continue;
-                /* NVIDIA vendor VFIO: what each VF lists changes with the GPU's other vGPUs; read again
-                 * below, outside this loop (a refresh may add or drop parents) */
                 if (p->backend == VGPU_BACKEND_NVIDIA_VFIO) {
                         if (strv_extend(&vfio_vfs, p->name) < 0)
                                 return -ENOMEM;
                         continue;
                 }
-                for (size_t j = 0; j < p->n_types; j++) {
-                        struct vgpu_type *t = p->types[j];
-                        unsigned a;
-                        if (t->backend != VGPU_BACKEND_MDEV)
-                                continue;
-                        if (mdev_read_available(h->sysfs_root, p->name, t->id, &a) < 0)
-                                continue; /* going away: its own uevent will say so */
-                        if (a != t->available) {
-                                t->available = a;
-                                op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, t);
-                        }
-                }
+                (void) parent_availability_refresh(o, p);
         }
-        for (char **vf = vfio_vfs; vf && *vf; vf++) {
-                int r = pci_parent_refresh(o, *vf);
-                if (r < 0)
-                        return r;
-        }
+        vendor_vfio_refresh(o, vfio_vfs);
         return 0;
+}
+
+/* Every parent on parent's physical GPU has stale numbers: tell the handler at the end. */
+static void availability_stale(struct op *o, struct vgpu_parent *parent) {
+        struct vgpu_host *h = o->h;
+        _cleanup_strv_free_ char **vfio_vfs = NULL;
+
+        for (size_t i = 0; i < h->n_parents; i++) {
+                struct vgpu_parent *p = h->parents[i];
+                bool known = false;
+                if (!parent_on_same_gpu(p, parent))
+                        continue;
+                if (p->backend == VGPU_BACKEND_NVIDIA_VFIO) {
+                        /* not mdev numbers: read now (below), not deferred */
+                        if (strv_extend(&vfio_vfs, p->name) < 0)
+                                return; /* stays stale until the next change */
+                        continue;
+                }
+                for (size_t j = 0; j < o->n_stale && !known; j++)
+                        known = o->stale[j] == p;
+                if (known)
+                        continue;
+                struct vgpu_parent **n = realloc(o->stale, (o->n_stale + 1) * sizeof(*n));
+                if (!n)
+                        return; /* the numbers stay stale until the next change; nothing is wrong */
+                o->stale = n;
+                o->stale[o->n_stale++] = p;
+        }
+        vendor_vfio_refresh(o, vfio_vfs);
 }
 
 /* ---- instances ---- */
@@ -667,10 +740,36 @@ static int instance_remove(struct op *o, struct vgpu_instance *in) {
         return 0;
 }
 
+/* Put a freshly read instance into the model: add it, or move its fields into the model's copy. */
+static int instance_merge(struct op *o, struct vgpu_instance *fresh) {
+        struct vgpu_host *h = o->h;
+        _cleanup_(instance_freep) struct vgpu_instance *n = fresh;
+        struct vgpu_instance *old = strmap_get(h->instance_by_uuid, n->uuid);
+        int r;
+
+        if (old) {
+                if (!instance_equal(old, n)) {
+                        instance_take_fields(old, n);
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_INSTANCE, old);
+                }
+                return 0;
+        }
+        r = strmap_put(h->instance_by_uuid, n->uuid, n);
+        if (r < 0)
+                return r;
+        r = instances_insert(&h->instances, &h->n_instances, n);
+        if (r < 0) {
+                strmap_remove(h->instance_by_uuid, n->uuid);
+                return r;
+        }
+        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, n);
+        TAKE_PTR(n);
+        return 0;
+}
+
 static int instance_refresh(struct op *o, const char *uuid) {
         struct vgpu_host *h = o->h;
-        _cleanup_(instance_freep) struct vgpu_instance *n = NULL;
-        struct vgpu_instance *old;
+        struct vgpu_instance *n = NULL, *old;
         char u[UUID_STRING_MAX];
         int r;
 
@@ -698,33 +797,19 @@ static int instance_refresh(struct op *o, const char *uuid) {
                 return old ? instance_remove(o, old) : 0;
         if (r < 0)
                 return r;
-        if (old) {
-                if (!instance_equal(old, n)) {
-                        instance_take_fields(old, n);
-                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_INSTANCE, old);
-                }
-                return 0;
-        }
-        r = strmap_put(h->instance_by_uuid, n->uuid, n);
-        if (r < 0)
-                return r;
-        r = instances_insert(&h->instances, &h->n_instances, n);
-        if (r < 0) {
-                strmap_remove(h->instance_by_uuid, n->uuid);
-                return r;
-        }
-        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, n);
-        TAKE_PTR(n);
-        return 0;
+        return instance_merge(o, n);
 }
 
 /* The parent an instance is on, by name, before and after a refresh. */
 static void refresh_availability_around(struct op *o, const char *parent_name) {
         struct vgpu_parent *p = parent_name ? strmap_get(o->h->parent_by_name, parent_name) : NULL;
-        if (p) {
-                relink(o); /* p->gpu must be current */
+        if (!p)
+                return;
+        relink(o); /* p->gpu must be current */
+        if (o->h->on_availability_stale)
+                availability_stale(o, p);
+        else
                 (void) availability_refresh(o, p);
-        }
 }
 
 /* ---- PCI functions as parents and instances (vf, nvidia-vfio) ----
@@ -852,6 +937,8 @@ static int pci_parent_refresh(struct op *o, const char *bdf) {
         bool learned = false;
         int r;
 
+        if (host_is_software_address(bdf))
+                return 0; /* vgpud's own (rpc.c): nothing in sysfs */
         if (p && p->backend == VGPU_BACKEND_MDEV)
                 return device_instance_refresh(o, bdf); /* an mdev parent: parent_refresh() has it */
         if (kind >= 0 && mdev_parent_is_registered(h->sysfs_root, bdf))
@@ -1152,6 +1239,49 @@ int host_refresh_instance(struct vgpu_host *h, const char *uuid) {
         }
         int k = op_end(&o);
         return r < 0 ? r : k;
+}
+
+int host_adopt_instance(struct vgpu_host *h, struct vgpu_instance *in) {
+        _cleanup_(instance_freep) struct vgpu_instance *n = in;
+        struct vgpu_instance *old;
+        _cleanup_free_ char *before = NULL;
+        struct op o;
+        int r;
+
+        if (!n || !uuid_is_valid(n->uuid))
+                return -EINVAL;
+        old = host_find_instance(h, n->uuid);
+        if (old && old->parent_name && !(before = strdup(old->parent_name)))
+                return -ENOMEM;
+        _cleanup_free_ char *after = n->parent_name ? strdup(n->parent_name) : NULL;
+        if (n->parent_name && !after)
+                return -ENOMEM;
+
+        op_begin(&o, h);
+        r = instance_merge(&o, TAKE_PTR(n));
+        if (r >= 0) {
+                refresh_availability_around(&o, before);
+                if (!streq_ptr(before, after))
+                        refresh_availability_around(&o, after);
+        }
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_apply_availability(struct vgpu_host *h, const char *parent, const struct mdev_available *v,
+                            size_t n) {
+        struct vgpu_parent *p = host_find_parent(h, parent);
+        struct op o;
+
+        if (!p)
+                return 0;
+        op_begin(&o, h);
+        for (size_t i = 0; i < n; i++) {
+                struct vgpu_type *t = v[i].error == 0 ? parent_find_type(p, v[i].type_id) : NULL;
+                if (t && t->backend == VGPU_BACKEND_MDEV)
+                        type_set_available(&o, t, v[i].available);
+        }
+        return op_end(&o);
 }
 
 int host_refresh_availability(struct vgpu_host *h, struct vgpu_parent *parent) {

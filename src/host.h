@@ -42,6 +42,8 @@ enum host_object {
 struct vgpu_host;
 typedef void (*host_event_fn)(struct vgpu_host *h, enum host_event ev, enum host_object kind, void *object,
                               void *userdata);
+typedef void (*host_parent_fn)(struct vgpu_host *h, struct vgpu_parent *parent, void *userdata);
+struct mdev_available;
 
 struct vgpu_host {
         char *sysfs_root; /* SYSFS_ROOT unless a test says otherwise */
@@ -67,6 +69,12 @@ struct vgpu_host {
         struct udev *udev; /* for the hardware database; made on first use */
         struct udev_hwdb *hwdb;
         bool links_dirty;
+        host_parent_fn on_availability_stale; /* host_set_availability_handler() */
+        void *availability_userdata;
+        /* Bumped whenever a parent's types are read whole (with their availability): a caller that read
+         * availability elsewhere and finds it changed since knows its numbers may be older than the
+         * model's. */
+        unsigned long types_generation;
 };
 
 /* An empty model over the given sysfs root (NULL: SYSFS_ROOT). */
@@ -75,6 +83,18 @@ void host_free(struct vgpu_host *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_host *, host_free);
 
 void host_set_event_handler(struct vgpu_host *h, host_event_fn fn, void *userdata);
+
+/* By default an instance that appears, changes or goes makes the model re-read at once the
+ * available_instances of every type on its physical GPU (one-type rule, shared pools). With a handler
+ * set, the model reads nothing: it calls fn once per affected parent (after the change is announced)
+ * and the caller reads the numbers when it likes (mdev_read_availability(), e.g. on a worker thread)
+ * and hands them back with host_apply_availability(). Until then the parent's types keep their old
+ * numbers: the caller must not place instances on them. */
+void host_set_availability_handler(struct vgpu_host *h, host_parent_fn fn, void *userdata);
+/* Set the availability of parent's types to numbers read elsewhere; entries with an error, and types or
+ * a parent the model does not know (any more), are skipped. 1 if anything changed. */
+int host_apply_availability(struct vgpu_host *h, const char *parent, const struct mdev_available *v,
+                            size_t n);
 
 /* Enumerate the host (PCI functions with libudev — udev may be NULL: one is
  * made —, mdev parents and devices from class/mdev_bus and bus/mdev/devices)
@@ -90,6 +110,9 @@ int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *pr
 int host_refresh_gpu(struct vgpu_host *h, const char *bdf);
 int host_refresh_parent(struct vgpu_host *h, const char *name);
 int host_refresh_instance(struct vgpu_host *h, const char *uuid);
+/* Like host_refresh_instance() with an instance already read (mdev_read_instance(), e.g. on the worker
+ * thread that created it): add it, or update the model's copy. Takes ownership of in, also on failure. */
+int host_adopt_instance(struct vgpu_host *h, struct vgpu_instance *in);
 /* Re-read available_instances of every type on the physical GPU (or lone
  * parent) that parent belongs to: a create or destroy changes the counts of
  * other types too (NVIDIA one-type rule, GVT-g shared pool). */

@@ -182,6 +182,37 @@ int mdev_read_available(const char *sysfs_root, const char *parent, const char *
         return safe_atou(s, ret);
 }
 
+int mdev_read_availability(const char *sysfs_root, const char *parent, struct mdev_available *v, size_t n) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+
+        if (!sysfs_name_is_valid(parent))
+                return -EINVAL;
+        path = sysfs_path(sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES, parent);
+        if (!path)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ENODEV : negative_errno();
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *rel = NULL, *s = NULL;
+                v[i].error = 0;
+                if (!sysfs_name_is_valid(v[i].type_id)) {
+                        v[i].error = -EINVAL;
+                        continue;
+                }
+                if (asprintf(&rel, "%s/available_instances", v[i].type_id) < 0)
+                        return -ENOMEM;
+                int r = read_attr_at(fd, rel, &s);
+                if (r >= 0)
+                        r = safe_atou(s, &v[i].available);
+                if (r == -ENOMEM)
+                        return r;
+                v[i].error = r == -ENOENT ? -ENODEV : MIN(r, 0);
+        }
+        return 0;
+}
+
 int mdev_list_instances(const char *sysfs_root, char ***ret) {
         _cleanup_free_ char *p = sysfs_path(sysfs_root, SYSFS_MDEV_DEVICES);
         if (!p)

@@ -26,6 +26,18 @@ void mdev_types_free(struct vgpu_type **types, size_t n);
 
 int mdev_read_available(const char *sysfs_root, const char *parent, const char *type_id, unsigned *ret);
 
+/* One type's available_instances as mdev_read_availability() found it. */
+struct mdev_available {
+        const char *type_id; /* in: the raw type id */
+        unsigned available;  /* out */
+        int error;           /* out: 0, or -errno for this type alone (-ENODEV: the type is gone) */
+};
+/* The available_instances of several types of one parent, each read relative to the parent's
+ * mdev_supported_types directory: one walk of the long path through class/mdev_bus instead of one per
+ * type (every component of a sysfs path is a lookup; on FUSE a round trip each). A type that cannot be
+ * read gets its own error and the others are still read. -ENODEV when the parent is not registered. */
+int mdev_read_availability(const char *sysfs_root, const char *parent, struct mdev_available *v, size_t n);
+
 /* UUIDs in <root>/bus/mdev/devices, sorted; names that are not UUIDs are skipped. */
 int mdev_list_instances(const char *sysfs_root, char ***ret);
 /* Read one mdev; -ENODEV when it does not exist. */

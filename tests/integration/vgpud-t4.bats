@@ -363,3 +363,29 @@ teardown() {
         run vgpuctl types --gpu $GPU0 --json
         [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 0 ]
 }
+
+@test "right after a create or destroy on a GPU, placement and reads see that GPU's new numbers" {
+        # vgpud answers before it re-reads the availability of the GPU's other types; what comes next
+        # must wait for (or force) that re-read, never act on or show the old numbers.
+        local i u u2
+        for i in $(seq 10); do
+                u=$(vgpuctl create --type grid-2q --gpu $GPU0)
+                run vgpuctl create --type t4-1b --gpu $GPU0
+                [ "$status" -eq 4 ]
+                u2=$(vgpuctl create --type grid-2q --gpu $GPU0)
+                run vgpuctl types --gpu $GPU0 --json
+                [ "$(jq -r '.[] | select(.id == "nvidia-222") | .available' <<<"$output")" -eq 0 ]
+                [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 6 ]
+                vgpuctl destroy "$u2" >/dev/null
+                vgpuctl destroy "$u" >/dev/null
+                # the room the destroy freed, for the type the one-type rule had closed
+                u=$(vgpuctl create --type t4-1b --gpu $GPU0)
+                run vgpuctl types --gpu $GPU0 --json
+                [ "$(jq -r '.[] | select(.id == "nvidia-222") | .available' <<<"$output")" -eq 15 ]
+                [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 0 ]
+                vgpuctl destroy "$u" >/dev/null
+        done
+        [ -z "$(ls /sys/bus/mdev/devices)" ]
+        run vgpuctl types --gpu $GPU0 --json
+        [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 8 ]
+}

@@ -235,6 +235,117 @@ static void test_instance_lifecycle_and_availability(void **state) {
         fixture_done(&f);
 }
 
+struct stale_log {
+        char parents[8][32];
+        size_t n;
+};
+
+static void on_stale(struct vgpu_host *h, struct vgpu_parent *p, void *userdata) {
+        struct stale_log *l = userdata;
+        assert_true(l->n < ELEMENTSOF(l->parents));
+        /* called after the change is in the model: the instance is already linked to p */
+        snprintf(l->parents[l->n++], sizeof(l->parents[0]), "%s", p->name);
+}
+
+/* With an availability handler the model reads no numbers after an instance change: it names the parents
+ * whose numbers are stale, and takes numbers read elsewhere (as vgpud's worker threads do). */
+static void test_deferred_availability(void **state) {
+        _cleanup_(host_freep) struct vgpu_host *h = NULL;
+        struct recorder rec = {};
+        struct stale_log stale = {};
+        struct fixture f;
+
+        t4_host(&f);
+        assert_int_equal(host_new(f.root, &h), 0);
+        load(h, &f);
+        host_set_event_handler(h, record, &rec);
+        host_set_availability_handler(h, on_stale, &stale);
+        struct vgpu_type *t = parent_find_type(host_find_parent(h, T4A), "nvidia-231");
+        unsigned long generation = h->types_generation;
+
+        /* an instance read elsewhere is adopted; the numbers stay as they were, the parent is named once */
+        struct vgpu_instance *in = NULL;
+        fixture_add_mdev(&f, T4A, U2, "nvidia-231", 101);
+        fixture_set_available(&f, T4A, "nvidia-231", 6);
+        assert_int_equal(mdev_read_instance(f.root, U2, &in), 0);
+        assert_int_equal(host_adopt_instance(h, in), 1);
+        assert_non_null(host_find_instance(h, U2));
+        assert_ptr_equal(host_find_instance(h, U2)->type, t);
+        assert_int_equal(host_find_gpu(h, T4A)->n_instances, 2);
+        assert_int_equal(t->available, 7);
+        assert_int_equal(stale.n, 1);
+        assert_string_equal(stale.parents[0], T4A);
+        assert_int_equal(count(&rec, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, U2), 1);
+        assert_int_equal(count(&rec, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, NULL), 0);
+
+        /* adopting the same state again changes nothing but still names the parent (the caller decides) */
+        in = NULL;
+        assert_int_equal(mdev_read_instance(f.root, U2, &in), 0);
+        assert_int_equal(host_adopt_instance(h, in), 0);
+        assert_int_equal(stale.n, 2);
+
+        /* the numbers, read relative to the types directory, are applied */
+        reset(&rec);
+        struct mdev_available v[] = {
+                {.type_id = "nvidia-222"}, {.type_id = "nvidia-231"}, {.type_id = "nope"}};
+        assert_int_equal(mdev_read_availability(f.root, T4A, v, ELEMENTSOF(v)), 0);
+        assert_int_equal(v[0].error, 0);
+        assert_int_equal(v[0].available, 0);
+        assert_int_equal(v[1].error, 0);
+        assert_int_equal(v[1].available, 6);
+        assert_int_equal(v[2].error, -ENODEV);
+        assert_int_equal(host_apply_availability(h, T4A, v, ELEMENTSOF(v)), 1);
+        assert_int_equal(t->available, 6);
+        assert_int_equal(host_find_group(h, "mdev:GRID T4-2Q")->available, 14);
+        assert_int_equal(count(&rec, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, "nvidia-231"), 1);
+        assert_int_equal(count(&rec, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE_GROUP, "mdev:GRID T4-2Q"), 1);
+        /* the same numbers again: no change; an unknown parent: nothing */
+        assert_int_equal(host_apply_availability(h, T4A, v, ELEMENTSOF(v)), 0);
+        assert_int_equal(host_apply_availability(h, "0000:99:00.0", v, ELEMENTSOF(v)), 0);
+        /* an entry with an error is not applied */
+        v[1].available = 0;
+        v[1].error = -EIO;
+        assert_int_equal(host_apply_availability(h, T4A, v, ELEMENTSOF(v)), 0);
+        assert_int_equal(t->available, 6);
+
+        /* a removal through a uevent names the parent too, and reads nothing */
+        stale.n = 0;
+        fixture_remove_mdev(&f, T4A, U2);
+        fixture_set_available(&f, T4A, "nvidia-231", 7);
+        struct host_uevent ev = {.action = "remove", .subsystem = "mdev", .sysname = U2};
+        assert_int_equal(host_handle_uevent(h, &ev), 1);
+        assert_null(host_find_instance(h, U2));
+        assert_int_equal(t->available, 6);
+        assert_int_equal(stale.n, 1);
+        assert_string_equal(stale.parents[0], T4A);
+        assert_int_equal(h->types_generation, generation);
+
+        /* a parent read whole moves the generation (its numbers are fresh) */
+        assert_true(host_refresh_parent(h, T4A) >= 0);
+        assert_int_equal(t->available, 7);
+        assert_true(h->types_generation > generation);
+
+        /* a parent that is gone: mdev_read_availability says so */
+        fixture_unregister_parent(&f, T4B);
+        assert_int_equal(mdev_read_availability(f.root, T4B, v, 1), -ENODEV);
+        assert_int_equal(mdev_read_availability(f.root, "../x", v, 1), -EINVAL);
+
+        /* without the handler, the model reads the numbers itself again */
+        host_set_availability_handler(h, NULL, NULL);
+        stale.n = 0;
+        in = NULL;
+        fixture_add_mdev(&f, T4A, U2, "nvidia-231", 101);
+        fixture_set_available(&f, T4A, "nvidia-231", 6);
+        assert_int_equal(mdev_read_instance(f.root, U2, &in), 0);
+        assert_int_equal(host_adopt_instance(h, in), 1);
+        assert_int_equal(t->available, 6);
+        assert_int_equal(stale.n, 0);
+        assert_int_equal(host_adopt_instance(h, NULL), -EINVAL);
+
+        reset(&rec);
+        fixture_done(&f);
+}
+
 static void test_uevents(void **state) {
         _cleanup_(host_freep) struct vgpu_host *h = NULL;
         struct recorder rec = {};
@@ -609,6 +720,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_discovery),
                 cmocka_unit_test(test_instance_lifecycle_and_availability),
+                cmocka_unit_test(test_deferred_availability),
                 cmocka_unit_test(test_uevents),
                 cmocka_unit_test(test_sriov_vf_parents),
                 cmocka_unit_test(test_hostile_sysfs),
