@@ -6,7 +6,9 @@
  * directory, the runtime directory, mdevctl's directory), all with plain
  * data copied out of the model. A create whose records cannot be written is
  * rolled back (the device is removed again), so an acknowledged operation is
- * on disk and a failed one left nothing behind. The completion runs on the
+ * on disk and a failed one left nothing behind; a create is journaled in the
+ * runtime directory before the device is made, so that a crash in between
+ * leaves no device vgpud has no record of (tests/chaos/vgpu-chaos). The completion runs on the
  * main thread: it refreshes the model, installs the new record, and answers
  * the D-Bus call that asked for it.
  */
@@ -55,6 +57,11 @@ struct Operation {
         char *delete_mdevctl_parent;
         struct vgpu_record *save_runtime;
         bool delete_runtime;
+        /* A create's journal entry: a transient record written to the runtime store before the device is
+         * made, so that a vgpud killed between the sysfs write and the record steps finds the device
+         * recorded at its next start (adopted if it exists, forgotten if not) instead of an orphan.
+         * Dropped again once a persistent record holds the instance (or the create failed). */
+        struct vgpu_record *intent;
 
         /* what the instance's record becomes on success (replace_record) */
         bool replace_record;
