@@ -5,7 +5,8 @@ reliability_suites = \
 	tests/integration/chaos.bats \
 	tests/integration/authz.bats \
 	tests/integration/concurrency.bats \
-	tests/integration/valgrind.bats
+	tests/integration/valgrind.bats \
+	tests/integration/limits.bats
 TESTS += $(reliability_suites)
 EXTRA_DIST += $(reliability_suites) tests/chaos/vgpu-chaos
 
@@ -18,3 +19,9 @@ tests_chaos_vgpud_nosan_CFLAGS = -std=gnu11 $(WARN_CFLAGS) $(SYSTEMD_CFLAGS) $(U
 	$(INIH_CFLAGS) $(LIBXML_CFLAGS)
 tests_chaos_vgpud_nosan_LDFLAGS =
 tests_chaos_vgpud_nosan_LDADD = $(SYSTEMD_LIBS) $(LIBVGPU_LIBS) -lpthread
+
+# bus-flood: a hostile D-Bus client for limits.bats.
+check_PROGRAMS += tests/chaos/bus-flood
+tests_chaos_bus_flood_SOURCES = tests/chaos/bus-flood.c
+tests_chaos_bus_flood_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_chaos_bus_flood_LDADD = $(SYSTEMD_LIBS)
