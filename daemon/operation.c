@@ -150,7 +150,8 @@ static int operation_run(void *userdata) {
         if (r < 0) {
                 op->host_failed = true;
                 if (op->intent) {
-                        /* Also the transient one: the device does not exist, so neither does the instance. */
+                        /* Also the transient one: the device does not exist, so neither does the instance.
+                         */
                         struct vgpu_error ignored = {};
                         (void) store_delete(op->manager->runtime_store, op->uuid, &ignored);
                         vgpu_error_clear(&ignored);

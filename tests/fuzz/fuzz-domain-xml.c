@@ -6,9 +6,9 @@
  * finds must be well-formed for the hook's D-Bus call: a non-empty device
  * string, a known kind, no duplicate.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <string.h>
 
 #include <libxml/parser.h>

@@ -3,7 +3,7 @@
  * libFuzzer harness: everything that parses text read from sysfs. The input
  * is one attribute's content; every parser sees it: the NVIDIA type name and
  * description grammars, creatable_vgpu_types and current_vgpu_type, the
- * GVT-g description, the alias normalizer, PCI address and UUID
+ * GVT-g description, the alias normalizer, PCI address parsing and UUID
  * normalization, the board name of a PCI model string, the numeric helpers,
  * and a whole vgpu_type built from it (as mdev.c does for each type
  * directory: vendor rules and aliases). Results are checked where a parser
@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         struct nvidia_type_name name;
         if (nvidia_parse_name(s, &name) >= 0) {
-                check(memchr(name.prefix, 0, sizeof(name.prefix)) && memchr(name.board, 0, sizeof(name.board)),
+                check(memchr(name.prefix, 0, sizeof(name.prefix)) &&
+                              memchr(name.board, 0, sizeof(name.board)),
                       "nvidia_parse_name left an unterminated field");
                 (void) nvidia_series_to_string(name.series);
         }
@@ -94,6 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 check(pci_bdf_normalize(bdf, bdf2) >= 0 && strcmp(bdf, bdf2) == 0,
                       "pci_bdf_normalize is not idempotent");
         }
+        unsigned dom, bus, slot, fn;
+        if (pci_address_parse(s, &dom, &bus, &slot, &fn) >= 0)
+                check(slot < 32 && fn < 8 && bus < 256, "pci_address_parse returned an impossible address");
         char u[UUID_STRING_MAX], u2[UUID_STRING_MAX];
         if (uuid_normalize(s, u) >= 0) {
                 check(uuid_is_valid(u) && uuid_normalize(u, u2) >= 0 && strcmp(u, u2) == 0,
