@@ -70,3 +70,4 @@ int cmd_undefine(Cli *c, int argc, char *argv[]);
 int cmd_start(Cli *c, int argc, char *argv[]);
 int cmd_stop(Cli *c, int argc, char *argv[]);
 int cmd_autostart(Cli *c, int argc, char *argv[]);
+int cmd_probe(Cli *c, int argc, char *argv[]);

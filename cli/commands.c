@@ -25,6 +25,8 @@ static const Command commands[] = {
         {"stop", cmd_stop, "stop UUID", "Remove an instance from the host, keeping its definition"},
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
+        {"probe", cmd_probe, "probe UUID [--size BYTES]",
+         "Attach to an RPC instance as a guest would: check it works, time it"},
 };
 
 void main_help(void) {

@@ -9,7 +9,7 @@ _vgpuctl() {
         local cur prev words cword
         _init_completion || return
 
-        local commands="gpus types list show create define destroy undefine start stop autostart"
+        local commands="gpus types list show create define destroy undefine start stop autostart probe"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -51,6 +51,7 @@ _vgpuctl() {
         list) opts+=" --defined --all --quiet" ;;
         create) opts+=" --type --gpu --uuid --persistent --autostart --attr --placement" ;;
         define) opts+=" --type --gpu --uuid --autostart --attr --placement" ;;
+        probe) opts+=" --size" ;;
         esac
         if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -61,13 +62,13 @@ _vgpuctl() {
         local npos=0
         for ((i = i + 1; i < cword; i++)); do
                 case ${words[i]} in
-                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement) ((i++)) ;;
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac
         done
         case $cmd in
-        show | destroy | undefine | start | stop)
+        show | destroy | undefine | start | stop | probe)
                 ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list --all)" -- "$cur"))
                 ;;
         define)

@@ -13,7 +13,8 @@ EXTRA_DIST += $(reliability_suites) tests/chaos/vgpu-chaos
 # vgpud-nosan: vgpud built from the same sources without the sanitizers (which
 # cannot run under valgrind), for valgrind.bats. Not installed.
 check_PROGRAMS += tests/chaos/vgpud-nosan
-tests_chaos_vgpud_nosan_SOURCES = $(daemon_vgpud_SOURCES) $(daemon_libvgpud_a_SOURCES) $(src_libvgpu_a_SOURCES)
+tests_chaos_vgpud_nosan_SOURCES = $(daemon_vgpud_SOURCES) $(daemon_libvgpud_a_SOURCES) $(src_libvgpu_a_SOURCES) \
+	$(daemon_engine_libengine_a_SOURCES) $(src_vfio_user_libvfiouser_a_SOURCES)
 tests_chaos_vgpud_nosan_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
 tests_chaos_vgpud_nosan_CFLAGS = -std=gnu11 $(WARN_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) \
 	$(INIH_CFLAGS) $(LIBXML_CFLAGS)
