@@ -276,6 +276,10 @@ static int bind_or_unbind(sd_bus_message *call, Manager *m, bool bind, sd_bus_er
         BindJob *j;
         int r;
 
+        /* Authorization first: an outsider learns nothing about the arguments it sent. */
+        r = bus_authorize(call, m->config->admin_group, e);
+        if (r < 0)
+                return r;
         r = sd_bus_message_read(call, "s", &address);
         if (r < 0)
                 return r;
@@ -284,9 +288,6 @@ static int bind_or_unbind(sd_bus_message *call, Manager *m, bool bind, sd_bus_er
                 return r;
         if (pci_bdf_normalize(address, bdf) < 0)
                 return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Invalid PCI address '%s'", address);
-        r = bus_authorize(call, m->config->admin_group, e);
-        if (r < 0)
-                return r;
         struct vgpu_gpu *g = host_find_gpu(m->host, bdf);
         Instance *user = instance_using(m, bdf);
         if (user)

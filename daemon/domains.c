@@ -535,6 +535,10 @@ int bus_manager_acquire_for_domain(sd_bus_message *call, void *userdata, sd_bus_
         const char *domain;
         int r;
 
+        /* Authorization first: an outsider learns nothing about the arguments it sent. */
+        r = bus_authorize(call, m->config->admin_group, error);
+        if (r < 0)
+                return r;
         r = read_domain_and_options(call, true, &domain, &devices, error);
         if (r < 0)
                 return r;
@@ -543,9 +547,6 @@ int bus_manager_acquire_for_domain(sd_bus_message *call, void *userdata, sd_bus_
                 return bus_error_setf(error, -E2BIG, SUBJECT_ARGUMENT,
                                       "Domain %s references %zu devices; at most %u are accepted", domain, n,
                                       DOMAIN_VGPUS_MAX);
-        r = bus_authorize(call, m->config->admin_group, error);
-        if (r < 0)
-                return r;
         r = job_new(m, call, domain, false, n, &j);
         if (r < 0)
                 return r;
@@ -626,10 +627,10 @@ int bus_manager_release_domain(sd_bus_message *call, void *userdata, sd_bus_erro
         void *v;
         int r;
 
-        r = read_domain_and_options(call, false, &domain, NULL, error);
+        r = bus_authorize(call, m->config->admin_group, error);
         if (r < 0)
                 return r;
-        r = bus_authorize(call, m->config->admin_group, error);
+        r = read_domain_and_options(call, false, &domain, NULL, error);
         if (r < 0)
                 return r;
         r = job_new(m, call, domain, true, strmap_size(m->instances), &j);

@@ -47,6 +47,8 @@ void operation_free(Operation *op) {
         record_free(op->save_state);
         record_free(op->save_mdevctl);
         free(op->delete_mdevctl_parent);
+        if (op->intent != op->save_runtime)
+                record_free(op->intent);
         record_free(op->save_runtime);
         record_free(op->new_record);
         instance_free(op->created);
@@ -133,7 +135,7 @@ static int run_record_steps(Operation *op) {
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
-        if (op->save_runtime) {
+        if (op->save_runtime && op->save_runtime != op->intent) {
                 r = store_save(m->runtime_store, op->save_runtime, &op->error);
                 if (r < 0)
                         return r;
@@ -147,17 +149,45 @@ static int run_record_steps(Operation *op) {
         return 0;
 }
 
+/* Forget a create's journal entry (the create failed, or a persistent record now holds the instance). A
+ * failure is only logged: the next start-up forgets an entry whose device is gone, and a persistent record
+ * wins over it. */
+static void drop_intent(Operation *op) {
+        struct vgpu_error ignored = {};
+
+        if (!op->intent || op->intent == op->save_runtime)
+                return;
+        int k = store_delete(op->manager->runtime_store, op->uuid, &ignored);
+        if (k < 0 && k != -ENOENT)
+                log_warning_errno(k, "Failed to remove the journal entry of %s: %m", op->uuid);
+        vgpu_error_clear(&ignored);
+}
+
 /* On a worker thread: only op's own data, the stores (one file per UUID) and sysfs. */
 static int operation_run(void *userdata) {
         Operation *op = userdata;
         int r;
 
+        if (op->intent) {
+                r = store_save(op->manager->runtime_store, op->intent, &op->error);
+                if (r < 0)
+                        return r; /* nothing was touched on the host */
+        }
         r = run_host_step(op);
         if (r < 0) {
                 op->host_failed = true;
+                if (op->intent) {
+                        /* Also the transient one: the device does not exist, so neither does the instance.
+                         */
+                        struct vgpu_error ignored = {};
+                        (void) store_delete(op->manager->runtime_store, op->uuid, &ignored);
+                        vgpu_error_clear(&ignored);
+                }
                 return r;
         }
         r = run_record_steps(op);
+        if (r >= 0)
+                drop_intent(op);
         if (r < 0 && op->device == DEVICE_CREATE) {
                 op->host_changed = false; /* added and removed: its events are news to the model */
                 /* Not durable, so not done: take the device away again. */
@@ -167,9 +197,33 @@ static int operation_run(void *userdata) {
                         log_error_errno(k,
                                         "Failed to remove %s %s after its record could not be written: %m",
                                         backend_kind_to_string(op->backend->kind), host_device(op));
+                else if (op->intent)
+                        (void) store_delete(op->manager->runtime_store, op->uuid, &ignored);
                 vgpu_error_clear(&ignored);
         }
         return r;
+}
+
+/* Journal a create of an instance that no persistent record holds yet (see Operation.intent). */
+static int plan_intent(Operation *op) {
+        Instance *i = op->instance;
+
+        if (op->device != DEVICE_CREATE || (i && instance_persistent(i)))
+                return 0;
+        if (op->save_runtime) {
+                op->intent = op->save_runtime; /* written first, not again in the record steps */
+                return 0;
+        }
+        const struct vgpu_record *r = op->save_state ?: op->new_record;
+        if (!r)
+                return 0;
+        int k = record_copy(r, &op->intent);
+        if (k < 0)
+                return k;
+        op->intent->persistent = false;
+        op->intent->autostart = false;
+        op->intent->origin = RECORD_ORIGIN_VGPUD;
+        return 0;
 }
 
 static void creates_remove(Manager *m, Operation *op) {
@@ -275,6 +329,12 @@ int operation_submit(Operation *op) {
         const char *key = op->parent ?: instance_gpu_address(i);
         _cleanup_free_ char *own_key = NULL;
 
+        int r = plan_intent(op);
+        if (r < 0) {
+                operation_free(op);
+                return r;
+        }
+
         if (!key) {
                 if (asprintf(&own_key, "instance:%s", op->uuid) < 0) {
                         operation_free(op);
@@ -292,7 +352,7 @@ int operation_submit(Operation *op) {
         if (op->device != DEVICE_KEEP && op->backend && op->backend->kind == VGPU_BACKEND_MDEV)
                 op->expects_event = own_events_expect(op->manager->own_events, op->uuid,
                                                       op->device == DEVICE_CREATE ? "add" : "remove") >= 0;
-        int r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);
+        r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);
         if (r < 0) {
                 if (op->expects_event)
                         (void) own_events_settle(op->manager->own_events, op->uuid, false);

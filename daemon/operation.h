@@ -6,13 +6,15 @@
  * directory, the runtime directory, mdevctl's directory), all with plain
  * data copied out of the model. A create whose records cannot be written is
  * rolled back (the device is removed again), so an acknowledged operation is
- * on disk and a failed one left nothing behind. After a create the worker also
- * reads the new device back. The completion runs on the main thread: it puts
- * the device into the model (or reads it again if someone else touched it
- * meanwhile), installs the new record, and answers the D-Bus call that asked
- * for it. The availability of the other types on the GPU is re-read after the
- * reply, off the reply path (availability.h), and the uevents the operation
- * causes are not applied a second time (own-events.h).
+ * on disk and a failed one left nothing behind; a create is journaled in the
+ * runtime directory before the device is made, so that a crash in between
+ * leaves no device vgpud has no record of (tests/chaos/vgpu-chaos). After a
+ * create the worker also reads the new device back. The completion runs on the
+ * main thread: it puts the device into the model (or reads it again if someone
+ * else touched it meanwhile), installs the new record, and answers the D-Bus
+ * call that asked for it. The availability of the other types on the GPU is
+ * re-read after the reply, off the reply path (availability.h), and the
+ * uevents the operation causes are not applied a second time (own-events.h).
  */
 #pragma once
 
@@ -59,6 +61,11 @@ struct Operation {
         char *delete_mdevctl_parent;
         struct vgpu_record *save_runtime;
         bool delete_runtime;
+        /* A create's journal entry: a transient record written to the runtime store before the device is
+         * made, so that a vgpud killed between the sysfs write and the record steps finds the device
+         * recorded at its next start (adopted if it exists, forgotten if not) instead of an orphan.
+         * Dropped again once a persistent record holds the instance (or the create failed). */
+        struct vgpu_record *intent;
 
         /* what the instance's record becomes on success (replace_record) */
         bool replace_record;

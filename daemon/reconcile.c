@@ -4,8 +4,9 @@
  * the transient instances it made in this boot, mdevctl's definitions) with
  * what the host shows, and report the differences as findings instead of
  * "fixing" them: an mdev nobody defined is an orphan to look at, not to
- * remove; a definition whose GPU is gone waits for it. The only thing cleaned
- * up is vgpud's own memory of a transient instance that no longer exists.
+ * remove; a definition whose GPU is gone waits for it. The only things cleaned
+ * up are vgpud's own memory of a transient instance that no longer exists and
+ * a create's journal entry that a persistent record has superseded.
  */
 #include "config-file.h"
 #include "gpu.h"
@@ -89,8 +90,13 @@ static int load_runtime(Manager *m) {
         for (size_t k = 0; k < n; k++) {
                 _cleanup_(record_freep) struct vgpu_record *rec = TAKE_PTR(recs[k]);
                 Instance *i = manager_find_instance(m, rec->uuid);
-                if (i && instance_persistent(i))
-                        continue; /* a persistent record wins; the stale runtime one goes below */
+                if (i && instance_persistent(i)) {
+                        /* A persistent record wins; the runtime one is stale (a create's journal entry
+                         * whose removal a crash cut short): drop it. */
+                        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+                        (void) store_delete(m->runtime_store, rec->uuid, &err);
+                        continue;
+                }
                 /* a vf / nvidia-vfio instance is on the host as a function the model shows once claimed */
                 if (backend_kind_is_pci_function(rec->backend) && !isempty(rec->parent))
                         (void) host_claim_device(m->host, rec->uuid, rec->backend, rec->parent,

@@ -763,6 +763,10 @@ int bus_gpu_set_scheduler_policy(sd_bus_message *call, void *userdata, sd_bus_er
         uint32_t slice;
         int r;
 
+        /* Authorization first: an outsider learns nothing about the arguments it sent. */
+        r = bus_authorize(call, m->config->admin_group, error);
+        if (r < 0)
+                return r;
         r = sd_bus_message_read(call, "su", &policy, &slice);
         if (r < 0)
                 return r;
@@ -877,6 +881,10 @@ int bus_instance_set_quota(sd_bus_message *call, void *userdata, sd_bus_error *e
         const char *key;
         int r;
 
+        /* Authorization first: an outsider learns nothing about the arguments it sent. */
+        r = bus_authorize(call, m->config->admin_group, error);
+        if (r < 0)
+                return r;
         r = sd_bus_message_enter_container(call, 'a', "{sv}");
         if (r < 0)
                 return r;
@@ -924,9 +932,6 @@ int bus_instance_set_quota(sd_bus_message *call, void *userdata, sd_bus_error *e
                 return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
                                       "A share of %u %% is out of range: a share is 1 to 100 %%", q.share);
 
-        r = bus_authorize(call, m->config->admin_group, error);
-        if (r < 0)
-                return r;
         if (i->pending > 0)
                 return bus_error_setf(
                         error, -EALREADY, SUBJECT_INSTANCE,

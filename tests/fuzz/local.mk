@@ -1,8 +1,11 @@
-# libFuzzer harnesses of the engine (vfio-user message handling, the command
-# parser and execution, VERSION capabilities) and their seed corpora. They are
+# libFuzzer harnesses and their seed corpora: the engine's (vfio-user message
+# handling, the command parser and execution, VERSION capabilities) and the
+# host-model parsers' (vgpud.conf, sysfs attributes, domain XML, JSON records). They are
 # built with clang by build-fuzzers; fuzz-short.test runs each briefly in
 # `make check`.
 TESTS += tests/fuzz/fuzz-short.test
 dist_check_SCRIPTS += tests/fuzz/fuzz-short.test
 EXTRA_DIST += tests/fuzz/build-fuzzers tests/fuzz/make-seeds.py tests/fuzz/corpus \
-	tests/fuzz/fuzz-vfio-user.c tests/fuzz/fuzz-cmd-stream.c tests/fuzz/fuzz-vfu-caps.c
+	tests/fuzz/fuzz-vfio-user.c tests/fuzz/fuzz-cmd-stream.c tests/fuzz/fuzz-vfu-caps.c \
+	tests/fuzz/fuzz-config.c tests/fuzz/fuzz-sysfs-attr.c tests/fuzz/fuzz-mdevctl.c tests/fuzz/fuzz-domain-xml.c \
+	tests/fuzz/make-lib-seeds.py

@@ -3,6 +3,9 @@
 # vgpud_start [ARGS...]: start vgpud on the suite's private bus (bus_start
 # first) with its own state, runtime and mdevctl directories, and wait until it
 # owns org.vgpud1. vgpud_stop: SIGTERM, and fail unless it exits 0.
+# VGPUD (default: vgpud on PATH) names the binary and VGPUD_WRAPPER a command
+# it runs under, e.g. VGPUD=tests/chaos/vgpud-nosan VGPUD_WRAPPER="valgrind
+# --error-exitcode=99 --leak-check=full" (valgrind.bats does so).
 # bus_start_with_policy: a private bus that includes vgpud's D-Bus policy,
 # so that non-root callers reach vgpud as they would on a real host.
 
@@ -20,8 +23,9 @@ bus_start_with_policy() {
 }
 
 vgpud_wait_name() {
-        local i
-        for i in $(seq 100); do
+        local i tries=100
+        [[ -n ${VGPUD_WRAPPER:-} ]] && tries=600 # a wrapper (valgrind) makes start-up slower
+        for i in $(seq $tries); do
                 if busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
                         NameHasOwner s org.vgpud1 2>/dev/null | grep -q true; then
                         return 0
@@ -29,7 +33,7 @@ vgpud_wait_name() {
                 kill -0 "$VGPUD_PID" 2>/dev/null || { echo "vgpud exited:"; cat "$VGPUD_LOG"; return 1; }
                 sleep 0.1
         done
-        echo "vgpud did not take org.vgpud1 in 10 s:"
+        echo "vgpud did not take org.vgpud1 in $((tries / 10)) s:"
         cat "$VGPUD_LOG"
         return 1
 }
@@ -38,7 +42,8 @@ vgpud_start() {
         : "${VGPUD_DIR:=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/vgpud.XXXXXX")}"
         mkdir -p "$VGPUD_DIR/state" "$VGPUD_DIR/run" "$VGPUD_DIR/mdevctl.d"
         VGPUD_LOG=$VGPUD_DIR/vgpud.log
-        vgpud --state-dir "$VGPUD_DIR/state" --runtime-dir "$VGPUD_DIR/run" --log-level debug "$@" \
+        # shellcheck disable=SC2086 # the wrapper is a command line
+        ${VGPUD_WRAPPER:-} "${VGPUD:-vgpud}" --state-dir "$VGPUD_DIR/state" --runtime-dir "$VGPUD_DIR/run" --log-level debug "$@" \
                 >>"$VGPUD_LOG" 2>&1 &
         VGPUD_PID=$!
         export VGPUD_DIR VGPUD_LOG VGPUD_PID

@@ -1,0 +1,46 @@
+# vgpu-sim: --profile t4
+# Crash consistency (tests/chaos/vgpu-chaos): random lifecycle operations with
+# vgpud killed by SIGKILL at random moments and simulator faults; after every
+# restart the records and the host agree. CHAOS_OPS (default 200) and
+# CHAOS_SEED (default: random, printed) make a longer or a repeated run:
+#   CHAOS_OPS=2000 CHAOS_SEED=42 make check TESTS=tests/integration/chaos.bats
+load helpers
+
+@test "chaos: ${CHAOS_OPS:-200} operations, SIGKILLs and faults, no discrepancy" {
+        run "$VGPU_TEST_SRCDIR/tests/chaos/vgpu-chaos" --ops "${CHAOS_OPS:-200}" \
+                ${CHAOS_SEED:+--seed "$CHAOS_SEED"} ${CHAOS_VERBOSE:+--verbose}
+        # The summary (and any discrepancy with the seed to reproduce it) in the TAP log.
+        printf '# %s\n' "${lines[@]}" >&3
+        [ "$status" -eq 0 ]
+        printf '%s\n' "${lines[@]}" | grep -q "^vgpu-chaos: seed=.* discrepancies=0 "
+}
+
+@test "vgpud killed during a slow create: the device, if made, is vgpud's transient instance, not an orphan" {
+        load vgpud
+        bus_start_with_policy
+        vgpud_start
+        local create=/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-231/create
+        local u=4b8b7c1e-5a2f-4c3d-9e8f-0a1b2c3d4e5f
+        vgpu-sim ctl latency "$create" 1500
+        vgpuctl create --type grid-2q --gpu 0000:3b:00.0 --uuid $u >/dev/null 2>&1 &
+        local job=$!
+        sleep 0.7 # the create is in its sysfs write, its journal entry written
+        [ -f "$VGPUD_DIR/run/instances/$u.json" ]
+        kill -KILL "$VGPUD_PID"
+        wait "$VGPUD_PID" || true
+        wait $job || true
+        sleep 1.5 # the simulator finishes (or drops) the interrupted write
+        vgpu-sim ctl fail clear
+        vgpud_start
+        if [ -e /sys/bus/mdev/devices/$u ]; then
+                [ "$(vgpuctl list --json | jq -r ".[] | select(.uuid == \"$u\") | .origin")" = vgpud ]
+                run busctl --system get-property org.vgpud1 /org/vgpud1 org.vgpud1.Manager Findings
+                [[ $output != *orphan* ]]
+                vgpuctl destroy $u
+        else
+                [ ! -e "$VGPUD_DIR/run/instances/$u.json" ]
+                [ -z "$(vgpuctl list --all --quiet)" ]
+        fi
+        vgpud_stop
+        bus_stop
+}
