@@ -25,6 +25,15 @@ static const Command commands[] = {
         {"stop", cmd_stop, "stop UUID", "Remove an instance from the host, keeping its definition"},
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
+        {"monitor", cmd_monitor, "monitor [--once] [--json] [--interval SECONDS]",
+         "Live view of the GPUs and instances, refreshed in place (q to quit)"},
+        {"doctor", cmd_doctor, "doctor [--json]",
+         "Check the host for vGPU problems and explain how to fix each"},
+        {"metrics", cmd_metrics, "metrics [--output FILE] [--format openmetrics|prometheus]",
+         "Print OpenMetrics text for node_exporter's textfile collector"},
+        {"events", cmd_events, "events", "Print every change vgpud announces, as JSON lines"},
+        {"nfd", cmd_nfd, "nfd [--output FILE] [--expiry SECONDS]",
+         "Print the host's vGPU capacity as Node Feature Discovery labels"},
 };
 
 void main_help(void) {

@@ -13,7 +13,15 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-gpus.c \
 	cli/cmd-types.c \
 	cli/cmd-list.c \
-	cli/cmd-lifecycle.c
+	cli/cmd-lifecycle.c \
+	cli/bus-json.h cli/bus-json.c \
+	cli/watch.h cli/watch.c \
+	cli/terminal.h cli/terminal.c \
+	cli/cmd-doctor.c \
+	cli/cmd-monitor.c \
+	cli/cmd-events.c \
+	cli/cmd-metrics.c \
+	cli/cmd-nfd.c
 cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS)
 
 VGPUCTL_LIBS = cli/libvgpuctl.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS)

@@ -18,6 +18,11 @@ typedef struct StringPair {
         char *value;
 } StringPair;
 
+typedef struct Counter {
+        char *name;
+        uint64_t value;
+} Counter;
+
 typedef struct GpuInfo {
         char *path;
         char *id, *address, *vendor, *name, *driver, *hosted_type;
@@ -26,8 +31,9 @@ typedef struct GpuInfo {
         bool present;
         uint32_t sriov_total_vfs, sriov_num_vfs;
         char **backends;
-        char **types;     /* object paths */
-        char **instances; /* object paths */
+        char *scheduler_policy; /* NULL: not offered by this vgpud */
+        char **types;           /* object paths */
+        char **instances;       /* object paths */
 } GpuInfo;
 
 typedef struct TypeInfo {
@@ -47,7 +53,23 @@ typedef struct InstanceInfo {
         bool persistent, autostart;
         StringPair *attributes;
         size_t n_attributes;
+        /* Read by name when the daemon has them (quota, libvirt and engine work); until then the
+         * "unknown" values: owner NULL, share/weight INSTANCE_QUOTA_UNKNOWN, measured_share
+         * INSTANCE_MEASURED_UNKNOWN (-1 is the daemon's "cannot measure"), no counters. */
+        char *owner;
+        uint32_t share, weight;
+        double measured_share;
+        Counter *counters;
+        size_t n_counters;
 } InstanceInfo;
+
+#define INSTANCE_QUOTA_UNKNOWN    UINT32_MAX
+#define INSTANCE_MEASURED_UNKNOWN (-2.0)
+
+/* The "unknown" values above, and no IOMMU group. */
+void instance_info_init(InstanceInfo *i);
+/* A counter by name, or false. */
+bool instance_counter(const InstanceInfo *i, const char *name, uint64_t *ret);
 
 typedef struct Objects {
         GpuInfo *gpus;

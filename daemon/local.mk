@@ -14,6 +14,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/lifecycle.h daemon/lifecycle.c \
 	daemon/reconcile.c \
 	daemon/autostart.c \
+	daemon/diagnose.c \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c

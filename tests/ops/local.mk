@@ -1,0 +1,6 @@
+# Operating vgpud: doctor, metrics, events, nfd, monitor, the systemd units, man pages,
+# completions and the installed tree.
+ops_suites = \
+	tests/ops/doctor.bats
+TESTS += $(ops_suites)
+EXTRA_DIST += $(ops_suites)
