@@ -88,10 +88,11 @@ int bus_message_read_json(sd_bus_message *m, json_object **ret) {
         } else if (type == SD_BUS_TYPE_ARRAY && contents[0] == '{' &&
                    (contents[1] == 's' || contents[1] == 'o')) {
                 /* a{s...}: an object */
+                _cleanup_free_ char *entry = strndup(contents + 1, strlen(contents) - 2); /* "{sv}" -> "sv" */
                 j = json_object_new_object();
-                if (!j)
+                if (!j || !entry)
                         return -ENOMEM;
-                while ((r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY, contents + 1)) > 0) {
+                while ((r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY, entry)) > 0) {
                         const char *key;
                         json_object *v = NULL;
                         r = sd_bus_message_read_basic(m, contents[1], &key);

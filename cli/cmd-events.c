@@ -93,6 +93,10 @@ static int on_event(Watch *w, WatchEvent ev, const char *path, sd_bus_message *m
         return 0;
 }
 
+static int on_stdout_gone(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), EXIT_OK);
+}
+
 int cmd_events(Cli *c, int argc, char *argv[]) {
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
@@ -131,6 +135,11 @@ int cmd_events(Cli *c, int argc, char *argv[]) {
         if (sd_event_add_signal(e, NULL, SIGINT, NULL, NULL) < 0 ||
             sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL) < 0)
                 return cli_report_error(c, "cannot watch signals", NULL, -errno);
+        /* A pipe whose reader left reports EPOLLERR: end then, not at the next change. (Files and
+         * terminals cannot be polled; EPERM just means there is nothing to watch.) */
+        r = sd_event_add_io(e, NULL, STDOUT_FILENO, 0, on_stdout_gone, NULL);
+        if (r < 0 && r != -EPERM)
+                return cli_report_error(c, "cannot watch stdout", NULL, r);
         r = sd_bus_attach_event(bus, e, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return cli_report_error(c, "cannot attach to the bus", NULL, r);

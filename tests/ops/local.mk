@@ -1,6 +1,7 @@
 # Operating vgpud: doctor, metrics, events, nfd, monitor, the systemd units, man pages,
 # completions and the installed tree.
 ops_suites = \
-	tests/ops/doctor.bats
+	tests/ops/doctor.bats \
+	tests/ops/observe.bats
 TESTS += $(ops_suites)
 EXTRA_DIST += $(ops_suites)
