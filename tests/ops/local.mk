@@ -2,6 +2,7 @@
 # completions and the installed tree.
 ops_suites = \
 	tests/ops/doctor.bats \
-	tests/ops/observe.bats
+	tests/ops/observe.bats \
+	tests/ops/monitor.bats
 TESTS += $(ops_suites)
 EXTRA_DIST += $(ops_suites)
