@@ -9,7 +9,7 @@ _vgpuctl() {
         local cur prev words cword
         _init_completion || return
 
-        local commands="gpus types list show create define destroy undefine start stop autostart"
+        local commands="gpus types list show create define destroy undefine start stop autostart monitor doctor metrics events nfd"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -39,7 +39,15 @@ _vgpuctl() {
                 COMPREPLY=($(compgen -W "pack spread" -- "$cur"))
                 return
                 ;;
-        --uuid | -u | --attr | -A)
+        --format)
+                COMPREPLY=($(compgen -W "openmetrics prometheus" -- "$cur"))
+                return
+                ;;
+        --output | -o)
+                _filedir
+                return
+                ;;
+        --uuid | -u | --attr | -A | --interval | -i | --expiry)
                 return
                 ;;
         esac
@@ -51,6 +59,9 @@ _vgpuctl() {
         list) opts+=" --defined --all --quiet" ;;
         create) opts+=" --type --gpu --uuid --persistent --autostart --attr --placement" ;;
         define) opts+=" --type --gpu --uuid --autostart --attr --placement" ;;
+        monitor) opts+=" --once --interval" ;;
+        metrics) opts="--help --output --format" ;;
+        nfd) opts="--help --output --expiry" ;;
         esac
         if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -61,7 +72,7 @@ _vgpuctl() {
         local npos=0
         for ((i = i + 1; i < cword; i++)); do
                 case ${words[i]} in
-                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement) ((i++)) ;;
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac

@@ -3,6 +3,7 @@
 ops_suites = \
 	tests/ops/doctor.bats \
 	tests/ops/observe.bats \
-	tests/ops/monitor.bats
+	tests/ops/monitor.bats \
+	tests/ops/docs.bats
 TESTS += $(ops_suites)
 EXTRA_DIST += $(ops_suites)
