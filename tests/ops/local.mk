@@ -4,6 +4,8 @@ ops_suites = \
 	tests/ops/doctor.bats \
 	tests/ops/observe.bats \
 	tests/ops/monitor.bats \
-	tests/ops/docs.bats
+	tests/ops/docs.bats \
+	tests/ops/completion.bats \
+	tests/ops/install.bats
 TESTS += $(ops_suites)
 EXTRA_DIST += $(ops_suites)
