@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The backend registry and kind names (backend.h, backend-kind.h). */
 #include "backend.h"
+#include "string-table.h"
 
 static const char *const kind_names[_VGPU_BACKEND_MAX] = {
         [VGPU_BACKEND_MDEV] = "mdev",
@@ -9,16 +10,8 @@ static const char *const kind_names[_VGPU_BACKEND_MAX] = {
         [VGPU_BACKEND_RPC] = "rpc",
 };
 
-const char *backend_kind_to_string(enum vgpu_backend_kind k) {
-        return k >= 0 && k < _VGPU_BACKEND_MAX ? kind_names[k] : NULL;
-}
-
-enum vgpu_backend_kind backend_kind_from_string(const char *s) {
-        for (int i = 0; i < _VGPU_BACKEND_MAX; i++)
-                if (s && streq(s, kind_names[i]))
-                        return (enum vgpu_backend_kind) i;
-        return _VGPU_BACKEND_INVALID;
-}
+DEFINE_STRING_TABLE(backend_kind, enum vgpu_backend_kind, kind_names, _VGPU_BACKEND_MAX,
+                    _VGPU_BACKEND_INVALID)
 
 const struct backend_ops *backend_get(enum vgpu_backend_kind kind) {
         static const struct backend_ops *const table[_VGPU_BACKEND_MAX] = {

@@ -8,8 +8,12 @@
 #include <stdarg.h>
 
 #include "domain-xml.h"
+#include "error.h"
 #include "libvirt-xml.h"
+#include "pci.h"
 #include "qemu-device-arg.h"
+#include "string-table.h"
+#include "uuid.h"
 #include "xml-util.h"
 
 #define ERROR_TEXT_MAX 200
@@ -24,24 +28,6 @@ const char *domain_vgpu_kind_to_string(enum domain_vgpu_kind k) {
         if (k < 0 || k >= _DOMAIN_VGPU_KIND_MAX)
                 return NULL;
         return kind_names[k];
-}
-
-/* Set *ret_error and return error; -ENOMEM if the sentence cannot be built. */
-_printf_(3, 4) static int fail(char **ret_error, int error, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-        int k;
-
-        if (!ret_error)
-                return error;
-        va_start(ap, fmt);
-        k = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        free(*ret_error);
-        *ret_error = s;
-        return error;
 }
 
 /* libxml2's message, one line, printable, bounded: it may quote the input. */
@@ -61,10 +47,11 @@ int domain_xml_read(const char *xml, size_t len, int extra_options, xmlDoc **ret
         xmlNodePtr root;
 
         if (!xml || len == 0)
-                return fail(ret_error, -EBADMSG, "The domain XML is empty.");
+                return reason_set(ret_error, -EBADMSG, "The domain XML is empty.");
         if (len > DOMAIN_XML_MAX_BYTES)
-                return fail(ret_error, -EFBIG, "The domain XML is %zu bytes long; at most %u are read.", len,
-                            DOMAIN_XML_MAX_BYTES);
+                return reason_set(ret_error, -EFBIG,
+                                  "The domain XML is %zu bytes long; at most %u are read.", len,
+                                  DOMAIN_XML_MAX_BYTES);
 
         xmlInitParser();
         ctxt = xmlNewParserCtxt();
@@ -81,19 +68,19 @@ int domain_xml_read(const char *xml, size_t len, int extra_options, xmlDoc **ret
                 char msg[ERROR_TEXT_MAX];
 
                 sanitize_message(e ? e->message : "unknown error", msg);
-                return fail(ret_error, -EBADMSG, "The domain XML is not well-formed: line %d: %s.",
-                            e ? e->line : 0, msg);
+                return reason_set(ret_error, -EBADMSG, "The domain XML is not well-formed: line %d: %s.",
+                                  e ? e->line : 0, msg);
         }
         /* libvirt never writes a DOCTYPE; one here can only declare entities. */
         if (doc->intSubset || doc->extSubset)
-                return fail(ret_error, -EINVAL,
-                            "The domain XML has a DOCTYPE; libvirt domain XML has none.");
+                return reason_set(ret_error, -EINVAL,
+                                  "The domain XML has a DOCTYPE; libvirt domain XML has none.");
         root = xmlDocGetRootElement(doc);
         if (!root || root->ns || !xmlStrEqual(root->name, BAD_CAST "domain")) {
                 char name[ERROR_TEXT_MAX];
                 sanitize_message(root ? (const char *) root->name : "", name);
-                return fail(ret_error, -EINVAL, "The XML is not a libvirt domain: its root element is <%s>.",
-                            name);
+                return reason_set(ret_error, -EINVAL,
+                                  "The XML is not a libvirt domain: its root element is <%s>.", name);
         }
         *ret = TAKE_PTR(doc);
         return 0;
@@ -139,9 +126,9 @@ static int add_vgpu(struct domain_vgpus *d, enum domain_vgpu_kind kind, char *de
                 if (d->vgpus[k].kind == kind && streq(d->vgpus[k].device, dev))
                         return 0;
         if (d->n_vgpus >= DOMAIN_VGPUS_MAX)
-                return fail(ret_error, -E2BIG,
-                            "The domain references more than %u devices; vgpud reads at most %u.",
-                            DOMAIN_VGPUS_MAX, DOMAIN_VGPUS_MAX);
+                return reason_set(ret_error, -E2BIG,
+                                  "The domain references more than %u devices; vgpud reads at most %u.",
+                                  DOMAIN_VGPUS_MAX, DOMAIN_VGPUS_MAX);
         n = reallocarray(d->vgpus, d->n_vgpus + 1, sizeof(*n));
         if (!n)
                 return -ENOMEM;
@@ -179,12 +166,12 @@ static int read_mdev(struct domain_vgpus *d, xmlNode *hostdev, size_t index, cha
 
         uuid = address ? xmlGetNoNsProp(address, BAD_CAST "uuid") : NULL;
         if (!uuid)
-                return fail(ret_error, -EINVAL,
-                            "mdev <hostdev> #%zu (line %ld) has no <source><address uuid=.../>.", index,
-                            xmlGetLineNo(hostdev));
-        if (!libvirt_uuid_is_valid((const char *) uuid))
-                return fail(ret_error, -EINVAL, "mdev <hostdev> #%zu (line %ld) has a malformed UUID.",
-                            index, xmlGetLineNo(hostdev));
+                return reason_set(ret_error, -EINVAL,
+                                  "mdev <hostdev> #%zu (line %ld) has no <source><address uuid=.../>.",
+                                  index, xmlGetLineNo(hostdev));
+        if (!uuid_is_valid((const char *) uuid))
+                return reason_set(ret_error, -EINVAL, "mdev <hostdev> #%zu (line %ld) has a malformed UUID.",
+                                  index, xmlGetLineNo(hostdev));
         device = strdup((const char *) uuid);
         if (!device)
                 return -ENOMEM;
@@ -203,19 +190,21 @@ static int read_pci(struct domain_vgpus *d, xmlNode *hostdev, size_t index, char
         char *device;
 
         if (!address)
-                return fail(ret_error, -EINVAL, "PCI <hostdev> #%zu (line %ld) has no <source><address/>.",
-                            index, xmlGetLineNo(hostdev));
+                return reason_set(ret_error, -EINVAL,
+                                  "PCI <hostdev> #%zu (line %ld) has no <source><address/>.", index,
+                                  xmlGetLineNo(hostdev));
         dom = xmlGetNoNsProp(address, BAD_CAST "domain");
         bus = xmlGetNoNsProp(address, BAD_CAST "bus");
         slot = xmlGetNoNsProp(address, BAD_CAST "slot");
         fn = xmlGetNoNsProp(address, BAD_CAST "function");
         if ((dom && parse_number(dom, 0xffff, &vdom) < 0) || parse_number(bus, 0xff, &vbus) < 0 ||
             parse_number(slot, 0x1f, &vslot) < 0 || parse_number(fn, 7, &vfn) < 0)
-                return fail(ret_error, -EINVAL,
-                            "PCI <hostdev> #%zu (line %ld) has a missing or malformed address (domain <= "
-                            "0xffff, "
-                            "bus <= 0xff, slot <= 0x1f, function <= 7).",
-                            index, xmlGetLineNo(hostdev));
+                return reason_set(
+                        ret_error, -EINVAL,
+                        "PCI <hostdev> #%zu (line %ld) has a missing or malformed address (domain <= "
+                        "0xffff, "
+                        "bus <= 0xff, slot <= 0x1f, function <= 7).",
+                        index, xmlGetLineNo(hostdev));
         if (asprintf(&device, "%04x:%02x:%02x.%x", vdom, vbus, vslot, vfn) < 0)
                 return -ENOMEM;
         managed = xmlGetNoNsProp(hostdev, BAD_CAST "managed");
@@ -236,8 +225,8 @@ static int read_devices(struct domain_vgpus *d, xmlNode *devices, size_t *index,
                         continue; /* mode='capabilities': storage, misc, net; never a vGPU */
                 type = xmlGetNoNsProp(c, BAD_CAST "type");
                 if (!type)
-                        return fail(ret_error, -EINVAL, "<hostdev> #%zu (line %ld) has no type.", *index,
-                                    xmlGetLineNo(c));
+                        return reason_set(ret_error, -EINVAL, "<hostdev> #%zu (line %ld) has no type.",
+                                          *index, xmlGetLineNo(c));
                 if (xmlStrEqual(type, BAD_CAST "mdev"))
                         r = read_mdev(d, c, *index, ret_error);
                 else if (xmlStrEqual(type, BAD_CAST "pci"))
@@ -280,9 +269,10 @@ static int read_commandline(struct domain_vgpus *d, xmlNode *cmdline, char **ret
                 }
                 if (isempty(arg.socket_path) || (arg.socket_type && !streq(arg.socket_type, "unix"))) {
                         qemu_device_arg_done(&arg);
-                        return fail(ret_error, -EINVAL,
-                                    "A %s device in <qemu:commandline> (line %ld) has no unix socket path.",
-                                    VFIO_USER_PCI_DRIVER, xmlGetLineNo(c));
+                        return reason_set(
+                                ret_error, -EINVAL,
+                                "A %s device in <qemu:commandline> (line %ld) has no unix socket path.",
+                                VFIO_USER_PCI_DRIVER, xmlGetLineNo(c));
                 }
                 path = TAKE_PTR(arg.socket_path);
                 qemu_device_arg_done(&arg);
@@ -312,7 +302,7 @@ int domain_xml_vgpus_from_doc(xmlDoc *doc, struct domain_vgpus **ret, char **ret
         int r;
 
         if (!root || root->ns || !xmlStrEqual(root->name, BAD_CAST "domain"))
-                return fail(ret_error, -EINVAL, "The XML is not a libvirt domain.");
+                return reason_set(ret_error, -EINVAL, "The XML is not a libvirt domain.");
         d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;

@@ -30,6 +30,23 @@ int vgpu_error_set(struct vgpu_error *e, int error, const char *path, const char
         return r;
 }
 
+int reason_set(char **ret_reason, int error, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        int k;
+
+        if (!ret_reason)
+                return error;
+        va_start(ap, fmt);
+        k = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        free(*ret_reason);
+        *ret_reason = s;
+        return error;
+}
+
 void vgpu_error_clear(struct vgpu_error *e) {
         if (!e)
                 return;

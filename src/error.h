@@ -27,6 +27,13 @@ static inline void vgpu_error_clearp(struct vgpu_error *e) {
 /* "message (path: strerror)" or the parts that are set; never NULL unless out of memory. */
 char *vgpu_error_to_string(const struct vgpu_error *e);
 
+/*
+ * The lighter form for parsers and rule checks that only need a sentence: replace *ret_reason (when
+ * ret_reason is non-NULL) with the formatted text and return error, or -ENOMEM if the text cannot be
+ * built. *ret_reason must be NULL or a string this function may free.
+ */
+int reason_set(char **ret_reason, int error, const char *fmt, ...) _printf_(3, 4);
+
 struct vgpu_error_list {
         struct vgpu_error *items;
         size_t n;

@@ -22,8 +22,12 @@
 #include <sys/un.h>
 
 #include "domain-xml.h"
+#include "error.h"
 #include "libvirt-xml.h"
+#include "pci.h"
 #include "qemu-device-arg.h"
+#include "string-table.h"
+#include "uuid.h"
 #include "xml-util.h"
 
 #define DOMAIN_NAME_MAX       255 /* bytes; libvirt keeps names in file names */
@@ -38,65 +42,8 @@ static const char *const backend_names[_LIBVIRT_VGPU_BACKEND_MAX] = {
         [LIBVIRT_VGPU_RPC] = "rpc",
 };
 
-const char *libvirt_vgpu_backend_to_string(enum libvirt_vgpu_backend b) {
-        if (b < 0 || b >= _LIBVIRT_VGPU_BACKEND_MAX)
-                return NULL;
-        return backend_names[b];
-}
-
-enum libvirt_vgpu_backend libvirt_vgpu_backend_from_string(const char *s) {
-        if (!s)
-                return _LIBVIRT_VGPU_BACKEND_INVALID;
-        for (int i = 0; i < _LIBVIRT_VGPU_BACKEND_MAX; i++)
-                if (streq(s, backend_names[i]))
-                        return i;
-        return _LIBVIRT_VGPU_BACKEND_INVALID;
-}
-
-_printf_(3, 4) static int fail(char **ret_error, int error, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-        int k;
-
-        if (!ret_error)
-                return error;
-        va_start(ap, fmt);
-        k = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        free(*ret_error);
-        *ret_error = s;
-        return error;
-}
-
-bool libvirt_uuid_is_valid(const char *s) {
-        if (!s || strlen(s) != 36)
-                return false;
-        for (size_t i = 0; i < 36; i++) {
-                bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-                if (dash ? s[i] != '-' : !isxdigit((unsigned char) s[i]))
-                        return false;
-        }
-        return true;
-}
-
-int libvirt_pci_address_parse(const char *s, unsigned *domain, unsigned *bus, unsigned *slot,
-                              unsigned *function) {
-        unsigned d, b, sl, f;
-        int n = 0;
-
-        /* Exactly dddd:bb:ss.f: sscanf alone would take signs, spaces and short fields. */
-        if (!s || strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
-                return -EINVAL;
-        for (size_t i = 0; i < 12; i++)
-                if (i != 4 && i != 7 && i != 10 && !isxdigit((unsigned char) s[i]))
-                        return -EINVAL;
-        if (sscanf(s, "%4x:%2x:%2x.%1x%n", &d, &b, &sl, &f, &n) != 4 || n != 12 || sl > 0x1f || f > 7)
-                return -EINVAL;
-        *domain = d, *bus = b, *slot = sl, *function = f;
-        return 0;
-}
+DEFINE_STRING_TABLE(libvirt_vgpu_backend, enum libvirt_vgpu_backend, backend_names,
+                    _LIBVIRT_VGPU_BACKEND_MAX, _LIBVIRT_VGPU_BACKEND_INVALID)
 
 bool libvirt_xml_text_is_valid(const char *s, size_t max) {
         size_t n;
@@ -123,28 +70,29 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
         unsigned d, b, s, f;
 
         if (!backend)
-                return fail(ret_error, -EINVAL, "Unknown vGPU backend %d.", (int) v->backend);
-        if (v->uuid && !libvirt_uuid_is_valid(v->uuid))
-                return fail(ret_error, -EINVAL, "Malformed instance UUID \"%s\".",
-                            libvirt_xml_text_is_valid(v->uuid, 64) ? v->uuid : "(unprintable)");
+                return reason_set(ret_error, -EINVAL, "Unknown vGPU backend %d.", (int) v->backend);
+        if (v->uuid && !uuid_is_valid(v->uuid))
+                return reason_set(ret_error, -EINVAL, "Malformed instance UUID \"%s\".",
+                                  libvirt_xml_text_is_valid(v->uuid, 64) ? v->uuid : "(unprintable)");
         if (o->display != LIBVIRT_SWITCH_ABSENT || o->ramfb) {
                 if (v->backend != LIBVIRT_VGPU_MDEV)
-                        return fail(ret_error, -EINVAL,
-                                    "display and ramfb are options of mdev devices; a %s instance has no "
-                                    "display "
-                                    "libvirt can show.",
-                                    backend);
+                        return reason_set(
+                                ret_error, -EINVAL,
+                                "display and ramfb are options of mdev devices; a %s instance has no "
+                                "display "
+                                "libvirt can show.",
+                                backend);
                 if (o->ramfb && o->display != LIBVIRT_SWITCH_ON)
-                        return fail(
+                        return reason_set(
                                 ret_error, -EINVAL,
                                 "ramfb needs display on: QEMU shows the boot framebuffer through the vGPU's "
                                 "display.");
         }
         if (o->memory_source >= _LIBVIRT_MEMORY_SOURCE_MAX)
-                return fail(ret_error, -EINVAL, "Unknown memory source %d.", (int) o->memory_source);
+                return reason_set(ret_error, -EINVAL, "Unknown memory source %d.", (int) o->memory_source);
         if (o->domain_name &&
             (!libvirt_xml_text_is_valid(o->domain_name, DOMAIN_NAME_MAX) || strchr(o->domain_name, '/')))
-                return fail(
+                return reason_set(
                         ret_error, -EINVAL,
                         "A domain name must be 1 to %d bytes of UTF-8 without '/' or control characters.",
                         DOMAIN_NAME_MAX);
@@ -153,36 +101,39 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
         case LIBVIRT_VGPU_MDEV: {
                 const char *api = v->device_api ?: "vfio-pci";
                 if (!v->uuid)
-                        return fail(ret_error, -EINVAL, "An mdev instance needs its UUID.");
+                        return reason_set(ret_error, -EINVAL, "An mdev instance needs its UUID.");
                 if (!streq(api, "vfio-pci") && !streq(api, "vfio-ccw") && !streq(api, "vfio-ap"))
-                        return fail(ret_error, -EINVAL,
-                                    "libvirt's mdev model is vfio-pci, vfio-ccw or vfio-ap; the type's "
-                                    "device_api \"%s\" is none of them.",
-                                    libvirt_xml_text_is_valid(api, 64) ? api : "(unprintable)");
+                        return reason_set(
+                                ret_error, -EINVAL,
+                                "libvirt's mdev model is vfio-pci, vfio-ccw or vfio-ap; the type's "
+                                "device_api \"%s\" is none of them.",
+                                libvirt_xml_text_is_valid(api, 64) ? api : "(unprintable)");
                 if (!streq(api, "vfio-pci") && (o->display != LIBVIRT_SWITCH_ABSENT || o->ramfb))
-                        return fail(ret_error, -EINVAL, "display and ramfb need model vfio-pci, not %s.",
-                                    api);
+                        return reason_set(ret_error, -EINVAL,
+                                          "display and ramfb need model vfio-pci, not %s.", api);
                 return 0;
         }
         case LIBVIRT_VGPU_VF:
         case LIBVIRT_VGPU_NVIDIA_VFIO:
-                if (libvirt_pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
-                        return fail(ret_error, -EINVAL,
-                                    "A %s instance needs the VF's PCI address as dddd:bb:ss.f, not \"%s\".",
-                                    backend,
-                                    libvirt_xml_text_is_valid(v->pci_address, 64) ? v->pci_address
-                                                                                  : "(unprintable)");
+                if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
+                        return reason_set(
+                                ret_error, -EINVAL,
+                                "A %s instance needs the VF's PCI address as dddd:bb:ss.f, not \"%s\".",
+                                backend,
+                                libvirt_xml_text_is_valid(v->pci_address, 64) ? v->pci_address
+                                                                              : "(unprintable)");
                 return 0;
         case LIBVIRT_VGPU_RPC:
                 /* QEMU connects to it: it must fit sockaddr_un.sun_path with its NUL. */
                 if (!libvirt_xml_text_is_valid(v->socket_path,
                                                sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1) ||
                     v->socket_path[0] != '/')
-                        return fail(ret_error, -EINVAL,
-                                    "An rpc instance needs its vfio-user socket as an absolute path of at "
-                                    "most %zu "
-                                    "bytes of UTF-8 without control characters.",
-                                    sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
+                        return reason_set(
+                                ret_error, -EINVAL,
+                                "An rpc instance needs its vfio-user socket as an absolute path of at "
+                                "most %zu "
+                                "bytes of UTF-8 without control characters.",
+                                sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1);
                 return 0;
         default:
                 return -EINVAL;
@@ -260,7 +211,7 @@ static int new_hostdev(xmlDocPtr doc, const struct libvirt_vgpu *v, const struct
                     (r = add_child(h, NULL, "driver", &driver)) < 0 ||
                     (r = set_prop(driver, "name", "vfio")) < 0)
                         return r;
-                if (libvirt_pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
+                if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
                         return -EINVAL;
                 snprintf(buf[0], sizeof(buf[0]), "0x%04x", d);
                 snprintf(buf[1], sizeof(buf[1]), "0x%02x", b);
@@ -500,7 +451,7 @@ int libvirt_vgpu_device_xml(const struct libvirt_vgpu *v, const struct libvirt_x
         if (r < 0)
                 return r;
         if (v->backend == LIBVIRT_VGPU_RPC)
-                return fail(
+                return reason_set(
                         ret_error, -EOPNOTSUPP,
                         "An rpc instance is a vfio-user device, which libvirt has no device element for: it "
                         "goes into the domain definition (qemu:commandline and shared memory), so it can be "
@@ -535,7 +486,7 @@ static int vgpu_reference(const struct libvirt_vgpu *v, enum domain_vgpu_kind *k
                 break;
         case LIBVIRT_VGPU_VF:
         case LIBVIRT_VGPU_NVIDIA_VFIO:
-                if (libvirt_pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
+                if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
                         return -EINVAL;
                 if (asprintf(&dev, "%04x:%02x:%02x.%x", d, b, s, f) < 0)
                         return -ENOMEM;
@@ -598,7 +549,7 @@ static int ensure_shared_memory(xmlDocPtr doc, xmlNodePtr root, const struct dom
         if (access) {
                 _cleanup_xml_free_ xmlChar *mode = xmlGetNoNsProp(access, BAD_CAST "mode");
                 if (mode && xmlStrEqual(mode, BAD_CAST "private"))
-                        return fail(
+                        return reason_set(
                                 ret_error, -EINVAL,
                                 "Domain %s has <memoryBacking><access mode='private'/>; a vfio-user vGPU "
                                 "needs the guest's memory shared with vgpud. Change it to 'shared' first.",
@@ -613,7 +564,7 @@ static int ensure_shared_memory(xmlDocPtr doc, xmlNodePtr root, const struct dom
         if (src) {
                 _cleanup_xml_free_ xmlChar *type = xmlGetNoNsProp(src, BAD_CAST "type");
                 if (type && xmlStrEqual(type, BAD_CAST "anonymous"))
-                        return fail(
+                        return reason_set(
                                 ret_error, -EINVAL,
                                 "Domain %s has <memoryBacking><source type='anonymous'/>; a vfio-user vGPU "
                                 "needs fd-backed memory (memfd or file). Change it first.",
@@ -650,10 +601,10 @@ static int add_rpc(xmlDocPtr doc, xmlNodePtr root, const struct domain_vgpus *d,
                 const char *prefix =
                         xmlSearchNs(doc, root, BAD_CAST QEMU_NS_PREFIX) ? "vgpud-qemu" : QEMU_NS_PREFIX;
                 if (xmlSearchNs(doc, root, BAD_CAST prefix))
-                        return fail(ret_error, -EINVAL,
-                                    "Domain %s uses the XML prefixes qemu and vgpud-qemu for "
-                                    "other namespaces.",
-                                    domain_label(d));
+                        return reason_set(ret_error, -EINVAL,
+                                          "Domain %s uses the XML prefixes qemu and vgpud-qemu for "
+                                          "other namespaces.",
+                                          domain_label(d));
                 ns = xmlNewNs(root, BAD_CAST LIBVIRT_QEMU_NS_URI, BAD_CAST prefix);
                 if (!ns)
                         return -ENOMEM;
@@ -676,7 +627,7 @@ int libvirt_domain_add_vgpu(const char *domain_xml, size_t len, const struct lib
                 return -EINVAL;
         o = o ?: &defaults;
         if (o->domain_name)
-                return fail(ret_error, -EINVAL, "The domain to edit has its own name.");
+                return reason_set(ret_error, -EINVAL, "The domain to edit has its own name.");
         r = check_input(v, o, ret_error);
         if (r < 0)
                 return r;
@@ -689,8 +640,8 @@ int libvirt_domain_add_vgpu(const char *domain_xml, size_t len, const struct lib
                 return r;
         r = find_reference(d, v);
         if (r >= 0)
-                return fail(ret_error, -EEXIST, "Domain %s already uses %s.", domain_label(d),
-                            d->vgpus[r].device);
+                return reason_set(ret_error, -EEXIST, "Domain %s already uses %s.", domain_label(d),
+                                  d->vgpus[r].device);
         if (r != -ENOENT)
                 return r;
 
@@ -700,7 +651,7 @@ int libvirt_domain_add_vgpu(const char *domain_xml, size_t len, const struct lib
         else {
                 devices = first_child(root, "devices");
                 if (o->display == LIBVIRT_SWITCH_ON && !first_child(devices, "graphics"))
-                        return fail(
+                        return reason_set(
                                 ret_error, -EINVAL,
                                 "display='on' needs a graphics device in domain %s; add one (e.g. VNC) or "
                                 "leave the display off.",
@@ -770,7 +721,8 @@ int libvirt_domain_remove_vgpu(const char *domain_xml, size_t len, const struct 
                 enum domain_vgpu_kind kind;
                 if (vgpu_reference(v, &kind, &device) < 0)
                         return -ENOMEM;
-                return fail(ret_error, -ENOENT, "Domain %s does not use %s.", name ?: "(unnamed)", device);
+                return reason_set(ret_error, -ENOENT, "Domain %s does not use %s.", name ?: "(unnamed)",
+                                  device);
         }
         return dump(doc, NULL, 0, ret_xml);
 }

@@ -102,10 +102,5 @@ int libvirt_domain_remove_vgpu(const char *domain_xml, size_t len, const struct 
 
 /* Helpers shared with domain-xml.c. */
 
-/* A UUID in the 8-4-4-4-12 hex form (either case). */
-bool libvirt_uuid_is_valid(const char *s);
-/* "dddd:bb:ss.f" (4 hex digits of domain, slot <= 0x1f, function <= 7). */
-int libvirt_pci_address_parse(const char *s, unsigned *domain, unsigned *bus, unsigned *slot,
-                              unsigned *function);
 /* Valid UTF-8 without control characters, at most max bytes: safe as XML text. */
 bool libvirt_xml_text_is_valid(const char *s, size_t max);

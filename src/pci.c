@@ -56,6 +56,27 @@ int pci_bdf_normalize(const char *s, char out[static PCI_BDF_MAX]) {
         return 0;
 }
 
+int pci_address_parse(const char *s, unsigned *domain, unsigned *bus, unsigned *slot, unsigned *function) {
+        unsigned d, b, sl, f;
+
+        if (!s || strlen(s) != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.')
+                return -EINVAL;
+        if (hex_n(s, 4, &d) < 0 || hex_n(s + 5, 2, &b) < 0 || hex_n(s + 8, 2, &sl) < 0 ||
+            hex_n(s + 11, 1, &f) < 0)
+                return -EINVAL;
+        if (sl > 0x1f || f > 7)
+                return -EINVAL;
+        if (domain)
+                *domain = d;
+        if (bus)
+                *bus = b;
+        if (slot)
+                *slot = sl;
+        if (function)
+                *function = f;
+        return 0;
+}
+
 static int read_hex_attr(int dfd, const char *name, unsigned long long max, unsigned long long *ret) {
         _cleanup_free_ char *s = NULL;
         unsigned long long v;

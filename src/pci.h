@@ -11,6 +11,9 @@
 
 /* "0000:3b:00.0", "3b:00.0" or upper-case forms into the kernel's form. -EINVAL otherwise. */
 int pci_bdf_normalize(const char *s, char out[static PCI_BDF_MAX]);
+/* Exactly "dddd:bb:ss.f" (hex, either case; slot <= 0x1f, function <= 7) into its numbers; any output
+ * pointer may be NULL. -EINVAL otherwise. For places (libvirt XML, rule checks) that need the full form. */
+int pci_address_parse(const char *s, unsigned *domain, unsigned *bus, unsigned *slot, unsigned *function);
 
 static inline bool pci_class_is_display(uint32_t class_code) {
         return (class_code >> 16) == 0x03;

@@ -3,6 +3,7 @@
 #include "placement.h"
 #include "host.h"
 #include "pci.h"
+#include "string-table.h"
 #include "strutil.h"
 #include "vendor.h"
 
@@ -11,16 +12,8 @@ static const char *const policy_names[_PLACEMENT_POLICY_MAX] = {
         [PLACEMENT_SPREAD] = "spread",
 };
 
-const char *placement_policy_to_string(enum placement_policy p) {
-        return p >= 0 && p < _PLACEMENT_POLICY_MAX ? policy_names[p] : NULL;
-}
-
-enum placement_policy placement_policy_from_string(const char *s) {
-        for (int i = 0; i < _PLACEMENT_POLICY_MAX; i++)
-                if (s && streq(s, policy_names[i]))
-                        return (enum placement_policy) i;
-        return _PLACEMENT_POLICY_INVALID;
-}
+DEFINE_STRING_TABLE(placement_policy, enum placement_policy, policy_names, _PLACEMENT_POLICY_MAX,
+                    _PLACEMENT_POLICY_INVALID)
 
 /* A unit plus what the ordering needs. */
 struct candidate {

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 
 #include "quota.h"
+#include "string-table.h"
 #include "vendor-sched.h"
 
 /* Shares are sums of fractions such as 1/3: compare with a tolerance. */
@@ -31,35 +32,8 @@ static const char *const vendor_names[_SCHED_VENDOR_MAX] = {
         [SCHED_VENDOR_AMD] = "amd",         [SCHED_VENDOR_RPC] = "rpc",
 };
 
-const char *sched_policy_to_string(enum sched_policy p) {
-        if (p < 0 || p >= _SCHED_POLICY_MAX)
-                return NULL;
-        return policy_names[p];
-}
-
-enum sched_policy sched_policy_from_string(const char *s) {
-        if (!s)
-                return _SCHED_POLICY_INVALID;
-        for (int i = 0; i < _SCHED_POLICY_MAX; i++)
-                if (streq(s, policy_names[i]))
-                        return i;
-        return _SCHED_POLICY_INVALID;
-}
-
-const char *sched_vendor_to_string(enum sched_vendor v) {
-        if (v < 0 || v >= _SCHED_VENDOR_MAX)
-                return NULL;
-        return vendor_names[v];
-}
-
-enum sched_vendor sched_vendor_from_string(const char *s) {
-        if (!s)
-                return _SCHED_VENDOR_INVALID;
-        for (int i = 0; i < _SCHED_VENDOR_MAX; i++)
-                if (streq(s, vendor_names[i]))
-                        return i;
-        return _SCHED_VENDOR_INVALID;
-}
+DEFINE_STRING_TABLE(sched_policy, enum sched_policy, policy_names, _SCHED_POLICY_MAX, _SCHED_POLICY_INVALID)
+DEFINE_STRING_TABLE(sched_vendor, enum sched_vendor, vendor_names, _SCHED_VENDOR_MAX, _SCHED_VENDOR_INVALID)
 
 const struct sched_vendor_ops *vendor_sched_get(enum sched_vendor v) {
         static const struct sched_vendor_ops *const table[_SCHED_VENDOR_MAX] = {
@@ -70,24 +44,6 @@ const struct sched_vendor_ops *vendor_sched_get(enum sched_vendor v) {
         if (v < 0 || v >= _SCHED_VENDOR_MAX)
                 return NULL;
         return table[v];
-}
-
-int quota_refuse(char **ret_reason, int error, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-        int k;
-
-        assert(error < 0);
-        if (!ret_reason)
-                return error;
-        va_start(ap, fmt);
-        k = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        free(*ret_reason);
-        *ret_reason = s;
-        return error;
 }
 
 int quota_appendf(char **s, const char *fmt, ...) {
@@ -122,30 +78,6 @@ const char *quota_type_label(const struct quota_type *t) {
         if (!isempty(t->id))
                 return t->id;
         return "unknown type";
-}
-
-bool quota_is_pci_address(const char *s) {
-        /* dddd:bb:ss.f, hex digits, function 0-7 */
-        static const char pattern[] = "xxxx:xx:xx.f";
-
-        if (!s || strlen(s) != STRLEN(pattern))
-                return false;
-        for (size_t i = 0; i < STRLEN(pattern); i++) {
-                switch (pattern[i]) {
-                case 'x':
-                        if (!isxdigit((unsigned char) s[i]))
-                                return false;
-                        break;
-                case 'f':
-                        if (s[i] < '0' || s[i] > '7')
-                                return false;
-                        break;
-                default:
-                        if (s[i] != pattern[i])
-                                return false;
-                }
-        }
-        return true;
 }
 
 static const struct sched_vendor_ops *gpu_ops(const struct quota_gpu *g) {

@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 
+#include "error.h"
 #include "pci.h"
 #include "record.h"
 #include "sysfs.h"
@@ -242,43 +243,35 @@ int record_to_json(const struct vgpu_record *r, char **ret) {
         return k < 0 ? -ENOMEM : 0;
 }
 
-static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int fail(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(ret_error, fmt, ap);
-        va_end(ap);
-        return k < 0 ? -ENOMEM : -EINVAL;
-}
-
 static int get_string(struct json_object *v, const char *key, const char **ret, char **ret_error) {
         if (!json_object_is_type(v, json_type_string))
-                return fail(ret_error, "\"%s\" must be a string", key);
+                return reason_set(ret_error, -EINVAL, "\"%s\" must be a string", key);
         *ret = json_object_get_string(v);
         if (strlen(*ret) != (size_t) json_object_get_string_len(v))
-                return fail(ret_error, "\"%s\" contains a NUL character", key);
+                return reason_set(ret_error, -EINVAL, "\"%s\" contains a NUL character", key);
         return 0;
 }
 
 int record_attrs_from_json(struct json_object *a, struct vgpu_attr **attrs, size_t *n_attrs,
                            char **ret_error) {
         if (!json_object_is_type(a, json_type_array))
-                return fail(ret_error, "\"attrs\" must be an array of {\"name\": \"value\"} objects");
+                return reason_set(ret_error, -EINVAL,
+                                  "\"attrs\" must be an array of {\"name\": \"value\"} objects");
         size_t n = json_object_array_length(a);
         for (size_t i = 0; i < n; i++) {
                 struct json_object *one = json_object_array_get_idx(a, i);
                 if (!json_object_is_type(one, json_type_object) || json_object_object_length(one) != 1)
-                        return fail(ret_error, "\"attrs\"[%zu] must be an object with exactly one name", i);
+                        return reason_set(ret_error, -EINVAL,
+                                          "\"attrs\"[%zu] must be an object with exactly one name", i);
                 json_object_object_foreach(one, name, value) {
                         const char *v;
                         int k = get_string(value, name, &v, ret_error);
                         if (k < 0)
                                 return k;
                         if (!attr_name_is_valid(name))
-                                return fail(ret_error,
-                                            "attribute name \"%s\" is not a path inside the device", name);
+                                return reason_set(ret_error, -EINVAL,
+                                                  "attribute name \"%s\" is not a path inside the device",
+                                                  name);
                         if (attrs_add(attrs, n_attrs, name, v) < 0)
                                 return -ENOMEM;
                 }
@@ -288,7 +281,7 @@ int record_attrs_from_json(struct json_object *a, struct vgpu_attr **attrs, size
 
 static int quota_from_json(struct json_object *q, struct vgpu_record *r, char **ret_error) {
         if (!json_object_is_type(q, json_type_object))
-                return fail(ret_error, "\"quota\" must be an object");
+                return reason_set(ret_error, -EINVAL, "\"quota\" must be an object");
         json_object_object_foreach(q, key, v) {
                 int *dst;
                 if (streq(key, "share"))
@@ -296,12 +289,12 @@ static int quota_from_json(struct json_object *q, struct vgpu_record *r, char **
                 else if (streq(key, "weight"))
                         dst = &r->quota.weight;
                 else
-                        return fail(ret_error, "unknown key \"quota\".\"%s\"", key);
+                        return reason_set(ret_error, -EINVAL, "unknown key \"quota\".\"%s\"", key);
                 if (!json_object_is_type(v, json_type_int))
-                        return fail(ret_error, "\"quota\".\"%s\" must be an integer", key);
+                        return reason_set(ret_error, -EINVAL, "\"quota\".\"%s\" must be an integer", key);
                 int64_t x = json_object_get_int64(v);
                 if (x < 1 || x > 1000000)
-                        return fail(ret_error, "\"quota\".\"%s\" is out of range", key);
+                        return reason_set(ret_error, -EINVAL, "\"quota\".\"%s\" is out of range", key);
                 *dst = (int) x;
         }
         return 0;
@@ -319,7 +312,7 @@ int record_from_json(const char *text, size_t len, struct vgpu_record **ret, cha
         if (k < 0)
                 return k;
         if (!json_object_is_type(o, json_type_object))
-                return fail(ret_error, "the document must be a JSON object");
+                return reason_set(ret_error, -EINVAL, "the document must be a JSON object");
 
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -332,22 +325,23 @@ int record_from_json(const char *text, size_t len, struct vgpu_record **ret, cha
                 if (streq(key, "version")) {
                         if (!json_object_is_type(v, json_type_int) ||
                             json_object_get_int64(v) != RECORD_VERSION)
-                                return fail(ret_error, "\"version\" must be %d", RECORD_VERSION);
+                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
+                                                  RECORD_VERSION);
                         have_version = true;
                 } else if (streq(key, "uuid")) {
                         if ((k = get_string(v, key, &s, ret_error)) < 0)
                                 return k;
                         if (uuid_normalize(s, r->uuid) < 0)
-                                return fail(ret_error, "\"uuid\" is not a UUID: \"%s\"", s);
+                                return reason_set(ret_error, -EINVAL, "\"uuid\" is not a UUID: \"%s\"", s);
                         have_uuid = true;
                 } else if (streq(key, "backend")) {
                         if ((k = get_string(v, key, &s, ret_error)) < 0)
                                 return k;
                         r->backend = backend_kind_from_string(s);
                         if (r->backend < 0)
-                                return fail(ret_error,
-                                            "\"backend\" must be mdev, vf, nvidia-vfio or rpc, not \"%s\"",
-                                            s);
+                                return reason_set(
+                                        ret_error, -EINVAL,
+                                        "\"backend\" must be mdev, vf, nvidia-vfio or rpc, not \"%s\"", s);
                         have_backend = true;
                 } else if (streq(key, "type")) {
                         if ((k = get_string(v, key, &s, ret_error)) < 0)
@@ -371,10 +365,11 @@ int record_from_json(const char *text, size_t len, struct vgpu_record **ret, cha
                         if ((k = get_string(v, key, &s, ret_error)) < 0)
                                 return k;
                         if (pci_bdf_normalize(s, r->gpu) < 0)
-                                return fail(ret_error, "\"gpu\" is not a PCI address: \"%s\"", s);
+                                return reason_set(ret_error, -EINVAL, "\"gpu\" is not a PCI address: \"%s\"",
+                                                  s);
                 } else if (streq(key, "persistent") || streq(key, "autostart")) {
                         if (!json_object_is_type(v, json_type_boolean))
-                                return fail(ret_error, "\"%s\" must be true or false", key);
+                                return reason_set(ret_error, -EINVAL, "\"%s\" must be true or false", key);
                         *(streq(key, "persistent") ? &r->persistent : &r->autostart) =
                                 json_object_get_boolean(v);
                 } else if (streq(key, "attrs")) {
@@ -384,16 +379,16 @@ int record_from_json(const char *text, size_t len, struct vgpu_record **ret, cha
                         if ((k = quota_from_json(v, r, ret_error)) < 0)
                                 return k;
                 } else
-                        return fail(ret_error, "unknown key \"%s\"", key);
+                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
         }
         if (!have_version)
-                return fail(ret_error, "missing \"version\"");
+                return reason_set(ret_error, -EINVAL, "missing \"version\"");
         if (!have_uuid)
-                return fail(ret_error, "missing \"uuid\"");
+                return reason_set(ret_error, -EINVAL, "missing \"uuid\"");
         if (!have_backend)
-                return fail(ret_error, "missing \"backend\"");
+                return reason_set(ret_error, -EINVAL, "missing \"backend\"");
         if (!have_type)
-                return fail(ret_error, "missing \"type\"");
+                return reason_set(ret_error, -EINVAL, "missing \"type\"");
         k = record_check(r, &problem);
         if (k < 0)
                 return k;

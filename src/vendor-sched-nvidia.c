@@ -32,6 +32,7 @@
  */
 #include <inttypes.h>
 
+#include "pci.h"
 #include "vendor-sched.h"
 
 #define PVMRL_BEST_EFFORT 0x00u
@@ -151,7 +152,7 @@ int nvidia_modprobe_line(const struct nvidia_rmpvmrl_device *devs, size_t n, cha
         for (size_t k = 0; k < n; k++) {
                 /* The address goes inside a quoted module option: only a
                  * well-formed PCI address may, nothing that could close the quote. */
-                if (!quota_is_pci_address(devs[k].address))
+                if (pci_address_parse(devs[k].address, NULL, NULL, NULL, NULL) < 0)
                         return -EINVAL;
                 r = quota_appendf(&line, "%spci=%s;RmPVMRL=%s", k > 0 ? ";" : "", devs[k].address,
                                   nvidia_rmpvmrl_format(devs[k].value, buf));

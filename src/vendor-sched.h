@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include "error.h"
+
 #include "quota.h"
 
 #define SCHED_POLICY_BIT(p) (1u << (p))
@@ -58,15 +60,12 @@ extern const struct sched_vendor_ops vendor_sched_rpc;
 /* NULL if v is out of range. */
 const struct sched_vendor_ops *vendor_sched_get(enum sched_vendor v);
 
-/* Set *ret_reason (if ret_reason) to the formatted sentence and return error
- * (a negative errno), or -ENOMEM if the sentence cannot be built. */
-int quota_refuse(char **ret_reason, int error, const char *fmt, ...) _printf_(3, 4);
+/* Set *ret_reason (if ret_reason) to the formatted sentence and return error: reason_set() (error.h)
+ * under the name the rule checks read best with. */
+#define quota_refuse(ret_reason, error, ...) reason_set(ret_reason, error, __VA_ARGS__)
 
 /* A type for sentences: its vendor name, else its raw id, else "unknown type". */
 const char *quota_type_label(const struct quota_type *t);
 
 /* asprintf that appends to *s (NULL: start); -ENOMEM on failure (s untouched). */
 int quota_appendf(char **s, const char *fmt, ...) _printf_(2, 3);
-
-/* Full PCI address "dddd:bb:ss.f" (hex digits)? */
-bool quota_is_pci_address(const char *s);

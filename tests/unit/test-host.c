@@ -494,6 +494,18 @@ static void test_bdf(void **state) {
         assert_int_equal(pci_bdf_normalize("0000:3b:00.0x", b), -EINVAL);
         assert_int_equal(pci_bdf_normalize("g000:3b:00.0", b), -EINVAL);
         assert_int_equal(pci_bdf_normalize(NULL, b), -EINVAL);
+
+        /* the strict full form */
+        unsigned d, bus, slot, fn;
+        assert_int_equal(pci_address_parse("0001:AF:1f.7", &d, &bus, &slot, &fn), 0);
+        assert_true(d == 1 && bus == 0xaf && slot == 0x1f && fn == 7);
+        assert_int_equal(pci_address_parse("0000:3b:00.0", NULL, NULL, NULL, NULL), 0);
+        assert_int_equal(pci_address_parse("3b:00.0", NULL, NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(pci_address_parse("0000:3b:20.0", NULL, NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(pci_address_parse("0000:3b:00.8", NULL, NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(pci_address_parse("+000:3b:00.0", NULL, NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(pci_address_parse("0000:3b:00.0;", NULL, NULL, NULL, NULL), -EINVAL);
+        assert_int_equal(pci_address_parse(NULL, NULL, NULL, NULL, NULL), -EINVAL);
 }
 
 /* The real host through libudev: whatever it has, the scan works and finds only display functions. */
