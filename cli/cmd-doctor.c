@@ -47,6 +47,26 @@ static json_object *finding_json(const DoctorFinding *f) {
         return j;
 }
 
+/* vgpud does not answer: the host checks need it, so that is the finding (and exit 6). */
+static int doctor_unreachable(Cli *c, json_object *all, const sd_bus_error *error) {
+        _cleanup_free_ char *msg = NULL;
+        bool why = error && sd_bus_error_is_set(error);
+
+        if (asprintf(&msg, "vgpud does not answer on the system bus%s%s, so the host was not checked",
+                     why ? ": " : "", why ? strempty(error->message) : "") < 0)
+                return cli_report_error(c, "out of memory", NULL, -ENOMEM);
+        DoctorFinding f = {
+                "error", "vgpud", VGPUD_BUS_NAME, msg,
+                "systemctl start vgpud; 'systemctl status vgpud' and 'journalctl -u vgpud' tell why it "
+                "stopped"};
+        if (c->json) {
+                json_object_array_add(all, finding_json(&f));
+                (void) json_print(all);
+        } else
+                print_finding(c, &f);
+        return EXIT_UNREACHABLE;
+}
+
 static int exit_for_rank(int worst) {
         return worst >= 2 ? EXIT_DOCTOR_ERROR : worst == 1 ? EXIT_DOCTOR_WARNING : EXIT_OK;
 }
@@ -81,30 +101,14 @@ int cmd_doctor(Cli *c, int argc, char *argv[]) {
                 return cli_report_error(c, "out of memory", NULL, -ENOMEM);
 
         r = cli_bus(c, &bus);
-        if (r == EXIT_OK)
-                r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "Diagnose",
-                                       &error, &reply, "a{sv}", 0) < 0
-                            ? cli_exit_code_for(error.name)
-                            : EXIT_OK;
-        if (r != EXIT_OK) {
-                /* The host checks need vgpud; say so as a finding, in the same format. */
-                _cleanup_free_ char *msg = NULL;
-                if (asprintf(&msg,
-                             "vgpud does not answer on the system bus%s%s, so the host was not checked",
-                             sd_bus_error_is_set(&error) ? ": " : "",
-                             sd_bus_error_is_set(&error) ? strempty(error.message) : "") < 0)
-                        return cli_report_error(c, "out of memory", NULL, -ENOMEM);
-                DoctorFinding f = {
-                        "error", "vgpud", VGPUD_BUS_NAME, msg,
-                        "systemctl start vgpud; 'systemctl status vgpud' and 'journalctl -u vgpud' "
-                        "tell why it stopped"};
-                if (c->json) {
-                        json_object_array_add(all, finding_json(&f));
-                        (void) json_print(all);
-                } else
-                        print_finding(c, &f);
-                return r == EXIT_USAGE ? EXIT_FAILED : r == EXIT_OK ? EXIT_FAILED : EXIT_UNREACHABLE;
-        }
+        if (r != EXIT_OK)
+                return doctor_unreachable(c, all, NULL);
+        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "Diagnose", &error,
+                               &reply, "a{sv}", 0);
+        if (r < 0 && cli_exit_code_for(error.name) == EXIT_UNREACHABLE)
+                return doctor_unreachable(c, all, &error);
+        if (r < 0) /* e.g. a vgpud too old to have Diagnose (UnknownMethod) */
+                return cli_report_error(c, "cannot run the host checks", &error, r);
 
         int worst = 0;
         size_t counts[3] = {};

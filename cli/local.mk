@@ -34,7 +34,8 @@ cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
 # Unit tests of vgpuctl's parts.
 cli_unit_tests = \
 	tests/unit/test-table \
-	tests/unit/test-cli-args
+	tests/unit/test-cli-args \
+	tests/unit/test-cli-output
 check_PROGRAMS += $(cli_unit_tests)
 TESTS += $(cli_unit_tests)
 CLI_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
@@ -50,3 +51,8 @@ tests_unit_test_cli_args_SOURCES = tests/unit/test-cli-args.c tests/unit/unit.h
 tests_unit_test_cli_args_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
 tests_unit_test_cli_args_CFLAGS = $(CLI_UNIT_CFLAGS)
 tests_unit_test_cli_args_LDADD = $(CLI_UNIT_LDADD)
+
+tests_unit_test_cli_output_SOURCES = tests/unit/test-cli-output.c tests/unit/unit.h
+tests_unit_test_cli_output_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
+tests_unit_test_cli_output_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_unit_test_cli_output_LDADD = $(CLI_UNIT_LDADD)
