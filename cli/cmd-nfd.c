@@ -112,18 +112,15 @@ static int nfd_render(const Objects *o, unsigned expiry_sec, char **ret, size_t 
                 fprintf(f, "# +expiry-time=%s\n", when);
         }
 
-        unsigned n_instances = 0, n_present = 0, total_available = 0;
+        unsigned n_instances = 0, n_present = 0;
         for (size_t i = 0; i < o->n_instances; i++)
                 n_instances += !streq_ptr(o->instances[i].state, "defined");
         for (size_t i = 0; i < o->n_gpus; i++)
                 n_present += o->gpus[i].present;
-        for (size_t i = 0; i < n_totals; i++)
-                total_available += totals[i].available;
 
         put(f, "vgpu.present", "%s", n_present > 0 ? "true" : "false");
         put(f, "vgpu.gpus", "%u", n_present);
         put(f, "vgpu.instances", "%u", n_instances);
-        put(f, "vgpu.available", "%u", total_available);
         for (size_t i = 0; i < o->n_gpus; i++)
                 for (size_t b = 0; o->gpus[i].backends && o->gpus[i].backends[b]; b++) {
                         char backend[NFD_LABEL_MAX + 1], name[128];
