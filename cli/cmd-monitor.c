@@ -17,7 +17,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <systemd/sd-event.h>
 #include <time.h>

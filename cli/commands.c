@@ -30,7 +30,7 @@ static const Command commands[] = {
         {"doctor", cmd_doctor, "doctor [--json]",
          "Check the host for vGPU problems and explain how to fix each"},
         {"metrics", cmd_metrics, "metrics [--output FILE] [--format openmetrics|prometheus]",
-         "Print OpenMetrics text for node_exporter's textfile collector"},
+         "Print metrics: OpenMetrics, or the format node_exporter's textfile collector reads"},
         {"events", cmd_events, "events", "Print every change vgpud announces, as JSON lines"},
         {"nfd", cmd_nfd, "nfd [--output FILE] [--expiry SECONDS]",
          "Print the host's vGPU capacity as Node Feature Discovery labels"},
@@ -51,7 +51,7 @@ void main_help(void) {
                "      --version  the version\n"
                "\n"
                "Exit status: 0 success, 1 failure, 2 usage error, 3 not found, 4 refused,\n"
-               "5 access denied, 6 vgpud unreachable. See vgpuctl(8).\n");
+               "5 access denied, 6 vgpud unreachable; doctor: 1 warning, 7 error. See vgpuctl(8).\n");
 }
 
 int command_help(const char *name) {
