@@ -78,3 +78,4 @@ int cmd_monitor(Cli *c, int argc, char *argv[]);
 int cmd_events(Cli *c, int argc, char *argv[]);
 int cmd_metrics(Cli *c, int argc, char *argv[]);
 int cmd_nfd(Cli *c, int argc, char *argv[]);
+int cmd_probe(Cli *c, int argc, char *argv[]);

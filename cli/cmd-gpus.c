@@ -4,10 +4,18 @@
 
 #include "objects.h"
 #include "output.h"
+#include "strutil.h"
 #include "table.h"
+
+/* A software GPU of vgpud's engine is shown by its id (rpcN): its address is a synthetic one (ffff:NN:00.0).
+ */
+static const char *gpu_display_address(const GpuInfo *g) {
+        return startswith(strempty(g->id), "rpc") ? g->id : g->address;
+}
 
 static json_object *gpu_json(const GpuInfo *g) {
         json_object *j = json_object_new_object();
+        json_object_object_add(j, "id", json_string(g->id));
         json_object_object_add(j, "id", json_string(g->id));
         json_object_object_add(j, "address", json_string(g->address));
         json_object_object_add(j, "vendor_id", json_object_new_int(g->vendor_id));
@@ -70,7 +78,7 @@ int cmd_gpus(Cli *c, int argc, char *argv[]) {
         }
         if (quiet) {
                 for (size_t i = 0; i < o.n_gpus; i++)
-                        printf("%s\n", o.gpus[i].address);
+                        printf("%s\n", gpu_display_address(&o.gpus[i]));
                 return EXIT_OK;
         }
 
@@ -98,7 +106,7 @@ int cmd_gpus(Cli *c, int argc, char *argv[]) {
                 fclose(f);
                 if (asprintf(&name, "%s%s", strempty(g->name), g->present ? "" : " (absent)") < 0)
                         return cli_report_error(c, "out of memory", NULL, -ENOMEM);
-                r = table_add_row(t, g->address, name, isempty(g->driver) ? "-" : g->driver,
+                r = table_add_row(t, gpu_display_address(g), name, isempty(g->driver) ? "-" : g->driver,
                                   g->iommu_group < 0 ? "-" : iommu, isempty(backends) ? "-" : backends,
                                   types, inst, isempty(g->hosted_type) ? "-" : g->hosted_type);
                 if (r < 0)

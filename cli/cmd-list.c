@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <strings.h>
 
+#include "engine-info.h"
 #include "objects.h"
 #include "output.h"
 #include "table.h"
@@ -179,9 +180,18 @@ int cmd_show(Cli *c, int argc, char *argv[]) {
         if (r < 0)
                 return cli_report_error(c, uuid, &error, r);
         const InstanceInfo *in = &info;
+        _cleanup_(engine_info_done) EngineInfo engine = {.measured_share = -1};
+        bool rpc = streq_ptr(in->backend, "rpc");
+        if (rpc) {
+                r = engine_info_fetch(bus, path, &error, &engine);
+                if (r < 0)
+                        return cli_report_error(c, uuid, &error, r);
+        }
 
         if (c->json) {
                 _cleanup_(json_object_putp) json_object *j = instance_json(in);
+                if (rpc)
+                        json_object_object_add(j, "engine", engine_info_json(&engine));
                 return json_print(j);
         }
 
@@ -207,5 +217,7 @@ int cmd_show(Cli *c, int argc, char *argv[]) {
         for (size_t k = 0; k < in->n_attributes; k++)
                 printf("%s %s=%s\n", k == 0 ? "Attributes: " : "            ", in->attributes[k].key,
                        in->attributes[k].value);
+        if (rpc)
+                engine_info_print(&engine);
         return EXIT_OK;
 }

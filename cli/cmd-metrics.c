@@ -142,6 +142,8 @@ static void write_instances(Metrics *m, const Objects *o) {
                 {"bytes", "vgpu_instance_bytes", 1, "Bytes of command data the engine processed."},
                 {"violations", "vgpu_instance_violations", 1, "Commands the engine refused as invalid."},
                 {"fences", "vgpu_instance_fences", 1, "Fences the engine signalled."},
+                {"protocol_errors", "vgpu_instance_protocol_errors", 1,
+                 "Malformed vfio-user messages from the instance's client."},
         };
 
         family(m, "vgpu_instance_info", "gauge", "A vGPU instance (always 1; the labels carry the facts).");

@@ -29,7 +29,6 @@
 #include "terminal.h"
 #include "watch.h"
 
-
 #define REFRESH_DELAY_USEC (100 * 1000ULL) /* coalesce a burst of signals into one re-read */
 
 /* Counter values at the last rate tick, per instance, and the rates they gave. */
@@ -266,8 +265,12 @@ static int monitor_render(Monitor *m, FILE *f, bool color) {
                         snprintf(cps, sizeof(cps), "%.0f", rt->commands_per_sec);
                 else
                         snprintf(cps, sizeof(cps), "-");
-                if (instance_counter(in, "violations", &v))
-                        snprintf(errors, sizeof(errors), "%" PRIu64, v);
+                /* Errors: commands the engine refused plus malformed vfio-user messages. */
+                uint64_t pe;
+                bool have_v = instance_counter(in, "violations", &v),
+                     have_pe = instance_counter(in, "protocol_errors", &pe);
+                if (have_v || have_pe)
+                        snprintf(errors, sizeof(errors), "%" PRIu64, (have_v ? v : 0) + (have_pe ? pe : 0));
                 else
                         snprintf(errors, sizeof(errors), "-");
                 r = table_add_row(it, in->uuid, isempty(in->gpu_address) ? "-" : in->gpu_address,

@@ -34,6 +34,8 @@ static const Command commands[] = {
         {"events", cmd_events, "events", "Print every change vgpud announces, as JSON lines"},
         {"nfd", cmd_nfd, "nfd [--output FILE] [--expiry SECONDS]",
          "Print the host's vGPU capacity as Node Feature Discovery labels"},
+        {"probe", cmd_probe, "probe UUID [--size BYTES]",
+         "Attach to an RPC instance as a guest would: check it works, time it"},
 };
 
 void main_help(void) {

@@ -21,10 +21,12 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-monitor.c \
 	cli/cmd-events.c \
 	cli/cmd-metrics.c \
-	cli/cmd-nfd.c
+	cli/cmd-nfd.c \
+	cli/engine-info.h cli/engine-info.c \
+	cli/cmd-probe.c
 cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS)
 
-VGPUCTL_LIBS = cli/libvgpuctl.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS)
+VGPUCTL_LIBS = cli/libvgpuctl.a src/vfio-user/libvfiouser.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS)
 
 bin_PROGRAMS += cli/vgpuctl
 cli_vgpuctl_SOURCES = cli/vgpuctl.c

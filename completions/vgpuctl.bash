@@ -9,7 +9,7 @@ _vgpuctl() {
         local cur prev words cword
         _init_completion || return
 
-        local commands="gpus types list show create define destroy undefine start stop autostart monitor doctor metrics events nfd"
+        local commands="gpus types list show create define destroy undefine start stop autostart probe monitor doctor metrics events nfd"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -62,6 +62,7 @@ _vgpuctl() {
         monitor) opts+=" --once --interval" ;;
         metrics) opts="--help --output --format" ;;
         nfd) opts="--help --output --expiry" ;;
+        probe) opts+=" --size" ;;
         esac
         if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -72,13 +73,13 @@ _vgpuctl() {
         local npos=0
         for ((i = i + 1; i < cword; i++)); do
                 case ${words[i]} in
-                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac
         done
         case $cmd in
-        show | destroy | undefine | start | stop)
+        show | destroy | undefine | start | stop | probe)
                 ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list --all)" -- "$cur"))
                 ;;
         define)

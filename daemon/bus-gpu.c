@@ -62,8 +62,9 @@ GPU_PROPERTY_GETTER(gpu_get_present) {
 
 GPU_PROPERTY_GETTER(gpu_get_backends) {
         GpuObject *g = userdata;
-        /* mdev when the GPU (or one of its VFs) is a registered mdev parent. */
-        return sd_bus_message_append(reply, "as", g->n_types > 0 ? 1 : 0, "mdev");
+        /* mdev when the GPU (or one of its VFs) is a registered mdev parent; rpc for a software GPU. */
+        return sd_bus_message_append(reply, "as", g->n_types > 0 ? 1 : 0,
+                                     host_is_software_address(g->address) ? "rpc" : "mdev");
 }
 
 GPU_PROPERTY_GETTER(gpu_get_hosted_type) {

@@ -10,6 +10,7 @@
 #include "instance.h"
 #include "lifecycle.h"
 #include "manager.h"
+#include "rpc.h"
 
 #define INSTANCE_PROPERTY_GETTER(name)                                                                      \
         static int name(sd_bus *bus, const char *path, const char *interface, const char *property,         \
@@ -72,10 +73,39 @@ INSTANCE_PROPERTY_GETTER(instance_get_backend) {
         return sd_bus_message_append(reply, "s", strempty(backend_kind_to_string(k)));
 }
 
+static bool instance_is_rpc(const Instance *i) {
+        return i->live ? i->live->backend == VGPU_BACKEND_RPC
+                       : i->record && i->record->backend == VGPU_BACKEND_RPC;
+}
+
 INSTANCE_PROPERTY_GETTER(instance_get_device) {
         Instance *i = userdata;
-        /* What libvirt names: for mdev the UUID, and only while the device exists. */
-        return sd_bus_message_append(reply, "s", i->live ? i->uuid : "");
+        _cleanup_free_ char *socket =
+                i->live && instance_is_rpc(i) ? rpc_socket_path(i->manager, i->uuid) : NULL;
+        /* What libvirt names: for mdev the UUID, for rpc the socket, and only while the device exists. */
+        return sd_bus_message_append(reply, "s", socket ?: i->live ? i->uuid : "");
+}
+
+/* Where an RPC instance listens (also while it is only defined: where it will), "" for other backends. */
+INSTANCE_PROPERTY_GETTER(instance_get_socket_path) {
+        Instance *i = userdata;
+        _cleanup_free_ char *socket = instance_is_rpc(i) ? rpc_socket_path(i->manager, i->uuid) : NULL;
+        return sd_bus_message_append(reply, "s", strempty(socket));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_engine_state) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", rpc_engine_state(i->manager, i));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_measured_share) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "d", rpc_measured_share(i->manager, i->uuid));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_counters) {
+        Instance *i = userdata;
+        return rpc_append_counters(i->manager, i, reply);
 }
 
 INSTANCE_PROPERTY_GETTER(instance_get_iommu_group) {
@@ -167,6 +197,13 @@ static const sd_bus_vtable instance_vtable[] = {
         SD_BUS_PROPERTY("Origin", "s", instance_get_origin, 0, 0),
         SD_BUS_PROPERTY("StartStatus", "s", instance_get_start_status, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* RPC mode (rpc.c): at most one change signal a second per instance */
+        SD_BUS_PROPERTY("SocketPath", "s", instance_get_socket_path, 0, 0),
+        SD_BUS_PROPERTY("EngineState", "s", instance_get_engine_state, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MeasuredShare", "d", instance_get_measured_share, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Counters", "a{st}", instance_get_counters, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Start", "", "", method_start, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_stop_or_destroy,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

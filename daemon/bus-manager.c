@@ -22,8 +22,8 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 
 static int property_get_backends(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* The backends this build drives; later issues add vf, nvidia-vfio and rpc. */
-        return sd_bus_message_append(reply, "as", 1, "mdev");
+        /* The backends this build drives; later issues add vf and nvidia-vfio. */
+        return sd_bus_message_append(reply, "as", 2, "mdev", "rpc");
 }
 
 static int property_get_findings(sd_bus *bus, const char *path, const char *interface, const char *property,

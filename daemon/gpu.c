@@ -15,12 +15,17 @@
 #include "manager.h"
 #include "pci.h"
 #include "placement.h"
+#include "rpc.h"
 #include "strutil.h"
 #include "vendor.h"
 
 int gpu_id_from_address(const char *address, char **ret) {
+        unsigned n;
         char *id;
 
+        /* vgpud's software GPUs (host.h): "rpcN" for ffff:NN:00.0 */
+        if (host_is_software_address(address) && sscanf(address, HOST_SOFTWARE_DOMAIN ":%x:", &n) == 1)
+                return asprintf(ret, "rpc%u", n) < 0 ? -ENOMEM : 0;
         if (asprintf(&id, "pci_%s", address) < 0)
                 return -ENOMEM;
         for (char *p = id; *p; p++)
@@ -36,7 +41,7 @@ GpuObject *manager_find_gpu(Manager *m, const char *address_or_id) {
         const char *k;
         void *v;
 
-        if (startswith(address_or_id, "pci_")) {
+        if (startswith(address_or_id, "pci_") || startswith(address_or_id, "rpc")) {
                 while (strmap_iterate(m->gpus, &i, &k, &v))
                         if (streq(((GpuObject *) v)->id, address_or_id))
                                 return v;
@@ -298,6 +303,9 @@ static char *type_unavailable_reason(TypeObject *t, struct vgpu_type *member) {
 
         if (!member->group)
                 return strdup("");
+        if (member->backend == VGPU_BACKEND_RPC)
+                return rpc_unavailable_reason(t->gpu->manager,
+                                              member); /* no driver to quote: vgpud's rules */
         int r = placement_unavailable_reason(t->gpu->manager->host, member->group, t->gpu->address, &why);
         if (r < 0 || !why)
                 return strdup(r == -ENOMEM ? "" : "no instance of this type can be created now");

@@ -366,10 +366,14 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
         if (manager_find_instance(m, uuid))
                 return bus_error_setf(e, -EEXIST, SUBJECT_ARGUMENT, "UUID %s is already used by an instance",
                                       uuid);
+        /* A GPU named by its id (pci_…, rpcN): placement speaks addresses. */
+        GpuObject *named = !isempty(gpu) ? manager_find_gpu(m, gpu) : NULL;
+        if (named)
+                gpu = named->address;
         r = resolve_type(m, type, gpu, &group, e);
         if (r < 0)
                 return r;
-        if (!isempty(gpu) && !manager_find_gpu(m, gpu) && !host_find_parent(m->host, gpu))
+        if (!isempty(gpu) && !named && !host_find_parent(m->host, gpu))
                 return bus_error_setf(e, -ENODEV, SUBJECT_GPU,
                                       "No GPU '%s' on this host ('vgpuctl gpus' lists them)", gpu);
 

@@ -17,11 +17,12 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/diagnose.c \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
-	daemon/bus-instance.c
+	daemon/bus-instance.c \
+	daemon/rpc.h daemon/rpc.c
 daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
 
-VGPUD_LIBS = daemon/libvgpud.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) -lpthread
+VGPUD_LIBS = daemon/libvgpud.a daemon/engine/libengine.a src/vfio-user/libvfiouser.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/vgpud
 daemon_vgpud_SOURCES = daemon/main.c
@@ -62,6 +63,9 @@ TESTS += tests/integration/daemon.bats
 EXTRA_DIST += tests/integration/daemon.bats tests/integration/vgpud.bash
 check_PROGRAMS += tests/helpers/notify-recv
 tests_helpers_notify_recv_SOURCES = tests/helpers/notify-recv.c
+check_PROGRAMS += tests/helpers/rpc-guest
+tests_helpers_rpc_guest_SOURCES = tests/helpers/rpc-guest.c
+tests_helpers_rpc_guest_LDADD = src/vfio-user/libvfiouser.a src/libvgpu.a
 TESTS += tests/integration/vgpud-t4.bats
 EXTRA_DIST += tests/integration/vgpud-t4.bats daemon/org.vgpud1.xml
 TESTS += tests/integration/vgpud-lifecycle.bats
@@ -71,4 +75,6 @@ EXTRA_DIST += tests/integration/vgpud-gvtg.bats tests/integration/vgpud-mixed.ba
 TESTS += tests/integration/vgpud-large.bats
 EXTRA_DIST += tests/integration/vgpud-large.bats
 TESTS += tests/integration/vgpud-twoboards.bats
+TESTS += tests/integration/vgpud-rpc.bats
+EXTRA_DIST += tests/integration/vgpud-rpc.bats
 EXTRA_DIST += tests/integration/vgpud-twoboards.bats

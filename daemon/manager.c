@@ -16,6 +16,7 @@
 #include "instance.h"
 #include "log.h"
 #include "manager.h"
+#include "rpc.h"
 #include "store.h"
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -157,6 +158,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* Workers first: their cancelled completions may still reply on the bus and touch the objects. */
         hostops_free(m->hostops);
+        /* Then the engines (no worker calls them any more): their clients go, their sockets are removed. */
+        manager_stop_rpc(m);
         for (size_t k = 0; k < m->n_deferred_creates; k++) {
                 (void) sd_bus_reply_method_errorf(m->deferred_creates[k], SD_BUS_ERROR_FAILED,
                                                   "vgpud is shutting down; nothing was created");
@@ -227,6 +230,10 @@ int manager_start(Manager *m) {
         vgpu_error_list_clear(&problems);
         if (r < 0)
                 return log_error_errno(r, "Failed to discover the host: %m");
+        /* The software GPUs join the model before the records, which may name them. */
+        r = manager_start_rpc(m);
+        if (r < 0)
+                return r;
         r = manager_load_records(m);
         if (r < 0)
                 return r;

@@ -55,6 +55,8 @@ typedef struct Manager {
         struct strmap *instances;      /* uuid -> Instance */
         struct strmap *instance_paths; /* path -> Instance */
 
+        struct Rpc *rpc; /* RPC mode's software GPUs (rpc.h), NULL when off */
+
         char *status; /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;
         size_t n_findings;

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "manager.h"
 #include "mdevctl.h"
+#include "rpc.h"
 #include "store.h"
 
 int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_t done, Operation **ret) {
@@ -136,8 +137,7 @@ static int operation_run(void *userdata) {
                 struct vgpu_error ignored = {};
                 int k = op->backend->destroy(&op->ctx, op->uuid, &ignored);
                 if (k < 0)
-                        log_error_errno(k,
-                                        "Failed to remove mdev %s after its record could not be written: %m",
+                        log_error_errno(k, "Failed to remove %s after its record could not be written: %m",
                                         op->uuid);
                 vgpu_error_clear(&ignored);
         }
@@ -183,7 +183,7 @@ static void operation_complete(int r, void *userdata) {
         }
         /* The host changed (or may have): read it back now, so that the reply and the signals agree with it.
          */
-        if (op->device != DEVICE_KEEP)
+        if (op->device != DEVICE_KEEP && rpc_refresh_after_operation(m, op) == 0)
                 /* Re-reads the instance and the availability of every type on its GPU (a create changes
                  * the other types' counts too: one-type rule, shared pools). */
                 (void) host_refresh_instance(m->host, op->uuid);
@@ -217,6 +217,7 @@ int operation_submit(Operation *op) {
         if (p && p->gpu)
                 key = p->gpu->bdf;
 
+        rpc_prepare_operation(op->manager, op);
         int r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);
         if (r < 0) {
                 operation_free(op);

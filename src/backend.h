@@ -24,8 +24,9 @@ struct backend_ctx {
         const char *sysfs_root;   /* SYSFS_ROOT */
         const char *dev_vfio_dir; /* DEV_VFIO_DIR */
         const char *proc_root;    /* PROC_ROOT */
+        struct Rpc *rpc;          /* rpc: vgpud's software GPUs (daemon/rpc.h), NULL elsewhere */
 };
-#define BACKEND_CTX_DEFAULT ((struct backend_ctx){SYSFS_ROOT, DEV_VFIO_DIR, PROC_ROOT})
+#define BACKEND_CTX_DEFAULT ((struct backend_ctx){SYSFS_ROOT, DEV_VFIO_DIR, PROC_ROOT, NULL})
 
 struct backend_create {
         const char *parent;  /* mdev: parent device; vf / nvidia-vfio: the PF's BDF; rpc: software GPU */

@@ -9,6 +9,7 @@
 #include "config-file.h"
 #include "log.h"
 #include "parse-util.h"
+#include "quota.h"
 #include "strutil.h"
 
 enum value_kind {
@@ -54,10 +55,14 @@ static const struct key_def keys[] = {
         {"rpc", "enabled", V_BOOL, C(rpc.enabled), "no", 0, 0},
         {"rpc", "socket_dir", V_PATH, C(rpc.socket_dir), "/run/vgpud/rpc", 0, 0},
         {"rpc", "gpus", V_UNSIGNED, C(rpc.gpus), "1", 1, 64},
+        {"rpc", "policy", V_STRING, C(rpc.policy), "best-effort", 0, 0},
+        {"rpc", "time_slice", V_DURATION, C(rpc.time_slice_usec), "0", 0, 100 * USEC_PER_MSEC},
+        {"rpc", "socket_group", V_GROUP, C(rpc.socket_group), "", 0, 0},
         {"rpc-type", "name", V_STRING, T(name), NULL, 0, 0},
-        {"rpc-type", "vram", V_SIZE, T(vram_bytes), NULL, UINT64_C(1) << 20, UINT64_C(64) << 30},
+        {"rpc-type", "vram", V_SIZE, T(vram_bytes), NULL, UINT64_C(1) << 20, UINT64_C(16) << 30},
         {"rpc-type", "share", V_UNSIGNED, T(share), "0", 0, 100},
         {"rpc-type", "max_instances", V_UNSIGNED, T(max_instances), "1", 1, 64},
+        {"rpc-type", "weight", V_UNSIGNED, T(weight), "1", 1, 100},
 };
 
 #define RPC_TYPE_PREFIX "rpc-type "
@@ -461,6 +466,11 @@ static void check_consistency(struct parser *p) {
                         line_of(p, "autostart", "max_delay") ?: line_of(p, "autostart", "initial_delay");
                 error_at(p, l, -EINVAL, "max_delay is shorter than initial_delay");
         }
+        if (c->rpc.policy && sched_policy_from_string(c->rpc.policy) < 0)
+                error_at(
+                        p, line_of(p, "rpc", "policy"), -EINVAL,
+                        "[rpc] policy must be best-effort, equal-share, fixed-share or weighted, not \"%s\"",
+                        c->rpc.policy);
         for (size_t i = 0; i < c->rpc.n_types; i++) {
                 struct vgpu_rpc_type *t = &c->rpc.types[i];
                 _cleanup_free_ char *sec = NULL;
@@ -468,10 +478,9 @@ static void check_consistency(struct parser *p) {
                         return;
                 if (t->vram_bytes == 0)
                         error_at(p, t->line, -EINVAL, "[rpc-type %s] needs \"vram\"", t->id);
-                else if (t->vram_bytes % 4096 != 0)
+                else if ((t->vram_bytes & (t->vram_bytes - 1)) != 0)
                         error_at(p, line_of(p, sec, "vram"), -EINVAL,
-                                 "[rpc-type %s]: vram must be a multiple of 4K (it is mapped in pages)",
-                                 t->id);
+                                 "[rpc-type %s]: vram must be a power of two (it is a PCI BAR)", t->id);
                 if (t->share > 0 && (uint64_t) t->share * t->max_instances > 100)
                         error_at(p, line_of(p, sec, "share") ?: t->line, -EINVAL,
                                  "[rpc-type %s]: %u instances of %u%% each exceed 100%% of a GPU", t->id,
@@ -582,6 +591,8 @@ void config_free(struct vgpu_config *c) {
         free(c->admin_group);
         free(c->mdevctl_dir);
         free(c->rpc.socket_dir);
+        free(c->rpc.policy);
+        free(c->rpc.socket_group);
         for (size_t i = 0; i < c->rpc.n_types; i++) {
                 free(c->rpc.types[i].id);
                 free(c->rpc.types[i].name);

@@ -26,13 +26,17 @@ struct vgpu_rpc_type {
         uint64_t vram_bytes;    /* the instance's VRAM (BAR2) */
         unsigned share;         /* percent of engine time, 1..100; 0 = best effort */
         unsigned max_instances; /* per software GPU */
+        unsigned weight;        /* the instances' weight under the weighted policy */
         unsigned line;          /* where the section starts, for later messages */
 };
 
 struct vgpu_rpc_config {
         bool enabled;
         char *socket_dir;
-        unsigned gpus; /* number of software GPUs (engines) */
+        unsigned gpus;            /* number of software GPUs (engines) */
+        char *policy;             /* the engines' scheduling policy (quota.h names) */
+        uint64_t time_slice_usec; /* 0: the engine's default (2 ms up to 8 instances, 1 ms above) */
+        char *socket_group;       /* group of the sockets ("" = vgpud's own) */
         struct vgpu_rpc_type *types;
         size_t n_types;
 };

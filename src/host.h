@@ -133,3 +133,28 @@ void gpu_types_free(struct vgpu_gpu_type *v, size_t n);
 
 /* Physical GPUs (not VFs), in BDF order: for (size_t i = 0; (g = host_next_physical_gpu(h, &i));) ... */
 struct vgpu_gpu *host_next_physical_gpu(const struct vgpu_host *h, size_t *i);
+
+/*
+ * vgpud's software GPUs (the mediation engine's RPC parents) have no sysfs:
+ * the daemon puts them into the model, each a GPU and a parent of the same
+ * synthetic address in PCI domain ffff (which vgpud reserves; "ffff:01:00.0"
+ * is software GPU 1), and their instances (backend rpc). Scans and refreshes
+ * never read them back from sysfs nor drop them; host_remove_instance()
+ * removes an RPC instance.
+ */
+#define HOST_SOFTWARE_DOMAIN "ffff"
+bool host_is_software_address(const char *bdf);
+
+struct host_software_type {
+        const char *id, *name, *description;
+        uint64_t framebuffer_mb;
+        unsigned max_instances;
+        unsigned available;
+};
+int host_add_software_gpu(struct vgpu_host *h, const char *bdf, const char *model_name,
+                          const struct host_software_type *types, size_t n_types);
+/* Add an RPC instance on a software parent (0 if it is there already). */
+int host_set_software_instance(struct vgpu_host *h, const char *uuid, const char *parent,
+                               const char *type_id);
+/* Availability of a software type, which only the daemon knows. */
+int host_set_type_available(struct vgpu_host *h, struct vgpu_type *t, unsigned available);

@@ -88,7 +88,7 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
                  struct instance **ret);
 /* Serve a connected client socket (takes fd; -EBUSY if one is already served). */
 int instance_attach(struct instance *inst, int fd);
-void instance_free(struct instance *inst);
+void einstance_free(struct instance *inst);
 /* The client went away (or is being thrown out): release its session. */
 void instance_disconnect(struct instance *inst);
 /* Copy counters and state into the published snapshot; signal the daemon if the state changed. */

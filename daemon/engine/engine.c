@@ -186,7 +186,7 @@ static int do_add(struct engine *e, const struct engine_instance_params *p, stru
                 return r;
         r = sched_add(&e->sched, &inst->se);
         if (r < 0) {
-                instance_free(inst);
+                einstance_free(inst);
                 return r;
         }
         e->instances[e->n_instances++] = inst;
@@ -223,7 +223,7 @@ static int do_remove(struct engine *e, const char *uuid) {
         pthread_mutex_lock(&e->stats_lock);
         e->published[inst->slot] = (struct published){};
         pthread_mutex_unlock(&e->stats_lock);
-        instance_free(inst);
+        einstance_free(inst);
         sched_set_policy(&e->sched, e->sched.policy, slice_ns(e));
         engine_notify(e);
         return 0;

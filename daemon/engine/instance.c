@@ -170,7 +170,7 @@ void instance_disconnect(struct instance *inst) {
         instance_publish(inst);
 }
 
-void instance_free(struct instance *inst) {
+void einstance_free(struct instance *inst) {
         if (!inst)
                 return;
         instance_disconnect(inst);

@@ -13,11 +13,11 @@ static const char *const policy_names[_SCHED_POLICY_MAX] = {
         [SCHED_WEIGHTED] = "weighted",
 };
 
-const char *sched_policy_to_string(enum sched_policy p) {
+const char *sched_policy_name(enum sched_policy p) {
         return p < _SCHED_POLICY_MAX ? policy_names[p] : NULL;
 }
 
-int sched_policy_from_string(const char *s) {
+int sched_policy_parse(const char *s) {
         for (int i = 0; i < _SCHED_POLICY_MAX; i++)
                 if (s && streq(s, policy_names[i]))
                         return i;

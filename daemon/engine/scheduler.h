@@ -78,7 +78,7 @@ void sched_charge(struct sched *s, struct sched_entity *e, uint64_t ran_ns);
 /* The part of each period e is entitled to, in parts per million (0 for best-effort). */
 uint32_t sched_entitlement_ppm(const struct sched *s, const struct sched_entity *e);
 
-const char *sched_policy_to_string(enum sched_policy p);
-int sched_policy_from_string(const char *s); /* policy or -EINVAL */
+const char *sched_policy_name(enum sched_policy p);
+int sched_policy_parse(const char *s); /* policy or -EINVAL */
 /* The default slice for n instances, as NVIDIA does it: 2 ms up to 8, 1 ms above. */
 uint64_t sched_default_slice_ns(size_t n);

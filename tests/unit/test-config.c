@@ -147,8 +147,11 @@ static void test_errors(void **state) {
                 {"[rpc-type Big]\nvram = 1G\n", "t.conf:1: [rpc-type Big]: the type id must be"},
                 {"[rpc-type]\nvram = 1G\n", "t.conf:1: unknown section [rpc-type]"},
                 {"[rpc]\n\n[rpc-type a]\nname = A\n", "t.conf:3: [rpc-type a] needs \"vram\""},
-                {"[rpc-type a]\nvram = 1048577\n", "t.conf:2: [rpc-type a]: vram must be a multiple of 4K"},
-                {"[rpc-type a]\nvram = 128G\n", "t.conf:2: vram = 128G: must be between 1M and 64G"},
+                {"[rpc-type a]\nvram = 1048577\n", "t.conf:2: [rpc-type a]: vram must be a power of two"},
+                {"[rpc-type a]\nvram = 3M\n", "t.conf:2: [rpc-type a]: vram must be a power of two"},
+                {"[rpc]\npolicy = fastest\n", "t.conf:2: [rpc] policy must be best-effort, equal-share"},
+                {"[rpc-type a]\nvram = 1M\nweight = 0\n", "t.conf:3: "},
+                {"[rpc-type a]\nvram = 128G\n", "t.conf:2: vram = 128G: must be between 1M and 16G"},
                 {"[rpc-type a]\nvram = 1G\nshare = 30\nmax_instances = 4\n",
                  "t.conf:3: [rpc-type a]: 4 instances of 30% each exceed 100% of a GPU"},
                 {"[rpc-type a]\nvram = 1G\ncolour = red\n",
@@ -230,7 +233,7 @@ static void test_man_page_documents_every_key(void **state) {
                 char section[64], entry[128];
                 snprintf(section, sizeof(section), ".SH \"[%s%s]\"", k[i].section,
                          streq(k[i].section, "rpc-type") ? " NAME" : "");
-                if (k[i].default_value)
+                if (k[i].default_value && *k[i].default_value)
                         snprintf(entry, sizeof(entry), ".B %s = %s\n", k[i].key, k[i].default_value);
                 else
                         snprintf(entry, sizeof(entry), ".B %s =\n", k[i].key);

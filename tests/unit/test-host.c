@@ -524,6 +524,87 @@ static void test_scan_real_host(void **state) {
         vgpu_error_list_clear(&problems);
 }
 
+/* vgpud's software GPUs: in the model next to the PCI ones, never read from sysfs nor scanned away. */
+static void test_software_gpus(void **state) {
+        _cleanup_(host_freep) struct vgpu_host *h = NULL;
+        struct vgpu_error_list problems = {};
+        struct recorder rec = {};
+        const struct host_software_type types[] = {
+                {.id = "rpc-small",
+                 .name = "RPC small",
+                 .description = "d",
+                 .framebuffer_mb = 64,
+                 .max_instances = 4,
+                 .available = 4},
+                {.id = "rpc-30",
+                 .name = NULL,
+                 .description = NULL,
+                 .framebuffer_mb = 16,
+                 .max_instances = 3,
+                 .available = 3},
+        };
+        const char *sw = "ffff:00:00.0";
+
+        assert_true(host_is_software_address(sw));
+        assert_false(host_is_software_address(T4A));
+        assert_int_equal(host_new(NULL, &h), 0);
+        host_set_event_handler(h, record, &rec);
+        assert_int_equal(host_add_software_gpu(h, "0000:00:02.0", "x", types, 2), -EINVAL);
+        assert_int_equal(host_add_software_gpu(h, sw, "vgpud software GPU 0", types, 2), 1);
+        assert_int_equal(host_add_software_gpu(h, sw, "again", types, 2), -EEXIST);
+        assert_int_equal(count(&rec, HOST_EVENT_ADDED, HOST_OBJECT_GPU, sw), 1);
+        assert_int_equal(count(&rec, HOST_EVENT_ADDED, HOST_OBJECT_TYPE, NULL), 2);
+
+        struct vgpu_gpu *g = host_find_gpu(h, sw);
+        assert_non_null(g);
+        assert_int_equal(g->vendor_id, 0x1af4);
+        assert_int_equal(g->device_id, 0x10f0);
+        assert_int_equal(g->iommu_group, -1);
+        struct vgpu_parent *p = host_find_parent(h, sw);
+        assert_non_null(p);
+        assert_ptr_equal(p->gpu, g);
+        /* ordered by id, whatever the configuration's order */
+        assert_int_equal(p->n_types, 2);
+        assert_string_equal(p->types[0]->id, "rpc-30");
+        struct vgpu_type *t = parent_find_type(p, "rpc-small");
+        assert_non_null(t);
+        assert_int_equal(t->backend, VGPU_BACKEND_RPC);
+        assert_string_equal(t->device_api, "vfio-user");
+        assert_int_equal(t->framebuffer_mb, 64);
+        assert_int_equal(t->max_instances, 4);
+        assert_non_null(t->group);
+
+        /* instances: set by the daemon, kept by refreshes and rescans */
+        assert_int_equal(host_set_software_instance(h, U1, T4A, "rpc-small"), -ENODEV);
+        assert_int_equal(host_set_software_instance(h, "not-a-uuid", sw, "rpc-small"), -EINVAL);
+        assert_int_equal(host_set_software_instance(h, U1, sw, "rpc-small"), 1);
+        assert_int_equal(host_set_software_instance(h, U1, sw, "rpc-small"), 0);
+        struct vgpu_instance *in = host_find_instance(h, U1);
+        assert_non_null(in);
+        assert_int_equal(in->backend, VGPU_BACKEND_RPC);
+        assert_ptr_equal(in->type, t);
+        assert_ptr_equal(in->gpu, g);
+        assert_int_equal(g->n_instances, 1);
+        assert_int_equal(host_set_type_available(h, t, 3), 1);
+        assert_int_equal(host_set_type_available(h, t, 3), 0);
+        assert_int_equal(t->group->available, 3 + 0 + 0 + 0); /* the group of rpc-small: this type alone */
+
+        assert_int_equal(host_refresh_gpu(h, sw), 0);
+        assert_int_equal(host_refresh_parent(h, sw), 0);
+        assert_int_equal(host_refresh_instance(h, U1), 0);
+        assert_int_equal(host_scan(h, NULL, &problems), 0);
+        vgpu_error_list_clear(&problems);
+        assert_ptr_equal(host_find_gpu(h, sw), g);
+        assert_ptr_equal(host_find_parent(h, sw), p);
+        assert_ptr_equal(host_find_instance(h, U1), in);
+
+        reset(&rec);
+        assert_int_equal(host_remove_instance(h, U1), 1);
+        assert_int_equal(count(&rec, HOST_EVENT_REMOVED, HOST_OBJECT_INSTANCE, U1), 1);
+        assert_int_equal(g->n_instances, 0);
+        reset(&rec);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_discovery),
@@ -534,6 +615,7 @@ int main(void) {
                 cmocka_unit_test(test_bdf),
                 cmocka_unit_test(test_board_name),
                 cmocka_unit_test(test_scan_real_host),
+                cmocka_unit_test(test_software_gpus),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,10 +218,10 @@ static void test_admission(void **state) {
 
 static void test_names_and_defaults(void **state) {
         for (int p = 0; p < _SCHED_POLICY_MAX; p++)
-                assert_int_equal(sched_policy_from_string(sched_policy_to_string(p)), p);
-        assert_int_equal(sched_policy_from_string("fair"), -EINVAL);
-        assert_int_equal(sched_policy_from_string(NULL), -EINVAL);
-        assert_null(sched_policy_to_string(_SCHED_POLICY_MAX));
+                assert_int_equal(sched_policy_parse(sched_policy_name(p)), p);
+        assert_int_equal(sched_policy_parse("fair"), -EINVAL);
+        assert_int_equal(sched_policy_parse(NULL), -EINVAL);
+        assert_null(sched_policy_name(_SCHED_POLICY_MAX));
         assert_int_equal(sched_default_slice_ns(1), 2 * MS);
         assert_int_equal(sched_default_slice_ns(8), 2 * MS);
         assert_int_equal(sched_default_slice_ns(9), 1 * MS);
