@@ -79,3 +79,6 @@ int cmd_events(Cli *c, int argc, char *argv[]);
 int cmd_metrics(Cli *c, int argc, char *argv[]);
 int cmd_nfd(Cli *c, int argc, char *argv[]);
 int cmd_probe(Cli *c, int argc, char *argv[]);
+int cmd_sriov(Cli *c, int argc, char *argv[]);
+int cmd_bind(Cli *c, int argc, char *argv[]);
+int cmd_unbind(Cli *c, int argc, char *argv[]);

@@ -31,6 +31,8 @@ static json_object *gpu_json(const GpuInfo *g) {
         json_object_object_add(j, "instances", json_object_new_int((int) strv_count(g->instances)));
         json_object_object_add(j, "sriov_total_vfs", json_object_new_int64(g->sriov_total_vfs));
         json_object_object_add(j, "sriov_num_vfs", json_object_new_int64(g->sriov_num_vfs));
+        json_object_object_add(j, "sriov_configured_vfs", json_object_new_int64(g->sriov_configured_vfs));
+        json_object_object_add(j, "sriov_status", json_string(g->sriov_status));
         return j;
 }
 
@@ -83,7 +85,7 @@ int cmd_gpus(Cli *c, int argc, char *argv[]) {
         }
 
         _cleanup_(table_freep) Table *t = table_new("ADDRESS", "NAME", "DRIVER", "IOMMU", "BACKENDS",
-                                                    "TYPES", "INSTANCES", "HOSTS", NULL);
+                                                    "TYPES", "INSTANCES", "HOSTS", "VFS", NULL);
         if (!t)
                 return cli_report_error(c, "out of memory", NULL, -ENOMEM);
         table_set_right_aligned(t, 3);
@@ -92,7 +94,7 @@ int cmd_gpus(Cli *c, int argc, char *argv[]) {
         for (size_t i = 0; i < o.n_gpus; i++) {
                 const GpuInfo *g = &o.gpus[i];
                 char iommu[16], types[16], inst[16];
-                _cleanup_free_ char *backends = NULL, *name = NULL;
+                _cleanup_free_ char *backends = NULL, *name = NULL, *vfs = NULL;
                 size_t len = 0;
 
                 snprintf(iommu, sizeof(iommu), "%d", g->iommu_group);
@@ -106,9 +108,19 @@ int cmd_gpus(Cli *c, int argc, char *argv[]) {
                 fclose(f);
                 if (asprintf(&name, "%s%s", strempty(g->name), g->present ? "" : " (absent)") < 0)
                         return cli_report_error(c, "out of memory", NULL, -ENOMEM);
+                /* enabled/total, and what a restoration waits for */
+                bool sriov_ok = isempty(g->sriov_status) || streq(g->sriov_status, "ok");
+                if (g->sriov_total_vfs == 0)
+                        vfs = strdup("-");
+                else if (asprintf(&vfs, "%u/%u%s%s%s", g->sriov_num_vfs, g->sriov_total_vfs,
+                                  sriov_ok ? "" : " (", sriov_ok ? "" : g->sriov_status,
+                                  sriov_ok ? "" : ")") < 0)
+                        vfs = NULL;
+                if (!vfs)
+                        return cli_report_error(c, "out of memory", NULL, -ENOMEM);
                 r = table_add_row(t, gpu_display_address(g), name, isempty(g->driver) ? "-" : g->driver,
                                   g->iommu_group < 0 ? "-" : iommu, isempty(backends) ? "-" : backends,
-                                  types, inst, isempty(g->hosted_type) ? "-" : g->hosted_type);
+                                  types, inst, isempty(g->hosted_type) ? "-" : g->hosted_type, vfs);
                 if (r < 0)
                         return cli_report_error(c, "out of memory", NULL, r);
         }

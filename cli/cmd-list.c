@@ -120,17 +120,18 @@ int cmd_list(Cli *c, int argc, char *argv[]) {
                 return EXIT_OK;
         }
 
-        _cleanup_(table_freep) Table *t =
-                table_new("UUID", "GPU", "TYPE", "NAME", "STATE", "START", "ORIGIN", NULL);
+        _cleanup_(table_freep) Table *t = table_new("UUID", "GPU", "TYPE", "NAME", "BACKEND", "DEVICE",
+                                                    "STATE", "START", "ORIGIN", NULL);
         if (!t)
                 return EXIT_FAILED;
-        table_set_color(t, 4, color_for_state);
+        table_set_color(t, 6, color_for_state);
         for (size_t i = 0; i < o.n_instances; i++) {
                 const InstanceInfo *in = &o.instances[i];
                 if (!list_wants(filter, in))
                         continue;
-                r = table_add_row(t, in->uuid, in->gpu_address, in->type, in->type_name, in->state,
-                                  start_mode(in), in->origin);
+                r = table_add_row(t, in->uuid, in->gpu_address, in->type, in->type_name, in->backend,
+                                  isempty(in->device) ? "-" : in->device, in->state, start_mode(in),
+                                  in->origin);
                 if (r < 0)
                         return cli_report_error(c, "out of memory", NULL, r);
         }

@@ -36,6 +36,12 @@ static const Command commands[] = {
          "Print the host's vGPU capacity as Node Feature Discovery labels"},
         {"probe", cmd_probe, "probe UUID [--size BYTES]",
          "Attach to an RPC instance as a guest would: check it works, time it"},
+        {"sriov", cmd_sriov,
+         "sriov enable GPU --vfs N [--no-persist] | sriov disable GPU [--no-persist] | sriov show [GPU]",
+         "Enable or disable a GPU's SR-IOV VFs (kept across reboots unless --no-persist), or show them"},
+        {"bind", cmd_bind, "bind DEVICE [--persistent] [--group]",
+         "Bind a PCI function (--group: its whole IOMMU group) to vfio-pci for passthrough"},
+        {"unbind", cmd_unbind, "unbind DEVICE", "Give a PCI function bound to vfio-pci back to its driver"},
 };
 
 void main_help(void) {

@@ -12,6 +12,7 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/output.h cli/output.c \
 	cli/cmd-gpus.c \
 	cli/cmd-types.c \
+	cli/cmd-sriov.c \
 	cli/cmd-list.c \
 	cli/cmd-lifecycle.c \
 	cli/bus-json.h cli/bus-json.c \

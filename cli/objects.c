@@ -43,6 +43,8 @@ static const PropDesc gpu_props[] = {
         P("Present", "b", PROP_BOOL, GpuInfo, present),
         P("SriovTotalVfs", "u", PROP_U32, GpuInfo, sriov_total_vfs),
         P("SriovNumVfs", "u", PROP_U32, GpuInfo, sriov_num_vfs),
+        P("SriovConfiguredVfs", "u", PROP_U32, GpuInfo, sriov_configured_vfs),
+        P("SriovStatus", "s", PROP_STRING, GpuInfo, sriov_status),
         P("Backends", "as", PROP_STRV, GpuInfo, backends),
         P("SchedulerPolicy", "s", PROP_STRING, GpuInfo, scheduler_policy),
         P("Types", "ao", PROP_STRV, GpuInfo, types),
@@ -340,6 +342,7 @@ static void gpu_done(GpuInfo *g) {
         free(g->driver);
         free(g->hosted_type);
         free(g->scheduler_policy);
+        free(g->sriov_status);
         strv_freep(&g->backends);
         strv_freep(&g->types);
         strv_freep(&g->instances);

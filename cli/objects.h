@@ -29,7 +29,8 @@ typedef struct GpuInfo {
         uint16_t vendor_id, device_id;
         int32_t iommu_group;
         bool present;
-        uint32_t sriov_total_vfs, sriov_num_vfs;
+        uint32_t sriov_total_vfs, sriov_num_vfs, sriov_configured_vfs;
+        char *sriov_status;
         char **backends;
         char *scheduler_policy; /* NULL: not offered by this vgpud */
         char **types;           /* object paths */

@@ -9,7 +9,7 @@ _vgpuctl() {
         local cur prev words cword
         _init_completion || return
 
-        local commands="gpus types list show create define destroy undefine start stop autostart probe monitor doctor metrics events nfd"
+        local commands="gpus types list show create define destroy undefine start stop autostart probe sriov bind unbind monitor doctor metrics events nfd"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -47,7 +47,7 @@ _vgpuctl() {
                 _filedir
                 return
                 ;;
-        --uuid | -u | --attr | -A | --interval | -i | --expiry)
+        --uuid | -u | --attr | -A | --vfs | -n | --interval | -i | --expiry)
                 return
                 ;;
         esac
@@ -63,6 +63,8 @@ _vgpuctl() {
         metrics) opts="--help --output --format" ;;
         nfd) opts="--help --output --expiry" ;;
         probe) opts+=" --size" ;;
+        sriov) opts+=" --vfs --no-persist" ;;
+        bind) opts+=" --persistent --group" ;;
         esac
         if [[ $cur == -* ]]; then
                 COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -73,7 +75,7 @@ _vgpuctl() {
         local npos=0
         for ((i = i + 1; i < cword; i++)); do
                 case ${words[i]} in
-                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac
@@ -84,6 +86,17 @@ _vgpuctl() {
                 ;;
         define)
                 ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list) --type" -- "$cur"))
+                ;;
+        sriov)
+                if ((npos == 0)); then
+                        COMPREPLY=($(compgen -W "enable disable show" -- "$cur"))
+                elif ((npos == 1)); then
+                        COMPREPLY=($(compgen -W "$(_vgpuctl_live gpus)" -- "$cur"))
+                fi
+                ;;
+        bind | unbind)
+                # any PCI function, not only GPUs (an HDMI audio function in the GPU's IOMMU group)
+                ((npos == 0)) && COMPREPLY=($(compgen -W "$(ls /sys/bus/pci/devices 2>/dev/null)" -- "$cur"))
                 ;;
         autostart)
                 if ((npos == 0)); then

@@ -5,12 +5,15 @@
  * objects (gpu.h), found by path, listed by one node enumerator. Every value
  * is read from memory; nothing here touches sysfs.
  */
+#include "bus-error.h"
 #include "bus-names.h"
+#include "device-binding.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
 #include "instance.h"
 #include "manager.h"
+#include "sriov-state.h"
 
 #define GPU_PROPERTY_GETTER(name)                                                                           \
         static int name(sd_bus *bus, const char *path, const char *interface, const char *property,         \
@@ -62,9 +65,20 @@ GPU_PROPERTY_GETTER(gpu_get_present) {
 
 GPU_PROPERTY_GETTER(gpu_get_backends) {
         GpuObject *g = userdata;
-        /* mdev when the GPU (or one of its VFs) is a registered mdev parent; rpc for a software GPU. */
-        return sd_bus_message_append(reply, "as", g->n_types > 0 ? 1 : 0,
-                                     host_is_software_address(g->address) ? "rpc" : "mdev");
+        bool have[_VGPU_BACKEND_MAX] = {};
+        int r;
+
+        /* the backends of the parents on this GPU: itself and its VFs */
+        for (size_t i = 0; i < g->n_types; i++) {
+                struct vgpu_type *m = NULL;
+                if (gpu_object_type_members(g, g->types[i]->id, &m, 1) > 0 && m->backend >= 0)
+                        have[m->backend] = true;
+        }
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (int k = 0; r >= 0 && k < _VGPU_BACKEND_MAX; k++)
+                if (have[k])
+                        r = sd_bus_message_append(reply, "s", backend_kind_to_string(k));
+        return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
 GPU_PROPERTY_GETTER(gpu_get_hosted_type) {
@@ -101,6 +115,44 @@ GPU_PROPERTY_GETTER(gpu_get_sriov) {
         return sd_bus_message_append(reply, "u", (uint32_t) v);
 }
 
+GPU_PROPERTY_GETTER(gpu_get_sriov_configured) {
+        GpuObject *g = userdata;
+        return sd_bus_message_append(reply, "u", (uint32_t) sriov_configured_vfs(g->manager, g->address));
+}
+
+GPU_PROPERTY_GETTER(gpu_get_sriov_status) {
+        GpuObject *g = userdata;
+        return sd_bus_message_append(reply, "s", sriov_status(g->manager, g->address));
+}
+
+GPU_PROPERTY_GETTER(gpu_get_vfs) {
+        GpuObject *g = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "(ssi)");
+
+        for (char **vf = g->gpu ? g->gpu->sriov.vfs : NULL; r >= 0 && vf && *vf; vf++) {
+                const struct vgpu_gpu *d = host_find_gpu(g->manager->host, *vf);
+                r = sd_bus_message_append(reply, "(ssi)", *vf, d ? strempty(d->driver) : "",
+                                          (int32_t) (d ? d->iommu_group : -1));
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int method_set_sriov(sd_bus_message *call, void *userdata, sd_bus_error *e) {
+        static const char *const options[] = {"persistent", NULL};
+        GpuObject *g = userdata;
+        bool values[1] = {true};
+        uint32_t n;
+        int r;
+
+        r = sd_bus_message_read(call, "u", &n);
+        if (r < 0)
+                return r;
+        r = bus_read_bool_options(call, options, values, e);
+        if (r < 0)
+                return r;
+        return sriov_set(g, call, n, values[0], e);
+}
+
 static const sd_bus_vtable gpu_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Id", "s", gpu_get_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -120,6 +172,12 @@ static const sd_bus_vtable gpu_vtable[] = {
         SD_BUS_PROPERTY("Instances", "ao", gpu_get_instances, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SriovTotalVfs", "u", gpu_get_sriov, 0, 0),
         SD_BUS_PROPERTY("SriovNumVfs", "u", gpu_get_sriov, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SriovConfiguredVfs", "u", gpu_get_sriov_configured, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SriovStatus", "s", gpu_get_sriov_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("VirtualFunctions", "a(ssi)", gpu_get_vfs, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("SetSriov", SD_BUS_ARGS("u", num_vfs, "a{sv}", options), SD_BUS_NO_RESULT,
+                                method_set_sriov, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -82,8 +82,9 @@ INSTANCE_PROPERTY_GETTER(instance_get_device) {
         Instance *i = userdata;
         _cleanup_free_ char *socket =
                 i->live && instance_is_rpc(i) ? rpc_socket_path(i->manager, i->uuid) : NULL;
-        /* What libvirt names: for mdev the UUID, for rpc the socket, and only while the device exists. */
-        return sd_bus_message_append(reply, "s", socket ?: i->live ? i->uuid : "");
+        /* What libvirt names, only while the device exists: for mdev the UUID, for vf / nvidia-vfio the
+         * PCI function, for rpc the socket. */
+        return sd_bus_message_append(reply, "s", socket ?: !i->live ? "" : i->live->device ?: i->uuid);
 }
 
 /* Where an RPC instance listens (also while it is only defined: where it will), "" for other backends. */

@@ -7,6 +7,7 @@
 #include "bus-error.h"
 #include "bus-names.h"
 #include "config-file.h"
+#include "device-binding.h"
 #include "gpu.h"
 #include "host.h"
 #include "instance.h"
@@ -22,8 +23,8 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 
 static int property_get_backends(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* The backends this build drives; later issues add vf and nvidia-vfio. */
-        return sd_bus_message_append(reply, "as", 2, "mdev", "rpc");
+        /* The backends this build drives. */
+        return sd_bus_message_append(reply, "as", 4, "mdev", "vf", "nvidia-vfio", "rpc");
 }
 
 static int property_get_findings(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -261,6 +262,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Diagnose", SD_BUS_ARGS("a{sv}", options),
                                 SD_BUS_RESULT("a(sssss)", findings), method_diagnose,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("BindDevice", SD_BUS_ARGS("s", address, "a{sv}", options), SD_BUS_NO_RESULT,
+                                method_bind_device, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UnbindDevice", SD_BUS_ARGS("s", address, "a{sv}", options),
+                                SD_BUS_NO_RESULT, method_unbind_device, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -433,6 +433,7 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
                 manager_drop_instance(m, i);
                 return r;
         }
+        op->backend = backend_get(rec->backend); /* one create across mdev, vf and nvidia-vfio */
         if (!define) {
                 op->device = DEVICE_CREATE;
                 op->type_id = strdup(rec->type_id);

@@ -15,6 +15,8 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/reconcile.c \
 	daemon/autostart.c \
 	daemon/diagnose.c \
+	daemon/sriov-state.h daemon/sriov-state.c \
+	daemon/device-binding.h daemon/device-binding.c \
 	daemon/bus-manager.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c \
@@ -78,3 +80,7 @@ TESTS += tests/integration/vgpud-twoboards.bats
 TESTS += tests/integration/vgpud-rpc.bats
 EXTRA_DIST += tests/integration/vgpud-rpc.bats
 EXTRA_DIST += tests/integration/vgpud-twoboards.bats
+TESTS += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats \
+	tests/integration/vgpud-sriov-mixed.bats
+EXTRA_DIST += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats \
+	tests/integration/vgpud-sriov-mixed.bats

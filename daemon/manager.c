@@ -10,6 +10,7 @@
 
 #include "bus-names.h"
 #include "config-file.h"
+#include "device-binding.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "manager.h"
 #include "rpc.h"
+#include "sriov-state.h"
 #include "store.h"
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -44,6 +46,8 @@ static void on_host_event(struct vgpu_host *h, enum host_event ev, enum host_obj
         switch (kind) {
         case HOST_OBJECT_GPU: {
                 const struct vgpu_gpu *g = object;
+                if (ev != HOST_EVENT_REMOVED && g->driver)
+                        manager_sriov_kick(m); /* a restoration may be waiting for this driver */
                 manager_mark_gpu_dirty(m, vgpu_gpu_is_vf(g) ? g->physfn : g->bdf);
                 if (ev != HOST_EVENT_CHANGED)
                         manager_mark_all_gpus_dirty(m); /* a GPU came or went */
@@ -168,6 +172,7 @@ Manager *manager_free(Manager *m) {
         free(m->deferred_creates);
         manager_stop_udev_monitor(m);
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        manager_sriov_free(m);
 
         size_t it = 0;
         const char *k;
@@ -230,7 +235,14 @@ int manager_start(Manager *m) {
         vgpu_error_list_clear(&problems);
         if (r < 0)
                 return log_error_errno(r, "Failed to discover the host: %m");
-        /* The software GPUs join the model before the records, which may name them. */
+        /* VFs first, then the persistent bindings, then the software GPUs, then the records (and
+         * autostart) that use them. */
+        r = manager_sriov_start(m);
+        if (r < 0)
+                return r;
+        r = manager_bindings_start(m);
+        if (r < 0)
+                return r;
         r = manager_start_rpc(m);
         if (r < 0)
                 return r;

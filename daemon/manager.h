@@ -56,6 +56,7 @@ typedef struct Manager {
         struct strmap *instance_paths; /* path -> Instance */
 
         struct Rpc *rpc; /* RPC mode's software GPUs (rpc.h), NULL when off */
+        struct strmap *sriov; /* address -> SriovState (sriov-state.h) */
 
         char *status; /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;

@@ -21,7 +21,11 @@ int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_
         op->done = done;
         op->ctx = BACKEND_CTX_DEFAULT;
         op->ctx.sysfs_root = m->host->sysfs_root;
-        op->backend = backend_get(VGPU_BACKEND_MDEV);
+        /* vf: the drivers the functions had before an instance bound them, for this boot */
+        op->ctx.binding_dir = m->runtime_dir;
+        op->backend = backend_get(i->live     ? i->live->backend
+                                  : i->record ? i->record->backend
+                                              : VGPU_BACKEND_MDEV);
         memcpy(op->uuid, i->uuid, sizeof(op->uuid));
         i->pending++;
         *ret = op;
@@ -46,6 +50,12 @@ void operation_free(Operation *op) {
         free(op);
 }
 
+/* What the backend's destroy and in-use check take: the instance's UUID (mdev, rpc), or the PCI function
+ * (the parent) of a vf / nvidia-vfio instance. */
+static const char *host_device(const Operation *op) {
+        return backend_kind_is_pci_function(op->backend->kind) ? op->parent : op->uuid;
+}
+
 static int run_host_step(Operation *op) {
         int r;
 
@@ -53,9 +63,11 @@ static int run_host_step(Operation *op) {
                 return 0;
         if (!op->backend)
                 return vgpu_error_set(&op->error, EOPNOTSUPP, NULL, "This backend is not available.");
+        if (!host_device(op))
+                return vgpu_error_set(&op->error, EINVAL, NULL, "Instance %s has no device.", op->uuid);
         if (op->check_in_use && op->device == DEVICE_DESTROY) {
                 pid_t pid;
-                r = op->backend->in_use(&op->ctx, op->uuid, &pid, &op->error);
+                r = op->backend->in_use(&op->ctx, host_device(op), &pid, &op->error);
                 if (r > 0)
                         return -EBUSY; /* the backend's error names the process */
                 if (r < 0)
@@ -73,7 +85,7 @@ static int run_host_step(Operation *op) {
                 };
                 return op->backend->create(&op->ctx, &req, &device, &op->error);
         }
-        r = op->backend->destroy(&op->ctx, op->uuid, &op->error);
+        r = op->backend->destroy(&op->ctx, host_device(op), &op->error);
         if (r == -ENODEV) {
                 /* Already gone (removed behind our back): the goal is reached. */
                 vgpu_error_clear(&op->error);
@@ -135,10 +147,11 @@ static int operation_run(void *userdata) {
         if (r < 0 && op->device == DEVICE_CREATE) {
                 /* Not durable, so not done: take the device away again. */
                 struct vgpu_error ignored = {};
-                int k = op->backend->destroy(&op->ctx, op->uuid, &ignored);
+                int k = op->backend->destroy(&op->ctx, host_device(op), &ignored);
                 if (k < 0)
-                        log_error_errno(k, "Failed to remove %s after its record could not be written: %m",
-                                        op->uuid);
+                        log_error_errno(k,
+                                        "Failed to remove %s %s after its record could not be written: %m",
+                                        backend_kind_to_string(op->backend->kind), host_device(op));
                 vgpu_error_clear(&ignored);
         }
         return r;
@@ -169,6 +182,42 @@ bool operation_create_fits(Manager *m, const struct vgpu_type *t) {
         return t->available > same;
 }
 
+/* A vf / nvidia-vfio instance is a PCI function that the model knows as the instance only through vgpud's
+ * claim (host_claim_device): claimed when created, kept while the instance is on the host or defined on
+ * that function (a reservation), released otherwise. */
+static void update_claim(Operation *op, int r) {
+        Manager *m = op->manager;
+        Instance *i = op->instance;
+        const struct vgpu_record *rec = i->record;
+        const char *device = NULL, *type_id = NULL;
+
+        if (!op->backend || !backend_kind_is_pci_function(op->backend->kind))
+                return;
+        if (op->device == DEVICE_CREATE && r >= 0) {
+                device = op->parent;
+                type_id = op->type_id;
+        } else if (i->live && !(op->device == DEVICE_DESTROY && r >= 0))
+                return; /* still on the host: its claim stays */
+        else if (rec && rec->persistent && rec->backend == op->backend->kind && !isempty(rec->parent)) {
+                device = rec->parent;
+                type_id = rec->type_id;
+        }
+        /* The function's own state (driver, current vGPU type) is read again around the claim's change, so
+         * that the model never pairs a new claim with the function's old state or the reverse. */
+        int k;
+        if (device) {
+                k = host_claim_device(m->host, op->uuid, op->backend->kind, device, type_id);
+                (void) host_refresh_gpu(m->host, device);
+        } else {
+                _cleanup_free_ char *old = strdup(strempty(host_claimed_device(m->host, op->uuid)));
+                if (old && *old)
+                        (void) host_refresh_gpu(m->host, old);
+                k = host_release_device(m->host, op->uuid);
+        }
+        if (k < 0)
+                log_warning_errno(k, "Failed to update what the model keeps %s for: %m", op->uuid);
+}
+
 static void operation_complete(int r, void *userdata) {
         Operation *op = userdata;
         Manager *m = op->manager;
@@ -181,6 +230,7 @@ static void operation_complete(int r, void *userdata) {
                 record_free(i->record);
                 i->record = TAKE_PTR(op->new_record);
         }
+        update_claim(op, r);
         /* The host changed (or may have): read it back now, so that the reply and the signals agree with it.
          */
         if (op->device != DEVICE_KEEP && rpc_refresh_after_operation(m, op) == 0)

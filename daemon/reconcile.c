@@ -39,6 +39,16 @@ static Instance *adopt_record(Manager *m, struct vgpu_record *rec, InstanceOrigi
         record_free(i->record);
         i->record = rec;
         i->origin = origin;
+        /* A function defined for a vf / nvidia-vfio instance is kept for it (and shown as it once in the
+         * backend's state). */
+        if (rec->persistent && backend_kind_is_pci_function(rec->backend) && !isempty(rec->parent)) {
+                r = host_claim_device(m->host, rec->uuid, rec->backend, rec->parent, rec->type_id);
+                if (r == -EBUSY)
+                        (void) manager_add_finding(
+                                m, "warning", "conflict", rec->uuid,
+                                "%s is also defined on %s, which another definition keeps", rec->uuid,
+                                rec->parent);
+        }
         /* A definition whose GPU is not here keeps a GPU object (Present=false) to hang from. */
         if (rec->gpu[0] && !host_find_gpu(m->host, rec->gpu))
                 (void) manager_ensure_gpu(m, rec->gpu, NULL);
@@ -81,7 +91,12 @@ static int load_runtime(Manager *m) {
                 Instance *i = manager_find_instance(m, rec->uuid);
                 if (i && instance_persistent(i))
                         continue; /* a persistent record wins; the stale runtime one goes below */
+                /* a vf / nvidia-vfio instance is on the host as a function the model shows once claimed */
+                if (backend_kind_is_pci_function(rec->backend) && !isempty(rec->parent))
+                        (void) host_claim_device(m->host, rec->uuid, rec->backend, rec->parent,
+                                                 rec->type_id);
                 if (!host_find_instance(m->host, rec->uuid)) {
+                        (void) host_release_device(m->host, rec->uuid);
                         _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
                         log_info("Transient instance %s is no longer on the host; forgetting it.",
                                  rec->uuid);

@@ -16,6 +16,12 @@ enum vgpu_backend_kind {
         _VGPU_BACKEND_INVALID = -EINVAL,
 };
 
+/* vf and nvidia-vfio: the instance is a PCI function, named by its address (the parent) rather than
+ * by its UUID. */
+static inline bool backend_kind_is_pci_function(enum vgpu_backend_kind k) {
+        return k == VGPU_BACKEND_VF || k == VGPU_BACKEND_NVIDIA_VFIO;
+}
+
 /* "mdev", "vf", "nvidia-vfio", "rpc"; NULL if out of range. */
 const char *backend_kind_to_string(enum vgpu_backend_kind k);
 /* -EINVAL for anything else. */

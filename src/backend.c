@@ -16,6 +16,8 @@ DEFINE_STRING_TABLE(backend_kind, enum vgpu_backend_kind, kind_names, _VGPU_BACK
 const struct backend_ops *backend_get(enum vgpu_backend_kind kind) {
         static const struct backend_ops *const table[_VGPU_BACKEND_MAX] = {
                 [VGPU_BACKEND_MDEV] = &backend_mdev,
+                [VGPU_BACKEND_VF] = &backend_vf,
+                [VGPU_BACKEND_NVIDIA_VFIO] = &backend_nvidia_vfio,
         };
         return kind >= 0 && kind < _VGPU_BACKEND_MAX ? table[kind] : NULL;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Backends: one ops table per way of providing a vGPU (backend-kind.h).
- * mdev is here now; vf, nvidia-vfio and rpc plug into the same table.
+ * Backends: one ops table per way of providing a vGPU (backend-kind.h):
+ * mdev (backend-mdev.c), vf (backend-vf.c: a whole VF or PCI function bound
+ * to vfio-pci) and nvidia-vfio (backend-nvidia-vfio.c: a VF with a vGPU type
+ * set through nvidia/current_vgpu_type); rpc plugs into the same table.
  *
  * The operations take plain strings, never model objects, so the daemon can
  * run them on its host-operation worker thread while the main loop keeps the
@@ -25,11 +27,16 @@ struct backend_ctx {
         const char *dev_vfio_dir; /* DEV_VFIO_DIR */
         const char *proc_root;    /* PROC_ROOT */
         struct Rpc *rpc;          /* rpc: vgpud's software GPUs (daemon/rpc.h), NULL elsewhere */
+        /* vf: where the driver a VF had before its instance bound it to vfio-pci is noted
+         * (binding.h), so that destroying the instance gives it back exactly. NULL: no notes;
+         * destroy then lets the kernel probe the VF again. */
+        const char *binding_dir;
 };
 #define BACKEND_CTX_DEFAULT ((struct backend_ctx){SYSFS_ROOT, DEV_VFIO_DIR, PROC_ROOT, NULL})
 
 struct backend_create {
-        const char *parent;  /* mdev: parent device; vf / nvidia-vfio: the PF's BDF; rpc: software GPU */
+        const char *parent;  /* mdev: parent device; vf / nvidia-vfio: the VF (or the PF: a free VF is
+                              * picked);  rpc: software GPU */
         const char *type_id; /* raw type id */
         const char *uuid;    /* the instance's UUID (the mdev's name) */
         const struct vgpu_attr *attrs; /* written in order after create */
@@ -73,6 +80,8 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_mdev;
+extern const struct backend_ops backend_vf;
+extern const struct backend_ops backend_nvidia_vfio;
 
 /* The ops of a kind; NULL while that backend is not built yet. */
 const struct backend_ops *backend_get(enum vgpu_backend_kind kind);

@@ -45,6 +45,7 @@ static const struct key_def keys[] = {
         {"mdevctl", "config_dir", V_PATH, C(mdevctl_dir), "/etc/mdevctl.d", 0, 0},
         {"mdevctl", "read_definitions", V_BOOL, C(mdevctl_read), "yes", 0, 0},
         {"mdevctl", "write_definitions", V_BOOL, C(mdevctl_write), "no", 0, 0},
+        {"vfio", "driverctl_dir", V_PATH, C(driverctl_dir), "/etc/driverctl.d", 0, 0},
         {"autostart", "initial_delay", V_DURATION, C(autostart_initial_delay_usec), "1s", USEC_PER_MSEC,
          3600 * USEC_PER_SEC},
         {"autostart", "max_delay", V_DURATION, C(autostart_max_delay_usec), "1min", USEC_PER_MSEC,
@@ -305,7 +306,8 @@ static void section_header(struct parser *p, const char *line) {
                 }
         } else if (!known_section(s)) {
                 error_at(p, p->line, -EINVAL,
-                         "unknown section [%s] (known: [vgpud], [placement], [mdevctl], [autostart], [rpc], "
+                         "unknown section [%s] (known: [vgpud], [placement], [mdevctl], [vfio], "
+                         "[autostart], [rpc], "
                          "[rpc-type NAME])",
                          s);
                 return;
@@ -590,6 +592,7 @@ void config_free(struct vgpu_config *c) {
         free(c->state_dir);
         free(c->admin_group);
         free(c->mdevctl_dir);
+        free(c->driverctl_dir);
         free(c->rpc.socket_dir);
         free(c->rpc.policy);
         free(c->rpc.socket_group);

@@ -57,6 +57,9 @@ struct vgpu_config {
         bool mdevctl_read;
         bool mdevctl_write;
 
+        /* [vfio] */
+        char *driverctl_dir; /* persistent bindings, in driverctl's format (driverctl.h) */
+
         /* [autostart] */
         uint64_t autostart_initial_delay_usec;
         uint64_t autostart_max_delay_usec;

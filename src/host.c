@@ -11,6 +11,7 @@
 #include <libudev.h>
 
 #include "alias.h"
+#include "backend.h"
 #include "hashmap.h"
 #include "host.h"
 #include "mdev.h"
@@ -127,6 +128,19 @@ static void op_removed(struct op *o, enum host_object kind, void *object) {
                 }                                                                                           \
                 _r;                                                                                         \
         })
+
+/* PCI functions that are parents and instances themselves (vf, nvidia-vfio): see further down. */
+struct host_claim {
+        char uuid[UUID_STRING_MAX];
+        char device[PCI_BDF_MAX];
+        enum vgpu_backend_kind backend;
+        char *type_id;
+};
+static void op_begin(struct op *o, struct vgpu_host *h);
+static int function_refresh(struct op *o, const char *bdf);
+static int pci_parent_refresh(struct op *o, const char *bdf);
+static int device_instance_refresh(struct op *o, const char *bdf);
+static void claims_free(struct vgpu_host *h);
 
 /* ---- links ---- */
 
@@ -259,8 +273,13 @@ int host_new(const char *sysfs_root, struct vgpu_host **ret) {
         h->instance_by_uuid = strmap_new();
         h->group_by_key = strmap_new();
         h->alias_index = strmap_new();
+        h->instance_by_device = strmap_new();
+        h->claim_by_uuid = strmap_new();
+        h->claim_by_device = strmap_new();
+        h->vfio_type_names = strmap_new();
         if (!h->sysfs_root || !h->gpu_by_bdf || !h->parent_by_name || !h->instance_by_uuid ||
-            !h->group_by_key || !h->alias_index) {
+            !h->group_by_key || !h->alias_index || !h->instance_by_device || !h->claim_by_uuid ||
+            !h->claim_by_device || !h->vfio_type_names) {
                 host_free(h);
                 return -ENOMEM;
         }
@@ -292,6 +311,8 @@ void host_free(struct vgpu_host *h) {
         strmap_free(h->instance_by_uuid);
         strmap_free(h->group_by_key);
         strmap_free(h->alias_index);
+        claims_free(h);
+        strmap_free(h->instance_by_device);
         if (h->hwdb)
                 udev_hwdb_unref(h->hwdb);
         if (h->udev)
@@ -555,9 +576,21 @@ static int parent_refresh(struct op *o, const char *name, struct vgpu_error_list
                 return -EINVAL;
         if (host_is_software_address(name))
                 return 0;
+        if (p && p->backend != VGPU_BACKEND_MDEV) {
+                /* A function that is a vf/nvidia-vfio parent, unless it registers as an mdev parent now. */
+                if (!mdev_parent_is_registered(h->sysfs_root, name))
+                        return pci_parent_refresh(o, name);
+                r = parent_remove(o, p);
+                if (r < 0)
+                        return r;
+                p = NULL;
+        }
         r = mdev_read_types(h->sysfs_root, name, &fresh, &n_fresh, problems);
-        if (r == -ENODEV)
-                return p ? parent_remove(o, p) : 0;
+        if (r == -ENODEV) {
+                r = p ? parent_remove(o, p) : 0;
+                /* no longer an mdev parent: it may be a function of another backend now */
+                return r < 0 ? r : pci_parent_refresh(o, name);
+        }
         if (r < 0)
                 return r;
 
@@ -585,11 +618,19 @@ static int parent_refresh(struct op *o, const char *name, struct vgpu_error_list
 
 static int availability_refresh(struct op *o, struct vgpu_parent *parent) {
         struct vgpu_host *h = o->h;
+        _cleanup_strv_free_ char **vfio_vfs = NULL;
 
         for (size_t i = 0; i < h->n_parents; i++) {
                 struct vgpu_parent *p = h->parents[i];
                 if (p != parent && (!parent->gpu || p->gpu != parent->gpu))
                         continue;
+                /* NVIDIA vendor VFIO: what each VF lists changes with the GPU's other vGPUs; read again
+                 * below, outside this loop (a refresh may add or drop parents) */
+                if (p->backend == VGPU_BACKEND_NVIDIA_VFIO) {
+                        if (strv_extend(&vfio_vfs, p->name) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
                 for (size_t j = 0; j < p->n_types; j++) {
                         struct vgpu_type *t = p->types[j];
                         unsigned a;
@@ -602,6 +643,11 @@ static int availability_refresh(struct op *o, struct vgpu_parent *parent) {
                                 op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, t);
                         }
                 }
+        }
+        for (char **vf = vfio_vfs; vf && *vf; vf++) {
+                int r = pci_parent_refresh(o, *vf);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -616,6 +662,8 @@ static int instance_remove(struct op *o, struct vgpu_instance *in) {
         op_removed(o, HOST_OBJECT_INSTANCE, in);
         instances_remove(h->instances, &h->n_instances, in);
         strmap_remove(h->instance_by_uuid, in->uuid);
+        if (in->device)
+                strmap_remove(h->instance_by_device, in->device);
         return 0;
 }
 
@@ -632,6 +680,19 @@ static int instance_refresh(struct op *o, const char *uuid) {
         old = strmap_get(h->instance_by_uuid, u);
         if (old && old->backend == VGPU_BACKEND_RPC)
                 return 0; /* the daemon sets RPC instances (host_set_software_instance) */
+        /* A PCI function as instance: read the function (and its parent role) again. */
+        const struct host_claim *c = strmap_get(h->claim_by_uuid, u);
+        if (c || (old && old->device)) {
+                _cleanup_free_ char *dev = strdup(c ? c->device : old->device);
+                if (!dev)
+                        return -ENOMEM;
+                r = function_refresh(o, dev);
+                /* claimed for another function now: the old one goes */
+                if (r >= 0 && (old = strmap_get(h->instance_by_uuid, u)) && old->device &&
+                    !streq(old->device, dev))
+                        r = function_refresh(o, old->device);
+                return r;
+        }
         r = mdev_read_instance(h->sysfs_root, u, &n);
         if (r == -ENODEV)
                 return old ? instance_remove(o, old) : 0;
@@ -666,6 +727,393 @@ static void refresh_availability_around(struct op *o, const char *parent_name) {
         }
 }
 
+/* ---- PCI functions as parents and instances (vf, nvidia-vfio) ----
+ *
+ * A VF passed through whole, or a VF with NVIDIA vendor-specific VFIO, is a parent (it offers
+ * types: "a whole VF", the vGPU types it can take now) and, once vgpud has made it so, an instance
+ * itself. The function carries no UUID: vgpud claims it for an instance (host_claim_device), and the
+ * model shows that instance when the function is in the backend's state (bound to vfio-pci; the vGPU
+ * type set). A claimed function is reserved: its types show no room for anyone else. A vGPU on a VF
+ * that nobody claimed (made with sriov-manage, Proxmox, by hand) is an instance too, named by a
+ * UUID derived from the VF's address, so that it can be seen, defined and destroyed. */
+
+#define PCI_VENDOR_NVIDIA 0x10de
+
+/* The non-mdev backend a function offers, or -EINVAL. NVIDIA's VFs are useful only with a vGPU
+ * type (mdev parents or vendor VFIO), never passed through bare. */
+static enum vgpu_backend_kind function_backend(const struct vgpu_gpu *g) {
+        if (g->nvidia_vfio)
+                return VGPU_BACKEND_NVIDIA_VFIO;
+        if (vgpu_gpu_is_vf(g) && g->vendor_id != PCI_VENDOR_NVIDIA)
+                return VGPU_BACKEND_VF;
+        return _VGPU_BACKEND_INVALID;
+}
+
+/* NVIDIA vendor-VFIO type names per physical GPU ("<pf>/<id>" -> name): a VF with a vGPU lists no
+ * types, so its own type's name comes from what the GPU's other VFs listed. */
+struct type_name {
+        char key[PCI_BDF_MAX + 16];
+        char *name;
+};
+
+static const char *vfio_type_name(struct vgpu_host *h, const char *pf, const char *id) {
+        char key[PCI_BDF_MAX + 16];
+        snprintf(key, sizeof(key), "%s/%s", pf, id);
+        struct type_name *n = strmap_get(h->vfio_type_names, key);
+        return n ? n->name : NULL;
+}
+
+/* Remember a name; true when it was not known before. */
+static bool vfio_type_name_learn(struct vgpu_host *h, const char *pf, const char *id, const char *name) {
+        struct type_name *n;
+        char key[PCI_BDF_MAX + 16];
+
+        snprintf(key, sizeof(key), "%s/%s", pf, id);
+        n = strmap_get(h->vfio_type_names, key);
+        if (n && streq(n->name, name))
+                return false;
+        if (n) {
+                char *copy = strdup(name);
+                if (!copy)
+                        return false;
+                free(n->name);
+                n->name = copy;
+                return true;
+        }
+        n = calloc(1, sizeof(*n));
+        if (!n || !(n->name = strdup(name))) {
+                free(n);
+                return false;
+        }
+        memcpy(n->key, key, sizeof(key));
+        if (strmap_put(h->vfio_type_names, n->key, n) < 0) {
+                free(n->name);
+                free(n);
+                return false;
+        }
+        return true;
+}
+
+/* Names and availability the backend cannot know: the board of a whole VF, an NVIDIA type's name
+ * from the other VFs, "no room" on a function kept for an instance. */
+static int pci_types_complete(struct vgpu_host *h, const struct vgpu_gpu *g, const struct host_claim *claim,
+                              struct vgpu_type **types, size_t n, bool *ret_learned) {
+        *ret_learned = false;
+        for (size_t i = 0; i < n; i++) {
+                struct vgpu_type *t = types[i];
+                int r = 0;
+                if (t->backend == VGPU_BACKEND_NVIDIA_VFIO && g->physfn[0]) {
+                        if (t->name)
+                                *ret_learned |= vfio_type_name_learn(h, g->physfn, t->id, t->name);
+                        else if (vfio_type_name(h, g->physfn, t->id))
+                                r = type_set_info(t, vfio_type_name(h, g->physfn, t->id), t->description,
+                                                  t->device_api);
+                } else if (t->backend == VGPU_BACKEND_VF && !t->name && g->model_name) {
+                        _cleanup_free_ char *board = pci_board_name(g->model_name), *name = NULL;
+                        if (!board || asprintf(&name, "%s VF", board) < 0)
+                                return -ENOMEM;
+                        r = type_set_info(t, name, t->description, t->device_api);
+                }
+                if (r < 0)
+                        return r;
+                if (claim)
+                        t->available = 0; /* kept for the claim's instance */
+        }
+        return 0;
+}
+
+/* Another VF of the same GPU told a name: give it to the types that had none. */
+static void pci_types_rename(struct op *o, const char *pf) {
+        struct vgpu_host *h = o->h;
+
+        for (size_t i = 0; i < h->n_parents; i++) {
+                struct vgpu_parent *p = h->parents[i];
+                if (p->backend != VGPU_BACKEND_NVIDIA_VFIO || !p->device || !streq(p->device->physfn, pf))
+                        continue;
+                for (size_t j = 0; j < p->n_types; j++) {
+                        struct vgpu_type *t = p->types[j];
+                        const char *name = t->name ? NULL : vfio_type_name(h, pf, t->id);
+                        if (!name || type_set_info(t, name, t->description, t->device_api) < 0)
+                                continue;
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_TYPE, t);
+                        o->types_changed = true;
+                }
+        }
+}
+
+static int pci_parent_refresh(struct op *o, const char *bdf) {
+        struct vgpu_host *h = o->h;
+        struct vgpu_gpu *g = strmap_get(h->gpu_by_bdf, bdf);
+        struct vgpu_parent *p = strmap_get(h->parent_by_name, bdf);
+        const struct host_claim *claim = strmap_get(h->claim_by_device, bdf);
+        enum vgpu_backend_kind kind = g ? function_backend(g) : _VGPU_BACKEND_INVALID;
+        struct vgpu_type **fresh = NULL;
+        size_t n_fresh = 0;
+        bool learned = false;
+        int r;
+
+        if (p && p->backend == VGPU_BACKEND_MDEV)
+                return device_instance_refresh(o, bdf); /* an mdev parent: parent_refresh() has it */
+        if (kind >= 0 && mdev_parent_is_registered(h->sysfs_root, bdf))
+                kind = _VGPU_BACKEND_INVALID; /* about to be an mdev parent: its registration says so */
+        if (p && p->backend != kind) {
+                r = parent_remove(o, p);
+                if (r < 0)
+                        return r;
+                p = NULL;
+        }
+        if (kind >= 0) {
+                struct backend_ctx ctx = BACKEND_CTX_DEFAULT;
+                ctx.sysfs_root = h->sysfs_root;
+                r = backend_get(kind)->read_types(&ctx, bdf, &fresh, &n_fresh, NULL);
+                if (r == -ENODEV) {
+                        /* left the backend's state while we looked (a driver unbind): no parent */
+                        r = p ? parent_remove(o, p) : 0;
+                        return r < 0 ? r : device_instance_refresh(o, bdf);
+                }
+                if (r < 0)
+                        return r;
+                r = pci_types_complete(h, g, claim, fresh, n_fresh, &learned);
+                if (r >= 0 && !p) {
+                        p = calloc(1, sizeof(*p));
+                        if (!p || !(p->name = strdup(bdf))) {
+                                free(p);
+                                r = -ENOMEM;
+                        } else {
+                                p->backend = kind;
+                                if ((r = strmap_put(h->parent_by_name, p->name, p)) < 0 ||
+                                    (r = parents_insert(&h->parents, &h->n_parents, p)) < 0) {
+                                        strmap_remove(h->parent_by_name, p->name);
+                                        free(p->name);
+                                        free(p);
+                                        p = NULL;
+                                } else
+                                        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_PARENT, p);
+                        }
+                }
+                if (r >= 0)
+                        r = parent_merge_types(o, p, fresh, n_fresh);
+                mdev_types_free(fresh, n_fresh); /* what was not taken over */
+                if (r < 0)
+                        return r;
+                const char *reserved = claim ? claim->uuid : "";
+                if (!streq(p->reserved_by, reserved)) {
+                        snprintf(p->reserved_by, sizeof(p->reserved_by), "%s", reserved);
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_PARENT, p);
+                }
+                if (learned)
+                        pci_types_rename(o, g->physfn);
+        }
+        return device_instance_refresh(o, bdf);
+}
+
+/* Is the function in the state that makes it claim's instance? */
+static bool claim_matches(const struct host_claim *c, const struct vgpu_gpu *g) {
+        char cur[16];
+
+        switch (c->backend) {
+        case VGPU_BACKEND_VF:
+                return streq_ptr(g->driver, "vfio-pci");
+        case VGPU_BACKEND_NVIDIA_VFIO:
+                snprintf(cur, sizeof(cur), "%u", g->nvidia_current_type);
+                return g->nvidia_vfio && g->nvidia_current_type != 0 && streq(cur, c->type_id);
+        default:
+                return false;
+        }
+}
+
+static int device_instance_refresh(struct op *o, const char *bdf) {
+        struct vgpu_host *h = o->h;
+        _cleanup_(instance_freep) struct vgpu_instance *n = NULL;
+        struct vgpu_gpu *g = strmap_get(h->gpu_by_bdf, bdf);
+        const struct host_claim *claim = strmap_get(h->claim_by_device, bdf);
+        struct vgpu_instance *old = strmap_get(h->instance_by_device, bdf);
+        char uuid[UUID_STRING_MAX] = "", type_id[16];
+        enum vgpu_backend_kind backend = _VGPU_BACKEND_INVALID;
+        int r;
+
+        if (g && claim && claim_matches(claim, g)) {
+                memcpy(uuid, claim->uuid, sizeof(uuid));
+                backend = claim->backend;
+        } else if (g && g->nvidia_vfio && g->nvidia_current_type != 0) {
+                _cleanup_free_ char *name = NULL;
+                if (asprintf(&name, "nvidia-vfio:%s", g->bdf) < 0)
+                        return -ENOMEM;
+                uuid_derive(name, uuid);
+                backend = VGPU_BACKEND_NVIDIA_VFIO;
+        }
+        if (old && !streq(old->uuid, uuid)) {
+                r = instance_remove(o, old);
+                if (r < 0)
+                        return r;
+                old = NULL;
+        }
+        if (!uuid[0])
+                return 0;
+        struct vgpu_instance *same = strmap_get(h->instance_by_uuid, uuid);
+        if (same && same != old)
+                return 0; /* the UUID names an mdev already: the claim is wrong, the mdev stays */
+
+        n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        memcpy(n->uuid, uuid, sizeof(uuid));
+        n->backend = backend;
+        n->iommu_group = g->iommu_group;
+        if (backend == VGPU_BACKEND_VF)
+                snprintf(type_id, sizeof(type_id), "vf-%04x-%04x", g->vendor_id, g->device_id);
+        else
+                snprintf(type_id, sizeof(type_id), "%u", g->nvidia_current_type);
+        if (!(n->device = strdup(g->bdf)) || !(n->parent_name = strdup(g->bdf)) ||
+            !(n->type_id = strdup(type_id)) || (g->driver && !(n->driver = strdup(g->driver))))
+                return -ENOMEM;
+        if (old) {
+                if (!instance_equal(old, n)) {
+                        instance_take_fields(old, n);
+                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_INSTANCE, old);
+                }
+                return 0;
+        }
+        r = strmap_put(h->instance_by_uuid, n->uuid, n);
+        if (r < 0)
+                return r;
+        r = strmap_put(h->instance_by_device, n->device, n);
+        if (r >= 0)
+                r = instances_insert(&h->instances, &h->n_instances, n);
+        if (r < 0) {
+                strmap_remove(h->instance_by_uuid, n->uuid);
+                strmap_remove(h->instance_by_device, n->device);
+                return r;
+        }
+        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, n);
+        TAKE_PTR(n);
+        return 0;
+}
+
+/* The function's own fields, then its role as a vf/nvidia-vfio parent and instance. */
+static int function_refresh(struct op *o, const char *bdf) {
+        char name[PCI_BDF_MAX];
+        int r;
+
+        r = pci_bdf_normalize(bdf, name);
+        if (r < 0)
+                return r;
+        r = gpu_refresh(o, name);
+        if (r < 0)
+                return r;
+        return pci_parent_refresh(o, name);
+}
+
+static void claim_free(struct host_claim *c) {
+        if (!c)
+                return;
+        free(c->type_id);
+        free(c);
+}
+
+static void claims_free(struct vgpu_host *h) {
+        size_t i = 0;
+        const char *k;
+        void *v;
+
+        while (h->claim_by_uuid && strmap_iterate(h->claim_by_uuid, &i, &k, &v))
+                claim_free(v);
+        strmap_free(h->claim_by_uuid);
+        strmap_free(h->claim_by_device);
+        i = 0;
+        while (h->vfio_type_names && strmap_iterate(h->vfio_type_names, &i, &k, &v)) {
+                free(((struct type_name *) v)->name);
+                free(v);
+        }
+        strmap_free(h->vfio_type_names);
+}
+
+/* Read the function again after its claim changed; it may be gone (claims outlive devices). */
+static int claim_changed(struct op *o, const char *bdf) {
+        return strmap_get(o->h->gpu_by_bdf, bdf) ? pci_parent_refresh(o, bdf)
+                                                 : device_instance_refresh(o, bdf);
+}
+
+int host_claim_device(struct vgpu_host *h, const char *uuid, enum vgpu_backend_kind backend,
+                      const char *device, const char *type_id) {
+        char u[UUID_STRING_MAX], bdf[PCI_BDF_MAX], old_device[PCI_BDF_MAX] = "";
+        struct host_claim *c;
+        struct op o;
+        int r;
+
+        if (uuid_normalize(uuid, u) < 0 || pci_bdf_normalize(device, bdf) < 0 || isempty(type_id) ||
+            (backend != VGPU_BACKEND_VF && backend != VGPU_BACKEND_NVIDIA_VFIO))
+                return -EINVAL;
+        c = strmap_get(h->claim_by_device, bdf);
+        if (c && !streq(c->uuid, u))
+                return -EBUSY;
+        c = strmap_get(h->claim_by_uuid, u);
+        if (c && streq(c->device, bdf) && c->backend == backend && streq(c->type_id, type_id))
+                return 0;
+        _cleanup_free_ char *t = strdup(type_id);
+        if (!t)
+                return -ENOMEM;
+        if (c) {
+                strmap_remove(h->claim_by_device, c->device);
+                memcpy(old_device, c->device, sizeof(old_device));
+        } else {
+                c = calloc(1, sizeof(*c));
+                if (!c)
+                        return -ENOMEM;
+                memcpy(c->uuid, u, sizeof(u));
+                r = strmap_put(h->claim_by_uuid, c->uuid, c);
+                if (r < 0) {
+                        free(c);
+                        return r;
+                }
+        }
+        free(c->type_id);
+        c->type_id = TAKE_PTR(t);
+        c->backend = backend;
+        memcpy(c->device, bdf, sizeof(bdf));
+        r = strmap_put(h->claim_by_device, c->device, c);
+        if (r < 0) {
+                strmap_remove(h->claim_by_uuid, c->uuid);
+                claim_free(c);
+                return r;
+        }
+
+        op_begin(&o, h);
+        r = old_device[0] ? claim_changed(&o, old_device) : 0;
+        if (r >= 0)
+                r = claim_changed(&o, bdf);
+        int k = op_end(&o);
+        return r < 0 ? r : k;
+}
+
+int host_release_device(struct vgpu_host *h, const char *uuid) {
+        char u[UUID_STRING_MAX];
+        struct host_claim *c;
+        struct op o;
+
+        if (uuid_normalize(uuid, u) < 0)
+                return -EINVAL;
+        c = strmap_remove(h->claim_by_uuid, u);
+        if (!c)
+                return 0;
+        strmap_remove(h->claim_by_device, c->device);
+        op_begin(&o, h);
+        int r = claim_changed(&o, c->device);
+        int k = op_end(&o);
+        claim_free(c);
+        return r < 0 ? r : k;
+}
+
+const char *host_claimed_device(const struct vgpu_host *h, const char *uuid) {
+        char u[UUID_STRING_MAX];
+        const struct host_claim *c;
+
+        if (uuid_normalize(uuid, u) < 0)
+                return NULL;
+        c = strmap_get(h->claim_by_uuid, u);
+        return c ? c->device : NULL;
+}
+
 /* ---- public refresh/remove ---- */
 
 static void op_begin(struct op *o, struct vgpu_host *h) {
@@ -675,7 +1123,7 @@ static void op_begin(struct op *o, struct vgpu_host *h) {
 int host_refresh_gpu(struct vgpu_host *h, const char *bdf) {
         struct op o;
         op_begin(&o, h);
-        int r = gpu_refresh(&o, bdf);
+        int r = function_refresh(&o, bdf);
         int k = op_end(&o);
         return r < 0 ? r : k;
 }
@@ -723,10 +1171,15 @@ int host_remove_gpu(struct vgpu_host *h, const char *bdf) {
         if (!g)
                 return 0;
         op_begin(&o, h);
+        _cleanup_free_ char *name = strdup(g->bdf);
+        if (!name)
+                return -ENOMEM;
         if (p)
                 r = parent_remove(&o, p);
         if (r >= 0)
                 r = gpu_remove(&o, g);
+        if (r >= 0)
+                r = device_instance_refresh(&o, name); /* a vf/nvidia-vfio instance goes with it */
         int k = op_end(&o);
         return r < 0 ? r : k;
 }
@@ -882,7 +1335,7 @@ int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *pr
 
         op_begin(&o, h);
         for (char **n = pci; *n; n++)
-                if ((r = gpu_refresh(&o, *n)) < 0 && r != -EINVAL)
+                if ((r = function_refresh(&o, *n)) < 0 && r != -EINVAL)
                         (void) vgpu_error_list_add(problems, r, NULL, "cannot read PCI device %s", *n);
         for (char **n = parents; *n; n++)
                 if ((r = parent_refresh(&o, *n, problems)) < 0)
@@ -893,17 +1346,21 @@ int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *pr
 
         /* a rescan also forgets what is gone (after a lost uevent, say) */
         for (size_t i = h->n_instances; i > 0; i--)
-                if (!strv_contains(mdevs, h->instances[i - 1]->uuid) &&
-                    h->instances[i - 1]->backend != VGPU_BACKEND_RPC)
+                if (h->instances[i - 1]->backend == VGPU_BACKEND_MDEV &&
+                    !strv_contains(mdevs, h->instances[i - 1]->uuid))
                         (void) instance_remove(&o, h->instances[i - 1]);
         for (size_t i = h->n_parents; i > 0; i--)
-                if (!strv_contains(parents, h->parents[i - 1]->name) &&
-                    !host_is_software_address(h->parents[i - 1]->name))
+                if (h->parents[i - 1]->backend == VGPU_BACKEND_MDEV &&
+                    !strv_contains(parents, h->parents[i - 1]->name))
                         (void) parent_remove(&o, h->parents[i - 1]);
         for (size_t i = h->n_gpus; i > 0; i--)
                 if (!strv_contains(pci, h->gpus[i - 1]->bdf) &&
-                    !host_is_software_address(h->gpus[i - 1]->bdf))
+                    !host_is_software_address(h->gpus[i - 1]->bdf)) {
+                        _cleanup_free_ char *name = strdup(h->gpus[i - 1]->bdf);
                         (void) gpu_remove(&o, h->gpus[i - 1]);
+                        if (name)
+                                (void) pci_parent_refresh(&o, name); /* its vf/nvidia-vfio role goes too */
+                }
 
         r = op_end(&o);
         return r < 0 ? r : 0;
@@ -996,6 +1453,7 @@ int host_add_software_gpu(struct vgpu_host *h, const char *bdf, const char *mode
         p = calloc(1, sizeof(*p));
         if (!p || !(p->name = strdup(bdf)))
                 return -ENOMEM;
+        p->backend = VGPU_BACKEND_RPC;
 
         fresh = calloc(n_types + 1, sizeof(*fresh));
         if (!fresh)

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The host model: every GPU, mdev parent, type and live instance on this
- * machine, kept in memory so that readers (vgpuctl list, D-Bus properties)
- * never rescan sysfs. A full scan (host_scan) enumerates with libudev; after
- * that the daemon keeps the model current by handing each uevent to
- * host_handle_uevent(), or by calling the refresh functions itself after an
- * operation it performed. Lookups by BDF, parent name, UUID, group key and
- * type alias are hash lookups.
+ * The host model: every GPU, parent (mdev parents, and VFs passed through
+ * whole or with NVIDIA vendor VFIO), type and live instance on this machine, kept in memory so that readers
+ * (vgpuctl list, D-Bus properties) never rescan sysfs. A full scan (host_scan) enumerates with libudev;
+ * after that the daemon keeps the model current by handing each uevent to host_handle_uevent(), or by
+ * calling the refresh functions itself after an operation it performed. Lookups by BDF, parent name, UUID,
+ * group key and type alias are hash lookups.
  *
  * Every change is announced through the event callback, so the daemon can
  * add, update and drop its D-Bus objects: ADDED after an object is in the
@@ -59,6 +58,9 @@ struct vgpu_host {
 
         /* private */
         struct strmap *gpu_by_bdf, *parent_by_name, *instance_by_uuid, *group_by_key, *alias_index;
+        struct strmap *instance_by_device;              /* vf/nvidia-vfio instances by PCI function */
+        struct strmap *claim_by_uuid, *claim_by_device; /* host_claim_device() */
+        struct strmap *vfio_type_names;                 /* NVIDIA vendor-VFIO type names per GPU */
         struct alias_slot *alias_slots;
         host_event_fn on_event;
         void *userdata;
@@ -77,9 +79,9 @@ void host_set_event_handler(struct vgpu_host *h, host_event_fn fn, void *userdat
 /* Enumerate the host (PCI functions with libudev — udev may be NULL: one is
  * made —, mdev parents and devices from class/mdev_bus and bus/mdev/devices)
  * and add what is found: PCI display functions, mdev parents and their
- * types, mdev instances. A rescan also drops what is gone. Problems with single devices (a type directory that vanished
- * mid-scan, an unparsable attribute) are collected in problems, if given,
- * and do not stop the scan. */
+ * types, mdev instances. A rescan also drops what is gone. Problems with single devices (a type directory
+ * that vanished mid-scan, an unparsable attribute) are collected in problems, if given, and do not stop the
+ * scan. */
 int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *problems);
 
 /* Read sysfs again for one object; add, update or remove it to match.
@@ -107,6 +109,21 @@ struct host_uevent {
 /* Apply one uevent; events for devices the model does not track are ignored (0). */
 int host_handle_uevent(struct vgpu_host *h, const struct host_uevent *ev);
 int host_handle_udev_device(struct vgpu_host *h, struct udev_device *d);
+
+/* Instances of the vf and nvidia-vfio backends are PCI functions, which carry no UUID: vgpud keeps
+ * a function for an instance (the instance's definition names it, because the VM's configuration
+ * names its address) and tells the model. A claimed function is reserved: its types show no room
+ * for anyone else. Once the function is in the state the backend makes (vf: bound to vfio-pci;
+ * nvidia-vfio: current_vgpu_type = type_id) the model shows it as the instance uuid. A vGPU on a VF
+ * that nobody claimed is an instance too, named by uuid_derive("nvidia-vfio:<bdf>").
+ * Claims are not in sysfs: the daemon makes them again from its records after a restart.
+ * Returns 1 if the model changed, 0 if not; -EBUSY when another UUID claims the device. */
+int host_claim_device(struct vgpu_host *h, const char *uuid, enum vgpu_backend_kind backend,
+                      const char *device, const char *type_id);
+/* Drop uuid's claim (0 when it had none). */
+int host_release_device(struct vgpu_host *h, const char *uuid);
+/* The function uuid claims, or NULL. */
+const char *host_claimed_device(const struct vgpu_host *h, const char *uuid);
 
 /* Lookups; names are normalized first (BDF without domain, upper-case UUID). */
 struct vgpu_gpu *host_find_gpu(const struct vgpu_host *h, const char *bdf);

@@ -23,8 +23,15 @@ src_libvgpu_a_SOURCES = \
 	src/host.h src/host.c \
 	src/placement.h src/placement.c \
 	src/vfio.h src/vfio.c \
+	src/devfile.h src/devfile.c \
+	src/driverctl.h src/driverctl.c \
+	src/binding.h src/binding.c \
+	src/sriov.h src/sriov.c \
+	src/sriov-config.h src/sriov-config.c \
 	src/backend.h src/backend.c \
 	src/backend-mdev.c \
+	src/backend-vf.c \
+	src/backend-nvidia-vfio.c \
 	src/record.h src/record.c \
 	src/store.h src/store.c \
 	src/mdevctl.h src/mdevctl.c \

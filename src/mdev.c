@@ -259,6 +259,7 @@ int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_ins
 void instance_free(struct vgpu_instance *i) {
         if (!i)
                 return;
+        free(i->device);
         free(i->parent_name);
         free(i->type_id);
         free(i->driver);
@@ -266,16 +267,18 @@ void instance_free(struct vgpu_instance *i) {
 }
 
 bool instance_equal(const struct vgpu_instance *a, const struct vgpu_instance *b) {
-        return streq(a->uuid, b->uuid) && a->backend == b->backend &&
+        return streq(a->uuid, b->uuid) && a->backend == b->backend && streq_ptr(a->device, b->device) &&
                streq_ptr(a->parent_name, b->parent_name) && streq_ptr(a->type_id, b->type_id) &&
                a->iommu_group == b->iommu_group && streq_ptr(a->driver, b->driver);
 }
 
 void instance_take_fields(struct vgpu_instance *dst, struct vgpu_instance *src) {
+        free(dst->device);
         free(dst->parent_name);
         free(dst->type_id);
         free(dst->driver);
         dst->backend = src->backend;
+        dst->device = TAKE_PTR(src->device);
         dst->parent_name = TAKE_PTR(src->parent_name);
         dst->type_id = TAKE_PTR(src->type_id);
         dst->driver = TAKE_PTR(src->driver);

@@ -112,11 +112,16 @@ static inline const struct vgpu_type *vgpu_type_group_first(const struct vgpu_ty
         return g->types[0];
 }
 
-/* An mdev parent: an entry of /sys/class/mdev_bus. */
+/* Where instances are made: an mdev parent (an entry of /sys/class/mdev_bus), or a PCI function
+ * that is an instance itself: a VF passed through whole (vf), a VF with NVIDIA vendor-specific
+ * VFIO (nvidia-vfio). One name space: a function that registers as an mdev parent is one. */
 struct vgpu_parent {
-        char *name;               /* device name, a BDF for PCI parents */
+        char *name; /* device name, a BDF for PCI parents */
+        enum vgpu_backend_kind backend;
         struct vgpu_type **types; /* ordered by id */
         size_t n_types;
+        /* vf, nvidia-vfio: the instance (UUID) this function is kept for (host_claim_device), "" if none */
+        char reserved_by[UUID_STRING_MAX];
 
         /* links kept by the host */
         struct vgpu_gpu *device; /* this parent as a PCI display function, NULL if it is none */
@@ -124,10 +129,14 @@ struct vgpu_parent {
         unsigned n_instances;
 };
 
-/* A vGPU instance that exists on the host now (for mdev: /sys/bus/mdev/devices/<uuid>). */
+/* A vGPU instance that exists on the host now: for mdev /sys/bus/mdev/devices/<uuid>; for vf a
+ * function bound to vfio-pci that vgpud keeps for the UUID; for nvidia-vfio a VF with a vGPU type
+ * (named by the UUID vgpud keeps it for, or by one derived from its address when vgpud did not
+ * make it: uuid_derive()). */
 struct vgpu_instance {
         char uuid[UUID_STRING_MAX];
         enum vgpu_backend_kind backend;
+        char *device;      /* vf, nvidia-vfio: the PCI function (also the parent); NULL for mdev */
         char *parent_name; /* parent device name */
         char *type_id;     /* raw type id */
         int iommu_group;   /* -1 if none */

@@ -143,6 +143,9 @@ int store_load(struct vgpu_store *s, struct vgpu_record ***ret, size_t *ret_n,
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
+                /* subdirectories hold other state (sriov/, bindings/: devfile.h) */
+                if (de->d_type == DT_DIR)
+                        continue;
                 if (asprintf(&path, "%s/%s", s->dir, de->d_name) < 0) {
                         r = -ENOMEM;
                         break;

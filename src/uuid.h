@@ -13,5 +13,8 @@
 bool uuid_is_valid(const char *s);
 /* Validate and lower-case into out; -EINVAL if s is not a UUID. */
 int uuid_normalize(const char *s, char out[static UUID_STRING_MAX]);
+/* A UUID that depends only on name (version 8): the same name gives the same UUID on every run.
+ * Names things the host has no UUID for, e.g. a vGPU made outside vgpud on a VF. */
+void uuid_derive(const char *name, char out[static UUID_STRING_MAX]);
 /* A random (version 4) UUID from getrandom(). */
 int uuid_generate_random(char out[static UUID_STRING_MAX]);

@@ -112,6 +112,8 @@ static void explain_generic_zero(const struct placement_unit *u, struct strbuf *
         }
 }
 
+static size_t count_reserved(const struct placement_unit *u, struct strbuf *names);
+
 /* ---- NVIDIA ---- */
 
 static bool nvidia_claims(const char *type_id) {
@@ -254,7 +256,14 @@ static void nvidia_explain(const struct placement_unit *u, const struct vgpu_typ
                 explain_full(u, g, t, out);
                 return;
         }
-        if (u->gpu && u->gpu->sriov.num_vfs > 0 && u->n_parents > 1)
+        struct strbuf names = {};
+        size_t reserved = count_reserved(u, &names);
+        _cleanup_free_ char *list = strbuf_steal(&names);
+        if (reserved > 0)
+                strbuf_appendf(out,
+                               "%zu of its %zu VFs %s reserved by definitions that are not started (%s)",
+                               reserved, u->n_parents, reserved == 1 ? "is" : "are", strna(list));
+        else if (u->gpu && u->gpu->sriov.num_vfs > 0 && u->n_parents > 1)
                 strbuf_appendf(out, "none of its %zu VF parents reports room for %s", u->n_parents,
                                vgpu_type_display_name(t));
         else
@@ -345,6 +354,69 @@ const struct vendor_ops vendor_generic = {
         .claims = generic_claims,
         .parse = generic_parse,
         .explain_unavailable = generic_explain,
+};
+
+/* ---- whole VFs passed through (the vf backend) ---- */
+
+static bool vf_claims(const char *type_id) {
+        return startswith(type_id, "vf-");
+}
+
+static int vf_parse(struct vgpu_type *t) {
+        /* "vf" names the host's whole-VF type as long as there is only one kind */
+        t->boardless_alias = strdup("vf");
+        return t->boardless_alias ? 0 : -ENOMEM;
+}
+
+/* Reserved: a VF that a definition keeps for itself while it is not started (its VM names the
+ * VF's address). */
+static size_t count_reserved(const struct placement_unit *u, struct strbuf *names) {
+        size_t n = 0;
+        for (size_t j = 0; j < u->n_parents; j++)
+                if (u->parents[j]->reserved_by[0] && u->parents[j]->n_instances == 0) {
+                        if (names && n < 2)
+                                strbuf_appendf(names, "%s%s", n ? ", " : "", u->parents[j]->reserved_by);
+                        n++;
+                }
+        if (names && n > 2)
+                strbuf_appendf(names, " and %zu more", n - 2);
+        return n;
+}
+
+static void vf_explain(const struct placement_unit *u, const struct vgpu_type_group *g, struct strbuf *out) {
+        struct strbuf names = {};
+        size_t members = 0, used = 0, reserved;
+
+        for (size_t i = 0; i < g->n_types; i++)
+                for (size_t j = 0; j < u->n_parents; j++)
+                        if (g->types[i]->parent == u->parents[j]) {
+                                members++;
+                                used += u->parents[j]->n_instances > 0;
+                        }
+        reserved = count_reserved(u, &names);
+        _cleanup_free_ char *list = strbuf_steal(&names);
+        if (used > 0 && used + reserved >= members) {
+                strbuf_appendf(out,
+                               "all %zu of its VFs are passed through or reserved (%zu in use: ", members,
+                               used);
+                append_instances(out, u, NULL);
+                strbuf_append(out, ")");
+                if (reserved > 0)
+                        strbuf_appendf(out, "; %zu reserved by definitions that are not started (%s)",
+                                       reserved, strna(list));
+        } else if (reserved > 0 && reserved >= members)
+                strbuf_appendf(out,
+                               "all %zu of its VFs are reserved by definitions that are not started (%s)",
+                               members, strna(list));
+        else
+                explain_generic_zero(u, out);
+}
+
+const struct vendor_ops vendor_vf = {
+        .name = "vf",
+        .claims = vf_claims,
+        .parse = vf_parse,
+        .explain_unavailable = vf_explain,
 };
 
 const struct vendor_ops *vendor_for_type(const char *type_id) {

@@ -15,7 +15,7 @@
 struct placement_unit;
 
 struct vendor_ops {
-        const char *name; /* "nvidia", "gvtg", "generic" */
+        const char *name; /* "nvidia", "gvtg", "vf", "generic" */
         /* Does this vendor's driver own the type id? */
         bool (*claims)(const char *type_id);
         /* Fill the parsed fields and the vendor's aliases of t from t->name and
@@ -31,6 +31,8 @@ struct vendor_ops {
 extern const struct vendor_ops vendor_nvidia;
 extern const struct vendor_ops vendor_gvtg;
 extern const struct vendor_ops vendor_generic;
+/* Whole VFs passed through (the vf backend sets it on its types). */
+extern const struct vendor_ops vendor_vf;
 
 /* The vendor that claims type_id; vendor_generic when none does. */
 const struct vendor_ops *vendor_for_type(const char *type_id);

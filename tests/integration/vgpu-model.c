@@ -148,6 +148,7 @@ static struct json_object *model_json(const struct vgpu_host *h) {
                 const struct vgpu_parent *p = h->parents[i];
                 struct json_object *o = json_object_new_object(), *types = json_object_new_array();
                 add(o, "name", json_object_new_string(p->name));
+                add(o, "backend", json_object_new_string(backend_kind_to_string(p->backend)));
                 add(o, "gpu", str_or_null(p->gpu ? p->gpu->bdf : NULL));
                 for (size_t j = 0; j < p->n_types; j++)
                         json_object_array_add(types, type_json(p->types[j]));
@@ -180,6 +181,7 @@ static struct json_object *model_json(const struct vgpu_host *h) {
                 struct json_object *o = json_object_new_object();
                 add(o, "uuid", json_object_new_string(in->uuid));
                 add(o, "backend", json_object_new_string(backend_kind_to_string(in->backend)));
+                add(o, "device", str_or_null(in->device));
                 add(o, "parent", str_or_null(in->parent_name));
                 add(o, "type", str_or_null(in->type_id));
                 add(o, "type_name", str_or_null(in->type ? vgpu_type_display_name(in->type) : NULL));
@@ -309,7 +311,7 @@ static int cmd_place(int argc, char **argv) {
 static int cmd_create(int argc, char **argv) {
         _cleanup_(host_freep) struct vgpu_host *h = NULL;
         _cleanup_(placement_result_done) struct placement_result res = {};
-        const struct backend_ctx ctx = {sysfs_root, DEV_VFIO_DIR, PROC_ROOT};
+        const struct backend_ctx ctx = {sysfs_root, DEV_VFIO_DIR, PROC_ROOT, NULL};
         _cleanup_free_ char *device = NULL;
         char uuid[UUID_STRING_MAX];
         struct vgpu_error e = {};
@@ -338,7 +340,13 @@ static int cmd_create(int argc, char **argv) {
                 vgpu_error_clear(&e);
                 return r;
         }
-        /* what the daemon does after a host operation: bring the model up to date */
+        /* what the daemon does after a host operation: bring the model up to date (a PCI function
+         * as instance is known to the model by the daemon's claim) */
+        if (ops->kind != VGPU_BACKEND_MDEV) {
+                r = host_claim_device(h, uuid, ops->kind, device, res.type->id);
+                if (r < 0)
+                        return fail(r, NULL, "claim");
+        }
         r = host_refresh_instance(h, uuid);
         if (r < 0)
                 return fail(r, NULL, "refresh");
@@ -355,13 +363,17 @@ static int cmd_create(int argc, char **argv) {
 }
 
 static int cmd_destroy(int argc, char **argv) {
-        const struct backend_ctx ctx = {sysfs_root, DEV_VFIO_DIR, PROC_ROOT};
+        const struct backend_ctx ctx = {sysfs_root, DEV_VFIO_DIR, PROC_ROOT, NULL};
         struct vgpu_error e = {};
         int r;
 
         if (argc != 1)
                 return 1;
-        r = backend_mdev.destroy(&ctx, argv[0], &e);
+        /* a UUID is an mdev; a PCI address a VF with a vGPU type (nvidia-vfio) or bound whole (vf) */
+        const struct backend_ops *ops = &backend_mdev;
+        if (!uuid_is_valid(argv[0]))
+                ops = backend_nvidia_vfio.exists(&ctx, argv[0]) > 0 ? &backend_nvidia_vfio : &backend_vf;
+        r = ops->destroy(&ctx, argv[0], &e);
         if (r < 0) {
                 r = fail(r, &e, "destroy");
                 vgpu_error_clear(&e);

@@ -79,14 +79,14 @@ teardown() {
         [[ $u =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
         [ -d /sys/bus/mdev/devices/"$u" ]
         run vgpuctl list
-        [[ ${lines[1]} =~ ^$u\ +$GPU0\ +nvidia-231\ +GRID\ T4-2Q\ +created\ +transient\ +vgpud$ ]]
+        [[ ${lines[1]} =~ ^$u\ +$GPU0\ +nvidia-231\ +GRID\ T4-2Q\ +mdev\ +$u\ +created\ +transient\ +vgpud$ ]]
         run vgpuctl types --gpu $GPU0 --json
         [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 7 ]
         [ "$(jq -r '.[] | select(.id == "nvidia-222") | .available' <<<"$output")" -eq 0 ]
         [[ $(jq -r '.[] | select(.id == "nvidia-222") | .unavailable_reason' <<<"$output") == \
                 "GPU $GPU0 hosts GRID T4-2Q (instance $u); this driver allows one type per GPU" ]]
         run vgpuctl gpus
-        [[ ${lines[1]} == *"GRID T4-2Q" ]]
+        [[ ${lines[1]} == *"GRID T4-2Q"* ]]
 }
 
 @test "show prints every field; --json too" {
@@ -212,7 +212,7 @@ teardown() {
         run vgpuctl list
         [[ $output != *$u* ]]
         run vgpuctl list --defined
-        [[ $output =~ $u\ +$GPU1\ +nvidia-233\ +GRID\ T4-8Q\ +defined\ +manual ]]
+        [[ $output =~ $u\ +$GPU1\ +nvidia-233\ +GRID\ T4-8Q\ +mdev\ +-\ +defined\ +manual ]]
         run vgpuctl start "$u"
         [ "$status" -eq 0 ]
         [ -d /sys/bus/mdev/devices/"$u" ]

@@ -12,7 +12,8 @@ lib_unit_tests = \
 	tests/unit/test-store \
 	tests/unit/test-mdevctl \
 	tests/unit/test-config \
-	tests/unit/test-backend-mdev
+	tests/unit/test-backend-mdev \
+	tests/unit/test-sriov
 check_PROGRAMS += $(lib_unit_tests)
 TESTS += $(lib_unit_tests)
 
@@ -70,3 +71,7 @@ tests_unit_test_backend_mdev_LDADD = $(UNIT_LDADD)
 tests_unit_test_error_SOURCES = tests/unit/test-error.c tests/unit/unit.h
 tests_unit_test_error_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_error_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_sriov_SOURCES = tests/unit/test-sriov.c $(FIXTURE_SOURCES)
+tests_unit_test_sriov_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sriov_LDADD = $(UNIT_LDADD)

@@ -42,7 +42,9 @@ static void setup_t4(struct fixture *f) {
 
 static void test_registry(void **state) {
         assert_ptr_equal(backend_get(VGPU_BACKEND_MDEV), &backend_mdev);
-        assert_null(backend_get(VGPU_BACKEND_VF)); /* not built yet */
+        assert_ptr_equal(backend_get(VGPU_BACKEND_VF), &backend_vf);
+        assert_ptr_equal(backend_get(VGPU_BACKEND_NVIDIA_VFIO), &backend_nvidia_vfio);
+        assert_null(backend_get(VGPU_BACKEND_RPC)); /* not built yet */
         assert_null(backend_get(_VGPU_BACKEND_MAX));
         assert_null(backend_get(_VGPU_BACKEND_INVALID));
         assert_string_equal(backend_kind_to_string(VGPU_BACKEND_NVIDIA_VFIO), "nvidia-vfio");

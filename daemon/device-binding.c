@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Implementation of device-binding.h. */
+#include "device-binding.h"
+#include "auth.h"
+#include "binding.h"
+#include "bus-error.h"
+#include "config-file.h"
+#include "driverctl.h"
+#include "hashmap.h"
+#include "host.h"
+#include "instance.h"
+#include "log.h"
+#include "manager.h"
+#include "pci.h"
+#include "strutil.h"
+#include "sysfs.h"
+#include "vfio.h"
+
+int bus_read_bool_options(sd_bus_message *m, const char *const *known, bool *values, sd_bus_error *e) {
+        const char *key;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                size_t k;
+                int b;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                for (k = 0; known[k] && !streq(known[k], key); k++)
+                        ;
+                if (!known[k])
+                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                              "Unknown option '%s' (known: %s%s%s)", key, known[0] ?: "none",
+                                              known[0] && known[1] ? ", " : "",
+                                              known[0] && known[1] ? known[1] : "");
+                if (sd_bus_message_verify_type(m, 'v', "b") <= 0)
+                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type b",
+                                              key);
+                r = sd_bus_message_read(m, "v", "b", &b);
+                if (r < 0)
+                        return r;
+                values[k] = b;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* ---- the work, on a worker thread ---- */
+
+typedef struct BindJob {
+        Manager *manager;
+        sd_bus_message *call;
+        bool bind; /* else unbind */
+        bool persistent;
+        char device[PCI_BDF_MAX];
+        char **members; /* bind: the other members of the group to bind as well */
+        char *sysfs_root, *state_dir, *runtime_dir, *driverctl_dir, *dev_vfio_dir, *proc_root;
+        struct vgpu_error error;
+        bool changed;
+} BindJob;
+
+static void job_free(BindJob *j) {
+        if (!j)
+                return;
+        sd_bus_message_unref(j->call);
+        strv_free(j->members);
+        free(j->sysfs_root);
+        free(j->state_dir);
+        free(j->runtime_dir);
+        free(j->driverctl_dir);
+        free(j->dev_vfio_dir);
+        free(j->proc_root);
+        vgpu_error_clear(&j->error);
+        free(j);
+}
+
+/* Bind one function, its note first (a crash in between still knows what to give it back to). */
+static int bind_one(BindJob *j, const char *bdf, const char *with) {
+        _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
+        _cleanup_free_ char *driver = NULL, *override = NULL;
+        const char *dir = j->persistent ? j->state_dir : j->runtime_dir;
+        int r;
+
+        r = pci_read_binding(j->sysfs_root, bdf, &driver, &override);
+        if (r == -ENODEV)
+                return vgpu_error_set(&j->error, ENODEV, NULL, "No PCI device %s on this host.", bdf);
+        if (r < 0)
+                return vgpu_error_set(&j->error, r, NULL, "Cannot read the driver of %s.", bdf);
+        if (!streq_ptr(driver, VFIO_PCI_DRIVER)) {
+                r = binding_new(bdf, &note);
+                if (r < 0)
+                        return r;
+                note->original_driver = TAKE_PTR(driver);
+                note->original_override = TAKE_PTR(override);
+                note->persistent = j->persistent;
+                if (with)
+                        snprintf(note->bound_with, sizeof(note->bound_with), "%s", with);
+                r = binding_save(dir, note, &j->error);
+                if (r < 0)
+                        return r;
+                r = vfio_bind(j->sysfs_root, bdf, &j->error);
+                if (r < 0) {
+                        (void) binding_delete(dir, bdf, NULL);
+                        return r;
+                }
+                j->changed = true;
+        } else if (j->persistent) {
+                /* already on vfio-pci (driverctl, an earlier bind): make the note persistent */
+                struct vgpu_error ignored = {};
+                if (binding_load(j->runtime_dir, bdf, &note, &ignored) >= 0) {
+                        note->persistent = true;
+                        r = binding_save(j->state_dir, note, &j->error);
+                        if (r < 0)
+                                return r;
+                        (void) binding_delete(j->runtime_dir, bdf, NULL);
+                }
+                vgpu_error_clear(&ignored);
+        }
+        if (j->persistent) {
+                r = driverctl_save(j->driverctl_dir, bdf, VFIO_PCI_DRIVER, &j->error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int unbind_one(BindJob *j, const char *bdf) {
+        _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
+        _cleanup_free_ char *driver = NULL, *dev = NULL, *node = NULL, *dc = NULL;
+        const char *dir = NULL;
+        pid_t pid;
+        int r;
+
+        r = pci_read_binding(j->sysfs_root, bdf, &driver, NULL);
+        if (r == -ENODEV)
+                return vgpu_error_set(&j->error, ENODEV, NULL, "No PCI device %s on this host.", bdf);
+        if (r < 0)
+                return vgpu_error_set(&j->error, r, NULL, "Cannot read the driver of %s.", bdf);
+        if (!streq_ptr(driver, VFIO_PCI_DRIVER))
+                return vgpu_error_set(&j->error, EINVAL, NULL,
+                                      "%s is not bound to vfio-pci (its driver: %s).", bdf,
+                                      driver ?: "none");
+        /* vfio-pci's unbind waits for the VM to let go: refuse instead of blocking. */
+        dev = sysfs_path(j->sysfs_root, SYSFS_PCI_DEVICES "/%s", bdf);
+        if (!dev)
+                return -ENOMEM;
+        r = vfio_device_holder(dev, j->dev_vfio_dir, j->proc_root, &pid, &node);
+        if (r > 0) {
+                _cleanup_free_ char *comm = NULL;
+                (void) proc_comm(j->proc_root, pid, &comm);
+                return vgpu_error_set(&j->error, EBUSY, node, "%s is in use by process %d (%s).", bdf,
+                                      (int) pid, strna(comm));
+        }
+        if (binding_load(j->state_dir, bdf, &note, &j->error) >= 0)
+                dir = j->state_dir;
+        else if (vgpu_error_clear(&j->error), binding_load(j->runtime_dir, bdf, &note, &j->error) >= 0)
+                dir = j->runtime_dir;
+        vgpu_error_clear(&j->error);
+        /* Without a note (bound by driverctl or by hand), the kernel's probe decides where it goes. */
+        r = vfio_unbind(j->sysfs_root, bdf, note ? note->original_driver : NULL,
+                        note ? note->original_override : NULL, &j->error);
+        if (r < 0)
+                return r;
+        j->changed = true;
+        if (dir)
+                (void) binding_delete(dir, bdf, NULL);
+        if (driverctl_read(j->driverctl_dir, bdf, &dc, NULL) >= 0 && streq(dc, VFIO_PCI_DRIVER)) {
+                r = driverctl_delete(j->driverctl_dir, bdf, &j->error);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
+static int job_run(void *userdata) {
+        BindJob *j = userdata;
+        int r;
+
+        if (!j->bind)
+                return unbind_one(j, j->device);
+        r = vfio_group_check_viable(j->sysfs_root, j->device, j->members, &j->error);
+        if (r < 0)
+                return r;
+        for (char **m = j->members; m && *m; m++) {
+                r = bind_one(j, *m, j->device);
+                if (r < 0)
+                        return r;
+        }
+        return bind_one(j, j->device, NULL);
+}
+
+static void job_done(int r, void *userdata) {
+        BindJob *j = userdata;
+        Manager *m = j->manager;
+
+        (void) host_refresh_gpu(m->host, j->device);
+        for (char **d = j->members; d && *d; d++)
+                (void) host_refresh_gpu(m->host, *d);
+        manager_sync_now(m);
+        if (r < 0) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                char ename[16];
+                if (r == -ENODEV)
+                        bus_error_setf(&e, r, SUBJECT_GPU, "%s", strna(j->error.message));
+                else if (j->error.path)
+                        bus_error_setf(&e, r, SUBJECT_HOST, "%s %s: %s (%s)", strempty(j->error.message),
+                                       j->error.path, strerror(-r), errno_name(r, ename));
+                else
+                        bus_error_setf(&e, r, SUBJECT_HOST, "%s (%s)", j->error.message ?: strerror(-r),
+                                       errno_name(r, ename));
+                log_info("%s %s failed: %s", j->bind ? "Binding" : "Unbinding", j->device, e.message);
+                if (j->call)
+                        (void) sd_bus_reply_method_error(j->call, &e);
+        } else {
+                if (j->changed)
+                        log_info("%s %s %s vfio-pci.", j->bind ? "Bound" : "Unbound", j->device,
+                                 j->bind ? "to" : "from");
+                if (j->call)
+                        (void) sd_bus_reply_method_return(j->call, NULL);
+        }
+        job_free(j);
+}
+
+static int job_new(Manager *m, const char *device, bool bind, bool persistent, BindJob **ret) {
+        BindJob *j = calloc(1, sizeof(*j));
+
+        if (!j)
+                return -ENOMEM;
+        j->manager = m;
+        j->bind = bind;
+        j->persistent = persistent;
+        memcpy(j->device, device, PCI_BDF_MAX);
+        j->sysfs_root = strdup(m->host->sysfs_root);
+        j->state_dir = strdup(m->config->state_dir);
+        j->runtime_dir = strdup(m->runtime_dir);
+        j->driverctl_dir = strdup(m->config->driverctl_dir);
+        j->dev_vfio_dir = strdup(DEV_VFIO_DIR);
+        j->proc_root = strdup(PROC_ROOT);
+        if (!j->sysfs_root || !j->state_dir || !j->runtime_dir || !j->driverctl_dir || !j->dev_vfio_dir ||
+            !j->proc_root) {
+                job_free(j);
+                return -ENOMEM;
+        }
+        *ret = j;
+        return 0;
+}
+
+/* The instance that uses the function (a vf or nvidia-vfio instance, or an mdev on it), or NULL. */
+static Instance *instance_using(Manager *m, const char *bdf) {
+        size_t it = 0;
+        const char *k;
+        void *v;
+
+        while (strmap_iterate(m->instances, &it, &k, &v)) {
+                Instance *i = v;
+                if (i->live && (streq_ptr(i->live->device, bdf) || streq_ptr(i->live->parent_name, bdf)))
+                        return i;
+        }
+        return NULL;
+}
+
+static int bind_or_unbind(sd_bus_message *call, Manager *m, bool bind, sd_bus_error *e) {
+        static const char *const bind_options[] = {"persistent", "group", NULL};
+        static const char *const unbind_options[] = {NULL};
+        bool values[2] = {};
+        char bdf[PCI_BDF_MAX];
+        const char *address;
+        BindJob *j;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &address);
+        if (r < 0)
+                return r;
+        r = bus_read_bool_options(call, bind ? bind_options : unbind_options, values, e);
+        if (r < 0)
+                return r;
+        if (pci_bdf_normalize(address, bdf) < 0)
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Invalid PCI address '%s'", address);
+        r = bus_authorize(call, m->config->admin_group, e);
+        if (r < 0)
+                return r;
+        struct vgpu_gpu *g = host_find_gpu(m->host, bdf);
+        Instance *user = instance_using(m, bdf);
+        if (user)
+                return bus_error_setf(e, -EBUSY, SUBJECT_ARGUMENT,
+                                      "%s is used by instance %s; destroy it first (vgpuctl destroy %s)",
+                                      bdf, user->uuid, user->uuid);
+        if (g && g->parent && g->parent->backend == VGPU_BACKEND_MDEV)
+                return bus_error_setf(
+                        e, -EBUSY, SUBJECT_ARGUMENT,
+                        "%s is an mdev parent (its driver makes vGPUs on it); passing it through "
+                        "whole would take it from that driver",
+                        bdf);
+        r = job_new(m, bdf, bind, values[0], &j);
+        if (r < 0)
+                return r;
+        if (bind && values[1]) {
+                int group;
+                _cleanup_strv_free_ char **members = NULL;
+                r = vfio_group_members(m->host->sysfs_root, bdf, &group, &members);
+                if (r < 0 && r != -ENOENT) {
+                        job_free(j);
+                        return bus_error_setf(e, r, SUBJECT_HOST, "Cannot read the IOMMU group of %s: %s",
+                                              bdf, strerror(-r));
+                }
+                for (char **d = members; d && *d; d++) {
+                        if (streq(*d, bdf) || pci_is_bridge(m->host->sysfs_root, *d))
+                                continue;
+                        if (strv_extend(&j->members, *d) < 0) {
+                                job_free(j);
+                                return -ENOMEM;
+                        }
+                }
+        }
+        j->call = sd_bus_message_ref(call);
+        /* with the other operations on its physical GPU */
+        const char *key = g && g->physfn[0] ? g->physfn : bdf;
+        r = hostops_submit(m->hostops, key, job_run, job_done, j);
+        if (r < 0) {
+                job_free(j);
+                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s",
+                                      strerror(-r));
+        }
+        return 1;
+}
+
+int method_bind_device(sd_bus_message *call, void *userdata, sd_bus_error *e) {
+        return bind_or_unbind(call, userdata, true, e);
+}
+
+int method_unbind_device(sd_bus_message *call, void *userdata, sd_bus_error *e) {
+        return bind_or_unbind(call, userdata, false, e);
+}
+
+/* ---- start-up ---- */
+
+static void apply_persistent(Manager *m, const char *bdf, const char *why) {
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        _cleanup_free_ char *driver = NULL;
+
+        if (pci_read_binding(m->host->sysfs_root, bdf, &driver, NULL) < 0)
+                return; /* not here (yet): applied when vgpud next starts, or by driverctl's rule */
+        if (streq_ptr(driver, VFIO_PCI_DRIVER))
+                return;
+        int r = vfio_bind(m->host->sysfs_root, bdf, &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                (void) manager_add_finding(m, "warning", "binding", bdf,
+                                           "Cannot apply the %s binding to vfio-pci: %s", why, strna(msg));
+                return;
+        }
+        log_info("Bound %s to vfio-pci (%s).", bdf, why);
+        (void) host_refresh_gpu(m->host, bdf);
+}
+
+int manager_bindings_start(Manager *m) {
+        struct vgpu_error_list problems = {};
+        struct vgpu_binding **notes = NULL;
+        _cleanup_strv_free_ char **overrides = NULL;
+        size_t n = 0;
+        int r;
+
+        r = binding_load_all(m->config->state_dir, &notes, &n, &problems);
+        for (size_t i = 0; i < problems.n; i++) {
+                _cleanup_free_ char *s = vgpu_error_to_string(&problems.items[i]);
+                (void) manager_add_finding(m, "error", "corrupt-record", strempty(problems.items[i].path),
+                                           "%s", strna(s));
+        }
+        vgpu_error_list_clear(&problems);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the bindings in %s: %m", m->config->state_dir);
+        for (size_t i = 0; i < n; i++)
+                apply_persistent(m, notes[i]->device, "persistent");
+        bindings_free(notes, n);
+
+        /* driverctl's vfio-pci overrides: what its udev rule does on a host that runs it */
+        r = driverctl_list(m->config->driverctl_dir, &overrides);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Cannot read %s: %m", m->config->driverctl_dir);
+        for (char **d = overrides; d && *d; d++) {
+                _cleanup_free_ char *driver = NULL;
+                if (driverctl_read(m->config->driverctl_dir, *d, &driver, NULL) >= 0 &&
+                    streq(driver, VFIO_PCI_DRIVER))
+                        apply_persistent(m, *d, "driverctl");
+        }
+        return 0;
+}
