@@ -87,6 +87,12 @@ int create_options_append(sd_bus_message *m, const CreateOptions *o) {
                 if (r < 0)
                         return r;
         }
+        if (o->share > 0 || o->weight > 0) {
+                r = sd_bus_message_append(m, "{sv}", o->share > 0 ? "share" : "weight", "u",
+                                          o->share > 0 ? o->share : o->weight);
+                if (r < 0)
+                        return r;
+        }
         if (o->attrs.n > 0) {
                 r = sd_bus_message_open_container(m, 'e', "sv");
                 if (r >= 0)

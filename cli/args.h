@@ -30,6 +30,7 @@ typedef struct CreateOptions {
         bool autostart;
         const char *placement; /* NULL: the daemon's default */
         AttrList attrs;
+        unsigned share, weight; /* 0: none */
 } CreateOptions;
 
 void create_options_done(CreateOptions *o);

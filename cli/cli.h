@@ -82,3 +82,8 @@ int cmd_probe(Cli *c, int argc, char *argv[]);
 int cmd_sriov(Cli *c, int argc, char *argv[]);
 int cmd_bind(Cli *c, int argc, char *argv[]);
 int cmd_unbind(Cli *c, int argc, char *argv[]);
+int cmd_policy(Cli *c, int argc, char *argv[]);
+int cmd_quota(Cli *c, int argc, char *argv[]);
+int cmd_xml(Cli *c, int argc, char *argv[]);
+int cmd_attach(Cli *c, int argc, char *argv[]);
+int cmd_detach(Cli *c, int argc, char *argv[]);

@@ -10,6 +10,7 @@
 #include "bus-names.h"
 #include "objects.h"
 #include "output.h"
+#include "parse-util.h"
 #include "table.h"
 
 /* After a NoCapacity refusal: why each candidate GPU cannot host the type (Manager.ExplainPlacement). */
@@ -56,7 +57,7 @@ typedef enum NewKind {
 
 /* create and define share their options; define without --type makes an existing instance persistent. */
 static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
-        enum { ARG_PLACEMENT = 0x100 };
+        enum { ARG_PLACEMENT = 0x100, ARG_SHARE, ARG_WEIGHT };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
                 {"json", no_argument, NULL, 'J'},
@@ -67,6 +68,8 @@ static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
                 {"autostart", no_argument, NULL, 'a'},
                 {"attr", required_argument, NULL, 'A'},
                 {"placement", required_argument, NULL, ARG_PLACEMENT},
+                {"share", required_argument, NULL, ARG_SHARE},
+                {"weight", required_argument, NULL, ARG_WEIGHT},
                 {},
         };
         const char *name = kind == NEW_CREATE ? "create" : "define";
@@ -119,6 +122,23 @@ static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
                                         c, name, "invalid --placement '%s': use pack or spread", optarg);
                         o.placement = optarg;
                         break;
+                case ARG_SHARE:
+                case ARG_WEIGHT: {
+                        unsigned u;
+                        bool share = opt == ARG_SHARE;
+                        if (safe_atou(optarg, &u) < 0 || u == 0 || (share && u > 100))
+                                return cli_usage_error(c, name, "invalid --%s '%s': %s",
+                                                       share ? "share" : "weight", optarg,
+                                                       share ? "a share is 1 to 100 (percent)"
+                                                             : "a weight is a whole number from 1");
+                        if (share)
+                                o.share = u;
+                        else
+                                o.weight = u;
+                        if (o.share && o.weight)
+                                return cli_usage_error(c, name, "give --share or --weight, not both");
+                        break;
+                }
                 default:
                         return cli_usage_error(c, name, "unknown option");
                 }
@@ -130,7 +150,8 @@ static int new_instance(Cli *c, NewKind kind, int argc, char *argv[]) {
         if (kind == NEW_DEFINE && !type) {
                 /* define UUID: keep an existing (transient) instance across restarts. */
                 _cleanup_free_ char *path = NULL;
-                if (argc - optind != 1 || gpu || uuid || o.autostart || o.attrs.n || o.placement)
+                if (argc - optind != 1 || gpu || uuid || o.autostart || o.attrs.n || o.placement ||
+                    o.share || o.weight)
                         return cli_usage_error(c, name,
                                                "expected either UUID alone, or --type TYPE [options]");
                 r = cli_get_instance(c, argv[optind], &path);
@@ -232,28 +253,35 @@ static int instance_action(Cli *c, const InstanceAction *a, int argc, char *argv
         return EXIT_OK;
 }
 
-/* Parse "CMD [--help] UUID" and run the action. */
+/* Parse "CMD [--help] [--force] UUID" and run the action; --force only where the method takes it. */
 static int simple_instance_command(Cli *c, const InstanceAction *a, int argc, char *argv[]) {
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
                 {"json", no_argument, NULL, 'J'},
+                {"force", no_argument, NULL, 'f'},
                 {},
         };
+        bool force = false;
         int opt;
 
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "hf", options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         return command_help(a->command);
                 case 'J':
                         c->json = true;
                         break;
+                case 'f':
+                        if (!streq(a->signature, "b"))
+                                return cli_usage_error(c, a->command, "unknown option");
+                        force = true;
+                        break;
                 default:
                         return cli_usage_error(c, a->command, "unknown option");
                 }
         if (argc - optind != 1)
                 return cli_usage_error(c, a->command, "expected one UUID");
-        return instance_action(c, a, argc - optind, argv + optind, false);
+        return instance_action(c, a, argc - optind, argv + optind, force);
 }
 
 int cmd_destroy(Cli *c, int argc, char *argv[]) {

@@ -9,6 +9,7 @@
 #include "engine-info.h"
 #include "objects.h"
 #include "output.h"
+#include "quota.h"
 #include "table.h"
 
 static const char *start_mode(const InstanceInfo *i) {
@@ -39,6 +40,16 @@ static json_object *instance_json(const InstanceInfo *i) {
         json_object_object_add(j, "attributes", attrs);
         json_object_object_add(j, "origin", json_string(i->origin));
         json_object_object_add(j, "start_status", json_string(i->start_status));
+        json_object_object_add(j, "owner", json_string(i->owner));
+        json_object_object_add(j, "owner_source", json_string(i->owner_source));
+        json_object_object_add(j, "share", json_object_new_int64(i->share));
+        json_object_object_add(j, "weight", json_object_new_int64(i->weight));
+        /* null where there is no number: best-effort's entitlement, a vendor backend's measurement */
+        json_object_object_add(j, "configured_share",
+                               i->configured_share >= 0 ? json_object_new_double(i->configured_share)
+                                                        : NULL);
+        json_object_object_add(j, "measured_share",
+                               i->measured_share >= 0 ? json_object_new_double(i->measured_share) : NULL);
         return j;
 }
 
@@ -120,8 +131,9 @@ int cmd_list(Cli *c, int argc, char *argv[]) {
                 return EXIT_OK;
         }
 
-        _cleanup_(table_freep) Table *t = table_new("UUID", "GPU", "TYPE", "NAME", "BACKEND", "DEVICE",
-                                                    "STATE", "START", "ORIGIN", NULL);
+        _cleanup_(table_freep) Table *t =
+                table_new("UUID", "GPU", "TYPE", "NAME", "BACKEND", "DEVICE", "STATE", "START", "ORIGIN",
+                          "OWNER", "SHARE", "MEASURED", NULL);
         if (!t)
                 return EXIT_FAILED;
         table_set_color(t, 6, color_for_state);
@@ -129,9 +141,12 @@ int cmd_list(Cli *c, int argc, char *argv[]) {
                 const InstanceInfo *in = &o.instances[i];
                 if (!list_wants(filter, in))
                         continue;
+                char conf[16], meas[16];
                 r = table_add_row(t, in->uuid, in->gpu_address, in->type, in->type_name, in->backend,
                                   isempty(in->device) ? "-" : in->device, in->state, start_mode(in),
-                                  in->origin);
+                                  in->origin, isempty(in->owner) ? "-" : in->owner,
+                                  quota_format_share(in->configured_share, conf),
+                                  quota_format_share(in->measured_share, meas));
                 if (r < 0)
                         return cli_report_error(c, "out of memory", NULL, r);
         }
@@ -151,7 +166,8 @@ int cmd_show(Cli *c, int argc, char *argv[]) {
                 {},
         };
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(instance_info_done) InstanceInfo info = {.iommu_group = -1};
+        _cleanup_(instance_info_done)
+                InstanceInfo info = {.iommu_group = -1, .configured_share = -1, .measured_share = -1};
         _cleanup_free_ char *path = NULL;
         sd_bus *bus;
         int opt, r;
@@ -213,6 +229,21 @@ int cmd_show(Cli *c, int argc, char *argv[]) {
         printf("Origin:      %s\n", strempty(in->origin));
         if (!isempty(in->start_status))
                 printf("Status:      %s\n", in->start_status);
+        if (isempty(in->owner))
+                printf("Owner:       -\n");
+        else
+                printf("Owner:       %s (%s)\n", in->owner,
+                       streq_ptr(in->owner_source, "hook") ? "started through the libvirt hook"
+                                                           : "seen in libvirt's running domains");
+        char conf[16], meas[16];
+        if (in->share > 0)
+                printf("Quota:       share %u %%\n", in->share);
+        else if (in->weight > 0)
+                printf("Quota:       weight %u\n", in->weight);
+        else
+                printf("Quota:       -\n");
+        printf("Share:       configured %s, measured %s\n", quota_format_share(in->configured_share, conf),
+               quota_format_share(in->measured_share, meas));
         if (in->n_attributes == 0)
                 printf("Attributes:  -\n");
         for (size_t k = 0; k < in->n_attributes; k++)

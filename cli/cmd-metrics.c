@@ -153,22 +153,23 @@ static void write_instances(Metrics *m, const Objects *o) {
                        "type", in->type, "name", instance_type_label(in), "backend", in->backend, "state",
                        in->state, "owner", strempty(in->owner), NULL);
         }
-        family(m, "vgpu_instance_share_percent", "gauge", "The configured fixed share of engine time.");
+        family(m, "vgpu_instance_share_percent", "gauge",
+               "The configured share of engine time (fixed, or what the policy works out to).");
         for (size_t i = 0; i < o->n_instances; i++)
-                if (o->instances[i].share != INSTANCE_QUOTA_UNKNOWN && o->instances[i].share > 0)
-                        sample(m, "vgpu_instance_share_percent", "", o->instances[i].share, "uuid",
-                               o->instances[i].uuid, NULL);
+                if (o->instances[i].configured_share >= 0)
+                        sample(m, "vgpu_instance_share_percent", "", o->instances[i].configured_share,
+                               "uuid", o->instances[i].uuid, NULL);
         family(m, "vgpu_instance_weight", "gauge", "The configured scheduling weight.");
         for (size_t i = 0; i < o->n_instances; i++)
-                if (o->instances[i].weight != INSTANCE_QUOTA_UNKNOWN && o->instances[i].weight > 0)
+                if (o->instances[i].weight > 0)
                         sample(m, "vgpu_instance_weight", "", o->instances[i].weight, "uuid",
                                o->instances[i].uuid, NULL);
         family(m, "vgpu_instance_measured_share_ratio", "gauge",
                "The share of engine time the instance used, as measured (0..1).");
         for (size_t i = 0; i < o->n_instances; i++)
                 if (o->instances[i].measured_share >= 0)
-                        sample(m, "vgpu_instance_measured_share_ratio", "", o->instances[i].measured_share,
-                               "uuid", o->instances[i].uuid, NULL);
+                        sample(m, "vgpu_instance_measured_share_ratio", "",
+                               o->instances[i].measured_share / 100.0, "uuid", o->instances[i].uuid, NULL);
         for (size_t c = 0; c < ELEMENTSOF(counters); c++) {
                 family(m, counters[c].metric, "counter", counters[c].help);
                 for (size_t i = 0; i < o->n_instances; i++) {

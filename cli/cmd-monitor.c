@@ -166,25 +166,23 @@ static void fmt_percent(char *buf, size_t size, double v) {
                 snprintf(buf, size, "%.0f%%", v);
 }
 
+/* Configured: a weight as "wN", a share (fixed or the equal share it works out to) in percent. */
 static const char *share_text(const InstanceInfo *in, char *buf, size_t size) {
-        if (in->share != INSTANCE_QUOTA_UNKNOWN && in->share > 0)
-                snprintf(buf, size, "%u%%", in->share);
-        else if (in->weight != INSTANCE_QUOTA_UNKNOWN && in->weight > 0)
+        if (in->weight > 0)
                 snprintf(buf, size, "w%u", in->weight);
-        else if (in->share != INSTANCE_QUOTA_UNKNOWN)
-                snprintf(buf, size, "best-effort");
+        else if (in->configured_share >= 0)
+                snprintf(buf, size, "%.0f%%", in->configured_share);
         else
                 snprintf(buf, size, "-");
         return buf;
 }
 
+/* Measured share of the engine, percent; "n/a" where the backend cannot measure (or vgpud does not say). */
 static const char *measured_text(const InstanceInfo *in, char *buf, size_t size) {
-        if (in->measured_share == INSTANCE_MEASURED_UNKNOWN)
-                snprintf(buf, size, "-");
-        else if (in->measured_share < 0)
-                snprintf(buf, size, "n/a");
+        if (in->measured_share >= 0)
+                snprintf(buf, size, "%.0f%%", in->measured_share);
         else
-                snprintf(buf, size, "%.0f%%", in->measured_share * 100.0);
+                snprintf(buf, size, "n/a");
         return buf;
 }
 
@@ -455,16 +453,15 @@ static json_object *monitor_json(const Monitor *m) {
                 json_object_object_add(o, "state", json_string(in->state));
                 /* null: this vgpud does not have the property (yet) */
                 json_object_object_add(o, "owner", in->owner ? json_string(in->owner) : NULL);
-                json_object_object_add(o, "share",
-                                       in->share != INSTANCE_QUOTA_UNKNOWN ? json_object_new_int64(in->share)
-                                                                           : NULL);
+                json_object_object_add(o, "share", in->share > 0 ? json_object_new_int64(in->share) : NULL);
+                json_object_object_add(o, "weight",
+                                       in->weight > 0 ? json_object_new_int64(in->weight) : NULL);
                 json_object_object_add(
-                        o, "weight",
-                        in->weight != INSTANCE_QUOTA_UNKNOWN ? json_object_new_int64(in->weight) : NULL);
+                        o, "configured_share",
+                        in->configured_share >= 0 ? json_object_new_double(in->configured_share) : NULL);
                 json_object_object_add(o, "measured_share",
-                                       in->measured_share != INSTANCE_MEASURED_UNKNOWN
-                                               ? json_object_new_double(in->measured_share)
-                                               : NULL);
+                                       in->measured_share >= 0 ? json_object_new_double(in->measured_share)
+                                                               : NULL);
                 for (size_t k = 0; k < in->n_counters; k++)
                         json_object_object_add(counters, in->counters[k].name,
                                                json_object_new_int64((int64_t) in->counters[k].value));

@@ -11,18 +11,19 @@ static const Command commands[] = {
         {"show", cmd_show, "show UUID", "Show one instance"},
         {"create", cmd_create,
          "create --type TYPE [--gpu GPU] [--uuid UUID] [--persistent|--autostart] [--attr NAME=VALUE]... "
-         "[--placement pack|spread]",
+         "[--placement pack|spread] [--share PERCENT|--weight N]",
          "Create an instance (transient unless --persistent/--autostart); prints its UUID"},
         {"define", cmd_define,
          "define UUID | define --type TYPE [--gpu GPU] [--uuid UUID] [--autostart] [--attr NAME=VALUE]... "
-         "[--placement pack|spread]",
+         "[--placement pack|spread] [--share PERCENT|--weight N]",
          "Make an instance persistent, or define a new one without creating it"},
-        {"destroy", cmd_destroy, "destroy UUID",
-         "Remove an instance from the host and forget its definition"},
+        {"destroy", cmd_destroy, "destroy [--force] UUID",
+         "Remove an instance from the host and forget its definition (--force: even if a domain holds it)"},
         {"undefine", cmd_undefine, "undefine UUID",
          "Forget a persistent definition (an existing device stays)"},
         {"start", cmd_start, "start UUID", "Create a defined instance on the host"},
-        {"stop", cmd_stop, "stop UUID", "Remove an instance from the host, keeping its definition"},
+        {"stop", cmd_stop, "stop [--force] UUID",
+         "Remove an instance from the host, keeping its definition (--force: even if a domain holds it)"},
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
         {"monitor", cmd_monitor, "monitor [--once] [--json] [--interval SECONDS]",
@@ -42,6 +43,18 @@ static const Command commands[] = {
         {"bind", cmd_bind, "bind DEVICE [--persistent] [--group]",
          "Bind a PCI function (--group: its whole IOMMU group) to vfio-pci for passthrough"},
         {"unbind", cmd_unbind, "unbind DEVICE", "Give a PCI function bound to vfio-pci back to its driver"},
+        {"policy", cmd_policy,
+         "policy GPU [show] | policy GPU set POLICY [--slice MS] [--averaging-factor N] [--frequency HZ] | "
+         "policy GPU reset",
+         "Show or set a GPU's scheduling policy and time slice (and the vendor's setting for it)"},
+        {"quota", cmd_quota, "quota UUID [--share PERCENT | --weight N | --clear]",
+         "Show or set an instance's share of its GPU (fixed-share) or its weight (weighted)"},
+        {"xml", cmd_xml, "xml UUID [--display on|off] [--ramfb] [--domain NAME]",
+         "Print the libvirt <hostdev> for an instance (--domain: a complete domain around it)"},
+        {"attach", cmd_attach, "attach UUID --domain NAME [--connect URI] [--config|--live]",
+         "Attach an instance to a libvirt domain"},
+        {"detach", cmd_detach, "detach UUID --domain NAME [--connect URI] [--config|--live]",
+         "Detach an instance from a libvirt domain"},
 };
 
 void main_help(void) {

@@ -76,7 +76,7 @@ void engine_info_print(const EngineInfo *e) {
         if (isempty(e->state))
                 return;
         if (e->measured_share >= 0)
-                printf("Measured:    %.1f%% of the engine (last full second)\n", e->measured_share * 100);
+                printf("Measured:    %.1f%% of the engine (last full second)\n", e->measured_share);
         else
                 printf("Measured:    n/a\n");
         printf("Counters:    busy %.3f s, %" PRIu64 " commands, %" PRIu64 " bytes, %" PRIu64

@@ -87,12 +87,14 @@ static const PropDesc instance_props[] = {
         P("IommuGroup", "i", PROP_I32, InstanceInfo, iommu_group),
         P("Persistent", "b", PROP_BOOL, InstanceInfo, persistent),
         P("Autostart", "b", PROP_BOOL, InstanceInfo, autostart),
-        {"Attributes", "a(ss)", PROP_PAIRS, offsetof(InstanceInfo, attributes),
-         offsetof(InstanceInfo, n_attributes)},
         P("Owner", "s", PROP_STRING, InstanceInfo, owner),
+        P("OwnerSource", "s", PROP_STRING, InstanceInfo, owner_source),
         P("Share", "u", PROP_U32, InstanceInfo, share),
         P("Weight", "u", PROP_U32, InstanceInfo, weight),
+        P("ConfiguredShare", "d", PROP_DOUBLE, InstanceInfo, configured_share),
         P("MeasuredShare", "d", PROP_DOUBLE, InstanceInfo, measured_share),
+        {"Attributes", "a(ss)", PROP_PAIRS, offsetof(InstanceInfo, attributes),
+         offsetof(InstanceInfo, n_attributes)},
         {"Counters", "a{st}", PROP_COUNTERS, offsetof(InstanceInfo, counters),
          offsetof(InstanceInfo, n_counters)},
         {},
@@ -193,12 +195,7 @@ static int read_counters(sd_bus_message *m, Counter **ret, size_t *ret_n) {
 }
 
 void instance_info_init(InstanceInfo *i) {
-        *i = (InstanceInfo){
-                .iommu_group = -1,
-                .share = INSTANCE_QUOTA_UNKNOWN,
-                .weight = INSTANCE_QUOTA_UNKNOWN,
-                .measured_share = INSTANCE_MEASURED_UNKNOWN,
-        };
+        *i = (InstanceInfo){.iommu_group = -1, .configured_share = -1, .measured_share = -1};
 }
 
 bool instance_counter(const InstanceInfo *i, const char *name, uint64_t *ret) {
@@ -237,6 +234,8 @@ static int read_prop(sd_bus_message *m, const PropDesc *d, void *obj) {
                 return sd_bus_message_read_basic(m, 'i', field);
         case PROP_U64:
                 return sd_bus_message_read_basic(m, 't', field);
+        case PROP_DOUBLE:
+                return sd_bus_message_read_basic(m, 'd', field);
         case PROP_STRV: {
                 char **v = NULL;
                 if (streq(d->signature, "as"))
@@ -275,8 +274,6 @@ static int read_prop(sd_bus_message *m, const PropDesc *d, void *obj) {
                 *(char ***) field = v;
                 return 0;
         }
-        case PROP_DOUBLE:
-                return sd_bus_message_read_basic(m, 'd', field);
         case PROP_COUNTERS: {
                 Counter **cp = (Counter **) field;
                 size_t *count = (size_t *) ((char *) obj + d->count_offset);
@@ -377,8 +374,9 @@ void instance_info_done(InstanceInfo *i) {
         free(i->state);
         free(i->origin);
         free(i->start_status);
-        pairs_free(i->attributes, i->n_attributes);
         free(i->owner);
+        free(i->owner_source);
+        pairs_free(i->attributes, i->n_attributes);
         counters_free(i->counters, i->n_counters);
 }
 

@@ -50,24 +50,19 @@ typedef struct InstanceInfo {
         char *path;
         char *uuid, *gpu, *gpu_address, *parent, *type, *type_name, *backend, *device, *state, *origin;
         char *start_status;
+        char *owner, *owner_source; /* the libvirt domain that holds it ("" none); "hook" or "libvirt" */
+        uint32_t share, weight;
+        double configured_share, measured_share; /* percent; -1: n/a */
         int32_t iommu_group;
         bool persistent, autostart;
         StringPair *attributes;
         size_t n_attributes;
-        /* Read by name when the daemon has them (quota, libvirt and engine work); until then the
-         * "unknown" values: owner NULL, share/weight INSTANCE_QUOTA_UNKNOWN, measured_share
-         * INSTANCE_MEASURED_UNKNOWN (-1 is the daemon's "cannot measure"), no counters. */
-        char *owner;
-        uint32_t share, weight;
-        double measured_share;
+        /* Counters (engine): read by name when the daemon has them; none otherwise. */
         Counter *counters;
         size_t n_counters;
 } InstanceInfo;
 
-#define INSTANCE_QUOTA_UNKNOWN    UINT32_MAX
-#define INSTANCE_MEASURED_UNKNOWN (-2.0)
-
-/* The "unknown" values above, and no IOMMU group. */
+/* No IOMMU group, shares n/a (-1), everything else empty. */
 void instance_info_init(InstanceInfo *i);
 /* A counter by name, or false. */
 bool instance_counter(const InstanceInfo *i, const char *name, uint64_t *ret);

@@ -9,7 +9,8 @@ _vgpuctl() {
         local cur prev words cword
         _init_completion || return
 
-        local commands="gpus types list show create define destroy undefine start stop autostart probe sriov bind unbind monitor doctor metrics events nfd"
+        local commands="gpus types list show create define destroy undefine start stop autostart probe sriov bind unbind
+                policy quota xml attach detach monitor doctor metrics events nfd"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -39,6 +40,10 @@ _vgpuctl() {
                 COMPREPLY=($(compgen -W "pack spread" -- "$cur"))
                 return
                 ;;
+        --display)
+                COMPREPLY=($(compgen -W "on off" -- "$cur"))
+                return
+                ;;
         --format)
                 COMPREPLY=($(compgen -W "openmetrics prometheus" -- "$cur"))
                 return
@@ -47,7 +52,8 @@ _vgpuctl() {
                 _filedir
                 return
                 ;;
-        --uuid | -u | --attr | -A | --vfs | -n | --interval | -i | --expiry)
+        --uuid | -u | --attr | -A | --vfs | -n | --size | --share | -s | --weight | -w | --slice | \
+                --averaging-factor | --frequency | --domain | --connect | --interval | -i | --expiry)
                 return
                 ;;
         esac
@@ -57,8 +63,13 @@ _vgpuctl() {
         gpus) opts+=" --quiet" ;;
         types) opts+=" --gpu --quiet" ;;
         list) opts+=" --defined --all --quiet" ;;
-        create) opts+=" --type --gpu --uuid --persistent --autostart --attr --placement" ;;
-        define) opts+=" --type --gpu --uuid --autostart --attr --placement" ;;
+        create) opts+=" --type --gpu --uuid --persistent --autostart --attr --placement --share --weight" ;;
+        define) opts+=" --type --gpu --uuid --autostart --attr --placement --share --weight" ;;
+        destroy | stop) opts+=" --force" ;;
+        policy) opts+=" --slice --averaging-factor --frequency" ;;
+        quota) opts+=" --share --weight --clear" ;;
+        xml) opts+=" --display --ramfb --domain" ;;
+        attach | detach) opts+=" --domain --connect --config --live" ;;
         monitor) opts+=" --once --interval" ;;
         metrics) opts="--help --output --format" ;;
         nfd) opts="--help --output --expiry" ;;
@@ -75,14 +86,25 @@ _vgpuctl() {
         local npos=0
         for ((i = i + 1; i < cword; i++)); do
                 case ${words[i]} in
-                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n | --share | \
+                        -s | --weight | -w | --slice | --averaging-factor | --frequency | --display | --domain | \
+                        --connect | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac
         done
         case $cmd in
-        show | destroy | undefine | start | stop | probe)
+        show | destroy | undefine | start | stop | probe | quota | xml | attach | detach)
                 ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list --all)" -- "$cur"))
+                ;;
+        policy)
+                if ((npos == 0)); then
+                        COMPREPLY=($(compgen -W "$(_vgpuctl_live gpus) show" -- "$cur"))
+                elif ((npos == 1)); then
+                        COMPREPLY=($(compgen -W "show set reset $(_vgpuctl_live gpus)" -- "$cur"))
+                elif ((npos == 2)); then
+                        COMPREPLY=($(compgen -W "best-effort equal-share fixed-share weighted" -- "$cur"))
+                fi
                 ;;
         define)
                 ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list) --type" -- "$cur"))

@@ -13,6 +13,7 @@
 #include "host.h"
 #include "instance.h"
 #include "manager.h"
+#include "sched.h"
 #include "sriov-state.h"
 
 #define GPU_PROPERTY_GETTER(name)                                                                           \
@@ -178,6 +179,24 @@ static const sd_bus_vtable gpu_vtable[] = {
         SD_BUS_PROPERTY("VirtualFunctions", "a(ssi)", gpu_get_vfs, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("SetSriov", SD_BUS_ARGS("u", num_vfs, "a{sv}", options), SD_BUS_NO_RESULT,
                                 method_set_sriov, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* scheduling (sched.c) */
+        SD_BUS_PROPERTY("SchedulerPolicy", "s", bus_gpu_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("TimeSliceMs", "u", bus_gpu_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SchedulerParams", "a{sv}", bus_gpu_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("VendorSchedulerSetting", "s", bus_gpu_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("VendorSchedulerConfig", "s", bus_gpu_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SchedulerNote", "s", bus_gpu_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("SetSchedulerPolicy",
+                                SD_BUS_ARGS("s", policy, "u", time_slice_ms, "a{sv}", options),
+                                SD_BUS_NO_RESULT, bus_gpu_set_scheduler_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ResetSchedulerPolicy", "", "", bus_gpu_reset_scheduler_policy,
+                      SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -11,6 +11,7 @@
 #include "lifecycle.h"
 #include "manager.h"
 #include "rpc.h"
+#include "sched.h"
 
 #define INSTANCE_PROPERTY_GETTER(name)                                                                      \
         static int name(sd_bus *bus, const char *path, const char *interface, const char *property,         \
@@ -99,11 +100,6 @@ INSTANCE_PROPERTY_GETTER(instance_get_engine_state) {
         return sd_bus_message_append(reply, "s", rpc_engine_state(i->manager, i));
 }
 
-INSTANCE_PROPERTY_GETTER(instance_get_measured_share) {
-        Instance *i = userdata;
-        return sd_bus_message_append(reply, "d", rpc_measured_share(i->manager, i->uuid));
-}
-
 INSTANCE_PROPERTY_GETTER(instance_get_counters) {
         Instance *i = userdata;
         return rpc_append_counters(i->manager, i, reply);
@@ -146,6 +142,16 @@ INSTANCE_PROPERTY_GETTER(instance_get_origin) {
 INSTANCE_PROPERTY_GETTER(instance_get_start_status) {
         Instance *i = userdata;
         return sd_bus_message_append(reply, "s", strempty(i->start_status));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_owner) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", strempty(instance_owner(i)));
+}
+
+INSTANCE_PROPERTY_GETTER(instance_get_owner_source) {
+        Instance *i = userdata;
+        return sd_bus_message_append(reply, "s", i->owner ? "hook" : i->libvirt_owner ? "libvirt" : "");
 }
 
 static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *error) {
@@ -202,9 +208,19 @@ static const sd_bus_vtable instance_vtable[] = {
         SD_BUS_PROPERTY("SocketPath", "s", instance_get_socket_path, 0, 0),
         SD_BUS_PROPERTY("EngineState", "s", instance_get_engine_state, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("MeasuredShare", "d", instance_get_measured_share, 0,
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Counters", "a{st}", instance_get_counters, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* libvirt ownership (domains.c) and scheduling (sched.c) */
+        SD_BUS_PROPERTY("Owner", "s", instance_get_owner, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("OwnerSource", "s", instance_get_owner_source, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Share", "u", bus_instance_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Weight", "u", bus_instance_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ConfiguredShare", "d", bus_instance_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MeasuredShare", "d", bus_instance_get_sched_property, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Start", "", "", method_start, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_stop_or_destroy,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
@@ -214,6 +230,8 @@ static const sd_bus_vtable instance_vtable[] = {
         SD_BUS_METHOD("Undefine", "", "", method_undefine, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("SetAutostart", SD_BUS_ARGS("b", enable), SD_BUS_NO_RESULT,
                                 method_set_autostart, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetQuota", SD_BUS_ARGS("a{sv}", quota), SD_BUS_NO_RESULT,
+                                bus_instance_set_quota, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

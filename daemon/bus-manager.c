@@ -8,6 +8,7 @@
 #include "bus-names.h"
 #include "config-file.h"
 #include "device-binding.h"
+#include "domains.h"
 #include "gpu.h"
 #include "host.h"
 #include "instance.h"
@@ -266,6 +267,13 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_bind_device, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("UnbindDevice", SD_BUS_ARGS("s", address, "a{sv}", options),
                                 SD_BUS_NO_RESULT, method_unbind_device, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* the libvirt hook (domains.c) */
+        SD_BUS_METHOD_WITH_ARGS(
+                "AcquireForDomain", SD_BUS_ARGS("s", domain, "as", devices, "a{sv}", options),
+                SD_BUS_RESULT("a(ss)", results), bus_manager_acquire_for_domain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReleaseDomain", SD_BUS_ARGS("s", domain, "a{sv}", options),
+                                SD_BUS_RESULT("a(ss)", results), bus_manager_release_domain,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -16,6 +16,7 @@
 #include "pci.h"
 #include "placement.h"
 #include "rpc.h"
+#include "sched.h"
 #include "strutil.h"
 #include "vendor.h"
 
@@ -69,7 +70,7 @@ TypeObject *gpu_object_find_type(GpuObject *g, const char *type_id) {
 
 /* The mdev parents on this physical GPU: itself and its VFs. Looked up through the GPU's own links, so
  * that reading a type on a host with many GPUs does not walk every parent. Returns how many there are. */
-static size_t gpu_object_parents(GpuObject *g, struct vgpu_parent **ret, size_t max) {
+size_t gpu_object_parents(GpuObject *g, struct vgpu_parent **ret, size_t max) {
         struct vgpu_host *h = g->manager->host;
         size_t n = 0;
 
@@ -84,8 +85,6 @@ static size_t gpu_object_parents(GpuObject *g, struct vgpu_parent **ret, size_t 
         }
         return n;
 }
-
-#define GPU_PARENTS_MAX 512 /* a PF and its VFs: SR-IOV allows at most 256 functions per bus */
 
 size_t gpu_object_type_members(GpuObject *g, const char *type_id, struct vgpu_type **ret, size_t max) {
         struct vgpu_parent *parents[GPU_PARENTS_MAX];
@@ -164,6 +163,7 @@ void gpu_object_free(GpuObject *g) {
         free(g->name);
         free(g->last_driver);
         free(g->last_hosted_type);
+        gpu_sched_free(g->sched);
         free(g);
 }
 
@@ -427,7 +427,7 @@ static int gpu_object_sync_types(GpuObject *g) {
 
 static void gpu_object_emit_changes(GpuObject *g) {
         Manager *m = g->manager;
-        const char *names[8];
+        const char *names[16];
         size_t k = 0;
         uint64_t hash;
 
@@ -464,6 +464,7 @@ static void gpu_object_emit_changes(GpuObject *g) {
                 g->last_instances_hash = hash;
                 names[k++] = "Instances";
         }
+        gpu_sched_sync(g, names, &k);
         names[k] = NULL;
         emit_changed(m, g->path, VGPUD_GPU_IFACE, (char **) names);
 }
@@ -566,6 +567,7 @@ int manager_sync_gpus(Manager *m) {
                         g->last_hosted_type = strdup(gpu_object_hosted_type(g));
                         g->last_n_instances =
                                 (unsigned) gpu_object_count_instances(g, &g->last_instances_hash);
+                        gpu_sched_sync(g, NULL, NULL);
                         emit_added(m, g->path);
                         for (size_t t = 0; t < g->n_types; t++)
                                 emit_added(m, g->types[t]->path);

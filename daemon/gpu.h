@@ -16,6 +16,7 @@
 
 typedef struct Manager Manager;
 typedef struct GpuObject GpuObject;
+typedef struct GpuSched GpuSched;
 
 typedef struct TypeObject {
         GpuObject *gpu;
@@ -50,6 +51,8 @@ struct GpuObject {
         bool types_changed;
         bool published;
         bool dirty; /* the model changed under it: sync it next time */
+
+        GpuSched *sched; /* its scheduler (sched.h) */
 };
 
 /* GPU object ids and paths: "0000:3b:00.0" <-> "pci_0000_3b_00_0". */
@@ -59,6 +62,11 @@ GpuObject *manager_find_gpu(Manager *m, const char *address_or_id);
 GpuObject *manager_find_gpu_by_path(Manager *m, const char *path);
 TypeObject *manager_find_type_by_path(Manager *m, const char *path);
 TypeObject *gpu_object_find_type(GpuObject *g, const char *type_id);
+
+#define GPU_PARENTS_MAX 512 /* a PF and its VFs: SR-IOV allows at most 256 functions per bus */
+
+/* The mdev parents on this physical GPU: itself and its VFs; returns how many there are. */
+size_t gpu_object_parents(GpuObject *g, struct vgpu_parent **ret, size_t max);
 
 /* The library's types on this GPU with this id, one per mdev parent (PF and VFs). */
 size_t gpu_object_type_members(GpuObject *g, const char *type_id, struct vgpu_type **ret, size_t max);

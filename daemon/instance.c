@@ -9,6 +9,7 @@
 #include "instance.h"
 #include "log.h"
 #include "manager.h"
+#include "sched.h"
 #include "uuid.h"
 
 static const char *const origin_names[_ORIGIN_MAX] = {
@@ -21,9 +22,13 @@ const char *instance_origin_to_string(InstanceOrigin o) {
         return o >= 0 && o < _ORIGIN_MAX ? origin_names[o] : NULL;
 }
 
+const char *instance_owner(const Instance *i) {
+        return i->owner ?: i->libvirt_owner;
+}
+
 const char *instance_state(const Instance *i) {
         if (i->live)
-                return "created";
+                return instance_owner(i) ? "assigned" : "created";
         if (i->failed)
                 return "failed";
         return "defined";
@@ -81,6 +86,9 @@ void instance_object_free(Instance *i) {
         free(i->path);
         free(i->start_status);
         free(i->last_start_status);
+        free(i->owner);
+        free(i->libvirt_owner);
+        free(i->last_owner);
         free(i);
 }
 
@@ -114,6 +122,7 @@ int manager_add_instance(Manager *m, const char *uuid, Instance **ret) {
                 return -ENOMEM;
         i->manager = m;
         i->origin = ORIGIN_EXTERNAL;
+        i->configured_share = -1;
         memcpy(i->uuid, norm, sizeof(norm));
         r = instance_path_from_uuid(i->uuid, &i->path);
         if (r >= 0 && !(i->start_status = strdup("")))
@@ -153,11 +162,18 @@ static void instance_remember_announced(Instance *i) {
         i->last_autostart = instance_autostart(i);
         free(i->last_start_status);
         i->last_start_status = strdup(strempty(i->start_status));
+        free(i->last_owner);
+        i->last_owner = instance_owner(i) ? strdup(instance_owner(i)) : NULL;
+        i->last_owner_hook = i->owner != NULL;
+        i->last_share = instance_share(i);
+        i->last_weight = instance_weight(i);
+        i->last_configured_share = i->configured_share;
+        i->last_measured_share = instance_measured_share(i);
 }
 
 void instance_emit_changes(Instance *i) {
         Manager *m = i->manager;
-        const char *names[5];
+        const char *names[12];
         size_t k = 0;
 
         if (!i->published) {
@@ -178,6 +194,20 @@ void instance_emit_changes(Instance *i) {
                 names[k++] = "Autostart";
         if (!streq_ptr(strempty(i->start_status), i->last_start_status))
                 names[k++] = "StartStatus";
+        if (!streq_ptr(instance_owner(i), i->last_owner) || (i->owner != NULL) != i->last_owner_hook) {
+                names[k++] = "Owner";
+                names[k++] = "OwnerSource";
+        }
+        if (instance_share(i) != i->last_share || instance_weight(i) != i->last_weight) {
+                names[k++] = "Share";
+                names[k++] = "Weight";
+                manager_mark_gpu_dirty(m,
+                                       instance_gpu_address(i)); /* the others' configured shares follow */
+        }
+        if (i->configured_share != i->last_configured_share)
+                names[k++] = "ConfiguredShare";
+        if (instance_measured_share(i) != i->last_measured_share)
+                names[k++] = "MeasuredShare";
         names[k] = NULL;
         if (k == 0)
                 return;

@@ -13,6 +13,7 @@
 
 #include "macro.h"
 #include "model.h"
+#include "quota.h"
 #include "record.h"
 
 typedef struct Manager Manager;
@@ -46,15 +47,34 @@ typedef struct Instance {
         int last_error;
         bool parent_was_present; /* at the last look: a start follows its appearance */
 
+        /* Which libvirt domain holds it (domains.c): the one the hook acquired it for, and whether vgpud
+         * started it then (release stops it again); and the one libvirt's domain list shows it in. */
+        char *owner;
+        bool owner_started;
+        char *libvirt_owner;
+
+        /* Scheduling (sched.c): the share the GPU's policy entitles it to, -1 when none (cached at the
+         * GPU's sync); the quota a SetQuota in flight will record (has_pending_quota). */
+        double configured_share;
+        bool has_pending_quota;
+        struct sched_quota pending_quota;
+        /* Busy time from the mediation engine (instance_report_usage()); none for vendor backends. */
+        bool usage_valid;
+        uint64_t usage_busy_ns, usage_elapsed_ns;
+
         /* what was last announced */
         const char *last_state;
         bool last_persistent, last_autostart;
         char *last_start_status;
+        char *last_owner;
+        bool last_owner_hook;
+        int last_share, last_weight;
+        double last_configured_share, last_measured_share;
         bool published;
 } Instance;
 
 const char *instance_origin_to_string(InstanceOrigin o);
-/* "defined", "created", "failed" ("assigned" comes with domain ownership). */
+/* "defined", "created", "assigned" (created and held by a libvirt domain), "failed". */
 const char *instance_state(const Instance *i);
 /* The GPU address the instance belongs to, or NULL when unknown. */
 const char *instance_gpu_address(const Instance *i);
@@ -77,6 +97,9 @@ int manager_sync_instances(Manager *m);
 void manager_instance_removed(Manager *m, struct vgpu_instance *live);
 /* Announce changed properties of one instance (and publish it if new). */
 void instance_emit_changes(Instance *i);
+
+/* The domain that holds it: the hook's, else the one libvirt's domain list shows; NULL if none. */
+const char *instance_owner(const Instance *i);
 
 bool instance_persistent(const Instance *i);
 bool instance_autostart(const Instance *i);

@@ -14,6 +14,7 @@
 #include "manager.h"
 #include "operation.h"
 #include "placement.h"
+#include "sched.h"
 #include "strutil.h"
 
 /* ---- arguments ---------------------------------------------------------------------------------------- */
@@ -24,6 +25,7 @@ typedef struct CreateOptions {
         struct vgpu_attr *attrs;
         size_t n_attrs;
         enum placement_policy placement;
+        struct sched_quota quota; /* share or weight (sched.h) */
 } CreateOptions;
 
 static void create_options_done(CreateOptions *o) {
@@ -74,11 +76,13 @@ static int read_create_options(Manager *m, sd_bus_message *msg, bool define, Cre
                         sig = "a(ss)";
                 else if (streq(key, "placement"))
                         sig = "s";
+                else if (streq(key, "share") || streq(key, "weight"))
+                        sig = "u";
                 else
                         return bus_error_setf(
                                 e, -EINVAL, SUBJECT_ARGUMENT,
-                                "Unknown option '%s' (this vgpud knows persistent, autostart, attrs "
-                                "and placement)",
+                                "Unknown option '%s' (this vgpud knows persistent, autostart, attrs, "
+                                "placement, share and weight)",
                                 key);
                 if (sd_bus_message_verify_type(msg, 'v', sig) <= 0)
                         return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type %s",
@@ -104,6 +108,21 @@ static int read_create_options(Manager *m, sd_bus_message *msg, bool define, Cre
                         if (o->placement < 0)
                                 return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
                                                       "Invalid placement '%s': use pack or spread", p);
+                } else if (streq(sig, "u")) {
+                        uint32_t u;
+                        r = sd_bus_message_read(msg, "u", &u);
+                        if (r < 0)
+                                return r;
+                        if (u == 0 || (streq(key, "share") && u > 100))
+                                return bus_error_setf(
+                                        e, -EINVAL, SUBJECT_ARGUMENT,
+                                        "Invalid %s %u: a share is 1 to 100 (percent), a weight "
+                                        "at least 1",
+                                        key, u);
+                        if (streq(key, "share"))
+                                o->quota.share = u;
+                        else
+                                o->quota.weight = u;
                 } else {
                         r = read_option_attrs(msg, o, e);
                         if (r < 0)
@@ -124,6 +143,11 @@ static int read_create_options(Manager *m, sd_bus_message *msg, bool define, Cre
         /* autostart implies persistent; a definition is persistent by nature. */
         if (o->autostart || define)
                 o->persistent = true;
+        if (o->quota.share > 0 && o->quota.weight > 0)
+                return bus_error_setf(
+                        e, -EINVAL, SUBJECT_ARGUMENT,
+                        "Give a share or a weight, not both: a share counts under fixed-share, a "
+                        "weight under weighted");
         return 0;
 }
 
@@ -403,12 +427,26 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
         }
 
         const struct vgpu_type *first = target ?: vgpu_type_group_first(group);
+        {
+                /* Admission: a create competes now; a definition only once it starts. */
+                _cleanup_free_ char *why = NULL;
+                r = define ? sched_check_definition(m, first, uuid, &o.quota, &why)
+                           : sched_admit_create(m, first, uuid, &o.quota, &why);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return bus_error_setf(e, r, SUBJECT_ARGUMENT, "%s", why ?: strerror(-r));
+        }
         r = record_new(uuid, first->backend, first->id, &rec);
         if (r < 0)
                 return r;
         rec->persistent = o.persistent;
         rec->autostart = o.autostart;
         rec->origin = RECORD_ORIGIN_VGPUD;
+        if (o.quota.share > 0)
+                rec->quota.share = (int) o.quota.share;
+        if (o.quota.weight > 0)
+                rec->quota.weight = (int) o.quota.weight;
         if (first->name && !(rec->type_name = strdup(first->name)))
                 return -ENOMEM;
         if (target) {
@@ -549,6 +587,9 @@ static int queue_start(Instance *i, sd_bus_message *call, operation_done_t done,
         r = choose_parent_for_start(i, &parent, ret_error);
         if (r < 0)
                 return r;
+        r = sched_admit_start(i, parent, ret_error);
+        if (r < 0)
+                return r;
         r = operation_new(i->manager, i, call, done, &op);
         if (r < 0)
                 return r;
@@ -604,6 +645,11 @@ static int stop_or_destroy(Instance *i, sd_bus_message *call, bool force, bool d
                 return r;
         if (!i->live && !destroy)
                 return sd_bus_reply_method_return(call, NULL); /* not on the host: stopping is idempotent */
+        if (i->live && instance_owner(i) && !force)
+                return bus_error_setf(e, -EBUSY, SUBJECT_INSTANCE,
+                                      "Instance %s is assigned to domain %s; shut the domain down first, or "
+                                      "force it ('vgpuctl %s --force %s')",
+                                      i->uuid, instance_owner(i), destroy ? "destroy" : "stop", i->uuid);
         r = operation_new(i->manager, i, call, reply_empty, &op);
         if (r < 0)
                 return r;
@@ -639,10 +685,15 @@ int lifecycle_destroy(Instance *i, sd_bus_message *call, bool force, sd_bus_erro
 /* Queue a record-only change from i->record to new. */
 static int queue_record_change(Instance *i, sd_bus_message *call, const struct vgpu_record *new,
                                sd_bus_error *e) {
+        return lifecycle_record_change(i, call, new, reply_empty, e);
+}
+
+int lifecycle_record_change(Instance *i, sd_bus_message *call, const struct vgpu_record *new,
+                            operation_done_t done, sd_bus_error *e) {
         Operation *op;
         int r;
 
-        r = operation_new(i->manager, i, call, reply_empty, &op);
+        r = operation_new(i->manager, i, call, done, &op);
         if (r < 0)
                 return r;
         r = plan_records(op, i->record, new);
@@ -750,4 +801,43 @@ int lifecycle_autostart(Instance *i, lifecycle_done_t done) {
         if (r < 0)
                 done(i->manager, i->uuid, r, why);
         return r;
+}
+
+/* ---- for the rest of vgpud ---------------------------------------------------------------------------- */
+
+int lifecycle_queue_start(Instance *i, operation_done_t done, void *userdata, char **ret_error) {
+        if (i->pending > 0)
+                return -EALREADY;
+        if (!i->record)
+                return -ENOENT;
+        return queue_start(i, NULL, done, userdata, ret_error);
+}
+
+int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, void *userdata) {
+        Operation *op;
+        int r;
+
+        if (i->pending > 0)
+                return -EALREADY;
+        r = operation_new(i->manager, i, NULL, done, &op);
+        if (r < 0)
+                return r;
+        op->userdata = userdata;
+        if (i->live) {
+                op->device = DEVICE_DESTROY;
+                op->check_in_use = check_in_use;
+                if (i->live->parent_name && !(op->parent = strdup(i->live->parent_name))) {
+                        operation_free(op);
+                        return -ENOMEM;
+                }
+        }
+        /* A transient instance exists only while created: stopping it forgets it. */
+        if (!instance_persistent(i)) {
+                r = plan_records(op, i->record, NULL);
+                if (r < 0) {
+                        operation_free(op);
+                        return r;
+                }
+        }
+        return operation_submit(op);
 }

@@ -13,6 +13,7 @@
 #include <systemd/sd-bus.h>
 
 #include "instance.h"
+#include "operation.h"
 #include "record.h"
 
 typedef struct Manager Manager;
@@ -26,6 +27,17 @@ int lifecycle_destroy(Instance *i, sd_bus_message *call, bool force, sd_bus_erro
 int lifecycle_define(Instance *i, sd_bus_message *call, sd_bus_error *e);
 int lifecycle_undefine(Instance *i, sd_bus_message *call, sd_bus_error *e);
 int lifecycle_set_autostart(Instance *i, sd_bus_message *call, bool enable, sd_bus_error *e);
+
+/* For the rest of vgpud (the domains' hook calls, SetQuota): the same steps as the methods, with done
+ * (and op->userdata) told the result on the main thread after the model was refreshed.
+ * - a record-only change of i to new, answering call;
+ * - start a defined instance (its parent chosen and admission checked first: -ENODEV, -ENOENT, -ENOSPC,
+ *   -EDQUOT... with *ret_error saying why); -EALREADY while another operation on i is in flight;
+ * - stop i (keeping a persistent definition), with or without the in-use check. */
+int lifecycle_record_change(Instance *i, sd_bus_message *call, const struct vgpu_record *new,
+                            operation_done_t done, sd_bus_error *e);
+int lifecycle_queue_start(Instance *i, operation_done_t done, void *userdata, char **ret_error);
+int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, void *userdata);
 
 /* Start a defined instance without a caller (autostart); done gets the result. */
 typedef void (*lifecycle_done_t)(Manager *m, const char *uuid, int r, const char *error_message);

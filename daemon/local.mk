@@ -21,10 +21,18 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c \
 	daemon/rpc.h daemon/rpc.c
-daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
-daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS)
+# Scheduling quotas and libvirt domains (docs/scheduling.md, docs/libvirt-xml.md).
+daemon_libvgpud_a_SOURCES += \
+	daemon/sched.h daemon/sched.c \
+	daemon/domains.h daemon/domains.c \
+	daemon/libvirt-watch.c
+# -iquote, not -I: daemon/sched.h must not stand in for <sched.h> (which pthread.h includes).
+daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/daemon
+daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) \
+	$(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 
-VGPUD_LIBS = daemon/libvgpud.a daemon/engine/libengine.a src/vfio-user/libvfiouser.a src/libvgpu.a $(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) -lpthread
+VGPUD_LIBS = daemon/libvgpud.a daemon/engine/libengine.a src/vfio-user/libvfiouser.a src/libvgpu.a \
+	$(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/vgpud
 daemon_vgpud_SOURCES = daemon/main.c
@@ -79,6 +87,9 @@ EXTRA_DIST += tests/integration/vgpud-large.bats
 TESTS += tests/integration/vgpud-twoboards.bats
 TESTS += tests/integration/vgpud-rpc.bats
 EXTRA_DIST += tests/integration/vgpud-rpc.bats
+# Scheduling quotas and libvirt integration.
+TESTS += tests/integration/vgpud-sched.bats tests/integration/vgpud-sched-gvtg.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
+EXTRA_DIST += tests/integration/vgpud-sched.bats tests/integration/vgpud-sched-gvtg.bats tests/integration/vgpud-hook.bats tests/integration/vgpud-libvirt.bats
 EXTRA_DIST += tests/integration/vgpud-twoboards.bats
 TESTS += tests/integration/vgpud-sriov.bats tests/integration/vgpud-nvidia-vfio.bats \
 	tests/integration/vgpud-sriov-mixed.bats

@@ -11,6 +11,7 @@
 #include "bus-names.h"
 #include "config-file.h"
 #include "device-binding.h"
+#include "domains.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "manager.h"
 #include "rpc.h"
+#include "sched.h"
 #include "sriov-state.h"
 #include "store.h"
 
@@ -85,6 +87,7 @@ void manager_sync_now(Manager *m) {
         r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
+        manager_check_assignments(m);
         manager_autostart_kick(m);
 }
 
@@ -160,6 +163,8 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* The libvirt thread hands results to the loop: it goes before anything it could touch. */
+        manager_stop_libvirt_watch(m);
         /* Workers first: their cancelled completions may still reply on the bus and touch the objects. */
         hostops_free(m->hostops);
         /* Then the engines (no worker calls them any more): their clients go, their sockets are removed. */
@@ -199,6 +204,8 @@ Manager *manager_free(Manager *m) {
         free(m->status);
         store_free(m->store);
         store_free(m->runtime_store);
+        manager_free_sched(m);
+        free(m->assignments_path);
         free(m->runtime_dir);
         config_free(m->config);
         free(m);
@@ -235,8 +242,8 @@ int manager_start(Manager *m) {
         vgpu_error_list_clear(&problems);
         if (r < 0)
                 return log_error_errno(r, "Failed to discover the host: %m");
-        /* VFs first, then the persistent bindings, then the software GPUs, then the records (and
-         * autostart) that use them. */
+        /* VFs first, then the persistent bindings, then the software GPUs and the scheduling settings,
+         * then the records (and autostart) that use them. */
         r = manager_sriov_start(m);
         if (r < 0)
                 return r;
@@ -244,6 +251,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
         r = manager_start_rpc(m);
+        if (r < 0)
+                return r;
+        r = manager_load_sched(m);
         if (r < 0)
                 return r;
         r = manager_load_records(m);
@@ -255,6 +265,9 @@ int manager_start(Manager *m) {
         r = manager_sync_instances(m);
         if (r < 0)
                 return r;
+        r = manager_load_assignments(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the domains' assignments: %m");
         r = manager_sync_gpus(m);
         if (r < 0)
                 return r;
@@ -283,6 +296,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire the bus name %s: %m", VGPUD_BUS_NAME);
 
+        r = manager_start_libvirt_watch(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to start reading libvirt's domains: %m");
         manager_autostart_all(m);
         manager_update_status(m);
         (void) sd_notify(false, "READY=1");

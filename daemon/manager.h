@@ -26,6 +26,8 @@ struct vgpu_store;
 struct udev;
 struct udev_monitor;
 struct vgpu_host;
+struct sched_settings;
+struct quota_instance;
 
 typedef struct Manager {
         sd_event *event;
@@ -55,8 +57,20 @@ typedef struct Manager {
         struct strmap *instances;      /* uuid -> Instance */
         struct strmap *instance_paths; /* path -> Instance */
 
-        struct Rpc *rpc; /* RPC mode's software GPUs (rpc.h), NULL when off */
+        struct Rpc *rpc;      /* RPC mode's software GPUs (rpc.h), NULL when off */
         struct strmap *sriov; /* address -> SriovState (sriov-state.h) */
+        /* scheduling (sched.c): the run-time settings per GPU, address -> struct sched_store_entry */
+        struct sched_store *sched_store;
+        struct strmap *sched_runtime;
+        void (*sched_engine_push)(void *userdata, const char *gpu_address,
+                                  const struct sched_settings *settings,
+                                  const struct quota_instance *instances, size_t n_instances);
+        void *sched_engine_userdata;
+
+        /* libvirt domains (domains.c, libvirt-watch.c) */
+        char *assignments_path;             /* <runtime_dir>/domains.json */
+        size_t n_assignments_saved;         /* owners in the last file written */
+        struct LibvirtWatch *libvirt_watch; /* reads libvirt's domain list on its own thread */
 
         char *status; /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;

@@ -22,6 +22,7 @@
 #include "operation.h"
 #include "parse-util.h"
 #include "rpc.h"
+#include "sched.h"
 #include "strutil.h"
 
 #define RPC_SOCKET_MODE   0660
@@ -333,14 +334,6 @@ int rpc_instance_stats(Manager *m, const char *uuid, struct engine_instance_stat
         return engine_get_stats(g->engine, i->uuid, ret);
 }
 
-double rpc_measured_share(Manager *m, const char *uuid) {
-        struct engine_instance_stats st;
-
-        if (rpc_instance_stats(m, uuid, &st) < 0)
-                return -1;
-        return st.share_ppm / 1e6;
-}
-
 int rpc_apply_policy(Manager *m, const char *address, enum sched_policy policy, uint32_t slice_us) {
         RpcGpu *g = rpc_find_gpu(m->rpc, address);
         enum engine_policy p;
@@ -438,11 +431,14 @@ static void rpc_check_instance(Rpc *rpc, Instance *i, uint64_t now) {
                 names[n++] = "EngineState";
         if (counters_differ(&st, &seen->stats))
                 names[n++] = "Counters";
+        /* MeasuredShare is the scheduler's property (sched.c), in percent: report, it announces */
         if (st.share_ppm != seen->stats.share_ppm)
-                names[n++] = "MeasuredShare";
+                instance_report_usage(i, (uint64_t) st.share_ppm * 1000u, 1000000000u);
         names[n] = NULL;
-        if (n == 0)
+        if (n == 0) {
+                seen->stats = st;
                 return;
+        }
         seen->stats = st;
         seen->last_emit_usec = now;
         if (m->bus)
@@ -554,6 +550,30 @@ static int rpc_start_gpu(Rpc *rpc, RpcGpu *g) {
         return 0;
 }
 
+/* sched.c's engine hook: a software GPU's settings and its instances' quotas, whenever they change. An
+ * instance without a quota of its own runs with its type's ([rpc-type] share and weight). */
+static void rpc_engine_push(void *userdata, const char *gpu_address, const struct sched_settings *settings,
+                            const struct quota_instance *instances, size_t n_instances) {
+        Manager *m = userdata;
+        int r;
+
+        r = rpc_apply_policy(m, gpu_address, settings->policy, settings->time_slice_ms * 1000u);
+        if (r < 0 && r != -ENODEV)
+                log_warning_errno(r, "Failed to give the engine of %s policy %s: %m", gpu_address,
+                                  strna(sched_policy_to_string(settings->policy)));
+        for (size_t k = 0; k < n_instances; k++) {
+                const struct quota_instance *q = &instances[k];
+                const struct vgpu_rpc_type *t = rpc_find_type(m->rpc, q->type ? q->type->id : NULL);
+                unsigned share = q->quota.share ?: t ? t->share : 0;
+                unsigned weight = q->quota.weight ?: t ? t->weight : 0;
+                r = rpc_apply_quota(m, q->uuid, share, weight);
+                if (r < 0 && r != -ENODEV)
+                        log_warning_errno(
+                                r, "Failed to give %s a share of %u%% and weight %u in the engine: %m",
+                                q->uuid, share, weight);
+        }
+}
+
 int manager_start_rpc(Manager *m) {
         const struct vgpu_rpc_config *c = &m->config->rpc;
         Rpc *rpc;
@@ -598,6 +618,7 @@ int manager_start_rpc(Manager *m) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(rpc->tick, SD_EVENT_ON);
+        sched_set_engine_push(m, rpc_engine_push, m);
         log_info("RPC mode: %zu software GPU(s), %zu type(s), sockets in %s, policy %s.", rpc->n_gpus,
                  c->n_types, c->socket_dir, c->policy);
         return 0;

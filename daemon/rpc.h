@@ -51,16 +51,12 @@ char *rpc_unavailable_reason(Manager *m, const struct vgpu_type *t);
 /* An RPC instance's socket, or NULL (not rpc, RPC mode off). */
 char *rpc_socket_path(Manager *m, const char *uuid);
 
-/*
- * For the quota integration: the engine's statistics of an RPC instance that
- * exists (-ENODEV: not an RPC instance or not created), and its measured share
- * (0..1 of the engine over the last full second; -1 when there is nothing to
- * measure: not rpc, not created).
- */
+/* The engine's statistics of an RPC instance that exists (-ENODEV: not an RPC instance or not created).
+ * The measured share reaches the scheduler (sched.c) through instance_report_usage(). */
 int rpc_instance_stats(Manager *m, const char *uuid, struct engine_instance_stats *ret);
-double rpc_measured_share(Manager *m, const char *uuid);
 /*
- * Apply the daemon's stored scheduling settings to the engines: a software
+ * Apply the daemon's scheduling settings to the engines (sched.c pushes them through the hook
+ * manager_start_rpc() registers): a software
  * GPU's policy and slice (0: the engine's default), an instance's share (%)
  * and weight. -ENODEV when the address or UUID is not an RPC one, -ENOSPC when
  * the engine refuses the shares, -EINVAL a bad value.

@@ -9,6 +9,7 @@
 #include "config-file.h"
 #include "log.h"
 #include "parse-util.h"
+#include "pci.h"
 #include "quota.h"
 #include "strutil.h"
 
@@ -22,20 +23,23 @@ enum value_kind {
         V_DURATION, /* µs */
         V_DECIMAL,  /* × 1000 */
         V_UNSIGNED,
-        V_SIZE, /* bytes */
+        V_SIZE,         /* bytes */
+        V_SCHED_POLICY, /* best-effort, equal-share, fixed-share, weighted */
 };
 
 struct key_def {
         const char *section;
         const char *key;
         enum value_kind kind;
-        size_t offset; /* into struct vgpu_config, or struct vgpu_rpc_type for "rpc-type" */
+        size_t offset; /* into struct vgpu_config, struct vgpu_rpc_type ("rpc-type"), struct vgpu_gpu_config
+                          ("gpu") */
         const char *default_value;
         uint64_t min, max; /* V_UNSIGNED, V_DURATION, V_DECIMAL, V_SIZE */
 };
 
 #define C(f) offsetof(struct vgpu_config, f)
 #define T(f) offsetof(struct vgpu_rpc_type, f)
+#define G(f) offsetof(struct vgpu_gpu_config, f)
 
 static const struct key_def keys[] = {
         {"vgpud", "state_dir", V_PATH, C(state_dir), "/var/lib/vgpud", 0, 0},
@@ -64,9 +68,21 @@ static const struct key_def keys[] = {
         {"rpc-type", "share", V_UNSIGNED, T(share), "0", 0, 100},
         {"rpc-type", "max_instances", V_UNSIGNED, T(max_instances), "1", 1, 64},
         {"rpc-type", "weight", V_UNSIGNED, T(weight), "1", 1, 100},
+        {"libvirt", "uri", V_STRING, C(libvirt_uri), "qemu:///system", 0, 0},
+        {"libvirt", "refresh_interval", V_DURATION, C(libvirt_refresh_usec), "30s", 0, 3600 * USEC_PER_SEC},
+        {"gpu", "scheduler", V_SCHED_POLICY, G(scheduler), NULL, 0, 0},
+        {"gpu", "time_slice", V_DURATION, G(time_slice_usec), "0", 0, USEC_PER_SEC},
+        {"gpu", "averaging_factor", V_UNSIGNED, G(averaging_factor), "0", 0, 255},
+        {"gpu", "frequency", V_UNSIGNED, G(frequency_hz), "0", 0, 100000},
 };
 
 #define RPC_TYPE_PREFIX "rpc-type "
+#define GPU_PREFIX      "gpu "
+
+/* Sections that exist once per name ([rpc-type NAME], [gpu ADDRESS]) rather than once. */
+static bool named_section(const char *section) {
+        return streq(section, "rpc-type") || streq(section, "gpu");
+}
 
 const struct config_key_info *config_key_info(size_t *ret_n) {
         static struct config_key_info info[ELEMENTSOF(keys)];
@@ -150,6 +166,15 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
                 *(enum placement_policy *) field = p;
                 return 0;
         }
+        case V_SCHED_POLICY: {
+                enum sched_policy p = sched_policy_from_string(value);
+                if (p < 0) {
+                        *why = "must be best-effort, equal-share, fixed-share or weighted";
+                        return -EINVAL;
+                }
+                *(enum sched_policy *) field = p;
+                return 0;
+        }
         case V_DURATION:
                 r = parse_duration(value, &u);
                 if (r < 0) {
@@ -209,7 +234,6 @@ struct parser {
         char **seen;
         unsigned *seen_line;
         size_t n_seen;
-        struct vgpu_rpc_type *cur_type; /* in an [rpc-type NAME] section */
 };
 
 static void error_at(struct parser *p, unsigned line, int code, const char *fmt, ...) _printf_(4, 5);
@@ -263,12 +287,21 @@ static bool valid_type_id(const char *s) {
 
 static bool known_section(const char *s) {
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (streq(keys[i].section, s) && !streq(s, "rpc-type"))
+                if (streq(keys[i].section, s) && !named_section(s))
                         return true;
         return false;
 }
 
 static struct vgpu_rpc_type *rpc_type_for(struct parser *p, const char *id);
+static struct vgpu_gpu_config *gpu_config_for(struct parser *p, const char *address);
+
+/* The address of a [gpu ADDRESS] header, normalized; -EINVAL if it is not a PCI address. */
+static int gpu_section_address(const char *section, char out[static PCI_BDF_MAX]) {
+        const char *a = section + STRLEN(GPU_PREFIX);
+        while (*a == ' ')
+                a++;
+        return pci_bdf_normalize(a, out);
+}
 
 /* A section header, seen by the reader (inih tells the handler only about keys). */
 static void section_header(struct parser *p, const char *line) {
@@ -304,12 +337,31 @@ static void section_header(struct parser *p, const char *line) {
                         error_at(p, p->line, -ENOMEM, "out of memory");
                         return;
                 }
+        } else if (startswith(s, GPU_PREFIX)) {
+                char address[PCI_BDF_MAX];
+                if (gpu_section_address(s, address) < 0) {
+                        error_at(p, p->line, -EINVAL, "[%s]: expected a PCI address such as 0000:3b:00.0",
+                                 s);
+                        return;
+                }
+                if (!gpu_config_for(p, address)) {
+                        error_at(p, p->line, -ENOMEM, "out of memory");
+                        return;
+                }
+                /* "3b:00.0" and "0000:3b:00.0" are one GPU: the duplicate check sees the normalized form */
+                free(name);
+                if (asprintf(&name, GPU_PREFIX "%s", address) < 0) {
+                        name = NULL;
+                        error_at(p, p->line, -ENOMEM, "out of memory");
+                        return;
+                }
+                s = name;
         } else if (!known_section(s)) {
-                error_at(p, p->line, -EINVAL,
-                         "unknown section [%s] (known: [vgpud], [placement], [mdevctl], [vfio], "
-                         "[autostart], [rpc], "
-                         "[rpc-type NAME])",
-                         s);
+                error_at(
+                        p, p->line, -EINVAL,
+                        "unknown section [%s] (known: [vgpud], [placement], [mdevctl], [vfio], [autostart], "
+                        "[rpc], [rpc-type NAME], [libvirt], [gpu ADDRESS])",
+                        s);
                 return;
         }
         _cleanup_free_ char *tag = NULL;
@@ -379,6 +431,29 @@ static struct vgpu_rpc_type *rpc_type_for(struct parser *p, const char *id) {
         return t;
 }
 
+static struct vgpu_gpu_config *gpu_config_for(struct parser *p, const char *address) {
+        struct vgpu_config *c = p->c;
+
+        for (size_t i = 0; i < c->n_gpus; i++)
+                if (streq(c->gpus[i].address, address))
+                        return &c->gpus[i];
+        struct vgpu_gpu_config *n = realloc(c->gpus, (c->n_gpus + 1) * sizeof(*n));
+        if (!n)
+                return NULL;
+        c->gpus = n;
+        struct vgpu_gpu_config *g = &c->gpus[c->n_gpus];
+        *g = (struct vgpu_gpu_config){.scheduler = _SCHED_POLICY_INVALID, .line = p->line};
+        snprintf(g->address, sizeof(g->address), "%s", address);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const char *why;
+                if (streq(keys[i].section, "gpu") && keys[i].default_value &&
+                    parse_value(&keys[i], keys[i].default_value, g, &why) < 0)
+                        return NULL;
+        }
+        c->n_gpus++;
+        return g;
+}
+
 static char *format_bound(const struct key_def *d, uint64_t v);
 
 static int handler(void *user, const char *section, const char *key, const char *value) {
@@ -400,6 +475,16 @@ static int handler(void *user, const char *section, const char *key, const char 
                         return 1; /* reported at the header */
                 sec = "rpc-type";
                 base = rpc_type_for(p, id);
+                if (!base) {
+                        error_at(p, p->line, -ENOMEM, "out of memory");
+                        return 1;
+                }
+        } else if (startswith(section, GPU_PREFIX)) {
+                char address[PCI_BDF_MAX];
+                if (gpu_section_address(section, address) < 0)
+                        return 1; /* reported at the header */
+                sec = "gpu";
+                base = gpu_config_for(p, address);
                 if (!base) {
                         error_at(p, p->line, -ENOMEM, "out of memory");
                         return 1;
@@ -490,6 +575,21 @@ static void check_consistency(struct parser *p) {
                 if (!t->name && !(t->name = strdup(t->id)))
                         error_at(p, t->line, -ENOMEM, "out of memory");
         }
+        for (size_t i = 0; i < c->n_gpus; i++) {
+                struct vgpu_gpu_config *g = &c->gpus[i];
+                _cleanup_free_ char *sec = NULL;
+                unsigned l;
+                if (asprintf(&sec, GPU_PREFIX "%s", g->address) < 0)
+                        return;
+                /* the section as written may differ ("3b:00.0"): fall back to its header line */
+                l = line_of(p, sec, "time_slice") ?: g->line;
+                if (g->time_slice_usec % USEC_PER_MSEC != 0)
+                        error_at(p, l, -EINVAL,
+                                 "[gpu %s]: time_slice must be a whole number of milliseconds", g->address);
+                if (g->time_slice_usec > 0 && g->scheduler == _SCHED_POLICY_INVALID)
+                        error_at(p, l, -EINVAL, "[gpu %s]: a time_slice needs a scheduler policy",
+                                 g->address);
+        }
 }
 
 /* ---- entry points ---- */
@@ -501,7 +601,7 @@ int config_new_defaults(struct vgpu_config **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 const char *why;
-                if (streq(keys[i].section, "rpc-type"))
+                if (named_section(keys[i].section))
                         continue;
                 int r = parse_value(&keys[i], keys[i].default_value, c, &why);
                 if (r < 0)
@@ -601,7 +701,33 @@ void config_free(struct vgpu_config *c) {
                 free(c->rpc.types[i].name);
         }
         free(c->rpc.types);
+        free(c->libvirt_uri);
+        free(c->gpus);
         free(c);
+}
+
+const struct vgpu_gpu_config *config_find_gpu(const struct vgpu_config *c, const char *address) {
+        char bdf[PCI_BDF_MAX];
+
+        if (!c || !address || pci_bdf_normalize(address, bdf) < 0)
+                return NULL;
+        for (size_t i = 0; i < c->n_gpus; i++)
+                if (streq(c->gpus[i].address, bdf))
+                        return &c->gpus[i];
+        return NULL;
+}
+
+void gpu_config_apply(const struct vgpu_gpu_config *g, struct sched_settings *s) {
+        if (!g)
+                return;
+        if (g->scheduler != _SCHED_POLICY_INVALID)
+                s->policy = g->scheduler;
+        if (g->time_slice_usec > 0)
+                s->time_slice_ms = (unsigned) (g->time_slice_usec / USEC_PER_MSEC);
+        if (g->averaging_factor > 0)
+                s->averaging_factor = g->averaging_factor;
+        if (g->frequency_hz > 0)
+                s->frequency_hz = g->frequency_hz;
 }
 
 /* ---- printing ---- */
@@ -628,6 +754,9 @@ static void format_value(struct strbuf *b, const struct key_def *d, const void *
         }
         case V_POLICY:
                 strbuf_append(b, strna(placement_policy_to_string(*(const enum placement_policy *) field)));
+                return;
+        case V_SCHED_POLICY:
+                strbuf_append(b, strempty(sched_policy_to_string(*(const enum sched_policy *) field)));
                 return;
         case V_DURATION:
                 u = *(const uint64_t *) field;
@@ -683,7 +812,7 @@ int config_format(const struct vgpu_config *c, char **ret) {
         const char *section = NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                if (streq(keys[i].section, "rpc-type"))
+                if (named_section(keys[i].section))
                         continue;
                 if (!section || !streq(section, keys[i].section)) {
                         section = keys[i].section;
@@ -700,6 +829,19 @@ int config_format(const struct vgpu_config *c, char **ret) {
                                 continue;
                         strbuf_appendf(&b, "%s = ", keys[i].key);
                         format_value(&b, &keys[i], &c->rpc.types[t]);
+                        strbuf_append(&b, "\n");
+                }
+        }
+        for (size_t g = 0; g < c->n_gpus; g++) {
+                strbuf_appendf(&b, "\n[" GPU_PREFIX "%s]\n", c->gpus[g].address);
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                        /* an unset policy has no value to write: the key is left out */
+                        if (!streq(keys[i].section, "gpu") ||
+                            (keys[i].kind == V_SCHED_POLICY &&
+                             c->gpus[g].scheduler == _SCHED_POLICY_INVALID))
+                                continue;
+                        strbuf_appendf(&b, "%s = ", keys[i].key);
+                        format_value(&b, &keys[i], &c->gpus[g]);
                         strbuf_append(&b, "\n");
                 }
         }

@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "model.h"
 #include "placement.h"
+#include "quota.h"
 
 #define CONFIG_FILE "/etc/vgpud/vgpud.conf"
 
@@ -39,6 +41,17 @@ struct vgpu_rpc_config {
         char *socket_group;       /* group of the sockets ("" = vgpud's own) */
         struct vgpu_rpc_type *types;
         size_t n_types;
+};
+
+/* [gpu ADDRESS]: what an administrator fixed for one physical GPU. Checked against the GPU's vendor
+ * only when vgpud knows the GPU (its rules are quota.h's), so a section for an absent GPU is kept. */
+struct vgpu_gpu_config {
+        char address[PCI_BDF_MAX];   /* normalized, "0000:3b:00.0" */
+        enum sched_policy scheduler; /* _SCHED_POLICY_INVALID: the vendor's default */
+        uint64_t time_slice_usec;    /* 0: the vendor's default; whole milliseconds */
+        unsigned averaging_factor;   /* NVIDIA strict round robin; 0: unset */
+        unsigned frequency_hz;       /* NVIDIA strict round robin; 0: unset */
+        unsigned line;               /* where the section starts, for later messages */
 };
 
 struct vgpu_config {
@@ -67,7 +80,20 @@ struct vgpu_config {
         uint64_t autostart_give_up_usec;  /* 0 = never */
 
         struct vgpu_rpc_config rpc;
+
+        /* [libvirt] */
+        char *libvirt_uri;
+        uint64_t libvirt_refresh_usec; /* how often the domain list is read; 0 = never */
+
+        /* [gpu ADDRESS] sections */
+        struct vgpu_gpu_config *gpus;
+        size_t n_gpus;
 };
+
+/* The [gpu ADDRESS] section of a GPU (address normalized), or NULL. */
+const struct vgpu_gpu_config *config_find_gpu(const struct vgpu_config *c, const char *address);
+/* Its scheduler settings (policy, slice, ...) over the vendor's defaults in *s. */
+void gpu_config_apply(const struct vgpu_gpu_config *g, struct sched_settings *s);
 
 /* Built-in defaults. */
 int config_new_defaults(struct vgpu_config **ret);
@@ -81,7 +107,8 @@ int config_parse_string(const char *text, const char *name, struct vgpu_config *
 void config_free(struct vgpu_config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_config *, config_free);
 
-/* The key table, for documentation and tests. section "rpc-type" stands for [rpc-type NAME]. */
+/* The key table, for documentation and tests. section "rpc-type" stands for [rpc-type NAME], "gpu" for
+ * [gpu ADDRESS]. */
 struct config_key_info {
         const char *section;
         const char *key;

@@ -52,6 +52,11 @@ src_libvgpu_a_SOURCES += \
 	src/libvirt-xml.h src/libvirt-xml.c \
 	src/domain-xml.h src/domain-xml.c
 
+# What vgpud keeps of its scheduling and of libvirt's domains (sched-store.h, assignment.h).
+src_libvgpu_a_SOURCES += \
+	src/sched-store.h src/sched-store.c \
+	src/assignment.h src/assignment.c
+
 src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) $(LIBXML_CFLAGS)
 
 # What a program linking libvgpu.a needs besides it.

@@ -38,7 +38,7 @@ teardown_file() {
         run vgpuctl list
         [ "$status" -eq 0 ]
         [ "${#lines[@]}" -eq 1001 ]
-        [[ ${lines[1]} =~ ^00000000-0000-4000-8000-000000000000\ .*GRID\ T4-1B\ +mdev\ +[0-9a-f-]+\ +created\ +transient\ +external$ ]]
+        [[ ${lines[1]} =~ ^00000000-0000-4000-8000-000000000000\ .*GRID\ T4-1B\ +mdev\ +[0-9a-f-]+\ +created\ +transient\ +external\ +-\ +n/a\ +n/a$ ]]
         run vgpuctl list --json
         [ "$(jq length <<<"$output")" -eq 1000 ]
         [ "$(jq '[.[] | select(.state == "created")] | length' <<<"$output")" -eq 1000 ]

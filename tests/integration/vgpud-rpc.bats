@@ -196,7 +196,7 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         wait "$pb"
         echo "measured: $sa / $sb"
         # tolerant bounds: a shared 2-core machine with sanitizers; bench-engine measures it properly
-        awk -v a="$sa" -v b="$sb" 'BEGIN { exit !(a >= 0.55 && a <= 0.80 && b >= 0.18 && b <= 0.36 && a > 1.8 * b) }'
+        awk -v a="$sa" -v b="$sb" 'BEGIN { exit !(a >= 55 && a <= 80 && b >= 18 && b <= 36 && a > 1.8 * b) }'
         run vgpuctl show "$a"
         [[ $output =~ Measured:\ +[0-9.]+%\ of\ the\ engine ]]
 }

@@ -79,7 +79,7 @@ teardown() {
         [[ $u =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
         [ -d /sys/bus/mdev/devices/"$u" ]
         run vgpuctl list
-        [[ ${lines[1]} =~ ^$u\ +$GPU0\ +nvidia-231\ +GRID\ T4-2Q\ +mdev\ +$u\ +created\ +transient\ +vgpud$ ]]
+        [[ ${lines[1]} =~ ^$u\ +$GPU0\ +nvidia-231\ +GRID\ T4-2Q\ +mdev\ +$u\ +created\ +transient\ +vgpud\ +-\ +n/a\ +n/a$ ]]
         run vgpuctl types --gpu $GPU0 --json
         [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 7 ]
         [ "$(jq -r '.[] | select(.id == "nvidia-222") | .available' <<<"$output")" -eq 0 ]

@@ -84,7 +84,7 @@ wait_screen() {
         [ "$(jq -r --arg u "$u" '.instances[] | select(.uuid == $u) | .state' <<<"$output")" = created ]
         # owner: null while vgpud has no Owner property, "" once it has and nobody owns it
         [[ $(jq -r '.instances[0].owner // ""' <<<"$output") == "" ]]
-        [ "$(jq -r '.instances[0].measured_share' <<<"$output")" = -1 ]
+        [ "$(jq -r '.instances[0].measured_share' <<<"$output")" = null ]
         [ "$(jq -r '.instances[0].counters | length' <<<"$output")" -eq 0 ]
         [ "$(jq -r '.gpus[1].available' <<<"$output")" -eq 7 ]
 }

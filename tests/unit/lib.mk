@@ -75,3 +75,9 @@ tests_unit_test_error_LDADD = $(UNIT_LDADD)
 tests_unit_test_sriov_SOURCES = tests/unit/test-sriov.c $(FIXTURE_SOURCES)
 tests_unit_test_sriov_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sriov_LDADD = $(UNIT_LDADD)
+# The daemon's scheduler store and domain assignments (libvgpu).
+check_PROGRAMS += tests/unit/test-sched-store
+TESTS += tests/unit/test-sched-store
+tests_unit_test_sched_store_SOURCES = tests/unit/test-sched-store.c tests/unit/unit.h
+tests_unit_test_sched_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sched_store_LDADD = $(UNIT_LDADD)

@@ -152,6 +152,18 @@ static void test_errors(void **state) {
                 {"[rpc]\npolicy = fastest\n", "t.conf:2: [rpc] policy must be best-effort, equal-share"},
                 {"[rpc-type a]\nvram = 1M\nweight = 0\n", "t.conf:3: "},
                 {"[rpc-type a]\nvram = 128G\n", "t.conf:2: vram = 128G: must be between 1M and 16G"},
+                {"[gpu nowhere]\nscheduler = equal-share\n",
+                 "t.conf:1: [gpu nowhere]: expected a PCI address"},
+                {"[gpu 3b:00.0]\nscheduler = round-robin\n",
+                 "t.conf:2: scheduler = round-robin: must be best-effort, equal-share, fixed-share or "
+                 "weighted"},
+                {"[gpu 3b:00.0]\ntime_slice = 3ms\n",
+                 "t.conf:1: [gpu 0000:3b:00.0]: a time_slice needs a scheduler"},
+                {"[gpu 3b:00.0]\nscheduler = equal-share\ntime_slice = 1500us\n",
+                 "t.conf:1: [gpu 0000:3b:00.0]: time_slice must be a whole number of milliseconds"},
+                {"[gpu 3b:00.0]\n[gpu 0000:3b:00.0]\n",
+                 "t.conf:2: section [gpu 0000:3b:00.0] appears twice"},
+                {"[libvirt]\nrefresh_interval = 2h\n", "t.conf:2: refresh_interval = 2h: must be between"},
                 {"[rpc-type a]\nvram = 1G\nshare = 30\nmax_instances = 4\n",
                  "t.conf:3: [rpc-type a]: 4 instances of 30% each exceed 100% of a GPU"},
                 {"[rpc-type a]\nvram = 1G\ncolour = red\n",
@@ -232,7 +244,9 @@ static void test_man_page_documents_every_key(void **state) {
         for (size_t i = 0; i < n; i++) {
                 char section[64], entry[128];
                 snprintf(section, sizeof(section), ".SH \"[%s%s]\"", k[i].section,
-                         streq(k[i].section, "rpc-type") ? " NAME" : "");
+                         streq(k[i].section, "rpc-type") ? " NAME"
+                         : streq(k[i].section, "gpu")    ? " ADDRESS"
+                                                         : "");
                 if (k[i].default_value && *k[i].default_value)
                         snprintf(entry, sizeof(entry), ".B %s = %s\n", k[i].key, k[i].default_value);
                 else
@@ -246,6 +260,34 @@ static void test_man_page_documents_every_key(void **state) {
         }
 }
 
+static void test_gpu_sections(void **state) {
+        _cleanup_(config_freep) struct vgpu_config *c = NULL;
+        struct vgpu_error e = {};
+        const char *text =
+                "[gpu 3b:00.0]\nscheduler = fixed-share\ntime_slice = 24ms\n\n"
+                "[gpu 0000:d8:00.0]\nscheduler = equal-share\naveraging_factor = 60\nfrequency = 960\n\n"
+                "[libvirt]\nuri = test:///default\nrefresh_interval = 0\n";
+
+        assert_int_equal(config_parse_string(text, "gpu.conf", &c, &e), 0);
+        assert_int_equal(c->n_gpus, 2);
+        assert_string_equal(c->libvirt_uri, "test:///default");
+        assert_int_equal(c->libvirt_refresh_usec, 0);
+        const struct vgpu_gpu_config *g = config_find_gpu(c, "0000:3b:00.0");
+        assert_non_null(g);
+        struct sched_settings s = {.policy = SCHED_POLICY_BEST_EFFORT};
+        gpu_config_apply(g, &s);
+        assert_int_equal(s.policy, SCHED_POLICY_FIXED_SHARE);
+        assert_int_equal(s.time_slice_ms, 24);
+        g = config_find_gpu(c, "d8:00.0");
+        assert_non_null(g);
+        assert_int_equal(g->frequency_hz, 960);
+        assert_null(config_find_gpu(c, "0000:00:02.0"));
+        /* an unset policy leaves the vendor's default */
+        s = (struct sched_settings){.policy = SCHED_POLICY_WEIGHTED};
+        gpu_config_apply(NULL, &s);
+        assert_int_equal(s.policy, SCHED_POLICY_WEIGHTED);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
@@ -253,6 +295,7 @@ int main(void) {
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_file_errors),
                 cmocka_unit_test(test_man_page_documents_every_key),
+                cmocka_unit_test(test_gpu_sections),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
