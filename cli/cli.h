@@ -20,6 +20,9 @@ enum {
         EXIT_REFUSED = 4,     /* no capacity, in use, busy, exists, ambiguous, not supported */
         EXIT_DENIED = 5,      /* not root and not in the admin group */
         EXIT_UNREACHABLE = 6, /* vgpud is not running or the bus is not reachable */
+        /* vgpuctl doctor only: the worst finding (a warning is 1, the value of EXIT_FAILED) */
+        EXIT_DOCTOR_WARNING = 1,
+        EXIT_DOCTOR_ERROR = 7,
 };
 
 typedef struct Cli {
@@ -70,6 +73,11 @@ int cmd_undefine(Cli *c, int argc, char *argv[]);
 int cmd_start(Cli *c, int argc, char *argv[]);
 int cmd_stop(Cli *c, int argc, char *argv[]);
 int cmd_autostart(Cli *c, int argc, char *argv[]);
+int cmd_doctor(Cli *c, int argc, char *argv[]);
+int cmd_monitor(Cli *c, int argc, char *argv[]);
+int cmd_events(Cli *c, int argc, char *argv[]);
+int cmd_metrics(Cli *c, int argc, char *argv[]);
+int cmd_nfd(Cli *c, int argc, char *argv[]);
 int cmd_probe(Cli *c, int argc, char *argv[]);
 int cmd_sriov(Cli *c, int argc, char *argv[]);
 int cmd_bind(Cli *c, int argc, char *argv[]);

@@ -26,6 +26,15 @@ static const Command commands[] = {
          "Remove an instance from the host, keeping its definition (--force: even if a domain holds it)"},
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
+        {"monitor", cmd_monitor, "monitor [--once] [--json] [--interval SECONDS]",
+         "Live view of the GPUs and instances, refreshed in place (q to quit)"},
+        {"doctor", cmd_doctor, "doctor [--json]",
+         "Check the host for vGPU problems and explain how to fix each"},
+        {"metrics", cmd_metrics, "metrics [--output FILE] [--format openmetrics|prometheus]",
+         "Print metrics: OpenMetrics, or the format node_exporter's textfile collector reads"},
+        {"events", cmd_events, "events", "Print every change vgpud announces, as JSON lines"},
+        {"nfd", cmd_nfd, "nfd [--output FILE] [--expiry SECONDS]",
+         "Print the host's vGPU capacity as Node Feature Discovery labels"},
         {"probe", cmd_probe, "probe UUID [--size BYTES]",
          "Attach to an RPC instance as a guest would: check it works, time it"},
         {"sriov", cmd_sriov,
@@ -63,7 +72,7 @@ void main_help(void) {
                "      --version  the version\n"
                "\n"
                "Exit status: 0 success, 1 failure, 2 usage error, 3 not found, 4 refused,\n"
-               "5 access denied, 6 vgpud unreachable. See vgpuctl(8).\n");
+               "5 access denied, 6 vgpud unreachable; doctor: 1 warning, 7 error. See vgpuctl(8).\n");
 }
 
 int command_help(const char *name) {

@@ -15,6 +15,14 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-sriov.c \
 	cli/cmd-list.c \
 	cli/cmd-lifecycle.c \
+	cli/bus-json.h cli/bus-json.c \
+	cli/watch.h cli/watch.c \
+	cli/terminal.h cli/terminal.c \
+	cli/cmd-doctor.c \
+	cli/cmd-monitor.c \
+	cli/cmd-events.c \
+	cli/cmd-metrics.c \
+	cli/cmd-nfd.c \
 	cli/engine-info.h cli/engine-info.c \
 	cli/cmd-probe.c
 # Scheduling and libvirt commands (policy, quota, xml, attach, detach).
@@ -40,7 +48,8 @@ cli_hook_vgpud_LDADD = src/libvgpu.a $(SYSTEMD_LIBS) $(LIBVGPU_LIBS)
 # Unit tests of vgpuctl's parts.
 cli_unit_tests = \
 	tests/unit/test-table \
-	tests/unit/test-cli-args
+	tests/unit/test-cli-args \
+	tests/unit/test-cli-output
 check_PROGRAMS += $(cli_unit_tests)
 TESTS += $(cli_unit_tests)
 CLI_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
@@ -56,3 +65,8 @@ tests_unit_test_cli_args_SOURCES = tests/unit/test-cli-args.c tests/unit/unit.h
 tests_unit_test_cli_args_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
 tests_unit_test_cli_args_CFLAGS = $(CLI_UNIT_CFLAGS)
 tests_unit_test_cli_args_LDADD = $(CLI_UNIT_LDADD)
+
+tests_unit_test_cli_output_SOURCES = tests/unit/test-cli-output.c tests/unit/unit.h
+tests_unit_test_cli_output_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
+tests_unit_test_cli_output_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_unit_test_cli_output_LDADD = $(CLI_UNIT_LDADD)

@@ -13,9 +13,10 @@ typedef enum PropKind {
         PROP_U32,
         PROP_I32,
         PROP_U64,
-        PROP_DOUBLE,
         PROP_STRV,  /* as or ao */
         PROP_PAIRS, /* a(ss), into StringPair* + count */
+        PROP_DOUBLE,
+        PROP_COUNTERS, /* a{st}, into Counter* + count */
 } PropKind;
 
 typedef struct PropDesc {
@@ -45,6 +46,7 @@ static const PropDesc gpu_props[] = {
         P("SriovConfiguredVfs", "u", PROP_U32, GpuInfo, sriov_configured_vfs),
         P("SriovStatus", "s", PROP_STRING, GpuInfo, sriov_status),
         P("Backends", "as", PROP_STRV, GpuInfo, backends),
+        P("SchedulerPolicy", "s", PROP_STRING, GpuInfo, scheduler_policy),
         P("Types", "ao", PROP_STRV, GpuInfo, types),
         P("Instances", "ao", PROP_STRV, GpuInfo, instances),
         {},
@@ -93,6 +95,8 @@ static const PropDesc instance_props[] = {
         P("MeasuredShare", "d", PROP_DOUBLE, InstanceInfo, measured_share),
         {"Attributes", "a(ss)", PROP_PAIRS, offsetof(InstanceInfo, attributes),
          offsetof(InstanceInfo, n_attributes)},
+        {"Counters", "a{st}", PROP_COUNTERS, offsetof(InstanceInfo, counters),
+         offsetof(InstanceInfo, n_counters)},
         {},
 };
 
@@ -147,6 +151,60 @@ static int read_pairs(sd_bus_message *m, StringPair **ret, size_t *ret_n) {
         *ret = p;
         *ret_n = n;
         return 0;
+}
+
+static void counters_free(Counter *c, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(c[i].name);
+        free(c);
+}
+
+static int read_counters(sd_bus_message *m, Counter **ret, size_t *ret_n) {
+        Counter *c = NULL;
+        size_t n = 0;
+        const char *k;
+        uint64_t v;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{st}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "{st}", &k, &v)) > 0) {
+                Counter *nc = realloc(c, (n + 1) * sizeof(*c));
+                if (!nc) {
+                        counters_free(c, n);
+                        return -ENOMEM;
+                }
+                c = nc;
+                c[n].value = v;
+                c[n].name = strdup(k);
+                if (!c[n++].name) {
+                        counters_free(c, n);
+                        return -ENOMEM;
+                }
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                counters_free(c, n);
+                return r;
+        }
+        *ret = c;
+        *ret_n = n;
+        return 0;
+}
+
+void instance_info_init(InstanceInfo *i) {
+        *i = (InstanceInfo){.iommu_group = -1, .configured_share = -1, .measured_share = -1};
+}
+
+bool instance_counter(const InstanceInfo *i, const char *name, uint64_t *ret) {
+        for (size_t k = 0; k < i->n_counters; k++)
+                if (streq(i->counters[k].name, name)) {
+                        *ret = i->counters[k].value;
+                        return true;
+                }
+        return false;
 }
 
 static int read_prop(sd_bus_message *m, const PropDesc *d, void *obj) {
@@ -216,6 +274,14 @@ static int read_prop(sd_bus_message *m, const PropDesc *d, void *obj) {
                 *(char ***) field = v;
                 return 0;
         }
+        case PROP_COUNTERS: {
+                Counter **cp = (Counter **) field;
+                size_t *count = (size_t *) ((char *) obj + d->count_offset);
+                counters_free(*cp, *count);
+                *cp = NULL;
+                *count = 0;
+                return read_counters(m, cp, count);
+        }
         case PROP_PAIRS: {
                 StringPair **pp = (StringPair **) field;
                 size_t *count = (size_t *) ((char *) obj + d->count_offset);
@@ -272,6 +338,7 @@ static void gpu_done(GpuInfo *g) {
         free(g->name);
         free(g->driver);
         free(g->hosted_type);
+        free(g->scheduler_policy);
         free(g->sriov_status);
         strv_freep(&g->backends);
         strv_freep(&g->types);
@@ -310,6 +377,7 @@ void instance_info_done(InstanceInfo *i) {
         free(i->owner);
         free(i->owner_source);
         pairs_free(i->attributes, i->n_attributes);
+        counters_free(i->counters, i->n_counters);
 }
 
 void objects_done(Objects *o) {
@@ -394,8 +462,7 @@ int objects_parse(sd_bus_message *reply, Objects *ret) {
                                         grow((void **) &o.instances, &o.n_instances, sizeof(InstanceInfo));
                                 table = instance_props, obj = i, obj_path = i ? &i->path : NULL;
                                 if (i)
-                                        i->iommu_group = -1;
-                                i->configured_share = i->measured_share = -1;
+                                        instance_info_init(i);
                         } else {
                                 r = sd_bus_message_skip(reply, "a{sv}");
                                 if (r < 0)
@@ -468,9 +535,10 @@ const InstanceInfo *objects_instance_by_uuid(const Objects *o, const char *uuid)
 
 int instance_fetch(sd_bus *bus, const char *path, sd_bus_error *error, InstanceInfo *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        InstanceInfo i = {.iommu_group = -1, .configured_share = -1, .measured_share = -1};
+        InstanceInfo i;
         int r;
 
+        instance_info_init(&i);
         r = sd_bus_call_method(bus, VGPUD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error,
                                &reply, "s", VGPUD_INSTANCE_IFACE);
         if (r < 0)

@@ -18,6 +18,11 @@ typedef struct StringPair {
         char *value;
 } StringPair;
 
+typedef struct Counter {
+        char *name;
+        uint64_t value;
+} Counter;
+
 typedef struct GpuInfo {
         char *path;
         char *id, *address, *vendor, *name, *driver, *hosted_type;
@@ -27,8 +32,9 @@ typedef struct GpuInfo {
         uint32_t sriov_total_vfs, sriov_num_vfs, sriov_configured_vfs;
         char *sriov_status;
         char **backends;
-        char **types;     /* object paths */
-        char **instances; /* object paths */
+        char *scheduler_policy; /* NULL: not offered by this vgpud */
+        char **types;           /* object paths */
+        char **instances;       /* object paths */
 } GpuInfo;
 
 typedef struct TypeInfo {
@@ -51,7 +57,15 @@ typedef struct InstanceInfo {
         bool persistent, autostart;
         StringPair *attributes;
         size_t n_attributes;
+        /* Counters (engine): read by name when the daemon has them; none otherwise. */
+        Counter *counters;
+        size_t n_counters;
 } InstanceInfo;
+
+/* No IOMMU group, shares n/a (-1), everything else empty. */
+void instance_info_init(InstanceInfo *i);
+/* A counter by name, or false. */
+bool instance_counter(const InstanceInfo *i, const char *name, uint64_t *ret);
 
 typedef struct Objects {
         GpuInfo *gpus;

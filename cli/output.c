@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of output.h. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "output.h"
 
 #define ANSI_GREEN  "\033[32m"
@@ -38,4 +42,46 @@ const char *color_for_state(const char *state) {
 
 const char *color_for_available(const char *available) {
         return streq(available, "0") ? ANSI_YELLOW : NULL;
+}
+
+int output_write_atomic(const char *path, const char *data, size_t len) {
+        _cleanup_free_ char *tmp = NULL;
+        const char *slash = strrchr(path, '/');
+
+        if (!slash ? asprintf(&tmp, ".%s.XXXXXX", path) < 0
+                   : asprintf(&tmp, "%.*s/.%s.XXXXXX", (int) (slash - path), path, slash + 1) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = 0;
+        for (size_t done = 0; done < len && r == 0;) {
+                ssize_t n = write(fd, data + done, len - done);
+                if (n < 0 && errno != EINTR)
+                        r = -errno;
+                else if (n > 0)
+                        done += (size_t) n;
+        }
+        /* mkostemp makes 0600; collectors run as other users. */
+        if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0))
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}
+
+int output_emit(Cli *c, const char *path, const char *data, size_t len) {
+        if (!path) {
+                if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+                        fprintf(stderr, "%s: cannot write to stdout: %m\n", c->program);
+                        return EXIT_FAILED;
+                }
+                return EXIT_OK;
+        }
+        int r = output_write_atomic(path, data, len);
+        if (r < 0) {
+                fprintf(stderr, "%s: cannot write %s: %s\n", c->program, path, strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
 }

@@ -19,3 +19,12 @@ json_object *json_strv(char *const *v);
 
 const char *color_for_state(const char *state);
 const char *color_for_available(const char *available);
+
+/* Write data to path atomically, for collectors that read the directory at any moment: a hidden
+ * temporary file in the same directory (".NAME.XXXXXX", which node_exporter's textfile collector and
+ * NFD both skip), fsync, mode 0644, rename over path. Returns 0 or -errno. */
+int output_write_atomic(const char *path, const char *data, size_t len);
+
+/* Print data on stdout, or replace path with it (output_write_atomic); reports errors, returns an exit
+ * code. */
+int output_emit(Cli *c, const char *path, const char *data, size_t len);

@@ -10,7 +10,7 @@ _vgpuctl() {
         _init_completion || return
 
         local commands="gpus types list show create define destroy undefine start stop autostart probe sriov bind unbind
-                policy quota xml attach detach"
+                policy quota xml attach detach monitor doctor metrics events nfd"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -44,8 +44,16 @@ _vgpuctl() {
                 COMPREPLY=($(compgen -W "on off" -- "$cur"))
                 return
                 ;;
+        --format)
+                COMPREPLY=($(compgen -W "openmetrics prometheus" -- "$cur"))
+                return
+                ;;
+        --output | -o)
+                _filedir
+                return
+                ;;
         --uuid | -u | --attr | -A | --vfs | -n | --size | --share | -s | --weight | -w | --slice | \
-                --averaging-factor | --frequency | --domain | --connect)
+                --averaging-factor | --frequency | --domain | --connect | --interval | -i | --expiry)
                 return
                 ;;
         esac
@@ -62,6 +70,9 @@ _vgpuctl() {
         quota) opts+=" --share --weight --clear" ;;
         xml) opts+=" --display --ramfb --domain" ;;
         attach | detach) opts+=" --domain --connect --config --live" ;;
+        monitor) opts+=" --once --interval" ;;
+        metrics) opts="--help --output --format" ;;
+        nfd) opts="--help --output --expiry" ;;
         probe) opts+=" --size" ;;
         sriov) opts+=" --vfs --no-persist" ;;
         bind) opts+=" --persistent --group" ;;
@@ -77,7 +88,7 @@ _vgpuctl() {
                 case ${words[i]} in
                 --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n | --share | \
                         -s | --weight | -w | --slice | --averaging-factor | --frequency | --display | --domain | \
-                        --connect) ((i++)) ;;
+                        --connect | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac

@@ -231,6 +231,10 @@ static int method_explain_placement(sd_bus_message *call, void *userdata, sd_bus
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int method_diagnose(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return manager_diagnose(userdata, call, error);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -255,6 +259,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ExplainPlacement", SD_BUS_ARGS("s", type, "s", gpu, "a{sv}", options),
                                 SD_BUS_RESULT("a(ssbs)", candidates), method_explain_placement,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Diagnose", SD_BUS_ARGS("a{sv}", options),
+                                SD_BUS_RESULT("a(sssss)", findings), method_diagnose,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("BindDevice", SD_BUS_ARGS("s", address, "a{sv}", options), SD_BUS_NO_RESULT,
                                 method_bind_device, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -16,6 +16,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/lifecycle.h daemon/lifecycle.c \
 	daemon/reconcile.c \
 	daemon/autostart.c \
+	daemon/diagnose.c \
 	daemon/sriov-state.h daemon/sriov-state.c \
 	daemon/device-binding.h daemon/device-binding.c \
 	daemon/bus-manager.c \

@@ -116,6 +116,9 @@ void manager_autostart_all(Manager *m);
 void manager_autostart_kick(Manager *m);
 void manager_update_status(Manager *m);
 
+/* Manager.Diagnose (diagnose.c): check the host, reply with the findings. */
+int manager_diagnose(Manager *m, sd_bus_message *call, sd_bus_error *error);
+
 /* The udev monitor (udev-monitor.c). */
 int manager_start_udev_monitor(Manager *m);
 void manager_stop_udev_monitor(Manager *m);

@@ -9,3 +9,7 @@ EXTRA_DIST += tests/fuzz/build-fuzzers tests/fuzz/make-seeds.py tests/fuzz/corpu
 	tests/fuzz/fuzz-vfio-user.c tests/fuzz/fuzz-cmd-stream.c tests/fuzz/fuzz-vfu-caps.c \
 	tests/fuzz/fuzz-config.c tests/fuzz/fuzz-sysfs-attr.c tests/fuzz/fuzz-mdevctl.c tests/fuzz/fuzz-domain-xml.c \
 	tests/fuzz/make-lib-seeds.py
+# What fuzz-short.test leaves in the build tree (distcheck's distcleancheck wants it gone).
+CLEANFILES += tests/fuzz/build.log tests/fuzz/fuzz-vfio-user.log tests/fuzz/fuzz-cmd-stream.log \
+	tests/fuzz/fuzz-vfu-caps.log tests/fuzz/fuzz-config.log tests/fuzz/fuzz-sysfs-attr.log \
+	tests/fuzz/fuzz-mdevctl.log tests/fuzz/fuzz-domain-xml.log

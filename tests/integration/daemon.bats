@@ -119,7 +119,7 @@ teardown_file() {
 @test "vgpuctl --help covers every command" {
         run vgpuctl --help
         [ "$status" -eq 0 ]
-        for c in gpus types list show create define destroy undefine start stop autostart; do
+        for c in gpus types list show create define destroy undefine start stop autostart monitor doctor metrics events nfd; do
                 [[ $output == *"  $c "* ]]
                 run vgpuctl "$c" --help
                 [ "$status" -eq 0 ]

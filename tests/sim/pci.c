@@ -321,8 +321,10 @@ struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const 
         bus_link->obj = dev;
 
         /* A PF takes its fixed group (a GPU and its audio function share one); a VF gets its own. */
-        dev->group = iommu_group_get(sim, physfn ? -1 : spec->iommu_group);
-        iommu_group_add(sim, dev->group, d, name);
+        if (!sim->profile->no_iommu) {
+                dev->group = iommu_group_get(sim, physfn ? -1 : spec->iommu_group);
+                iommu_group_add(sim, dev->group, d, name);
+        }
 
         if (spec->sriov && !physfn)
                 sriov_init(sim, dev);

@@ -438,6 +438,12 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                 return fail(&c, "missing \"name\"");
         p->name = xstrdup(pname);
         p->description = xstrdup(get_str(root, "description") ?: "");
+        json_object *iommu;
+        if (json_object_object_get_ex(root, "iommu", &iommu)) {
+                if (!json_object_is_type(iommu, json_type_boolean))
+                        return fail(&c, "\"iommu\" must be true or false");
+                p->no_iommu = !json_object_get_boolean(iommu);
+        }
 
         json_object *drivers, *devices;
         if (!json_object_object_get_ex(root, "drivers", &drivers) ||

@@ -63,6 +63,7 @@ struct profile {
         char *name;
         char *description;
         char *path;
+        bool no_iommu;  /* "iommu": false — a host with the IOMMU off: PCI functions get no groups */
         char **drivers; /* loaded driver names */
         size_t n_drivers;
         struct dev_spec *devs;
