@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "assignment.h"
+#include "error.h"
 #include "fileio.h"
 #include "libvirt-xml.h"
 #include "record.h"
@@ -49,56 +50,45 @@ int assignments_to_json(const struct assignment *v, size_t n, char **ret) {
         return 0;
 }
 
-static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int fail(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        char *s = NULL;
-
-        va_start(ap, fmt);
-        int k = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        free(*ret_error);
-        *ret_error = s;
-        return -EINVAL;
-}
-
 static int entry_from_json(struct json_object *e, size_t index, struct assignment *ret, char **ret_error) {
         bool have_uuid = false;
 
         if (!json_object_is_type(e, json_type_object))
-                return fail(ret_error, "assignment %zu is not an object", index);
+                return reason_set(ret_error, -EINVAL, "assignment %zu is not an object", index);
         json_object_object_foreach(e, key, v) {
                 if (streq(key, "uuid")) {
                         if (!json_object_is_type(v, json_type_string) ||
                             uuid_normalize(json_object_get_string(v), ret->uuid) < 0)
-                                return fail(ret_error, "assignment %zu: \"uuid\" must be a UUID", index);
+                                return reason_set(ret_error, -EINVAL,
+                                                  "assignment %zu: \"uuid\" must be a UUID", index);
                         have_uuid = true;
                 } else if (streq(key, "domain")) {
                         const char *d =
                                 json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
                         if (!domain_name_is_valid(d))
-                                return fail(ret_error,
-                                            "assignment %zu: \"domain\" must be a domain name (printable, "
-                                            "no '/')",
-                                            index);
+                                return reason_set(
+                                        ret_error, -EINVAL,
+                                        "assignment %zu: \"domain\" must be a domain name (printable, "
+                                        "no '/')",
+                                        index);
                         free(ret->domain);
                         ret->domain = strdup(d);
                         if (!ret->domain)
                                 return -ENOMEM;
                 } else if (streq(key, "started")) {
                         if (!json_object_is_type(v, json_type_boolean))
-                                return fail(ret_error, "assignment %zu: \"started\" must be true or false",
-                                            index);
+                                return reason_set(ret_error, -EINVAL,
+                                                  "assignment %zu: \"started\" must be true or false",
+                                                  index);
                         ret->started = json_object_get_boolean(v);
                 } else
-                        return fail(ret_error, "assignment %zu: unknown key \"%s\"", index, key);
+                        return reason_set(ret_error, -EINVAL, "assignment %zu: unknown key \"%s\"", index,
+                                          key);
         }
         if (!have_uuid)
-                return fail(ret_error, "assignment %zu has no \"uuid\"", index);
+                return reason_set(ret_error, -EINVAL, "assignment %zu has no \"uuid\"", index);
         if (!ret->domain)
-                return fail(ret_error, "assignment %zu has no \"domain\"", index);
+                return reason_set(ret_error, -EINVAL, "assignment %zu has no \"domain\"", index);
         return 0;
 }
 
@@ -115,22 +105,23 @@ int assignments_from_json(const char *text, size_t len, struct assignment **ret,
         if (r < 0)
                 return r;
         if (!json_object_is_type(o, json_type_object))
-                return fail(ret_error, "the file must hold a JSON object");
+                return reason_set(ret_error, -EINVAL, "the file must hold a JSON object");
         json_object_object_foreach(o, key, val) {
                 if (streq(key, "version")) {
                         if (!json_object_is_type(val, json_type_int) ||
                             json_object_get_int64(val) != ASSIGNMENTS_VERSION)
-                                return fail(ret_error, "\"version\" must be %d", ASSIGNMENTS_VERSION);
+                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
+                                                  ASSIGNMENTS_VERSION);
                         have_version = true;
                 } else if (streq(key, "assignments")) {
                         if (!json_object_is_type(val, json_type_array))
-                                return fail(ret_error, "\"assignments\" must be an array");
+                                return reason_set(ret_error, -EINVAL, "\"assignments\" must be an array");
                         a = val;
                 } else
-                        return fail(ret_error, "unknown key \"%s\"", key);
+                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
         }
         if (!have_version)
-                return fail(ret_error, "\"version\" is missing");
+                return reason_set(ret_error, -EINVAL, "\"version\" is missing");
 
         size_t total = a ? json_object_array_length(a) : 0;
         v = calloc(total ?: 1, sizeof(*v));
@@ -150,7 +141,7 @@ int assignments_from_json(const char *text, size_t len, struct assignment **ret,
                                        sizeof(uuid)); /* v goes before the message is made */
                                 free(v[n].domain);
                                 assignments_free(v, n);
-                                return fail(ret_error, "instance %s is assigned twice", uuid);
+                                return reason_set(ret_error, -EINVAL, "instance %s is assigned twice", uuid);
                         }
                 n++;
         }

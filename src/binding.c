@@ -5,6 +5,7 @@
 
 #include "binding.h"
 #include "devfile.h"
+#include "error.h"
 #include "pci.h"
 #include "record.h"
 #include "strutil.h"
@@ -77,17 +78,6 @@ int binding_to_json(const struct vgpu_binding *b, char **ret) {
         return 0;
 }
 
-static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int fail(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(ret_error, fmt, ap);
-        va_end(ap);
-        return k < 0 ? -ENOMEM : -EINVAL;
-}
-
 /* A string value without NUL bytes, or null when nullable. */
 static int get_string(struct json_object *v, const char *key, bool nullable, const char **ret,
                       char **ret_error) {
@@ -96,10 +86,11 @@ static int get_string(struct json_object *v, const char *key, bool nullable, con
                 return 0;
         }
         if (!json_object_is_type(v, json_type_string))
-                return fail(ret_error, "\"%s\" must be a string%s", key, nullable ? " or null" : "");
+                return reason_set(ret_error, -EINVAL, "\"%s\" must be a string%s", key,
+                                  nullable ? " or null" : "");
         *ret = json_object_get_string(v);
         if (strlen(*ret) != (size_t) json_object_get_string_len(v))
-                return fail(ret_error, "\"%s\" contains a NUL character", key);
+                return reason_set(ret_error, -EINVAL, "\"%s\" contains a NUL character", key);
         return 0;
 }
 
@@ -114,7 +105,7 @@ int binding_from_json(const char *text, size_t len, struct vgpu_binding **ret, c
         if (k < 0)
                 return k;
         if (!json_object_is_type(o, json_type_object))
-                return fail(ret_error, "the document must be a JSON object");
+                return reason_set(ret_error, -EINVAL, "the document must be a JSON object");
         b = calloc(1, sizeof(*b));
         if (!b)
                 return -ENOMEM;
@@ -123,14 +114,16 @@ int binding_from_json(const char *text, size_t len, struct vgpu_binding **ret, c
                 if (streq(key, "version")) {
                         if (!json_object_is_type(v, json_type_int) ||
                             json_object_get_int64(v) != BINDING_VERSION)
-                                return fail(ret_error, "\"version\" must be %d", BINDING_VERSION);
+                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
+                                                  BINDING_VERSION);
                         have_version = true;
                 } else if (streq(key, "device") || streq(key, "bound_with")) {
                         char *dst = streq(key, "device") ? b->device : b->bound_with;
                         if ((k = get_string(v, key, false, &s, ret_error)) < 0)
                                 return k;
                         if (pci_bdf_normalize(s, dst) < 0)
-                                return fail(ret_error, "\"%s\" is not a PCI address: \"%s\"", key, s);
+                                return reason_set(ret_error, -EINVAL, "\"%s\" is not a PCI address: \"%s\"",
+                                                  key, s);
                         have_device = have_device || streq(key, "device");
                 } else if (streq(key, "original_driver") || streq(key, "original_override")) {
                         char **dst =
@@ -138,25 +131,27 @@ int binding_from_json(const char *text, size_t len, struct vgpu_binding **ret, c
                         if ((k = get_string(v, key, true, &s, ret_error)) < 0)
                                 return k;
                         if (s && !sysfs_name_is_valid(s))
-                                return fail(ret_error, "\"%s\" is not a driver name", key);
+                                return reason_set(ret_error, -EINVAL, "\"%s\" is not a driver name", key);
                         if (s && !(*dst = strdup(s)))
                                 return -ENOMEM;
                 } else if (streq(key, "persistent")) {
                         if (!json_object_is_type(v, json_type_boolean))
-                                return fail(ret_error, "\"persistent\" must be true or false");
+                                return reason_set(ret_error, -EINVAL,
+                                                  "\"persistent\" must be true or false");
                         b->persistent = json_object_get_boolean(v);
                 } else if (streq(key, "instance")) {
                         if ((k = get_string(v, key, false, &s, ret_error)) < 0)
                                 return k;
                         if (*s && uuid_normalize(s, b->instance) < 0)
-                                return fail(ret_error, "\"instance\" is not a UUID: \"%s\"", s);
+                                return reason_set(ret_error, -EINVAL, "\"instance\" is not a UUID: \"%s\"",
+                                                  s);
                 } else
-                        return fail(ret_error, "unknown key \"%s\"", key);
+                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
         }
         if (!have_version)
-                return fail(ret_error, "missing \"version\"");
+                return reason_set(ret_error, -EINVAL, "missing \"version\"");
         if (!have_device)
-                return fail(ret_error, "missing \"device\"");
+                return reason_set(ret_error, -EINVAL, "missing \"device\"");
         *ret = TAKE_PTR(b);
         return 0;
 }

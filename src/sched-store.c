@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 
+#include "error.h"
 #include "fileio.h"
 #include "pci.h"
 #include "record.h"
@@ -75,21 +76,6 @@ int sched_store_format(const char *address, const struct sched_settings *setting
         return 0;
 }
 
-static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int fail(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        char *s = NULL;
-
-        va_start(ap, fmt);
-        int k = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        free(*ret_error);
-        *ret_error = s;
-        return -EINVAL;
-}
-
 int sched_store_parse(const char *text, size_t len, struct sched_store_entry *ret, char **ret_error) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
         struct sched_store_entry e = {};
@@ -100,17 +86,19 @@ int sched_store_parse(const char *text, size_t len, struct sched_store_entry *re
         if (r < 0)
                 return r;
         if (!json_object_is_type(o, json_type_object))
-                return fail(ret_error, "the file must hold a JSON object");
+                return reason_set(ret_error, -EINVAL, "the file must hold a JSON object");
         json_object_object_foreach(o, key, v) {
                 if (streq(key, "version")) {
                         if (!json_object_is_type(v, json_type_int) ||
                             json_object_get_int64(v) != SCHED_STORE_VERSION)
-                                return fail(ret_error, "\"version\" must be %d", SCHED_STORE_VERSION);
+                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
+                                                  SCHED_STORE_VERSION);
                         have_version = true;
                 } else if (streq(key, "gpu")) {
                         if (!json_object_is_type(v, json_type_string) ||
                             pci_bdf_normalize(json_object_get_string(v), e.address) < 0)
-                                return fail(ret_error, "\"gpu\" must be a PCI address such as 0000:3b:00.0");
+                                return reason_set(ret_error, -EINVAL,
+                                                  "\"gpu\" must be a PCI address such as 0000:3b:00.0");
                         have_gpu = true;
                 } else if (streq(key, "scheduler")) {
                         r = sched_settings_from_json(v, &e.settings, ret_error);
@@ -118,14 +106,14 @@ int sched_store_parse(const char *text, size_t len, struct sched_store_entry *re
                                 return r;
                         have_sched = true;
                 } else
-                        return fail(ret_error, "unknown key \"%s\"", key);
+                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
         }
         if (!have_version)
-                return fail(ret_error, "\"version\" is missing");
+                return reason_set(ret_error, -EINVAL, "\"version\" is missing");
         if (!have_gpu)
-                return fail(ret_error, "\"gpu\" is missing");
+                return reason_set(ret_error, -EINVAL, "\"gpu\" is missing");
         if (!have_sched)
-                return fail(ret_error, "\"scheduler\" is missing");
+                return reason_set(ret_error, -EINVAL, "\"scheduler\" is missing");
         *ret = e;
         return 0;
 }

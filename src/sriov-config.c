@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "devfile.h"
+#include "error.h"
 #include "pci.h"
 #include "record.h"
 #include "sriov-config.h"
@@ -53,17 +54,6 @@ int sriov_config_to_json(const struct vgpu_sriov_config *c, char **ret) {
         return 0;
 }
 
-static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int fail(char **ret_error, const char *fmt, ...) {
-        va_list ap;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(ret_error, fmt, ap);
-        va_end(ap);
-        return k < 0 ? -ENOMEM : -EINVAL;
-}
-
 int sriov_config_from_json(const char *text, size_t len, struct vgpu_sriov_config **ret, char **ret_error) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
         _cleanup_(sriov_config_freep) struct vgpu_sriov_config *c = NULL;
@@ -75,7 +65,7 @@ int sriov_config_from_json(const char *text, size_t len, struct vgpu_sriov_confi
         if (k < 0)
                 return k;
         if (!json_object_is_type(o, json_type_object))
-                return fail(ret_error, "the document must be a JSON object");
+                return reason_set(ret_error, -EINVAL, "the document must be a JSON object");
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
@@ -84,21 +74,25 @@ int sriov_config_from_json(const char *text, size_t len, struct vgpu_sriov_confi
                 if (streq(key, "version")) {
                         if (!json_object_is_type(v, json_type_int) ||
                             json_object_get_int64(v) != SRIOV_CONFIG_VERSION)
-                                return fail(ret_error, "\"version\" must be %d", SRIOV_CONFIG_VERSION);
+                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
+                                                  SRIOV_CONFIG_VERSION);
                         have_version = true;
                 } else if (streq(key, "device") || streq(key, "driver")) {
                         if (!json_object_is_type(v, json_type_string))
-                                return fail(ret_error, "\"%s\" must be a string", key);
+                                return reason_set(ret_error, -EINVAL, "\"%s\" must be a string", key);
                         const char *s = json_object_get_string(v);
                         if (strlen(s) != (size_t) json_object_get_string_len(v))
-                                return fail(ret_error, "\"%s\" contains a NUL character", key);
+                                return reason_set(ret_error, -EINVAL, "\"%s\" contains a NUL character",
+                                                  key);
                         if (streq(key, "device")) {
                                 if (pci_bdf_normalize(s, c->device) < 0)
-                                        return fail(ret_error, "\"device\" is not a PCI address: \"%s\"", s);
+                                        return reason_set(ret_error, -EINVAL,
+                                                          "\"device\" is not a PCI address: \"%s\"", s);
                                 have_device = true;
                         } else {
                                 if (!sysfs_name_is_valid(s))
-                                        return fail(ret_error, "\"driver\" is not a driver name");
+                                        return reason_set(ret_error, -EINVAL,
+                                                          "\"driver\" is not a driver name");
                                 free(c->driver);
                                 if (!(c->driver = strdup(s)))
                                         return -ENOMEM;
@@ -106,22 +100,23 @@ int sriov_config_from_json(const char *text, size_t len, struct vgpu_sriov_confi
                 } else if (streq(key, "num_vfs")) {
                         if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
                             json_object_get_int64(v) > UINT16_MAX)
-                                return fail(ret_error, "\"num_vfs\" must be an integer from 0 to 65535");
+                                return reason_set(ret_error, -EINVAL,
+                                                  "\"num_vfs\" must be an integer from 0 to 65535");
                         c->num_vfs = (unsigned) json_object_get_int64(v);
                         have_num = true;
                 } else if (streq(key, "autoprobe")) {
                         if (!json_object_is_type(v, json_type_boolean))
-                                return fail(ret_error, "\"autoprobe\" must be true or false");
+                                return reason_set(ret_error, -EINVAL, "\"autoprobe\" must be true or false");
                         c->autoprobe = json_object_get_boolean(v);
                 } else
-                        return fail(ret_error, "unknown key \"%s\"", key);
+                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
         }
         if (!have_version)
-                return fail(ret_error, "missing \"version\"");
+                return reason_set(ret_error, -EINVAL, "missing \"version\"");
         if (!have_device)
-                return fail(ret_error, "missing \"device\"");
+                return reason_set(ret_error, -EINVAL, "missing \"device\"");
         if (!have_num)
-                return fail(ret_error, "missing \"num_vfs\"");
+                return reason_set(ret_error, -EINVAL, "missing \"num_vfs\"");
         *ret = TAKE_PTR(c);
         return 0;
 }
