@@ -1,6 +1,6 @@
 # vgpu-sim: --profile t4
 # Authorization, from the checked-in introspection XML (daemon/org.vgpud1.xml):
-# every method that is not a read (Get*, Resolve*, Explain*) and every writable
+# every method that is not a read (Get*, Resolve*, Explain*, Diagnose) and every writable
 # property is refused with AccessDenied to a user outside the admin group,
 # through raw busctl calls on the bus address and through vgpuctl, and changes
 # nothing; reads still answer; root and a member of the admin group get past
@@ -37,7 +37,7 @@ methods() {
                         sed 's/ name="\([^"]*\)"/\1\n/g' | sed "/^\$/d; s/^/$i /"
         done
 }
-is_read() { [[ $1 == Get* || $1 == Resolve* || $1 == Explain* ]]; }
+is_read() { [[ $1 == Get* || $1 == Resolve* || $1 == Explain* || $1 == Diagnose ]]; }
 mutating_methods() { methods | while read -r i m; do is_read "$m" || echo "$i $m"; done; }
 
 # busctl arguments for a method's in-arguments: its signature, then a neutral value per argument.
