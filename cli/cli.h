@@ -60,6 +60,8 @@ const char *cli_hint_for(const char *error_name);
 
 /* Resolve a UUID to its instance object (Manager.GetInstance); returns an exit code. */
 int cli_get_instance(Cli *c, const char *uuid, char **ret_path);
+/* Resolve a GPU (address, id such as rpc0) to its object (Manager.GetGpu); returns an exit code. */
+int cli_get_gpu(Cli *c, const char *gpu, char **ret_path);
 
 /* Command groups (one file each). */
 int cmd_gpus(Cli *c, int argc, char *argv[]);

@@ -16,24 +16,6 @@
 #include "strutil.h"
 #include "table.h"
 
-/* The GPU's object path (Manager.GetGpu), or an exit code. */
-static int get_gpu(Cli *c, sd_bus *bus, const char *gpu, char **ret_path) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *path;
-        int r;
-
-        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "GetGpu", &error,
-                               &reply, "s", gpu);
-        if (r < 0)
-                return cli_report_error(c, gpu, &error, r);
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return cli_report_error(c, "bad reply from vgpud", NULL, r);
-        *ret_path = strdup(path);
-        return *ret_path ? EXIT_OK : cli_report_error(c, "out of memory", NULL, -ENOMEM);
-}
-
 static int get_string(sd_bus *bus, const char *path, const char *property, sd_bus_error *error, char **ret) {
         return sd_bus_get_property_string(bus, VGPUD_BUS_NAME, path, VGPUD_GPU_IFACE, property, error, ret);
 }
@@ -313,7 +295,7 @@ int cmd_policy(Cli *c, int argc, char *argv[]) {
         r = cli_bus(c, &bus);
         if (r != EXIT_OK)
                 return r;
-        r = get_gpu(c, bus, gpu, &path);
+        r = cli_get_gpu(c, gpu, &path);
         if (r != EXIT_OK)
                 return r;
         if (streq(verb, "show"))

@@ -12,23 +12,6 @@
 #include "parse-util.h"
 #include "table.h"
 
-/* The object path of a GPU given by address or id (Manager.GetGpu); returns an exit code. */
-static int get_gpu(Cli *c, sd_bus *bus, const char *gpu, char **ret_path) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *path;
-        int r;
-
-        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "GetGpu", &error,
-                               &reply, "s", gpu);
-        if (r >= 0)
-                r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return cli_report_error(c, gpu, &error, r);
-        *ret_path = strdup(path);
-        return *ret_path ? EXIT_OK : cli_report_error(c, "out of memory", NULL, -ENOMEM);
-}
-
 static int set_sriov(Cli *c, const char *gpu, unsigned n, bool persistent) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
@@ -38,7 +21,7 @@ static int set_sriov(Cli *c, const char *gpu, unsigned n, bool persistent) {
         r = cli_bus(c, &bus);
         if (r != EXIT_OK)
                 return r;
-        r = get_gpu(c, bus, gpu, &path);
+        r = cli_get_gpu(c, gpu, &path);
         if (r != EXIT_OK)
                 return r;
         /* enabling VFs can take the kernel a while: no D-Bus timeout shorter than vgpud's own */
@@ -120,7 +103,7 @@ static int sriov_show(Cli *c, const char *gpu) {
         if (r != EXIT_OK)
                 return r;
         if (gpu) {
-                r = get_gpu(c, bus, gpu, &path);
+                r = cli_get_gpu(c, gpu, &path);
                 if (r != EXIT_OK)
                         return r;
         }

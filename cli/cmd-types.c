@@ -39,23 +39,6 @@ static void format_mib(uint64_t mib, char buf[static 32]) {
                 snprintf(buf, 32, "%" PRIu64 "M", mib);
 }
 
-static int resolve_gpu(Cli *c, sd_bus *bus, const char *gpu, char **ret_path) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *path;
-        int r;
-
-        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "GetGpu", &error,
-                               &reply, "s", gpu);
-        if (r < 0)
-                return cli_report_error(c, gpu, &error, r);
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return cli_report_error(c, "bad reply from vgpud", NULL, r);
-        *ret_path = strdup(path);
-        return *ret_path ? EXIT_OK : EXIT_FAILED;
-}
-
 int cmd_types(Cli *c, int argc, char *argv[]) {
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
@@ -95,7 +78,7 @@ int cmd_types(Cli *c, int argc, char *argv[]) {
         if (r != EXIT_OK)
                 return r;
         if (gpu) {
-                r = resolve_gpu(c, bus, gpu, &gpu_path);
+                r = cli_get_gpu(c, gpu, &gpu_path);
                 if (r != EXIT_OK)
                         return r;
         }

@@ -106,7 +106,8 @@ int cli_bus(Cli *c, sd_bus **ret) {
         return EXIT_OK;
 }
 
-int cli_get_instance(Cli *c, const char *uuid, char **ret_path) {
+/* Manager.<method>(name) -> object path, or an exit code. */
+static int get_object(Cli *c, const char *method, const char *name, char **ret_path) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         sd_bus *bus;
@@ -116,13 +117,21 @@ int cli_get_instance(Cli *c, const char *uuid, char **ret_path) {
         r = cli_bus(c, &bus);
         if (r != EXIT_OK)
                 return r;
-        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "GetInstance",
-                               &error, &reply, "s", uuid);
+        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, method, &error,
+                               &reply, "s", name);
         if (r < 0)
-                return cli_report_error(c, uuid, &error, r);
+                return cli_report_error(c, name, &error, r);
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
                 return cli_report_error(c, "bad reply from vgpud", NULL, r);
         *ret_path = strdup(path);
-        return *ret_path ? EXIT_OK : cli_report_error(c, uuid, NULL, -ENOMEM);
+        return *ret_path ? EXIT_OK : cli_report_error(c, name, NULL, -ENOMEM);
+}
+
+int cli_get_instance(Cli *c, const char *uuid, char **ret_path) {
+        return get_object(c, "GetInstance", uuid, ret_path);
+}
+
+int cli_get_gpu(Cli *c, const char *gpu, char **ret_path) {
+        return get_object(c, "GetGpu", gpu, ret_path);
 }
