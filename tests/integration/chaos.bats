@@ -32,7 +32,10 @@ load helpers
         kill -KILL "$VGPUD_PID"
         wait "$VGPUD_PID" || true
         wait $job || true
-        sleep 1.5 # the simulator finishes (or drops) the interrupted write
+        # The simulator finishes (or drops) the interrupted write: 1.5 s from when the worker began it,
+        # which a loaded machine may delay past the kill; a device that appeared only after the restart
+        # would rightly be an orphan, so wait well past it.
+        sleep 4
         vgpu-sim ctl fail clear
         vgpud_start
         if [ -e /sys/bus/mdev/devices/$u ]; then

@@ -43,8 +43,9 @@ vgpud_start() {
         mkdir -p "$VGPUD_DIR/state" "$VGPUD_DIR/run" "$VGPUD_DIR/mdevctl.d"
         VGPUD_LOG=$VGPUD_DIR/vgpud.log
         # shellcheck disable=SC2086 # the wrapper is a command line
+        # 3>&-: a vgpud left running by a failed test must not hold bats's output pipe open (bats would hang).
         ${VGPUD_WRAPPER:-} "${VGPUD:-vgpud}" --state-dir "$VGPUD_DIR/state" --runtime-dir "$VGPUD_DIR/run" --log-level debug "$@" \
-                >>"$VGPUD_LOG" 2>&1 &
+                >>"$VGPUD_LOG" 2>&1 3>&- &
         VGPUD_PID=$!
         export VGPUD_DIR VGPUD_LOG VGPUD_PID
         vgpud_wait_name
