@@ -41,7 +41,8 @@ load helpers
         if [ -e /sys/bus/mdev/devices/$u ]; then
                 [ "$(vgpuctl list --json | jq -r ".[] | select(.uuid == \"$u\") | .origin")" = vgpud ]
                 run busctl --system get-property org.vgpud1 /org/vgpud1 org.vgpud1.Manager Findings
-                [[ $output != *orphan* ]]
+                # only this instance: the chaos run before leaves devices of its own (orphans to this vgpud)
+                [[ $output != *"\"orphan\" \"$u\""* ]]
                 vgpuctl destroy $u
         else
                 [ ! -e "$VGPUD_DIR/run/instances/$u.json" ]
