@@ -225,7 +225,7 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         wait_for 3 bash -c "[ \$(ls /proc/$VGPUD_PID/fd | wc -l) = $fds ]"
 }
 
-@test "a busy instance's statistics change signals come at most once a second" {
+@test "a busy instance's change signals come at most twice a second (statistics, MeasuredShare)" {
         local u path n
         u=$(vgpuctl create --type rpc-70)
         path=$(busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetInstance s "$u" | cut -d'"' -f2)
