@@ -172,8 +172,12 @@ static void instance_remember_announced(Instance *i) {
 }
 
 void instance_emit_changes(Instance *i) {
+        instance_emit_changes_with(i, NULL);
+}
+
+void instance_emit_changes_with(Instance *i, const char *const *extra) {
         Manager *m = i->manager;
-        const char *names[12];
+        const char *names[16];
         size_t k = 0;
 
         if (!i->published) {
@@ -208,6 +212,8 @@ void instance_emit_changes(Instance *i) {
                 names[k++] = "ConfiguredShare";
         if (instance_measured_share(i) != i->last_measured_share)
                 names[k++] = "MeasuredShare";
+        for (; extra && *extra && k < ELEMENTSOF(names) - 1; extra++)
+                names[k++] = *extra;
         names[k] = NULL;
         if (k == 0)
                 return;

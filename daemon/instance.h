@@ -97,6 +97,9 @@ int manager_sync_instances(Manager *m);
 void manager_instance_removed(Manager *m, struct vgpu_instance *live);
 /* Announce changed properties of one instance (and publish it if new). */
 void instance_emit_changes(Instance *i);
+/* The same, with properties only the caller knows changed (NULL-terminated, at most 4) in the same
+ * signal: the RPC engine's statistics travel with MeasuredShare, one signal per tick. */
+void instance_emit_changes_with(Instance *i, const char *const *extra);
 
 /* The domain that holds it: the hook's, else the one libvirt's domain list shows; NULL if none. */
 const char *instance_owner(const Instance *i);

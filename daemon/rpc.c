@@ -431,19 +431,14 @@ static void rpc_check_instance(Rpc *rpc, Instance *i, uint64_t now) {
                 names[n++] = "EngineState";
         if (counters_differ(&st, &seen->stats))
                 names[n++] = "Counters";
-        /* MeasuredShare is the scheduler's property (sched.c), in percent: report, it announces */
+        /* MeasuredShare is the scheduler's property (sched.c), in percent; it goes out in the same
+         * signal as the statistics, when it moved */
         if (st.share_ppm != seen->stats.share_ppm)
                 instance_report_usage(i, (uint64_t) st.share_ppm * 1000u, 1000000000u);
         names[n] = NULL;
-        if (n == 0) {
-                seen->stats = st;
-                return;
-        }
         seen->stats = st;
         seen->last_emit_usec = now;
-        if (m->bus)
-                (void) sd_bus_emit_properties_changed_strv(m->bus, i->path, VGPUD_INSTANCE_IFACE,
-                                                           (char **) names);
+        instance_emit_changes_with(i, names);
 }
 
 static void rpc_check_all(Rpc *rpc, const RpcGpu *only) {

@@ -177,7 +177,6 @@ void instance_report_usage(Instance *i, uint64_t busy_ns, uint64_t elapsed_ns) {
         i->usage_valid = elapsed_ns > 0;
         i->usage_busy_ns = busy_ns;
         i->usage_elapsed_ns = elapsed_ns;
-        instance_emit_changes(i);
 }
 
 /* ---- the GPU as quota.h sees it

@@ -27,7 +27,8 @@
  *    drivers (NVIDIA's RmPVMRL, GVT-g's weights).
  *  - instance_report_usage(i, busy_ns, elapsed_ns): the engine reports what
  *    it measured (e.g. share_ppm over one second: busy = ppm * 1000 ns,
- *    elapsed = 1e9 ns); MeasuredShare follows and is announced. For vendor
+ *    elapsed = 1e9 ns); MeasuredShare follows, announced by the caller's next
+ *    instance_emit_changes*() (rpc.c: with its statistics). For vendor
  *    backends MeasuredShare stays -1 ("n/a" in vgpuctl): no invented numbers.
  */
 #pragma once
@@ -66,7 +67,8 @@ int instance_weight(const Instance *i);
 double instance_measured_share(const Instance *i);
 
 /* The hook for the mediation engine: it reports an instance's busy time over a window of elapsed
- * time (both ns); MeasuredShare follows (and emits). Vendor backends never call it. */
+ * time (both ns); MeasuredShare follows, announced by the caller's next instance_emit_changes*() (one
+ * signal with the engine's statistics). Vendor backends never call it. */
 void instance_report_usage(Instance *i, uint64_t busy_ns, uint64_t elapsed_ns);
 
 /* The engine hook (see the header): the state of one software GPU, pushed when it changes. */
