@@ -160,7 +160,7 @@ owner_of() { instance_prop "$1" Owner | tr -d '"'; }
         for op in "start begin" "started begin" "stopped end" "migrate begin" "restore begin" "reconnect begin" \
                 "attach begin" "prepare end" "release begin"; do
                 # stdin never delivers: the hook must not read it
-                run timeout 5 bash -c '"$1" vm1 $2 - < <(sleep 30)' _ "$HOOK" "$op"
+                run timeout 5 bash -c '"$1" vm1 $2 - < <(exec sleep 30 2>/dev/null 3>&-)' _ "$HOOK" "$op"
                 [ "$status" -eq 0 ]
         done
         hook plain release end vm-none.xml
