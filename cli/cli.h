@@ -49,6 +49,8 @@ int cli_bus(Cli *c, sd_bus **ret);
 
 /* Report a failed call: the daemon's message, what to do next; returns the exit code for it. */
 int cli_report_error(Cli *c, const char *what, const sd_bus_error *error, int r);
+/* The same without the hint: one line per failure when several are listed (hints follow once each). */
+int cli_report_error_line(Cli *c, const char *what, const sd_bus_error *error, int r);
 
 /* Report a usage error for command cmd; returns EXIT_USAGE. */
 int cli_usage_error(Cli *c, const char *cmd, const char *fmt, ...) _printf_(3, 4);

@@ -10,20 +10,22 @@ static const Command commands[] = {
          "List vGPU instances (existing; --defined: persistent definitions; --all: both)"},
         {"show", cmd_show, "show UUID", "Show one instance"},
         {"create", cmd_create,
-         "create --type TYPE [--gpu GPU] [--uuid UUID] [--persistent|--autostart] [--attr NAME=VALUE]... "
-         "[--placement pack|spread] [--share PERCENT|--weight N]",
-         "Create an instance (transient unless --persistent/--autostart); prints its UUID"},
+         "create --type TYPE [--count N] [--gpu GPU] [--uuid UUID] [--persistent|--autostart] "
+         "[--attr NAME=VALUE]... [--placement pack|spread] [--share PERCENT|--weight N]",
+         "Create an instance, or N (all or none); prints their UUIDs (transient unless "
+         "--persistent/--autostart)"},
         {"define", cmd_define,
          "define UUID | define --type TYPE [--gpu GPU] [--uuid UUID] [--autostart] [--attr NAME=VALUE]... "
          "[--placement pack|spread] [--share PERCENT|--weight N]",
          "Make an instance persistent, or define a new one without creating it"},
-        {"destroy", cmd_destroy, "destroy [--force] UUID",
-         "Remove an instance from the host and forget its definition (--force: even if a domain holds it)"},
-        {"undefine", cmd_undefine, "undefine UUID",
-         "Forget a persistent definition (an existing device stays)"},
-        {"start", cmd_start, "start UUID", "Create a defined instance on the host"},
-        {"stop", cmd_stop, "stop [--force] UUID",
-         "Remove an instance from the host, keeping its definition (--force: even if a domain holds it)"},
+        {"destroy", cmd_destroy, "destroy [--force] UUID...",
+         "Remove instances from the host and forget their definitions (--force: even if a domain holds "
+         "one)"},
+        {"undefine", cmd_undefine, "undefine UUID...",
+         "Forget persistent definitions (an existing device stays)"},
+        {"start", cmd_start, "start UUID...", "Create defined instances on the host"},
+        {"stop", cmd_stop, "stop [--force] UUID...",
+         "Remove instances from the host, keeping their definitions (--force: even if a domain holds one)"},
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
         {"monitor", cmd_monitor, "monitor [--once] [--json] [--interval SECONDS]",

@@ -61,16 +61,22 @@ const char *cli_hint_for(const char *error_name) {
         return i ? i->hint : NULL;
 }
 
-int cli_report_error(Cli *c, const char *what, const sd_bus_error *error, int r) {
+int cli_report_error_line(Cli *c, const char *what, const sd_bus_error *error, int r) {
         if (error && sd_bus_error_is_set(error)) {
                 fprintf(stderr, "%s: %s: %s\n", c->program, what, error->message ?: error->name);
-                const char *hint = cli_hint_for(error->name);
-                if (hint)
-                        fprintf(stderr, "%s\n", hint);
                 return cli_exit_code_for(error->name);
         }
         fprintf(stderr, "%s: %s: %s\n", c->program, what, strerror(r < 0 ? -r : EIO));
         return EXIT_FAILED;
+}
+
+int cli_report_error(Cli *c, const char *what, const sd_bus_error *error, int r) {
+        int code = cli_report_error_line(c, what, error, r);
+        const char *hint = error && sd_bus_error_is_set(error) ? cli_hint_for(error->name) : NULL;
+
+        if (hint)
+                fprintf(stderr, "%s\n", hint);
+        return code;
 }
 
 int cli_usage_error(Cli *c, const char *cmd, const char *fmt, ...) {

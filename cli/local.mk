@@ -15,6 +15,7 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-sriov.c \
 	cli/cmd-list.c \
 	cli/cmd-lifecycle.c \
+	cli/pipeline.h cli/pipeline.c \
 	cli/bus-json.h cli/bus-json.c \
 	cli/watch.h cli/watch.c \
 	cli/terminal.h cli/terminal.c \
@@ -49,7 +50,8 @@ cli_hook_vgpud_LDADD = src/libvgpu.a $(SYSTEMD_LIBS) $(LIBVGPU_LIBS)
 cli_unit_tests = \
 	tests/unit/test-table \
 	tests/unit/test-cli-args \
-	tests/unit/test-cli-output
+	tests/unit/test-cli-output \
+	tests/unit/test-cli-pipeline
 check_PROGRAMS += $(cli_unit_tests)
 TESTS += $(cli_unit_tests)
 CLI_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli
@@ -70,3 +72,8 @@ tests_unit_test_cli_output_SOURCES = tests/unit/test-cli-output.c tests/unit/uni
 tests_unit_test_cli_output_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
 tests_unit_test_cli_output_CFLAGS = $(CLI_UNIT_CFLAGS)
 tests_unit_test_cli_output_LDADD = $(CLI_UNIT_LDADD)
+
+tests_unit_test_cli_pipeline_SOURCES = tests/unit/test-cli-pipeline.c tests/unit/unit.h
+tests_unit_test_cli_pipeline_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
+tests_unit_test_cli_pipeline_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_unit_test_cli_pipeline_LDADD = $(CLI_UNIT_LDADD)
