@@ -77,3 +77,7 @@ tests_unit_test_cli_pipeline_SOURCES = tests/unit/test-cli-pipeline.c tests/unit
 tests_unit_test_cli_pipeline_CPPFLAGS = $(CLI_UNIT_CPPFLAGS)
 tests_unit_test_cli_pipeline_CFLAGS = $(CLI_UNIT_CFLAGS)
 tests_unit_test_cli_pipeline_LDADD = $(CLI_UNIT_LDADD)
+
+# The bulk forms of create and destroy (cli/pipeline.c) against vgpud.
+TESTS += tests/integration/cli-bulk.bats
+EXTRA_DIST += tests/integration/cli-bulk.bats

@@ -52,7 +52,7 @@ _vgpuctl() {
                 _filedir
                 return
                 ;;
-        --uuid | -u | --attr | -A | --vfs | -n | --size | --share | -s | --weight | -w | --slice | \
+        --uuid | -u | --attr | -A | --vfs | -n | --count | --size | --share | -s | --weight | -w | --slice | \
                 --averaging-factor | --frequency | --domain | --connect | --interval | -i | --expiry)
                 return
                 ;;
@@ -63,7 +63,7 @@ _vgpuctl() {
         gpus) opts+=" --quiet" ;;
         types) opts+=" --gpu --quiet" ;;
         list) opts+=" --defined --all --quiet" ;;
-        create) opts+=" --type --gpu --uuid --persistent --autostart --attr --placement --share --weight" ;;
+        create) opts+=" --type --count --gpu --uuid --persistent --autostart --attr --placement --share --weight" ;;
         define) opts+=" --type --gpu --uuid --autostart --attr --placement --share --weight" ;;
         destroy | stop) opts+=" --force" ;;
         policy) opts+=" --slice --averaging-factor --frequency" ;;
@@ -86,7 +86,7 @@ _vgpuctl() {
         local npos=0
         for ((i = i + 1; i < cword; i++)); do
                 case ${words[i]} in
-                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n | --share | \
+                --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n | --count | --share | \
                         -s | --weight | -w | --slice | --averaging-factor | --frequency | --display | --domain | \
                         --connect | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
                 -*) ;;
@@ -94,8 +94,16 @@ _vgpuctl() {
                 esac
         done
         case $cmd in
-        show | destroy | undefine | start | stop | probe | quota | xml | attach | detach)
+        show | probe | quota | xml | attach | detach)
                 ((npos == 0)) && COMPREPLY=($(compgen -W "$(_vgpuctl_live list --all)" -- "$cur"))
+                ;;
+        destroy | undefine | start | stop)
+                # several UUIDs: offer those not on the line yet
+                local u taken=" ${words[*]:1:cword-1} " live=""
+                for u in $(_vgpuctl_live list --all); do
+                        [[ $taken == *" $u "* ]] || live+=" $u"
+                done
+                COMPREPLY=($(compgen -W "$live" -- "$cur"))
                 ;;
         policy)
                 if ((npos == 0)); then

@@ -57,6 +57,20 @@ cli_commands() {
         [ "$output" = $'--expiry\n--help\n--output' ]
         run complete create --placement s
         [ "$output" = spread ]
+        run complete create --co
+        [ "$output" = --count ]
+}
+
+@test "bash: destroy and stop take several UUIDs, each offered once" {
+        local a b
+        read -r a b < <(vgpuctl create --type grid-1b --count 2 | xargs)
+        run complete destroy ""
+        [ "$output" = "$(printf '%s\n' "$a" "$b" | sort)" ]
+        run complete destroy "$a" ""
+        [ "$output" = "$b" ]
+        run complete stop --force "$b" ""
+        [ "$output" = "$a" ]
+        vgpuctl destroy "$a" "$b"
 }
 
 @test "bash: live UUIDs, types and GPUs come from vgpud" {
