@@ -1,7 +1,9 @@
 #!/bin/bash
 # Benchmark of vgpud + vgpuctl against mdevctl on the simulated large host
 # (64 Tesla T4, room for 1,024 GRID T4-1B), in the same run:
-#   - create+destroy throughput: N x `vgpuctl create`/`destroy` vs N x `mdevctl start`/`stop`
+#   - create+destroy throughput: N x `vgpuctl create`/`destroy` vs N x `mdevctl start`/`stop`;
+#     also one `vgpuctl create --count N` + one `vgpuctl destroy` of all N (the bulk forms),
+#     4 vgpuctl clients at once, and a D-Bus client with 64 calls in flight (bench-client)
 #   - listing 1,000 instances: `vgpuctl list` vs `mdevctl list` (median of 5)
 #   - vgpud's resident memory with 1,000 instances
 # Uses an optimized build without sanitizers (build/bench). The runtime
@@ -65,12 +67,26 @@ xargs -P 4 -I{} vgpuctl destroy {} <"$BATS_FILE_TMPDIR/uuids4" >/dev/null
 t8=$(now)
 echo "vgpuctl create, 4 clients:  $n in $(ms $t6 $t7) ms ($(rate $n $(ms $t6 $t7))/s)"
 echo "vgpuctl destroy, 4 clients: $n in $(ms $t7 $t8) ms ($(rate $n $(ms $t7 $t8))/s)"
+# The bulk forms: one vgpuctl for all N creates (placed as in the loop), one for all N destroys.
+t9=$(now)
+vgpuctl create --type grid-1b --count "$n" >"$BATS_FILE_TMPDIR/uuidsb"
+t10=$(now)
+vgpuctl destroy $(cat "$BATS_FILE_TMPDIR/uuidsb") >/dev/null
+t11=$(now)
+nb=$(wc -l <"$BATS_FILE_TMPDIR/uuidsb")
+echo "vgpuctl create --count $n:  $nb in $(ms $t9 $t10) ms ($(rate $nb $(ms $t9 $t10))/s)"
+echo "vgpuctl destroy (all $nb):  $nb in $(ms $t10 $t11) ms ($(rate $nb $(ms $t10 $t11))/s)"
 # One client with up to 64 calls in flight: what vgpud itself sustains.
 bench-client "$n" grid-1b >"$BATS_FILE_TMPDIR/pipelined"
 read -r _ pc pcms < <(grep ^create "$BATS_FILE_TMPDIR/pipelined")
 read -r _ pd pdms < <(grep ^destroy "$BATS_FILE_TMPDIR/pipelined")
 echo "D-Bus, 64 calls in flight: create $pc in $pcms ms ($(rate $pc $pcms)/s), destroy $pd in $pdms ms ($(rate $pd $pdms)/s)"
-echo "create+destroy ops/s: vgpuctl loop $(rate $((2 * n)) $vg), 4 vgpuctl clients $(rate $((2 * n)) $(ms $t6 $t8)), pipelined D-Bus $(rate $((pc + pd)) $((pcms + pdms))); mdevctl loop $(rate $((2 * made)) $md)"
+md_rate=$(rate $((2 * made)) $md)
+ratio() { awk -v a="$1" -v b="$md_rate" "BEGIN { printf \"%.1fx\", a / (b > 0 ? b : 1) }"; }
+loop_rate=$(rate $((2 * n)) $vg)
+bulk_rate=$(rate $((2 * nb)) $(ms $t9 $t11))
+echo "create+destroy ops/s: vgpuctl loop $loop_rate, vgpuctl --count + destroy UUID... $bulk_rate, 4 vgpuctl clients $(rate $((2 * n)) $(ms $t6 $t8)), pipelined D-Bus $(rate $((pc + pd)) $((pcms + pdms))); mdevctl loop $md_rate"
+echo "create+destroy vs the mdevctl loop: vgpuctl loop $(ratio $loop_rate), vgpuctl bulk $(ratio $bulk_rate)"
 
 echo "== 1,000 instances"
 for _ in $(seq 1000); do vgpuctl create --type grid-1b --placement pack >/dev/null; done
