@@ -26,37 +26,115 @@ bool auth_caller_allowed(const Caller *c, gid_t admin_gid, char *const *admin_me
         return false;
 }
 
-int bus_authorize(sd_bus_message *m, const char *admin_group, sd_bus_error *e) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        Caller c = {.egid = (gid_t) -1};
-        const gid_t *gids = NULL;
+/* The sender's uid and groups (its gid among them) as the bus recorded them when it connected (dbus-daemon
+ * >= 1.12 reads SO_PEERGROUPS on Linux): org.freedesktop.DBus.GetConnectionCredentials. Bound to the
+ * connection, unlike /proc/<pid>/status, which a process that took over a reused pid could answer for.
+ * -ENODATA when the bus reports no groups (an older bus). *ret_groups is malloc'ed. */
+static int bus_sender_groups(sd_bus_message *m, uid_t *ret_uid, gid_t **ret_groups, size_t *ret_n) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
+        bool have_uid = false, have_groups = false;
+        size_t n = 0;
+        uint32_t uid = 0;
+        const char *key;
         int r;
 
-        /* The uid alone first: dbus-daemon knows it (one call to the bus), and root needs nothing more. The
-         * groups would be read from /proc for the sender's pid (AUGMENT), a few milliseconds per call. */
+        r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "GetConnectionCredentials", &error, &reply, "s",
+                               sd_bus_message_get_sender(m));
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "UnixUserID")) {
+                        r = sd_bus_message_read(reply, "v", "u", &uid);
+                        have_uid = r >= 0;
+                } else if (streq(key, "UnixGroupIDs")) {
+                        const uint32_t *a;
+                        size_t size;
+
+                        r = sd_bus_message_enter_container(reply, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(reply, 'u', (const void **) &a, &size);
+                        if (r >= 0) {
+                                n = size / sizeof(uint32_t);
+                                groups = malloc(MAX(n, (size_t) 1) * sizeof(gid_t));
+                                if (!groups)
+                                        return -ENOMEM;
+                                for (size_t k = 0; k < n; k++)
+                                        groups[k] = (gid_t) a[k];
+                                have_groups = true;
+                                r = sd_bus_message_exit_container(reply);
+                        }
+                } else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        if (!have_uid || !have_groups)
+                return -ENODATA;
+        *ret_uid = (uid_t) uid;
+        *ret_groups = TAKE_PTR(groups);
+        *ret_n = n;
+        return 0;
+}
+
+int bus_authorize(sd_bus_message *m, const char *admin_group, sd_bus_error *e) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        _cleanup_free_ gid_t *bus_groups = NULL;
+        Caller c = {.egid = (gid_t) -1};
+        const gid_t *gids = NULL;
+        size_t n_bus_groups = 0;
+        int r;
+
+        /* The uid alone first: dbus-daemon knows it (one call to the bus), and root needs nothing more. */
         r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
         if (r >= 0 && sd_bus_creds_get_euid(creds, &c.euid) >= 0 && c.euid == 0)
                 return 0;
         creds = sd_bus_creds_unref(creds);
 
-        /* AUGMENT: dbus-daemon reports the uid; the groups come from /proc for the sender's pid. */
-        r = sd_bus_query_sender_creds(m,
-                                      SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
-                                              SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
-                                      &creds);
-        if (r < 0)
+        r = bus_sender_groups(m, &c.euid, &bus_groups, &n_bus_groups);
+        if (r >= 0) {
+                c.groups = bus_groups;
+                c.n_groups = n_bus_groups;
+        } else if (r != -ENODATA) {
+                /* e.g. the caller disconnected: nobody to act for, and its pid may already be another's */
                 return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
                                       "Cannot determine the caller's credentials: %s", strerror(-r));
-        r = sd_bus_creds_get_euid(creds, &c.euid);
-        if (r < 0)
-                return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
-                                      "Cannot determine the caller's user id: %s", strerror(-r));
-        if (sd_bus_creds_get_egid(creds, &c.egid) < 0)
-                c.egid = (gid_t) -1;
-        r = sd_bus_creds_get_supplementary_gids(creds, &gids);
-        if (r >= 0) {
-                c.groups = gids;
-                c.n_groups = (size_t) r;
+        } else {
+                /* An older bus without UnixGroupIDs: AUGMENT reads the groups from /proc for the sender's
+                 * pid. */
+                log_debug("The bus reports no groups for %s (%s); reading them from /proc",
+                          strna(sd_bus_message_get_sender(m)), strerror(-r));
+                r = sd_bus_query_sender_creds(m,
+                                              SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID |
+                                                      SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
+                                              &creds);
+                if (r < 0)
+                        return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
+                                              "Cannot determine the caller's credentials: %s", strerror(-r));
+                r = sd_bus_creds_get_euid(creds, &c.euid);
+                if (r < 0)
+                        return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
+                                              "Cannot determine the caller's user id: %s", strerror(-r));
+                if (sd_bus_creds_get_egid(creds, &c.egid) < 0)
+                        c.egid = (gid_t) -1;
+                r = sd_bus_creds_get_supplementary_gids(creds, &gids);
+                if (r >= 0) {
+                        c.groups = gids;
+                        c.n_groups = (size_t) r;
+                }
         }
         if (c.euid == 0)
                 return 0;

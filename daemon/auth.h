@@ -2,8 +2,9 @@
 /*
  * Who may change the host: uid 0 and members of the configured admin group.
  * Checked on every mutating call from the sender's credentials as the bus and
- * the kernel report them (effective uid, supplementary groups), never from
- * anything the caller says about itself. A refusal names the group, so the
+ * the kernel report them (uid, and the groups dbus-daemon took from the socket
+ * when the caller connected), never from anything the caller says about
+ * itself nor from /proc of a pid that may have been reused. A refusal names the group, so the
  * administrator knows what to change.
  */
 #pragma once

@@ -11,6 +11,9 @@
 #include "parse-util.h"
 #include "pci.h"
 #include "quota.h"
+
+/* The longest line inih hands over from a buffer of INI_MAX_LINE (see reader()). */
+#define CONFIG_LINE_MAX (INI_MAX_LINE - 3)
 #include "strutil.h"
 
 enum value_kind {
@@ -387,8 +390,8 @@ static char *reader(char *str, int num, void *stream) {
                 len--;
         if (memchr(p->buf, 0, len))
                 error_at(p, p->line, -EINVAL, "contains a NUL byte");
-        if (len + 3 > (size_t) num) {
-                error_at(p, p->line, -EINVAL, "line too long (at most %d characters)", num - 3);
+        if (len + 3 > (size_t) num) { /* num is INI_MAX_LINE: room for the newline inih wants and a NUL */
+                error_at(p, p->line, -EINVAL, "line too long (at most %d characters)", CONFIG_LINE_MAX);
                 len = 0;
         }
         memcpy(str, p->buf, len);
@@ -462,6 +465,14 @@ static int handler(void *user, const char *section, const char *key, const char 
         void *base = p->c;
         int r;
 
+        /* config_format() (vgpud --dump-config) writes "key = value": what parses must fit the line
+         * limit in that form too, or the dump would not load again. */
+        if (strlen(key) + STRLEN(" = ") + strlen(value) > CONFIG_LINE_MAX) {
+                error_at(p, p->line, -EINVAL,
+                         "\"%s\" is too long (\"%s = VALUE\" must fit in %d characters)", key, key,
+                         CONFIG_LINE_MAX);
+                return 1;
+        }
         if (!*section) {
                 error_at(p, p->line, -EINVAL, "\"%s\" is not in a section; put it under [vgpud] or another",
                          key);

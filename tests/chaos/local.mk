@@ -26,3 +26,9 @@ check_PROGRAMS += tests/chaos/bus-flood
 tests_chaos_bus_flood_SOURCES = tests/chaos/bus-flood.c
 tests_chaos_bus_flood_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_chaos_bus_flood_LDADD = $(SYSTEMD_LIBS)
+
+# bus-regroup: a client whose groups change after it connected, for authz.bats.
+check_PROGRAMS += tests/chaos/bus-regroup
+tests_chaos_bus_regroup_SOURCES = tests/chaos/bus-regroup.c
+tests_chaos_bus_regroup_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_chaos_bus_regroup_LDADD = $(SYSTEMD_LIBS)

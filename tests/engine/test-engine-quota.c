@@ -233,6 +233,14 @@ static void test_mmio_flood_bounded(void **state) {
         uint64_t a1 = test_server_stat(&server, UUID_A, "busy_ns"),
                  b1 = test_server_stat(&server, UUID_B, "busy_ns"),
                  c1 = test_server_stat(&server, UUID_C, "busy_ns");
+        /* A flooder is throttled once it overruns its part of one window; a loaded machine (sanitizers, the
+         * parallel test run) can starve the flooders' threads for a while, so keep them going until both
+         * were held back, for up to 10 s, instead of expecting it within the span. */
+        struct timespec tick = {0, 100000000L};
+        for (int i = 0; i < 100 && (test_server_stat(&server, UUID_B, "mmio_throttled") == 0 ||
+                                    test_server_stat(&server, UUID_C, "mmio_throttled") == 0);
+             i++)
+                nanosleep(&tick, NULL);
         atomic_store(&la.stop, true);
         atomic_store(&fb.stop, true);
         atomic_store(&fc.stop, true);

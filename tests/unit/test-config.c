@@ -212,6 +212,23 @@ static void test_file_errors(void **state) {
         assert_non_null(strstr(e.message, ":2: line too long"));
         assert_true(startswith(e.message, path));
 
+        /* a line that fits only without the spaces around '=': config_format() would write it too long */
+        memset(line, 'x', sizeof(line));
+        int n = snprintf(line, sizeof(line), "[vgpud]\nstate_dir=/");
+        line[n] = 'x'; /* over snprintf's NUL */
+        line[n + 197 - (int) strlen("state_dir=/")] = '\n'; /* the second line is exactly 197 characters */
+        line[n + 197 - (int) strlen("state_dir=/") + 1] = 0;
+        assert_int_equal(write_file_atomic(path, line, strlen(line), 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, ":2: \"state_dir\" is too long"));
+        /* and with the spaces, at the limit, it loads */
+        snprintf(line, sizeof(line), "[vgpud]\nstate_dir = /%0*d\n", 197 - (int) strlen("state_dir = /"), 0);
+        assert_int_equal(write_file_atomic(path, line, strlen(line), 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), 0);
+        config_free(c);
+        c = NULL;
+        vgpu_error_clear(&e);
+
         /* a NUL byte in the file */
         assert_int_equal(write_file_atomic(path, "[vgpud]\nlog_level = in\0fo\n", 26, 0644), 0);
         assert_int_equal(config_load(path, &c, &e), -EINVAL);
