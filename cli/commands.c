@@ -12,8 +12,7 @@ static const Command commands[] = {
         {"create", cmd_create,
          "create --type TYPE [--count N] [--gpu GPU] [--uuid UUID] [--persistent|--autostart] "
          "[--attr NAME=VALUE]... [--placement pack|spread] [--share PERCENT|--weight N]",
-         "Create an instance, or N (all or none); prints their UUIDs (transient unless "
-         "--persistent/--autostart)"},
+         "Create an instance, or N with --count (all or none); transient unless --persistent/--autostart"},
         {"define", cmd_define,
          "define UUID | define --type TYPE [--gpu GPU] [--uuid UUID] [--autostart] [--attr NAME=VALUE]... "
          "[--placement pack|spread] [--share PERCENT|--weight N]",
