@@ -20,8 +20,9 @@ teardown_file() {
 
 teardown() {
         # Each test starts from an empty host.
-        local u
-        for u in $(vgpuctl list --all --quiet); do vgpuctl destroy "$u" >/dev/null || true; done
+        local left
+        left=$(vgpuctl list --all --quiet)
+        [ -z "$left" ] || vgpuctl destroy $left >/dev/null
 }
 
 # The instance records vgpud keeps (transient ones in the runtime directory, definitions in the state one).
