@@ -23,8 +23,8 @@
 #include "config-file.h"
 #include "libvirt-watch.h"
 #include "log.h"
-#include "parse-util.h"
 #include "manager.h"
+#include "parse-util.h"
 
 #define BACKOFF_MIN_USEC USEC_PER_SEC
 
@@ -35,12 +35,12 @@ typedef struct LibvirtWatch {
         char *user;
         uint64_t interval_usec;
 
-        pid_t pid;     /* 0: none running */
-        int out_fd;    /* the helper's stdout, non-blocking */
-        int in_fd;     /* the helper's stdin: closing it tells the helper to go */
-        bool killed;   /* by vgpud, which said why already */
+        pid_t pid;   /* 0: none running */
+        int out_fd;  /* the helper's stdout, non-blocking */
+        int in_fd;   /* the helper's stdin: closing it tells the helper to go */
+        bool killed; /* by vgpud, which said why already */
         sd_event_source *io, *child, *restart;
-        char *buf;     /* a line being read */
+        char *buf; /* a line being read */
         size_t len, allocated;
         uint64_t backoff_usec;
         bool was_reachable; /* to log transitions only */
@@ -79,8 +79,8 @@ static int bad_line(char **ret_error, const char *why) {
         return -EBADMSG;
 }
 
-int libvirt_watch_parse_line(const char *line, size_t len, bool *ret_reachable, struct libvirt_reference **ret_refs,
-                             size_t *ret_n, char **ret_error) {
+int libvirt_watch_parse_line(const char *line, size_t len, bool *ret_reachable,
+                             struct libvirt_reference **ret_refs, size_t *ret_n, char **ret_error) {
         _cleanup_(json_tokener_freep) json_tokener *tok = NULL;
         _cleanup_(json_object_putp) json_object *o = NULL;
         json_object *reachable, *refs;
@@ -100,13 +100,15 @@ int libvirt_watch_parse_line(const char *line, size_t len, bool *ret_reachable, 
         if (!o || json_tokener_get_error(tok) != json_tokener_success ||
             json_tokener_get_parse_end(tok) != len)
                 return bad_line(ret_error, "the line is not one JSON value");
-        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "reachable", &reachable) ||
+        if (!json_object_is_type(o, json_type_object) ||
+            !json_object_object_get_ex(o, "reachable", &reachable) ||
             !json_object_is_type(reachable, json_type_boolean))
                 return bad_line(ret_error, "the line is not an object with a boolean \"reachable\"");
         if (!json_object_get_boolean(reachable)) {
                 const char *e = string_member(o, "error");
                 if (!e)
-                        return bad_line(ret_error, "an unreachable libvirt comes without an \"error\" string");
+                        return bad_line(ret_error,
+                                        "an unreachable libvirt comes without an \"error\" string");
                 *ret_error = strdup(e);
                 if (!*ret_error)
                         return -ENOMEM;
@@ -129,13 +131,16 @@ int libvirt_watch_parse_line(const char *line, size_t len, bool *ret_reachable, 
         }
         for (; n < total; n++) {
                 json_object *e = json_object_array_get_idx(refs, n);
-                const char *domain = json_object_is_type(e, json_type_object) ? string_member(e, "domain") : NULL;
+                const char *domain =
+                        json_object_is_type(e, json_type_object) ? string_member(e, "domain") : NULL;
                 const char *kind = domain ? string_member(e, "kind") : NULL;
                 const char *device = kind ? string_member(e, "device") : NULL;
-                if (!device || isempty(domain) || isempty(device) || kind_from_string(kind, &r[n].kind) < 0) {
+                if (!device || isempty(domain) || isempty(device) ||
+                    kind_from_string(kind, &r[n].kind) < 0) {
                         libvirt_references_free(r, n);
-                        return bad_line(ret_error, "a reference is not {\"domain\", \"kind\", \"device\"} strings "
-                                                   "with a known kind");
+                        return bad_line(ret_error,
+                                        "a reference is not {\"domain\", \"kind\", \"device\"} strings "
+                                        "with a known kind");
                 }
                 r[n].domain = strdup(domain);
                 r[n].device = strdup(device);
@@ -220,9 +225,10 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         for (;;) {
                 if (w->len > LIBVIRT_WATCH_LINE_MAX) {
-                        log_warning("libvirt: the domain reader (%s, pid %d) wrote a line longer than %u bytes; "
-                                    "restarting it.",
-                                    w->path, (int) w->pid, LIBVIRT_WATCH_LINE_MAX);
+                        log_warning(
+                                "libvirt: the domain reader (%s, pid %d) wrote a line longer than %u bytes; "
+                                "restarting it.",
+                                w->path, (int) w->pid, LIBVIRT_WATCH_LINE_MAX);
                         kill_helper(w);
                         return 0;
                 }
@@ -237,14 +243,15 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (k < 0 && errno == EAGAIN)
                         return 0;
                 if (k < 0)
-                        log_warning_errno(errno, "libvirt: reading from the domain reader failed: %m; restarting it.");
+                        log_warning_errno(
+                                errno, "libvirt: reading from the domain reader failed: %m; restarting it.");
                 if (k < 0) {
                         kill_helper(w);
                         return 0;
                 }
                 if (k == 0) {
-                        /* It is exiting (on_helper_exit() says how), or it closed its output and is of no use
-                         * any more. */
+                        /* It is exiting (on_helper_exit() says how), or it closed its output and is of no
+                         * use any more. */
                         (void) kill(w->pid, SIGKILL);
                         close_pipes(w);
                         return 0;
@@ -271,8 +278,8 @@ static int on_restart(sd_event_source *s, uint64_t usec, void *userdata) {
                 /* spawn_helper() said why; try again later as if it had died */
                 uint64_t delay = w->backoff_usec;
                 w->backoff_usec = MIN(w->backoff_usec * 2, MAX(w->interval_usec, BACKOFF_MIN_USEC));
-                (void) sd_event_add_time_relative(w->m->event, &w->restart, CLOCK_MONOTONIC, delay, 0, on_restart,
-                                                  w);
+                (void) sd_event_add_time_relative(w->m->event, &w->restart, CLOCK_MONOTONIC, delay, 0,
+                                                  on_restart, w);
         }
         return 0;
 }
@@ -285,20 +292,24 @@ static int on_helper_exit(sd_event_source *s, const siginfo_t *si, void *userdat
         w->child = sd_event_source_disable_unref(w->child);
         if (!w->killed) {
                 if (si->si_code == CLD_EXITED)
-                        log_warning("libvirt: the domain reader (%s, pid %d) exited with status %d; restarting it "
+                        log_warning("libvirt: the domain reader (%s, pid %d) exited with status %d; "
+                                    "restarting it "
                                     "in %" PRIu64 " ms; the domains last seen stay in force.",
                                     w->path, (int) si->si_pid, si->si_status, delay / 1000);
                 else
-                        log_warning("libvirt: the domain reader (%s, pid %d) was killed by signal %s; restarting it "
+                        log_warning("libvirt: the domain reader (%s, pid %d) was killed by signal %s; "
+                                    "restarting it "
                                     "in %" PRIu64 " ms; the domains last seen stay in force.",
-                                    w->path, (int) si->si_pid, strna(sigabbrev_np(si->si_status)), delay / 1000);
+                                    w->path, (int) si->si_pid, strna(sigabbrev_np(si->si_status)),
+                                    delay / 1000);
         } else
                 log_debug("libvirt: the domain reader (pid %d) is gone; restarting it in %" PRIu64 " ms.",
                           (int) si->si_pid, delay / 1000);
         w->pid = 0;
         w->killed = false;
         w->backoff_usec = MIN(w->backoff_usec * 2, MAX(w->interval_usec, BACKOFF_MIN_USEC));
-        int r = sd_event_add_time_relative(w->m->event, &w->restart, CLOCK_MONOTONIC, delay, 0, on_restart, w);
+        int r = sd_event_add_time_relative(w->m->event, &w->restart, CLOCK_MONOTONIC, delay, 0, on_restart,
+                                           w);
         if (r < 0)
                 log_error_errno(r, "libvirt: cannot schedule the restart of the domain reader: %m");
         return 0;
@@ -383,7 +394,8 @@ static void watch_free(LibvirtWatch *w) {
         w->restart = sd_event_source_disable_unref(w->restart);
         close_pipes(w);
         if (w->pid > 0) {
-                /* It holds nothing that needs a goodbye; a call into a hung libvirtd must not delay the exit. */
+                /* It holds nothing that needs a goodbye; a call into a hung libvirtd must not delay the
+                 * exit. */
                 (void) kill(w->pid, SIGKILL);
                 (void) waitpid(w->pid, NULL, 0);
         }
@@ -421,8 +433,8 @@ int manager_start_libvirt_watch(Manager *m) {
         r = spawn_helper(w);
         if (r < 0) {
                 /* a helper that could not start now may later (an upgrade in progress): keep trying */
-                r = sd_event_add_time_relative(m->event, &w->restart, CLOCK_MONOTONIC, w->backoff_usec, 0, on_restart,
-                                               w);
+                r = sd_event_add_time_relative(m->event, &w->restart, CLOCK_MONOTONIC, w->backoff_usec, 0,
+                                               on_restart, w);
                 if (r < 0) {
                         m->libvirt_watch = NULL;
                         watch_free(w);

@@ -26,7 +26,7 @@
 /* Parse one line (without its newline). On success *ret_reachable says which form it was: refs for a
  * reachable libvirt (may be empty), *ret_error for an unreachable one. -EBADMSG with *ret_error saying what
  * is wrong for anything else. */
-int libvirt_watch_parse_line(const char *line, size_t len, bool *ret_reachable, struct libvirt_reference **ret_refs,
-                             size_t *ret_n, char **ret_error);
+int libvirt_watch_parse_line(const char *line, size_t len, bool *ret_reachable,
+                             struct libvirt_reference **ret_refs, size_t *ret_n, char **ret_error);
 
 void libvirt_references_free(struct libvirt_reference *refs, size_t n);

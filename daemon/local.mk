@@ -62,7 +62,8 @@ daemon_unit_tests = \
 	tests/unit/test-auth \
 	tests/unit/test-hostop \
 	tests/unit/test-own-events \
-	tests/unit/test-availability
+	tests/unit/test-availability \
+	tests/unit/test-libvirt-watch
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
 DAEMON_UNIT_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
@@ -93,6 +94,11 @@ tests_unit_test_availability_SOURCES = tests/unit/test-availability.c $(FIXTURE_
 tests_unit_test_availability_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
 tests_unit_test_availability_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_availability_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_libvirt_watch_SOURCES = tests/unit/test-libvirt-watch.c tests/unit/unit.h
+tests_unit_test_libvirt_watch_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_libvirt_watch_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_libvirt_watch_LDADD = $(DAEMON_UNIT_LDADD)
 
 # Integration suites of vgpud and vgpuctl.
 TESTS += tests/integration/daemon.bats

@@ -41,7 +41,8 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put)
 
-/* libvirt prints every error to stderr unless told otherwise; the error goes to vgpud in the line instead. */
+/* libvirt prints every error to stderr unless told otherwise; the error goes to vgpud in the line instead.
+ */
 static void quiet_libvirt_errors(void *userdata, virErrorPtr error) {
 }
 
@@ -49,7 +50,8 @@ static int add_ref(json_object *refs, const char *domain, const struct domain_vg
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
 
         if (!o || json_object_object_add(o, "domain", json_object_new_string(domain)) < 0 ||
-            json_object_object_add(o, "kind", json_object_new_string(domain_vgpu_kind_to_string(v->kind))) < 0 ||
+            json_object_object_add(o, "kind", json_object_new_string(domain_vgpu_kind_to_string(v->kind))) <
+                    0 ||
             json_object_object_add(o, "device", json_object_new_string(v->device)) < 0 ||
             json_object_array_add(refs, o) < 0)
                 return -ENOMEM;
@@ -64,14 +66,15 @@ static int read_domains(const char *uri, json_object *refs, char **ret_error) {
 
         virConnectPtr conn = virConnectOpenReadOnly(uri);
         if (!conn) {
-                if (asprintf(ret_error, "cannot connect to %s: %s", uri, strna(virGetLastErrorMessage())) < 0)
+                if (asprintf(ret_error, "cannot connect to %s: %s", uri, strna(virGetLastErrorMessage())) <
+                    0)
                         *ret_error = NULL;
                 return -ECONNREFUSED;
         }
         n_doms = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
         if (n_doms < 0) {
-                if (asprintf(ret_error, "cannot list the domains of %s: %s", uri, strna(virGetLastErrorMessage())) <
-                    0)
+                if (asprintf(ret_error, "cannot list the domains of %s: %s", uri,
+                             strna(virGetLastErrorMessage())) < 0)
                         *ret_error = NULL;
                 virConnectClose(conn);
                 return -EIO;
@@ -96,7 +99,8 @@ static int read_domains(const char *uri, json_object *refs, char **ret_error) {
 
 /* The line for this round: the list, or why there is none. NULL when out of memory. */
 static char *round_line(const char *uri, const char *setup_error) {
-        _cleanup_(json_object_putp) json_object *o = json_object_new_object(), *refs = json_object_new_array();
+        _cleanup_(json_object_putp) json_object *o = json_object_new_object(),
+                                                *refs = json_object_new_array();
         _cleanup_free_ char *error = NULL;
         int r;
 
@@ -110,7 +114,8 @@ static char *round_line(const char *uri, const char *setup_error) {
                 if (json_object_object_add(o, "reachable", json_object_new_boolean(true)) < 0 ||
                     json_object_object_add(o, "refs", TAKE_PTR(refs)) < 0)
                         return NULL;
-                const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+                const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
                 if (s && strlen(s) <= LIBVIRT_WATCH_LINE_MAX)
                         return strdup(s);
                 /* Too long for vgpud to take: say so rather than send what it must refuse. */
@@ -119,15 +124,16 @@ static char *round_line(const char *uri, const char *setup_error) {
                 if (!o)
                         return NULL;
                 free(error);
-                if (asprintf(&error, "the running domains of %s reference more devices than fit in %u bytes", uri,
-                             LIBVIRT_WATCH_LINE_MAX) < 0)
+                if (asprintf(&error, "the running domains of %s reference more devices than fit in %u bytes",
+                             uri, LIBVIRT_WATCH_LINE_MAX) < 0)
                         error = NULL;
         }
         if (json_object_object_add(o, "reachable", json_object_new_boolean(false)) < 0 ||
             json_object_object_add(o, "error",
                                    json_object_new_string(setup_error ?: error ?: "out of memory")) < 0)
                 return NULL;
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+        const char *s =
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         return s ? strdup(s) : NULL;
 }
 
@@ -157,7 +163,8 @@ static int wait_or_eof(uint64_t usec) {
         }
         for (;;) {
                 clock_gettime(CLOCK_MONOTONIC, &now);
-                int64_t ms = ((int64_t) until.tv_sec - now.tv_sec) * 1000 + (until.tv_nsec - now.tv_nsec) / 1000000;
+                int64_t ms = ((int64_t) until.tv_sec - now.tv_sec) * 1000 +
+                             (until.tv_nsec - now.tv_nsec) / 1000000;
                 if (ms <= 0)
                         return 0;
                 struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
@@ -171,7 +178,8 @@ static int wait_or_eof(uint64_t usec) {
                 if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
                         return 1;
                 char buf[256];
-                ssize_t k = read(STDIN_FILENO, buf, sizeof(buf)); /* vgpud writes nothing; anything is ignored */
+                ssize_t k =
+                        read(STDIN_FILENO, buf, sizeof(buf)); /* vgpud writes nothing; anything is ignored */
                 if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
                         return 1;
         }
@@ -192,7 +200,8 @@ static int drop_privileges(const char *user, char **ret_error) {
         }
         if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
                 int e = errno;
-                if (asprintf(ret_error, "cannot run as user '%s' ([libvirt] watch_user): %s", user, strerror(e)) < 0)
+                if (asprintf(ret_error, "cannot run as user '%s' ([libvirt] watch_user): %s", user,
+                             strerror(e)) < 0)
                         *ret_error = NULL;
                 return -e;
         }
@@ -232,8 +241,9 @@ int main(int argc, char **argv) {
                 a += 2;
         }
         if (argc != a + 2 || parse_interval(argv[a + 1], &interval) < 0) {
-                fprintf(stderr, "Usage: %s [--user USER] URI INTERVAL_USEC\n"
-                                "(run by vgpud: one line of JSON per round on stdout, until stdin ends)\n",
+                fprintf(stderr,
+                        "Usage: %s [--user USER] URI INTERVAL_USEC\n"
+                        "(run by vgpud: one line of JSON per round on stdout, until stdin ends)\n",
                         program_invocation_short_name);
                 return 2;
         }
