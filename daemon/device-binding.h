@@ -23,6 +23,3 @@ int manager_bindings_start(Manager *m);
 /* The method handlers (registered by bus-manager.c). */
 int method_bind_device(sd_bus_message *call, void *userdata, sd_bus_error *e);
 int method_unbind_device(sd_bus_message *call, void *userdata, sd_bus_error *e);
-
-/* Read an a{sv} of boolean options: known[i] sets values[i]; another key or type is InvalidArgs. */
-int bus_read_bool_options(sd_bus_message *m, const char *const *known, bool *values, sd_bus_error *e);

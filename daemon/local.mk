@@ -4,6 +4,7 @@ noinst_LIBRARIES += daemon/libvgpud.a
 daemon_libvgpud_a_SOURCES = \
 	src/bus-names.h \
 	daemon/bus-error.h daemon/bus-error.c \
+	daemon/bus-options.h daemon/bus-options.c \
 	daemon/auth.h daemon/auth.c \
 	daemon/hostop.h daemon/hostop.c \
 	daemon/manager.h daemon/manager.c \
