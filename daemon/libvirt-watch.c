@@ -286,9 +286,12 @@ static int on_restart(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int on_helper_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
         LibvirtWatch *w = userdata;
-        uint64_t delay = w->backoff_usec;
 
+        /* What it wrote before it went still counts. */
+        if (w->io && !w->killed)
+                (void) on_output(w->io, w->out_fd, EPOLLIN, w);
         close_pipes(w);
+        uint64_t delay = w->backoff_usec;
         w->child = sd_event_source_disable_unref(w->child);
         if (!w->killed) {
                 if (si->si_code == CLD_EXITED)

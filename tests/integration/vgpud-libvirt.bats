@@ -261,6 +261,10 @@ owner_is() { vgpuctl show "$1" | grep -q "Owner:       $2"; }
         [ "$(awk '/^Groups:/ { print $2 }' "/proc/$p/status")" = "$(id -g nobody)" ]
         [ "$(awk '/^CapEff:/ { print $2 }' "/proc/$p/status")" = 0000000000000000 ]
         grep -q 'libvirt\.so' "/proc/$p/maps"
+        # of vgpud's descriptors, only the two pipes
+        echo "# reader's fds: $(ls -l "/proc/$p/fd" | awk 'NR > 1 { print $9 $10 $11 }' | tr '\n' ' ')" >&3
+        [ "$(readlink "/proc/$p/fd/0")" != "$(readlink "/proc/$VGPUD_PID/fd/0")" ]
+        [ "$(ls "/proc/$p/fd" | wc -l)" -le 3 ]
         ! grep -q 'libvirt\.so' "/proc/$VGPUD_PID/maps"
         # watch_user empty: it stays root
         vgpud_stop
