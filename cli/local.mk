@@ -42,6 +42,11 @@ cli_vgpuctl_SOURCES = cli/vgpuctl.c
 cli_vgpuctl_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
 cli_vgpuctl_LDFLAGS = -Wl,--as-needed
 cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
+if SANITIZERS
+# ASan resolves its XDR interceptors once, at start-up: libvirt's libtirpc, which attach and detach load
+# later, must be in the process by then, or the interceptors call a NULL "real" function.
+cli_vgpuctl_LDFLAGS += -Wl,--no-as-needed,-l:libtirpc.so.3,--as-needed
+endif
 
 # The libvirt hook, /etc/libvirt/hooks/qemu.d/vgpud (it talks to vgpud only).
 libvirthook_PROGRAMS = cli/hook/vgpud
