@@ -480,6 +480,13 @@ static int handler(void *user, const char *section, const char *key, const char 
                          CONFIG_LINE_MAX);
                 return 1;
         }
+        /* After "= " a ';' starts a comment (inih's inline comments), so "key =;x" would come back from
+         * config_format() as "key = ;x", an empty value. */
+        if (value[0] == ';') {
+                error_at(p, p->line, -EINVAL,
+                         "\"%s\" begins with ';', which reads as a comment after \"= \"", key);
+                return 1;
+        }
         if (!*section) {
                 error_at(p, p->line, -EINVAL, "\"%s\" is not in a section; put it under [vgpud] or another",
                          key);

@@ -165,7 +165,8 @@ static void test_errors(void **state) {
                 {"[gpu 3b:00.0]\n[gpu 0000:3b:00.0]\n",
                  "t.conf:2: section [gpu 0000:3b:00.0] appears twice"},
                 {"[libvirt]\nrefresh_interval = 2h\n", "t.conf:2: refresh_interval = 2h: must be between"},
-                {"[libvirt]\nwatch_user = Nobody Else\n", "t.conf:2: watch_user = Nobody Else: must be a user name"},
+                {"[libvirt]\nwatch_user = Nobody Else\n",
+                 "t.conf:2: watch_user = Nobody Else: must be a user name"},
                 {"[rpc-type a]\nvram = 1G\nshare = 30\nmax_instances = 4\n",
                  "t.conf:3: [rpc-type a]: 4 instances of 30% each exceed 100% of a GPU"},
                 {"[rpc-type a]\nvram = 1G\ncolour = red\n",
@@ -217,7 +218,7 @@ static void test_file_errors(void **state) {
         /* a line that fits only without the spaces around '=': config_format() would write it too long */
         memset(line, 'x', sizeof(line));
         int n = snprintf(line, sizeof(line), "[vgpud]\nstate_dir=/");
-        line[n] = 'x'; /* over snprintf's NUL */
+        line[n] = 'x';                                      /* over snprintf's NUL */
         line[n + 197 - (int) strlen("state_dir=/")] = '\n'; /* the second line is exactly 197 characters */
         line[n + 197 - (int) strlen("state_dir=/") + 1] = 0;
         assert_int_equal(write_file_atomic(path, line, strlen(line), 0644), 0);
@@ -230,6 +231,12 @@ static void test_file_errors(void **state) {
         config_free(c);
         c = NULL;
         vgpu_error_clear(&e);
+
+        /* a value that begins with ';' (only without a space after '='): it would not survive
+         * config_format() */
+        assert_int_equal(write_file_atomic(path, "[vgpud]\nadmin_group =;vgpu\n", 27, 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, ":2: \"admin_group\" begins with ';'"));
 
         /* a NUL byte in the file */
         assert_int_equal(write_file_atomic(path, "[vgpud]\nlog_level = in\0fo\n", 26, 0644), 0);
