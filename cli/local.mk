@@ -44,10 +44,9 @@ cli_vgpuctl_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
 cli_vgpuctl_LDFLAGS = -Wl,--as-needed
 cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
 if SANITIZERS
-# ASan wraps libtirpc's xdr_* and looks the real ones up when the program starts: libvirt, loaded later
-# by attach/detach, then calls through a NULL pointer (SEGV in virNetMessageEncodeHeader). Sanitizer
-# builds load libtirpc (libvirt's own dependency) at start-up; other builds do not.
-cli_vgpuctl_LDFLAGS += -Wl,--push-state,--no-as-needed,-l:libtirpc.so.3,--pop-state
+# ASan resolves its XDR interceptors once, at start-up: libvirt's libtirpc, which attach and detach load
+# later, must be in the process by then, or the interceptors call a NULL "real" function.
+cli_vgpuctl_LDFLAGS += -Wl,--no-as-needed,-l:libtirpc.so.3,--as-needed
 endif
 
 # The libvirt hook, /etc/libvirt/hooks/qemu.d/vgpud (it talks to vgpud only).

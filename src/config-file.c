@@ -19,6 +19,7 @@
 enum value_kind {
         V_PATH,   /* absolute path */
         V_GROUP,  /* group name or empty */
+        V_USER,   /* user name or empty (the same syntax) */
         V_STRING, /* printable, non-empty */
         V_BOOL,
         V_LOG_LEVEL,
@@ -73,6 +74,7 @@ static const struct key_def keys[] = {
         {"rpc-type", "weight", V_UNSIGNED, T(weight), "1", 1, 100},
         {"libvirt", "uri", V_STRING, C(libvirt_uri), "qemu:///system", 0, 0},
         {"libvirt", "refresh_interval", V_DURATION, C(libvirt_refresh_usec), "30s", 0, 3600 * USEC_PER_SEC},
+        {"libvirt", "watch_user", V_USER, C(libvirt_watch_user), "nobody", 0, 0},
         {"gpu", "scheduler", V_SCHED_POLICY, G(scheduler), NULL, 0, 0},
         {"gpu", "time_slice", V_DURATION, G(time_slice_usec), "0", 0, USEC_PER_SEC},
         {"gpu", "averaging_factor", V_UNSIGNED, G(averaging_factor), "0", 0, 255},
@@ -124,6 +126,7 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
         switch (d->kind) {
         case V_PATH:
         case V_GROUP:
+        case V_USER:
         case V_STRING: {
                 if (d->kind == V_PATH && (value[0] != '/' || !printable(value))) {
                         *why = "must be an absolute path";
@@ -131,6 +134,10 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
                 }
                 if (d->kind == V_GROUP && !valid_group_name(value)) {
                         *why = "must be a group name (lower-case letters, digits, '_', '-') or empty";
+                        return -EINVAL;
+                }
+                if (d->kind == V_USER && !valid_group_name(value)) {
+                        *why = "must be a user name (lower-case letters, digits, '_', '-') or empty";
                         return -EINVAL;
                 }
                 if (d->kind == V_STRING && (!*value || !printable(value))) {
@@ -473,6 +480,13 @@ static int handler(void *user, const char *section, const char *key, const char 
                          CONFIG_LINE_MAX);
                 return 1;
         }
+        /* After "= " a ';' starts a comment (inih's inline comments), so "key =;x" would come back from
+         * config_format() as "key = ;x", an empty value. */
+        if (value[0] == ';') {
+                error_at(p, p->line, -EINVAL,
+                         "\"%s\" begins with ';', which reads as a comment after \"= \"", key);
+                return 1;
+        }
         if (!*section) {
                 error_at(p, p->line, -EINVAL, "\"%s\" is not in a section; put it under [vgpud] or another",
                          key);
@@ -523,7 +537,7 @@ static int handler(void *user, const char *section, const char *key, const char 
                          first);
                 return 1;
         }
-        if (!*value && d->kind != V_GROUP) {
+        if (!*value && d->kind != V_GROUP && d->kind != V_USER) {
                 error_at(p, p->line, -EINVAL, "\"%s\" has no value", key);
                 return 1;
         }
@@ -713,6 +727,7 @@ void config_free(struct vgpu_config *c) {
         }
         free(c->rpc.types);
         free(c->libvirt_uri);
+        free(c->libvirt_watch_user);
         free(c->gpus);
         free(c);
 }
@@ -752,6 +767,7 @@ static void format_value(struct strbuf *b, const struct key_def *d, const void *
         switch (d->kind) {
         case V_PATH:
         case V_GROUP:
+        case V_USER:
         case V_STRING:
                 strbuf_append(b, strempty(*(char *const *) field));
                 return;
