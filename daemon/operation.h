@@ -66,6 +66,11 @@ struct Operation {
          * recorded at its next start (adopted if it exists, forgotten if not) instead of an orphan.
          * Dropped again once a persistent record holds the instance (or the create failed). */
         struct vgpu_record *intent;
+        /* The intent is a placement: the start of a persistent vf / nvidia-vfio instance whose definition
+         * names no function. The function carries no UUID, so the record (its definition with the function
+         * as the parent, still persistent) stays in the runtime store while the instance is on the host:
+         * a restart of vgpud finds it there (reconcile.c). */
+        bool intent_is_placement;
 
         /* what the instance's record becomes on success (replace_record) */
         bool replace_record;

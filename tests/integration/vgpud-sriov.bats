@@ -256,3 +256,41 @@ gpu_json() { vgpuctl gpus --json | jq -r ".[] | select(.address == \"$PF\") | $1
         wait_for 5 bash -c "[ \$(cat /sys/bus/pci/devices/$PF/sriov_numvfs) -eq 2 ]"
         wait_for 5 bash -c "vgpuctl --json sriov show $PF | jq -e '.status == \"ok\"'"
 }
+
+# vgpud killed with SIGKILL (as tests/chaos/vgpu-chaos does), the kill's interrupted sysfs write let land.
+vgpud_crash() {
+        kill -KILL "$VGPUD_PID"
+        wait "$VGPUD_PID" || true
+        unset VGPUD_PID
+        sleep "${1:-0}"
+        vgpu-sim ctl fail clear
+}
+
+@test "a persistent VF instance placed at start is on its VF after a restart; undefined, it stays there" {
+        vgpuctl sriov enable "$PF" --vfs 3
+        local u=2f1e7c9a-41d3-4b6e-9a0c-5e8f7d6c4b3a u2=2f1e7c9a-41d3-4b6e-9a0c-5e8f7d6c4b3b
+        # defined without a function: the VF is chosen when it starts, known only to this boot
+        vgpuctl define --type vf --uuid $u
+        vgpuctl start $u
+        [ "$(driver_of "$VF1")" = vfio-pci ]
+        vgpuctl define --type vf --uuid $u2
+        vgpuctl start $u2
+        vgpuctl undefine $u2
+
+        vgpud_crash
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        run vgpuctl --json list --all
+        [ "$(jq -r ".[] | select(.uuid == \"$u\") | .state + \" \" + .device" <<<"$output")" = "created $VF1" ]
+        [ "$(jq -r ".[] | select(.uuid == \"$u2\") | .state + \" \" + .device" <<<"$output")" = "created $VF2" ]
+        # so the count is not changed from under it, and a stop gives the VF back
+        run vgpuctl sriov disable "$PF"
+        [ "$status" -eq 4 ]
+        vgpuctl stop $u
+        [ "$(driver_of "$VF1")" = none ]
+        vgpud_restart --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(vgpuctl --json list --all | jq -r ".[] | select(.uuid == \"$u\") | .state")" = defined ]
+        [ "$(driver_of "$VF1")" = none ]
+        vgpuctl destroy $u
+        vgpuctl destroy $u2
+        [ -z "$(ls "$VGPUD_DIR/run/instances")" ]
+}
