@@ -170,13 +170,16 @@ static int unbind_one(BindJob *j, const char *bdf) {
         if (r < 0)
                 return r;
         j->changed = true;
-        if (dir)
-                (void) binding_delete(dir, bdf, NULL);
+        /* driverctl's override before vgpud's note: a crash in between leaves the note, and the next start
+         * binds the function again and writes the override back (manager_bindings_start), the old state
+         * whole; the other order would leave an override that vgpud no longer knows it made. */
         if (driverctl_read(j->driverctl_dir, bdf, &dc, NULL) >= 0 && streq(dc, VFIO_PCI_DRIVER)) {
                 r = driverctl_delete(j->driverctl_dir, bdf, &j->error);
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
+        if (dir)
+                (void) binding_delete(dir, bdf, NULL);
         return 0;
 }
 
@@ -362,6 +365,27 @@ static void apply_persistent(Manager *m, const char *bdf, const char *why) {
         (void) host_refresh_gpu(m->host, bdf);
 }
 
+/* A persistent binding is also driverctl's override (bind_one writes the note, binds, then the override):
+ * one whose override a crash cut short gets it now. An override for another driver is the admin's. */
+static void complete_override(Manager *m, const char *bdf) {
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        _cleanup_free_ char *driver = NULL;
+        int r;
+
+        r = driverctl_read(m->config->driverctl_dir, bdf, &driver, NULL);
+        if (r != -ENOENT)
+                return;
+        r = driverctl_save(m->config->driverctl_dir, bdf, VFIO_PCI_DRIVER, &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                (void) manager_add_finding(
+                        m, "warning", "binding", bdf,
+                        "Cannot write driverctl's override for the persistent binding: %s", strna(msg));
+                return;
+        }
+        log_info("Wrote driverctl's override for the persistent binding of %s.", bdf);
+}
+
 int manager_bindings_start(Manager *m) {
         struct vgpu_error_list problems = {};
         struct vgpu_binding **notes = NULL;
@@ -378,8 +402,10 @@ int manager_bindings_start(Manager *m) {
         vgpu_error_list_clear(&problems);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the bindings in %s: %m", m->config->state_dir);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 apply_persistent(m, notes[i]->device, "persistent");
+                complete_override(m, notes[i]->device);
+        }
         bindings_free(notes, n);
 
         /* driverctl's vfio-pci overrides: what its udev rule does on a host that runs it */

@@ -294,3 +294,21 @@ vgpud_crash() {
         vgpuctl destroy $u2
         [ -z "$(ls "$VGPUD_DIR/run/instances")" ]
 }
+
+@test "a bind cut by a crash before driverctl's override: the next start completes it" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        vgpu-sim ctl latency /sys/bus/pci/drivers_probe 1500
+        vgpuctl bind "$VF1" --persistent >/dev/null 2>&1 &
+        local job=$!
+        sleep 0.7 # the note is written, vfio-pci's probe is in flight
+        vgpud_crash 2
+        wait $job || true
+        [ -f "$VGPUD_DIR/state/bindings/$VF1.json" ]
+        [ ! -e "/etc/driverctl.d/pci-$VF1" ]
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(driver_of "$VF1")" = vfio-pci ]
+        [ "$(cat "/etc/driverctl.d/pci-$VF1")" = vfio-pci ]
+        vgpuctl unbind "$VF1"
+        [ ! -e "/etc/driverctl.d/pci-$VF1" ]
+        [ ! -e "$VGPUD_DIR/state/bindings/$VF1.json" ]
+}
