@@ -344,6 +344,40 @@ int method_unbind_device(sd_bus_message *call, void *userdata, sd_bus_error *e) 
         return bind_or_unbind(call, userdata, false, e);
 }
 
+int bindings_apply_to_vfs(const char *sysfs_root, const char *state_dir, const char *driverctl_dir,
+                          const char *pf, char ***bound, struct vgpu_error *err) {
+        _cleanup_(gpu_freep) struct vgpu_gpu *g = NULL;
+        int ret = 0, r;
+
+        r = pci_read_gpu(sysfs_root, pf, &g);
+        if (r < 0)
+                return vgpu_error_set(err, r, NULL, "Cannot read PCI device %s.", pf);
+        for (char **vf = g ? g->sriov.vfs : NULL; vf && *vf; vf++) {
+                _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
+                _cleanup_free_ char *dc = NULL, *driver = NULL;
+                struct vgpu_error ignored = {};
+
+                bool wanted = binding_load(state_dir, *vf, &note, &ignored) >= 0 && note->persistent;
+                vgpu_error_clear(&ignored);
+                if (!wanted)
+                        wanted = driverctl_read(driverctl_dir, *vf, &dc, NULL) >= 0 &&
+                                 streq(dc, VFIO_PCI_DRIVER);
+                if (!wanted || pci_read_binding(sysfs_root, *vf, &driver, NULL) < 0 ||
+                    streq_ptr(driver, VFIO_PCI_DRIVER))
+                        continue;
+                r = vfio_bind(sysfs_root, *vf, ret < 0 ? &ignored : err);
+                vgpu_error_clear(&ignored);
+                if (r < 0) {
+                        if (ret >= 0)
+                                ret = r;
+                        continue;
+                }
+                if (bound && strv_extend(bound, *vf) < 0)
+                        return -ENOMEM;
+        }
+        return ret;
+}
+
 /* ---- start-up ---- */
 
 static void apply_persistent(Manager *m, const char *bdf, const char *why) {

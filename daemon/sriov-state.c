@@ -6,6 +6,7 @@
 #include "bus-error.h"
 #include "bus-names.h"
 #include "config-file.h"
+#include "device-binding.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
@@ -127,9 +128,10 @@ typedef struct SriovJob {
         unsigned num_vfs;
         int autoprobe;
         bool restore; /* a restoration (no caller), not a SetSriov call */
-        char *state_dir;
+        char *state_dir, *driverctl_dir;
         struct vgpu_sriov_config *save; /* write this configuration after the change */
         bool forget;                    /* delete the configuration after the change */
+        char **bound;                   /* VFs bound to vfio-pci for their persistent bindings */
         struct vgpu_error error;
 } SriovJob;
 
@@ -138,9 +140,27 @@ static void job_free(SriovJob *j) {
                 return;
         free(j->sysfs_root);
         free(j->state_dir);
+        free(j->driverctl_dir);
         sriov_config_free(j->save);
+        strv_free(j->bound);
         vgpu_error_clear(&j->error);
         free(j);
+}
+
+/* VFs a change brought (back), also the old ones enabled again after a failure: the persistent bindings
+ * of those addresses apply to them again. */
+static void apply_bindings(SriovJob *j) {
+        struct vgpu_error err = {};
+        int r;
+
+        r = bindings_apply_to_vfs(j->sysfs_root, j->state_dir, j->driverctl_dir, j->address, &j->bound,
+                                  &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                log_warning_errno(r, "Cannot apply a persistent binding on the VFs of %s: %s", j->address,
+                                  strna(msg));
+        }
+        vgpu_error_clear(&err);
 }
 
 static int job_run(void *userdata) {
@@ -148,6 +168,8 @@ static int job_run(void *userdata) {
         int r;
 
         r = sriov_set_num_vfs(j->sysfs_root, j->address, j->num_vfs, j->autoprobe, &j->error);
+        if (r != 0)
+                apply_bindings(j);
         if (r < 0)
                 return r;
         if (j->save)
@@ -215,6 +237,10 @@ static void job_done(int r, void *userdata) {
         SriovState *s = j->state;
         Manager *m = s->manager;
 
+        for (char **vf = j->bound; vf && *vf; vf++) {
+                log_info("Bound %s to vfio-pci (persistent).", *vf);
+                (void) host_refresh_gpu(m->host, *vf);
+        }
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 char ename[16];
@@ -260,7 +286,8 @@ static int submit(SriovState *s, unsigned num_vfs, int autoprobe, bool restore, 
         j->restore = restore;
         j->sysfs_root = strdup(m->host->sysfs_root);
         j->state_dir = strdup(m->config->state_dir);
-        if (!j->sysfs_root || !j->state_dir) {
+        j->driverctl_dir = strdup(m->config->driverctl_dir);
+        if (!j->sysfs_root || !j->state_dir || !j->driverctl_dir) {
                 job_free(j);
                 return -ENOMEM;
         }

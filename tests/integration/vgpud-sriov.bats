@@ -295,6 +295,21 @@ vgpud_crash() {
         [ -z "$(ls "$VGPUD_DIR/run/instances")" ]
 }
 
+@test "persistent bindings apply again to the VFs a count change brings back" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        vgpuctl bind "$VF2" --persistent
+        vgpuctl sriov disable "$PF"
+        vgpuctl sriov enable "$PF" --vfs 3
+        [ "$(driver_of "$VF2")" = vfio-pci ]
+        [ "$(driver_of "$VF1")" = none ]
+        grep -q "Bound $VF2 to vfio-pci (persistent)" "$VGPUD_LOG"
+        # a VF instance takes a free VF, not the bound one
+        u=$(vgpuctl create --type vf)
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")" = "$VF1" ]
+        vgpuctl destroy "$u"
+        vgpuctl unbind "$VF2"
+}
+
 @test "a bind cut by a crash before driverctl's override: the next start completes it" {
         vgpuctl sriov enable "$PF" --vfs 2
         vgpu-sim ctl latency /sys/bus/pci/drivers_probe 1500
