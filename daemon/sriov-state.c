@@ -119,6 +119,23 @@ static bool vfs_present(Manager *m, const char *address, unsigned num) {
         return n == num;
 }
 
+static int config_copy(const struct vgpu_sriov_config *c, struct vgpu_sriov_config **ret) {
+        _cleanup_(sriov_config_freep) struct vgpu_sriov_config *n = NULL;
+
+        *ret = NULL;
+        if (!c)
+                return 0;
+        n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        *n = *c;
+        n->driver = NULL;
+        if (c->driver && !(n->driver = strdup(c->driver)))
+                return -ENOMEM;
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
 /* ---- the change itself, on a worker thread ---- */
 
 typedef struct SriovJob {
@@ -129,7 +146,8 @@ typedef struct SriovJob {
         int autoprobe;
         bool restore; /* a restoration (no caller), not a SetSriov call */
         char *state_dir, *driverctl_dir;
-        struct vgpu_sriov_config *save; /* write this configuration after the change */
+        struct vgpu_sriov_config *save; /* write this configuration (before the change) */
+        struct vgpu_sriov_config *old;  /* the configuration save replaces, NULL if none */
         bool forget;                    /* delete the configuration after the change */
         char **bound;                   /* VFs bound to vfio-pci for their persistent bindings */
         struct vgpu_error error;
@@ -142,6 +160,7 @@ static void job_free(SriovJob *j) {
         free(j->state_dir);
         free(j->driverctl_dir);
         sriov_config_free(j->save);
+        sriov_config_free(j->old);
         strv_free(j->bound);
         vgpu_error_clear(&j->error);
         free(j);
@@ -163,17 +182,33 @@ static void apply_bindings(SriovJob *j) {
         vgpu_error_clear(&err);
 }
 
+/* The record never lags the host where that would leave VFs nothing keeps: a count is written before the
+ * VFs are enabled (a crash in between leaves a wish the next start carries out), and forgotten after they
+ * are gone (a crash in between leaves the old wish, which the next start restores). */
 static int job_run(void *userdata) {
         SriovJob *j = userdata;
         int r;
 
+        if (j->save) {
+                r = sriov_config_save(j->state_dir, j->save, &j->error);
+                if (r < 0)
+                        return r;
+        }
         r = sriov_set_num_vfs(j->sysfs_root, j->address, j->num_vfs, j->autoprobe, &j->error);
         if (r != 0)
                 apply_bindings(j);
-        if (r < 0)
+        if (r < 0) {
+                /* The old VFs are back (sriov_set_num_vfs restores them): so is the old wish. */
+                struct vgpu_error ignored = {};
+                int k = !j->save ? 0
+                        : j->old ? sriov_config_save(j->state_dir, j->old, &ignored)
+                                 : sriov_config_delete(j->state_dir, j->address, &ignored);
+                if (k < 0 && k != -ENOENT)
+                        log_warning_errno(k, "Cannot put back the SR-IOV configuration of %s: %m",
+                                          j->address);
+                vgpu_error_clear(&ignored);
                 return r;
-        if (j->save)
-                return sriov_config_save(j->state_dir, j->save, &j->error);
+        }
         if (j->forget) {
                 r = sriov_config_delete(j->state_dir, j->address, &j->error);
                 return r == -ENOENT ? 0 : r;
@@ -304,6 +339,11 @@ static int submit(SriovState *s, unsigned num_vfs, int autoprobe, bool restore, 
                 if (g && g->driver && !(j->save->driver = strdup(g->driver))) {
                         job_free(j);
                         return -ENOMEM;
+                }
+                r = config_copy(s->config, &j->old);
+                if (r < 0) {
+                        job_free(j);
+                        return r;
                 }
         } else if (persist)
                 j->forget = true;

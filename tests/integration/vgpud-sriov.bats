@@ -327,3 +327,32 @@ vgpud_crash() {
         [ ! -e "/etc/driverctl.d/pci-$VF1" ]
         [ ! -e "$VGPUD_DIR/state/bindings/$VF1.json" ]
 }
+
+@test "an SR-IOV change cut by a crash leaves the count kept with the VFs; a failed one the old count" {
+        # killed while the VFs are being enabled: the kept count is the one the host ends with
+        vgpu-sim ctl latency "/sys/bus/pci/devices/$PF/sriov_numvfs" 1500
+        vgpuctl sriov enable "$PF" --vfs 2 >/dev/null 2>&1 &
+        local job=$!
+        sleep 0.7
+        vgpud_crash 2
+        wait $job || true
+        [ "$(numvfs)" -eq 2 ]
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(numvfs)" -eq 2 ]
+        [ "$(jq -r .num_vfs "$VGPUD_DIR/state/sriov/$PF.json")" -eq 2 ]
+        [ "$(gpu_json .sriov_configured_vfs)" -eq 2 ]
+
+        # the write fails: the VFs and the kept count stay as they were
+        vgpu-sim ctl fail "/sys/bus/pci/devices/$PF/sriov_numvfs" EIO 1
+        run vgpuctl sriov enable "$PF" --vfs 4
+        [ "$status" -eq 1 ]
+        [[ $output == *EIO* ]]
+        [ "$(numvfs)" -eq 2 ]
+        [ "$(jq -r .num_vfs "$VGPUD_DIR/state/sriov/$PF.json")" -eq 2 ]
+        vgpuctl sriov disable "$PF"
+        vgpu-sim ctl fail "/sys/bus/pci/devices/$PF/sriov_numvfs" EIO 1
+        run vgpuctl sriov enable "$PF" --vfs 4
+        [ "$status" -eq 1 ]
+        [ ! -e "$VGPUD_DIR/state/sriov/$PF.json" ]
+        [ "$(gpu_json .sriov_configured_vfs)" -eq 0 ]
+}
