@@ -454,3 +454,53 @@ int manager_bindings_start(Manager *m) {
         }
         return 0;
 }
+
+void manager_bindings_reconcile(Manager *m) {
+        struct vgpu_error_list problems = {};
+        struct vgpu_binding **notes = NULL;
+        size_t n = 0;
+        int r;
+
+        r = binding_load_all(m->runtime_dir, &notes, &n, &problems);
+        for (size_t i = 0; i < problems.n; i++) {
+                _cleanup_free_ char *s = vgpu_error_to_string(&problems.items[i]);
+                (void) manager_add_finding(m, "error", "corrupt-record", strempty(problems.items[i].path),
+                                           "%s", strna(s));
+        }
+        vgpu_error_list_clear(&problems);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read the bindings in %s: %m", m->runtime_dir);
+                return;
+        }
+        for (size_t k = 0; k < n; k++) {
+                const struct vgpu_binding *note = notes[k];
+                _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+                _cleanup_free_ char *driver = NULL;
+
+                if (!note->instance[0] || instance_using(m, note->device))
+                        continue;
+                /* Noted, but the instance is not on the function: its create stopped before vfio-pci took it
+                 * (a driver_override may be left), or its destroy after it left vfio-pci. Give the function
+                 * back to what the note says, unless it is on vfio-pci now (a persistent binding holds it).
+                 */
+                r = pci_read_binding(m->host->sysfs_root, note->device, &driver, NULL);
+                if (r >= 0 && !streq_ptr(driver, VFIO_PCI_DRIVER)) {
+                        r = vfio_unbind(m->host->sysfs_root, note->device, note->original_driver,
+                                        note->original_override, &err);
+                        if (r < 0 && r != -ENODEV) {
+                                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                                (void) manager_add_finding(m, "warning", "binding", note->device,
+                                                           "Cannot give %s back after an interrupted %s: %s",
+                                                           note->device, note->instance, strna(msg));
+                                continue;
+                        }
+                }
+                log_info("Dropped the binding note of %s for %s, which is not on it (interrupted before "
+                         "vgpud "
+                         "stopped).",
+                         note->device, note->instance);
+                (void) binding_delete(m->runtime_dir, note->device, NULL);
+                (void) host_refresh_gpu(m->host, note->device);
+        }
+        bindings_free(notes, n);
+}

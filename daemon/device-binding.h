@@ -20,6 +20,9 @@ struct vgpu_error;
 
 /* At start-up (blocking): apply the persistent bindings to the devices that are present. */
 int manager_bindings_start(Manager *m);
+/* At start-up, once the instances are joined with the host: the notes of this boot that name an instance
+ * which does not live on the function (a create or destroy a crash cut short) are undone and dropped. */
+void manager_bindings_reconcile(Manager *m);
 
 /* On a worker, after an SR-IOV count change brought a PF's VFs (back): bind those that a persistent
  * binding or driverctl's vfio-pci override names, as at start-up (the kernel forgets a VF's override

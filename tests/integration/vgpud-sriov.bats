@@ -356,3 +356,25 @@ vgpud_crash() {
         [ ! -e "$VGPUD_DIR/state/sriov/$PF.json" ]
         [ "$(gpu_json .sriov_configured_vfs)" -eq 0 ]
 }
+
+@test "a VF create cut by a crash before vfio-pci took the VF: the next start gives the VF back" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        local u=3c2b1a09-8f7e-4d6c-b5a4-938271605f4e
+        vgpu-sim ctl latency "/sys/bus/pci/devices/$VF1/driver_override" 1500
+        vgpuctl create --type vf --uuid $u >/dev/null 2>&1 &
+        local job=$!
+        sleep 0.7 # noted (journal entry, binding note), the driver_override write in flight
+        vgpud_crash 2
+        wait $job || true
+        [ -f "$VGPUD_DIR/run/bindings/$VF1.json" ]
+        [ "$(cat "/sys/bus/pci/devices/$VF1/driver_override")" = vfio-pci ]
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ -z "$(vgpuctl list --all --quiet)" ]
+        [ "$(driver_of "$VF1")" = none ]
+        [ "$(cat "/sys/bus/pci/devices/$VF1/driver_override")" = "(null)" ]
+        [ ! -e "$VGPUD_DIR/run/bindings/$VF1.json" ]
+        # the VF is free: the next create takes it
+        u=$(vgpuctl create --type vf)
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")" = "$VF1" ]
+        vgpuctl destroy "$u"
+}
