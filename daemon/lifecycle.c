@@ -263,6 +263,7 @@ static int plan_records(Operation *op, const struct vgpu_record *old, const stru
                 op->delete_mdevctl_parent = strdup(old->parent);
                 if (!op->delete_mdevctl_parent)
                         return -ENOMEM;
+                op->mirror_first = mirrored_to_mdevctl(m, old) && to != HOME_STATE;
         }
 
         if (to != HOME_NONE) {

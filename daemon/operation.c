@@ -115,6 +115,11 @@ static int run_record_steps(Operation *op) {
         const char *mdevctl_dir = m->config->mdevctl_dir;
         int r;
 
+        if (op->mirror_first && op->delete_mdevctl_parent) {
+                r = mdevctl_delete(mdevctl_dir, op->delete_mdevctl_parent, op->uuid, &op->error);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
         if (op->save_state) {
                 r = store_save(m->store, op->save_state, &op->error);
                 if (r < 0)
@@ -130,7 +135,7 @@ static int run_record_steps(Operation *op) {
                 if (r < 0)
                         return r;
         }
-        if (op->delete_mdevctl_parent) {
+        if (op->delete_mdevctl_parent && !op->mirror_first) {
                 r = mdevctl_delete(mdevctl_dir, op->delete_mdevctl_parent, op->uuid, &op->error);
                 if (r < 0 && r != -ENOENT)
                         return r;

@@ -54,11 +54,15 @@ struct Operation {
         struct vgpu_attr *attrs;
         size_t n_attrs;
 
-        /* the record steps, in this order */
+        /* the record steps, in this order (but see mirror_first) */
         struct vgpu_record *save_state;
         bool delete_state;
         struct vgpu_record *save_mdevctl;
         char *delete_mdevctl_parent;
+        /* The definition leaves the state directory and its mdevctl mirror goes too: the mirror first, so
+         * that a crash in between leaves the definition (start-up writes its mirror again), never a mirror
+         * that the next start reads as mdevctl's own definition. */
+        bool mirror_first;
         struct vgpu_record *save_runtime;
         bool delete_runtime;
         /* A create's journal entry: a transient record written to the runtime store before the device is

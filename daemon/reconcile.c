@@ -179,6 +179,37 @@ static int load_mdevctl(Manager *m) {
         return 0;
 }
 
+/* vgpud's persistent mdev definitions have their mdevctl mirrors (write_definitions): one that a crash
+ * cut short between the record and the mirror gets it now. */
+static void complete_mirrors(Manager *m) {
+        size_t it = 0;
+        const char *key;
+        void *v;
+
+        if (!m->config->mdevctl_write)
+                return;
+        while (strmap_iterate(m->instances, &it, &key, &v)) {
+                Instance *i = v;
+                const struct vgpu_record *rec = i->record;
+                if (!rec || !rec->persistent || rec->origin != RECORD_ORIGIN_VGPUD ||
+                    rec->backend != VGPU_BACKEND_MDEV || isempty(rec->parent))
+                        continue;
+                _cleanup_free_ char *path =
+                        mdevctl_definition_path(m->config->mdevctl_dir, rec->parent, i->uuid);
+                if (!path || access(path, F_OK) >= 0 || errno != ENOENT)
+                        continue;
+                _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+                if (mdevctl_save(m->config->mdevctl_dir, rec, &err) < 0) {
+                        _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                        (void) manager_add_finding(m, "warning", "conflict", i->uuid,
+                                                   "Cannot write the mdevctl definition of %s: %s", i->uuid,
+                                                   strna(msg));
+                        continue;
+                }
+                log_info("Wrote the mdevctl definition of %s again.", i->uuid);
+        }
+}
+
 /* What does not match, as findings: orphans, definitions whose parent is gone. */
 static void report_differences(Manager *m) {
         struct vgpu_host *h = m->host;
@@ -228,6 +259,7 @@ int manager_load_records(Manager *m) {
         r = load_mdevctl(m);
         if (r < 0)
                 return r;
+        complete_mirrors(m);
         report_differences(m);
         return 0;
 }
