@@ -2,23 +2,21 @@
 /*
  * `vgpuctl xml`, `attach` and `detach`: an instance in libvirt's terms. The
  * XML comes from libvirt-xml.c (libxml2, never pasted strings); attach and
- * detach talk to libvirt directly (vgpud itself never calls libvirt from its
- * main loop, and the hook must not: that is libvirt calling itself). The
- * instance's facts (backend, device, the type's device_api) come from vgpud.
+ * detach talk to libvirt directly, loaded when needed (libvirt-dl.h; vgpud itself never calls libvirt from
+ * its main loop, and the hook must not: that is libvirt calling itself). The instance's facts (backend,
+ * device, the type's device_api) come from vgpud.
  *
  * An RPC-mode instance has no device element in libvirt: it is attached by
  * editing the persistent definition (virDomainDefineXML) and only with
  * --config; everything else goes through virDomainAttachDeviceFlags().
  */
-#include <getopt.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-
 #include "bus-names.h"
 #include "domain-xml.h"
+#include "libvirt-dl.h"
 #include "libvirt-xml.h"
 #include "objects.h"
 #include "output.h"
+#include <getopt.h>
 
 /* What libvirt-xml.c needs of an instance, read from vgpud; owns its strings. */
 typedef struct VgpuFacts {
@@ -203,7 +201,7 @@ static void libvirt_quiet(void *userdata, virErrorPtr e) {
 }
 
 static int libvirt_failed(const char *what) {
-        const virError *e = virGetLastError();
+        const virError *e = sym_virGetLastError();
         int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
 
         fprintf(stderr, "%s: %s\n", what, e && e->message ? e->message : "unknown libvirt error");
@@ -230,25 +228,34 @@ typedef struct Libvirt {
 
 static void libvirt_done(Libvirt *l) {
         if (l->dom)
-                virDomainFree(l->dom);
+                sym_virDomainFree(l->dom);
         if (l->conn)
-                virConnectClose(l->conn);
+                sym_virConnectClose(l->conn);
 }
 
 static int libvirt_open(const XmlArgs *a, Libvirt *l) {
-        virSetErrorFunc(NULL, libvirt_quiet);
-        l->conn = virConnectOpen(a->uri);
+        const char *why;
+        int r = libvirt_dl_load(&why);
+        if (r < 0) {
+                fprintf(stderr,
+                        "Cannot load libvirt's client library (%s): %s\n"
+                        "Install it (Debian: apt-get install libvirt0) to attach and detach.\n",
+                        LIBVIRT_DL_SONAME, why);
+                return EXIT_FAILED;
+        }
+        sym_virSetErrorFunc(NULL, libvirt_quiet);
+        l->conn = sym_virConnectOpen(a->uri);
         if (!l->conn) {
-                const virError *e = virGetLastError();
+                const virError *e = sym_virGetLastError();
                 fprintf(stderr, "Cannot reach libvirt at %s: %s\n", a->uri ?: "its default URI",
                         e && e->message ? e->message : "unknown error");
                 return EXIT_UNREACHABLE;
         }
-        l->dom = virDomainLookupByName(l->conn, a->o.domain_name);
+        l->dom = sym_virDomainLookupByName(l->conn, a->o.domain_name);
         if (!l->dom) {
-                const virError *e = virGetLastError();
+                const virError *e = sym_virGetLastError();
                 if (e && e->code == VIR_ERR_NO_DOMAIN) {
-                        _cleanup_free_ char *uri = virConnectGetURI(l->conn);
+                        _cleanup_free_ char *uri = sym_virConnectGetURI(l->conn);
                         fprintf(stderr,
                                 "No libvirt domain named '%s' at %s ('virsh list --all' lists them).\n",
                                 a->o.domain_name, uri ?: "libvirt");
@@ -262,11 +269,11 @@ static int libvirt_open(const XmlArgs *a, Libvirt *l) {
 /* The XML of the domain that the change affects: the persistent one, or the running one. */
 static int domain_xml(const XmlArgs *a, Libvirt *l, char **ret) {
         unsigned flags = 0;
-        int active = virDomainIsActive(l->dom);
+        int active = sym_virDomainIsActive(l->dom);
 
         if (a->flags == VIR_DOMAIN_AFFECT_CONFIG || (a->flags == VIR_DOMAIN_AFFECT_CURRENT && active == 0))
                 flags = VIR_DOMAIN_XML_INACTIVE;
-        *ret = virDomainGetXMLDesc(l->dom, flags);
+        *ret = sym_virDomainGetXMLDesc(l->dom, flags);
         return *ret ? EXIT_OK : libvirt_failed(a->o.domain_name);
 }
 
@@ -341,10 +348,10 @@ static int attach_or_detach(Cli *c, bool attach, int argc, char *argv[]) {
                         fprintf(stderr, "%s: %s\n", a.o.domain_name, why ?: strerror(-r));
                         return EXIT_REFUSED;
                 }
-                virDomainPtr d = virDomainDefineXML(l.conn, new_xml);
+                virDomainPtr d = sym_virDomainDefineXML(l.conn, new_xml);
                 if (!d)
                         return libvirt_failed(a.o.domain_name);
-                virDomainFree(d);
+                sym_virDomainFree(d);
         } else {
                 struct libvirt_xml_options o = a.o;
                 o.domain_name = NULL;
@@ -353,8 +360,8 @@ static int attach_or_detach(Cli *c, bool attach, int argc, char *argv[]) {
                         fprintf(stderr, "%s: %s\n", a.uuid, why ?: strerror(-r));
                         return EXIT_FAILED;
                 }
-                r = attach ? virDomainAttachDeviceFlags(l.dom, dev_xml, a.flags)
-                           : virDomainDetachDeviceFlags(l.dom, dev_xml, a.flags);
+                r = attach ? sym_virDomainAttachDeviceFlags(l.dom, dev_xml, a.flags)
+                           : sym_virDomainDetachDeviceFlags(l.dom, dev_xml, a.flags);
                 if (r < 0)
                         return libvirt_failed(a.o.domain_name);
         }

@@ -28,21 +28,31 @@ cli_libvgpuctl_a_SOURCES = \
 # Scheduling and libvirt commands (policy, quota, xml, attach, detach).
 cli_libvgpuctl_a_SOURCES += \
 	cli/cmd-sched.c \
+	cli/libvirt-dl.h cli/libvirt-dl.c \
 	cli/cmd-libvirt.c
 cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 
+# libvirt is not linked: attach and detach load it (cli/libvirt-dl.h). --as-needed drops the libraries
+# of libvgpu parts vgpuctl does not use: every library loaded is start-up time of every command.
 VGPUCTL_LIBS = cli/libvgpuctl.a src/vfio-user/libvfiouser.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS) \
-	$(LIBVIRT_LIBS) $(LIBVGPU_LIBS)
+	$(LIBVGPU_LIBS)
 
 bin_PROGRAMS += cli/vgpuctl
 cli_vgpuctl_SOURCES = cli/vgpuctl.c
 cli_vgpuctl_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
+cli_vgpuctl_LDFLAGS = -Wl,--as-needed
 cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
+if SANITIZERS
+# ASan resolves its XDR interceptors once, at start-up: libvirt's libtirpc, which attach and detach load
+# later, must be in the process by then, or the interceptors call a NULL "real" function.
+cli_vgpuctl_LDFLAGS += -Wl,--no-as-needed,-l:libtirpc.so.3,--as-needed
+endif
 
 # The libvirt hook, /etc/libvirt/hooks/qemu.d/vgpud (it talks to vgpud only).
 libvirthook_PROGRAMS = cli/hook/vgpud
 cli_hook_vgpud_SOURCES = cli/hook/vgpud-hook.c
 cli_hook_vgpud_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS)
+cli_hook_vgpud_LDFLAGS = -Wl,--as-needed
 cli_hook_vgpud_LDADD = src/libvgpu.a $(SYSTEMD_LIBS) $(LIBVGPU_LIBS)
 
 # Unit tests of vgpuctl's parts.

@@ -72,6 +72,20 @@ const char *errno_name(int error, char buf[static 16]) {
         return buf;
 }
 
+/* Messages echo what the caller sent (a type name, an address): a caller that sends megabytes gets the
+ * start of it back, not all of it, and the journal does not take it either. Cut at a character boundary
+ * (the bus only carries valid UTF-8). */
+static void clip_message(char *msg) {
+        static const char ellipsis[] = "…";
+        size_t n = strlen(msg), cut = BUS_ERROR_MESSAGE_MAX - (sizeof(ellipsis) - 1);
+
+        if (n <= BUS_ERROR_MESSAGE_MAX)
+                return;
+        while (cut > 0 && ((unsigned char) msg[cut] & 0xC0) == 0x80)
+                cut--;
+        memcpy(msg + cut, ellipsis, sizeof(ellipsis));
+}
+
 static int bus_error_setv(sd_bus_error *e, int r, ErrorSubject subject, const char *fmt, va_list ap) {
         _cleanup_free_ char *msg = NULL;
 
@@ -79,6 +93,7 @@ static int bus_error_setv(sd_bus_error *e, int r, ErrorSubject subject, const ch
                 r = -EIO; /* a caller bug must still fail the call, never succeed it */
         if (vasprintf(&msg, fmt, ap) < 0)
                 return sd_bus_error_set_errno(e, -ENOMEM);
+        clip_message(msg);
 
         const char *name = bus_error_name_for(r, subject);
         if (!name)

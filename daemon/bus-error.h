@@ -26,6 +26,9 @@ typedef enum ErrorSubject {
  * errno has no vgpud name there (sd-bus's generic mapping is used then). */
 const char *bus_error_name_for(int error, ErrorSubject subject);
 
+/* The longest message an error carries, in bytes: longer ones end in "…" (they echo the caller's input). */
+#define BUS_ERROR_MESSAGE_MAX 1024
+
 /* Set the named error for r (negative errno) about subject with a formatted
  * message. Returns r, so a handler can `return bus_error_setf(...)`. */
 int bus_error_setf(sd_bus_error *e, int r, ErrorSubject subject, const char *fmt, ...) _printf_(4, 5);

@@ -7,6 +7,7 @@
  */
 #include "bus-error.h"
 #include "bus-names.h"
+#include "bus-options.h"
 #include "device-binding.h"
 #include "gpu.h"
 #include "hashmap.h"

@@ -6,6 +6,7 @@
 #include "alias.h"
 #include "bus-error.h"
 #include "bus-names.h"
+#include "bus-options.h"
 #include "config-file.h"
 #include "device-binding.h"
 #include "domains.h"
@@ -149,6 +150,21 @@ static int method_resolve_type(sd_bus_message *call, void *userdata, sd_bus_erro
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static const BusOption explain_options[] = {{"placement", "s"}};
+
+static int read_placement_option(sd_bus_message *m, size_t k, void *userdata, sd_bus_error *e) {
+        enum placement_policy *policy = userdata;
+        const char *p;
+        int r = sd_bus_message_read_basic(m, 's', &p);
+        if (r < 0)
+                return r;
+        *policy = placement_policy_from_string(p);
+        if (*policy < 0)
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                      "Invalid placement '%s': use pack or spread", p);
+        return 0;
+}
+
 /* Per candidate GPU: can it host the type now, and if not, why. Nothing changes. */
 static int method_explain_placement(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -157,35 +173,14 @@ static int method_explain_placement(sd_bus_message *call, void *userdata, sd_bus
         Manager *m = userdata;
         enum placement_policy policy = m->config->placement_policy;
         struct vgpu_type_group *g;
-        const char *name, *gpu, *key;
+        const char *name, *gpu;
         int r;
 
         r = sd_bus_message_read(call, "ss", &name, &gpu);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(call, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(call, 'e', "sv")) > 0) {
-                const char *p;
-                r = sd_bus_message_read(call, "s", &key);
-                if (r < 0)
-                        return r;
-                if (!streq(key, "placement"))
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Unknown option '%s' (ExplainPlacement knows placement)", key);
-                r = sd_bus_message_read(call, "v", "s", &p);
-                if (r < 0)
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Option 'placement' must be of type s");
-                policy = placement_policy_from_string(p);
-                if (policy < 0)
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Invalid placement '%s': use pack or spread", p);
-                r = sd_bus_message_exit_container(call);
-                if (r < 0)
-                        return r;
-        }
+        r = bus_read_options(call, explain_options, ELEMENTSOF(explain_options), read_placement_option,
+                             &policy, error);
         if (r < 0)
                 return r;
 

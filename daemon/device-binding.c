@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "binding.h"
 #include "bus-error.h"
+#include "bus-options.h"
 #include "config-file.h"
 #include "driverctl.h"
 #include "hashmap.h"
@@ -15,43 +16,6 @@
 #include "strutil.h"
 #include "sysfs.h"
 #include "vfio.h"
-
-int bus_read_bool_options(sd_bus_message *m, const char *const *known, bool *values, sd_bus_error *e) {
-        const char *key;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                size_t k;
-                int b;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                for (k = 0; known[k] && !streq(known[k], key); k++)
-                        ;
-                if (!known[k])
-                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Unknown option '%s' (known: %s%s%s)", key, known[0] ?: "none",
-                                              known[0] && known[1] ? ", " : "",
-                                              known[0] && known[1] ? known[1] : "");
-                if (sd_bus_message_verify_type(m, 'v', "b") <= 0)
-                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type b",
-                                              key);
-                r = sd_bus_message_read(m, "v", "b", &b);
-                if (r < 0)
-                        return r;
-                values[k] = b;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
 
 /* ---- the work, on a worker thread ---- */
 

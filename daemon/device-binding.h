@@ -34,6 +34,3 @@ int bindings_apply_to_vfs(const char *sysfs_root, const char *state_dir, const c
 /* The method handlers (registered by bus-manager.c). */
 int method_bind_device(sd_bus_message *call, void *userdata, sd_bus_error *e);
 int method_unbind_device(sd_bus_message *call, void *userdata, sd_bus_error *e);
-
-/* Read an a{sv} of boolean options: known[i] sets values[i]; another key or type is InvalidArgs. */
-int bus_read_bool_options(sd_bus_message *m, const char *const *known, bool *values, sd_bus_error *e);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bus-names.h"
+#include "bus-options.h"
 #include "fileio.h"
 #include "gpu.h"
 #include "hashmap.h"
@@ -458,20 +459,9 @@ int manager_diagnose(Manager *m, sd_bus_message *call, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_message_enter_container(call, 'a', "{sv}");
+        r = bus_read_options(call, NULL, 0, NULL, NULL, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(call, 'e', "sv");
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                const char *key = NULL;
-                r = sd_bus_message_read_basic(call, 's', &key);
-                if (r < 0)
-                        return r;
-                return sd_bus_error_setf(error, DBUS_ERROR_INVALID_ARGS,
-                                         "Unknown option '%s': Diagnose takes no options yet", key);
-        }
         r = sd_bus_message_new_method_return(call, &reply);
         if (r < 0)
                 return r;

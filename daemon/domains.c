@@ -9,6 +9,7 @@
 #include "assignment.h"
 #include "auth.h"
 #include "bus-error.h"
+#include "bus-options.h"
 #include "config-file.h"
 #include "domains.h"
 #include "fileio.h"
@@ -482,19 +483,7 @@ static int read_domain_and_options(sd_bus_message *call, bool with_devices, cons
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_enter_container(call, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(call, 'e', "sv");
-        if (r < 0)
-                return r;
-        if (r > 0) {
-                const char *key = NULL;
-                (void) sd_bus_message_read(call, "s", &key);
-                return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                      "Unknown option '%s' (there are none)", strna(key));
-        }
-        r = sd_bus_message_exit_container(call);
+        r = bus_read_options(call, NULL, 0, NULL, NULL, error);
         if (r < 0)
                 return r;
         if (!domain_name_is_valid(domain))

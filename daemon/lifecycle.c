@@ -7,6 +7,7 @@
 #include "availability.h"
 #include "bus-error.h"
 #include "bus-names.h"
+#include "bus-options.h"
 #include "config-file.h"
 #include "gpu.h"
 #include "host.h"
@@ -56,89 +57,65 @@ static int read_option_attrs(sd_bus_message *m, CreateOptions *o, sd_bus_error *
         return sd_bus_message_exit_container(m);
 }
 
-/* The a{sv} of CreateInstance/DefineInstance; unknown keys and wrong types are InvalidArgs. */
+enum { OPT_PERSISTENT, OPT_AUTOSTART, OPT_ATTRS, OPT_PLACEMENT, OPT_SHARE, OPT_WEIGHT };
+static const BusOption create_options[] = {
+        [OPT_PERSISTENT] = {"persistent", "b"}, [OPT_AUTOSTART] = {"autostart", "b"},
+        [OPT_ATTRS] = {"attrs", "a(ss)"},       [OPT_PLACEMENT] = {"placement", "s"},
+        [OPT_SHARE] = {"share", "u"},           [OPT_WEIGHT] = {"weight", "u"},
+};
+
+static int read_create_option(sd_bus_message *msg, size_t k, void *userdata, sd_bus_error *e) {
+        CreateOptions *o = userdata;
+        const char *p;
+        uint32_t u;
+        int b, r;
+
+        switch (k) {
+        case OPT_PERSISTENT:
+        case OPT_AUTOSTART:
+                r = sd_bus_message_read_basic(msg, 'b', &b);
+                if (r < 0)
+                        return r;
+                if (k == OPT_PERSISTENT)
+                        o->persistent = b;
+                else
+                        o->autostart = b;
+                return 0;
+        case OPT_ATTRS:
+                return read_option_attrs(msg, o, e);
+        case OPT_PLACEMENT:
+                r = sd_bus_message_read_basic(msg, 's', &p);
+                if (r < 0)
+                        return r;
+                o->placement = placement_policy_from_string(p);
+                if (o->placement < 0)
+                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                              "Invalid placement '%s': use pack or spread", p);
+                return 0;
+        default:
+                r = sd_bus_message_read_basic(msg, 'u', &u);
+                if (r < 0)
+                        return r;
+                if (u == 0 || (k == OPT_SHARE && u > 100))
+                        return bus_error_setf(
+                                e, -EINVAL, SUBJECT_ARGUMENT,
+                                "Invalid %s %u: a share is 1 to 100 (percent), a weight at least 1",
+                                create_options[k].key, u);
+                if (k == OPT_SHARE)
+                        o->quota.share = u;
+                else
+                        o->quota.weight = u;
+                return 0;
+        }
+}
+
+/* The a{sv} of CreateInstance/DefineInstance. */
 static int read_create_options(Manager *m, sd_bus_message *msg, bool define, CreateOptions *o,
                                sd_bus_error *e) {
-        const char *key;
         int r;
 
         o->placement = m->config->placement_policy;
-        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-                const char *sig;
-                r = sd_bus_message_read(msg, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "persistent") || streq(key, "autostart"))
-                        sig = "b";
-                else if (streq(key, "attrs"))
-                        sig = "a(ss)";
-                else if (streq(key, "placement"))
-                        sig = "s";
-                else if (streq(key, "share") || streq(key, "weight"))
-                        sig = "u";
-                else
-                        return bus_error_setf(
-                                e, -EINVAL, SUBJECT_ARGUMENT,
-                                "Unknown option '%s' (this vgpud knows persistent, autostart, attrs, "
-                                "placement, share and weight)",
-                                key);
-                if (sd_bus_message_verify_type(msg, 'v', sig) <= 0)
-                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type %s",
-                                              key, sig);
-                r = sd_bus_message_enter_container(msg, 'v', sig);
-                if (r < 0)
-                        return r;
-                if (streq(sig, "b")) {
-                        int b;
-                        r = sd_bus_message_read(msg, "b", &b);
-                        if (r < 0)
-                                return r;
-                        if (streq(key, "persistent"))
-                                o->persistent = b;
-                        else
-                                o->autostart = b;
-                } else if (streq(sig, "s")) {
-                        const char *p;
-                        r = sd_bus_message_read(msg, "s", &p);
-                        if (r < 0)
-                                return r;
-                        o->placement = placement_policy_from_string(p);
-                        if (o->placement < 0)
-                                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
-                                                      "Invalid placement '%s': use pack or spread", p);
-                } else if (streq(sig, "u")) {
-                        uint32_t u;
-                        r = sd_bus_message_read(msg, "u", &u);
-                        if (r < 0)
-                                return r;
-                        if (u == 0 || (streq(key, "share") && u > 100))
-                                return bus_error_setf(
-                                        e, -EINVAL, SUBJECT_ARGUMENT,
-                                        "Invalid %s %u: a share is 1 to 100 (percent), a weight "
-                                        "at least 1",
-                                        key, u);
-                        if (streq(key, "share"))
-                                o->quota.share = u;
-                        else
-                                o->quota.weight = u;
-                } else {
-                        r = read_option_attrs(msg, o, e);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(msg);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(msg);
+        r = bus_read_options(msg, create_options, ELEMENTSOF(create_options), read_create_option, o, e);
         if (r < 0)
                 return r;
         /* autostart implies persistent; a definition is persistent by nature. */

@@ -4,6 +4,7 @@ noinst_LIBRARIES += daemon/libvgpud.a
 daemon_libvgpud_a_SOURCES = \
 	src/bus-names.h \
 	daemon/bus-error.h daemon/bus-error.c \
+	daemon/bus-options.h daemon/bus-options.c \
 	daemon/auth.h daemon/auth.c \
 	daemon/hostop.h daemon/hostop.c \
 	daemon/manager.h daemon/manager.c \
@@ -27,20 +28,32 @@ daemon_libvgpud_a_SOURCES = \
 daemon_libvgpud_a_SOURCES += \
 	daemon/sched.h daemon/sched.c \
 	daemon/domains.h daemon/domains.c \
-	daemon/libvirt-watch.c
+	daemon/libvirt-watch.h daemon/libvirt-watch.c
 # -iquote, not -I: daemon/sched.h must not stand in for <sched.h> (which pthread.h includes).
-daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/daemon
+# PKGLIBEXECDIR: where vgpud finds vgpud-libvirt-watch (VGPUD_LIBVIRT_WATCH overrides it in the tests).
+daemon_libvgpud_a_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(top_srcdir)/daemon -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 daemon_libvgpud_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) \
-	$(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+	$(LIBXML_CFLAGS)
 
+# No libvirt: its domain list comes from vgpud-libvirt-watch, a process of its own (libvirt-watch.h).
+# --as-needed drops the libraries of libvgpu parts vgpud does not use.
 VGPUD_LIBS = daemon/libvgpud.a daemon/engine/libengine.a src/vfio-user/libvfiouser.a src/libvgpu.a \
-	$(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) $(LIBVIRT_LIBS) $(LIBXML_LIBS) -lpthread
+	$(SYSTEMD_LIBS) $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) $(LIBXML_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/vgpud
 daemon_vgpud_SOURCES = daemon/main.c
 daemon_vgpud_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
 daemon_vgpud_CFLAGS = $(daemon_libvgpud_a_CFLAGS)
+daemon_vgpud_LDFLAGS = -Wl,--as-needed
 daemon_vgpud_LDADD = $(VGPUD_LIBS)
+
+# The reader of libvirt's running domains, spawned by vgpud (/usr/libexec/vgpud/vgpud-libvirt-watch).
+pkglibexec_PROGRAMS = daemon/vgpud-libvirt-watch
+daemon_vgpud_libvirt_watch_SOURCES = daemon/vgpud-libvirt-watch.c daemon/libvirt-watch.h
+daemon_vgpud_libvirt_watch_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
+daemon_vgpud_libvirt_watch_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
+daemon_vgpud_libvirt_watch_LDFLAGS = -Wl,--as-needed
+daemon_vgpud_libvirt_watch_LDADD = src/libvgpu.a $(LIBVIRT_LIBS) $(JSONC_LIBS) $(LIBXML_LIBS)
 
 
 
@@ -50,7 +63,8 @@ daemon_unit_tests = \
 	tests/unit/test-auth \
 	tests/unit/test-hostop \
 	tests/unit/test-own-events \
-	tests/unit/test-availability
+	tests/unit/test-availability \
+	tests/unit/test-libvirt-watch
 check_PROGRAMS += $(daemon_unit_tests)
 TESTS += $(daemon_unit_tests)
 DAEMON_UNIT_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
@@ -81,6 +95,11 @@ tests_unit_test_availability_SOURCES = tests/unit/test-availability.c $(FIXTURE_
 tests_unit_test_availability_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
 tests_unit_test_availability_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_availability_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_libvirt_watch_SOURCES = tests/unit/test-libvirt-watch.c tests/unit/unit.h
+tests_unit_test_libvirt_watch_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_libvirt_watch_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_libvirt_watch_LDADD = $(DAEMON_UNIT_LDADD)
 
 # Integration suites of vgpud and vgpuctl.
 TESTS += tests/integration/daemon.bats

@@ -164,6 +164,8 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        /* SIGCHLD: the libvirt domain reader is a child process, reaped by an sd-event child source. */
+        sigaddset(&mask, SIGCHLD);
         /* Blocked before any worker thread exists, so the threads inherit the mask and the signalfd gets
          * them. */
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)

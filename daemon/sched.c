@@ -5,6 +5,7 @@
 #include "auth.h"
 #include "bus-error.h"
 #include "bus-names.h"
+#include "bus-options.h"
 #include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
@@ -752,13 +753,35 @@ static int begin_policy_change(GpuObject *g, sd_bus_message *call, sd_bus_error 
         return 0;
 }
 
+static const BusOption policy_options[] = {{"averaging_factor", "u"}, {"frequency_hz", "u"}};
+
+static int read_policy_option(sd_bus_message *m, size_t k, void *userdata, sd_bus_error *e) {
+        struct sched_settings *st = userdata;
+        return sd_bus_message_read_basic(m, 'u', k == 0 ? &st->averaging_factor : &st->frequency_hz);
+}
+
+static const BusOption quota_options[] = {{"share", "u"}, {"weight", "u"}};
+
+static int read_quota_option(sd_bus_message *m, size_t k, void *userdata, sd_bus_error *e) {
+        struct sched_quota *q = userdata;
+        unsigned *v = k == 0 ? &q->share : &q->weight;
+        int r = sd_bus_message_read_basic(m, 'u', v);
+        if (r < 0)
+                return r;
+        if (*v == 0)
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                      "A %s of 0 means nothing; leave it out to clear the quota",
+                                      quota_options[k].key);
+        return 0;
+}
+
 int bus_gpu_set_scheduler_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         GpuObject *g = userdata;
         Manager *m = g->manager;
         _cleanup_(sched_view_done) SchedView v = {};
         _cleanup_free_ char *why = NULL;
         struct sched_settings st = {};
-        const char *policy, *key;
+        const char *policy;
         uint32_t slice;
         int r;
 
@@ -776,36 +799,8 @@ int bus_gpu_set_scheduler_policy(sd_bus_message *call, void *userdata, sd_bus_er
                                       "fixed-share or weighted",
                                       policy);
         st.time_slice_ms = slice;
-        r = sd_bus_message_enter_container(call, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(call, 'e', "sv")) > 0) {
-                uint32_t u;
-                r = sd_bus_message_read(call, "s", &key);
-                if (r < 0)
-                        return r;
-                if (!streq(key, "averaging_factor") && !streq(key, "frequency_hz"))
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Unknown option '%s' (this vgpud knows averaging_factor and "
-                                              "frequency_hz)",
-                                              key);
-                if (sd_bus_message_verify_type(call, 'v', "u") <= 0)
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Option '%s' must be of type u", key);
-                r = sd_bus_message_read(call, "v", "u", &u);
-                if (r < 0)
-                        return r;
-                if (streq(key, "averaging_factor"))
-                        st.averaging_factor = u;
-                else
-                        st.frequency_hz = u;
-                r = sd_bus_message_exit_container(call);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(call);
+        r = bus_read_options(call, policy_options, ELEMENTSOF(policy_options), read_policy_option, &st,
+                             error);
         if (r < 0)
                 return r;
 
@@ -876,52 +871,16 @@ int bus_instance_set_quota(sd_bus_message *call, void *userdata, sd_bus_error *e
         _cleanup_(record_freep) struct vgpu_record *new = NULL;
         _cleanup_free_ char *why = NULL;
         struct sched_quota q = {};
-        bool have_share = false, have_weight = false;
-        const char *key;
         int r;
 
         /* Authorization first: an outsider learns nothing about the arguments it sent. */
         r = bus_authorize(call, m->config->admin_group, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(call, 'a', "{sv}");
+        r = bus_read_options(call, quota_options, ELEMENTSOF(quota_options), read_quota_option, &q, error);
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(call, 'e', "sv")) > 0) {
-                uint32_t u;
-                r = sd_bus_message_read(call, "s", &key);
-                if (r < 0)
-                        return r;
-                if (!streq(key, "share") && !streq(key, "weight"))
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Unknown option '%s' (this vgpud knows share and weight)",
-                                              key);
-                if (sd_bus_message_verify_type(call, 'v', "u") <= 0)
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Option '%s' must be of type u", key);
-                r = sd_bus_message_read(call, "v", "u", &u);
-                if (r < 0)
-                        return r;
-                if (u == 0)
-                        return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                              "A %s of 0 means nothing; leave it out to clear the quota",
-                                              key);
-                if (streq(key, "share")) {
-                        q.share = u;
-                        have_share = true;
-                } else {
-                        q.weight = u;
-                        have_weight = true;
-                }
-                r = sd_bus_message_exit_container(call);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(call);
-        if (r < 0)
-                return r;
+        bool have_share = q.share > 0, have_weight = q.weight > 0;
         if (have_share && have_weight)
                 return bus_error_setf(
                         error, -EINVAL, SUBJECT_ARGUMENT,

@@ -11,11 +11,15 @@
 #include "parse-util.h"
 #include "pci.h"
 #include "quota.h"
+
+/* The longest line inih hands over from a buffer of INI_MAX_LINE (see reader()). */
+#define CONFIG_LINE_MAX (INI_MAX_LINE - 3)
 #include "strutil.h"
 
 enum value_kind {
         V_PATH,   /* absolute path */
         V_GROUP,  /* group name or empty */
+        V_USER,   /* user name or empty (the same syntax) */
         V_STRING, /* printable, non-empty */
         V_BOOL,
         V_LOG_LEVEL,
@@ -70,6 +74,7 @@ static const struct key_def keys[] = {
         {"rpc-type", "weight", V_UNSIGNED, T(weight), "1", 1, 100},
         {"libvirt", "uri", V_STRING, C(libvirt_uri), "qemu:///system", 0, 0},
         {"libvirt", "refresh_interval", V_DURATION, C(libvirt_refresh_usec), "30s", 0, 3600 * USEC_PER_SEC},
+        {"libvirt", "watch_user", V_USER, C(libvirt_watch_user), "nobody", 0, 0},
         {"gpu", "scheduler", V_SCHED_POLICY, G(scheduler), NULL, 0, 0},
         {"gpu", "time_slice", V_DURATION, G(time_slice_usec), "0", 0, USEC_PER_SEC},
         {"gpu", "averaging_factor", V_UNSIGNED, G(averaging_factor), "0", 0, 255},
@@ -121,6 +126,7 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
         switch (d->kind) {
         case V_PATH:
         case V_GROUP:
+        case V_USER:
         case V_STRING: {
                 if (d->kind == V_PATH && (value[0] != '/' || !printable(value))) {
                         *why = "must be an absolute path";
@@ -128,6 +134,10 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
                 }
                 if (d->kind == V_GROUP && !valid_group_name(value)) {
                         *why = "must be a group name (lower-case letters, digits, '_', '-') or empty";
+                        return -EINVAL;
+                }
+                if (d->kind == V_USER && !valid_group_name(value)) {
+                        *why = "must be a user name (lower-case letters, digits, '_', '-') or empty";
                         return -EINVAL;
                 }
                 if (d->kind == V_STRING && (!*value || !printable(value))) {
@@ -387,8 +397,8 @@ static char *reader(char *str, int num, void *stream) {
                 len--;
         if (memchr(p->buf, 0, len))
                 error_at(p, p->line, -EINVAL, "contains a NUL byte");
-        if (len + 3 > (size_t) num) {
-                error_at(p, p->line, -EINVAL, "line too long (at most %d characters)", num - 3);
+        if (len + 3 > (size_t) num) { /* num is INI_MAX_LINE: room for the newline inih wants and a NUL */
+                error_at(p, p->line, -EINVAL, "line too long (at most %d characters)", CONFIG_LINE_MAX);
                 len = 0;
         }
         memcpy(str, p->buf, len);
@@ -462,6 +472,21 @@ static int handler(void *user, const char *section, const char *key, const char 
         void *base = p->c;
         int r;
 
+        /* config_format() (vgpud --dump-config) writes "key = value": what parses must fit the line
+         * limit in that form too, or the dump would not load again. */
+        if (strlen(key) + STRLEN(" = ") + strlen(value) > CONFIG_LINE_MAX) {
+                error_at(p, p->line, -EINVAL,
+                         "\"%s\" is too long (\"%s = VALUE\" must fit in %d characters)", key, key,
+                         CONFIG_LINE_MAX);
+                return 1;
+        }
+        /* After "= " a ';' starts a comment (inih's inline comments), so "key =;x" would come back from
+         * config_format() as "key = ;x", an empty value. */
+        if (value[0] == ';') {
+                error_at(p, p->line, -EINVAL,
+                         "\"%s\" begins with ';', which reads as a comment after \"= \"", key);
+                return 1;
+        }
         if (!*section) {
                 error_at(p, p->line, -EINVAL, "\"%s\" is not in a section; put it under [vgpud] or another",
                          key);
@@ -512,7 +537,7 @@ static int handler(void *user, const char *section, const char *key, const char 
                          first);
                 return 1;
         }
-        if (!*value && d->kind != V_GROUP) {
+        if (!*value && d->kind != V_GROUP && d->kind != V_USER) {
                 error_at(p, p->line, -EINVAL, "\"%s\" has no value", key);
                 return 1;
         }
@@ -702,6 +727,7 @@ void config_free(struct vgpu_config *c) {
         }
         free(c->rpc.types);
         free(c->libvirt_uri);
+        free(c->libvirt_watch_user);
         free(c->gpus);
         free(c);
 }
@@ -741,6 +767,7 @@ static void format_value(struct strbuf *b, const struct key_def *d, const void *
         switch (d->kind) {
         case V_PATH:
         case V_GROUP:
+        case V_USER:
         case V_STRING:
                 strbuf_append(b, strempty(*(char *const *) field));
                 return;

@@ -84,6 +84,7 @@ struct vgpu_config {
         /* [libvirt] */
         char *libvirt_uri;
         uint64_t libvirt_refresh_usec; /* how often the domain list is read; 0 = never */
+        char *libvirt_watch_user;      /* the reader runs as this user when vgpud is root; "" = root */
 
         /* [gpu ADDRESS] sections */
         struct vgpu_gpu_config *gpus;

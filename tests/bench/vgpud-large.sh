@@ -16,6 +16,7 @@ n=${1:-200}
 make -s -C "$build" tests/sim/vgpu-sim tests/bench/bench-client >/dev/null
 export VGPU_TEST_SRCDIR=$top VGPU_BENCH_N=$n
 export PATH="$build/daemon:$build/cli:$build/tests/sim:$build/tests/bench:$PATH"
+export VGPUD_LIBVIRT_WATCH=$build/daemon/vgpud-libvirt-watch
 
 exec vgpu-sim run --profile large -- bash -c '
 set -euo pipefail
@@ -34,6 +35,10 @@ mkdir -p "$VGPUD_DIR/run"
 mount -t tmpfs tmpfs "$VGPUD_DIR/run"   # private mount namespace: /run is a tmpfs on a real host
 bus_start_with_policy
 vgpud_start --log-level notice
+sleep 3 # the libvirt domain reader has started and done its first round
+echo "vgpud RSS idle: $(awk "/VmRSS/ {print \$2, \$3}" /proc/$VGPUD_PID/status)"
+reader=$(pgrep -P "$VGPUD_PID" | head -n1 || true)
+[[ -z $reader ]] || echo "libvirt domain reader (pid $reader) RSS: $(awk "/VmRSS/ {print \$2, \$3}" /proc/$reader/status)"
 
 echo "== create+destroy, $n instances each way (empty host at the start)"
 t0=$(now)

@@ -3,15 +3,18 @@
 # (corpus/fuzz-config, fuzz-sysfs-attr, fuzz-mdevctl, fuzz-domain-xml) from
 # the forms the sources and the simulator write. A developer tool: the seeds
 # are checked in, the tests do not run this.
-import os, shutil
+import os
 
 here = os.path.dirname(os.path.abspath(__file__))
 top = os.path.dirname(os.path.dirname(here))
 
 def corpus(harness, seeds):
+    # found-*: inputs a fuzzer found (docs/fuzzing.md, "A crash"); they stay.
     d = os.path.join(here, 'corpus', harness)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(d):
+        if not name.startswith('found-'):
+            os.unlink(os.path.join(d, name))
     for name, data in seeds.items():
         with open(os.path.join(d, name), 'wb') as f:
             f.write(data if isinstance(data, bytes) else data.encode())

@@ -89,6 +89,16 @@ bounded() {
         bounded "240 connections" conns
 }
 
+@test "an error answers a 100 KB name with at most 1 KiB of it (BUS_ERROR_MESSAGE_MAX)" {
+        local name
+        name=$(head -c 100000 /dev/zero | tr '\0' x)
+        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager ResolveType ss "$name" ""
+        [ "$status" -ne 0 ]
+        echo "${#output} bytes: ${output:0:120}"
+        [[ $output == *xxxx*"…"* ]]
+        ((${#output} <= 1100))
+}
+
 @test "vgpud still creates and destroys after the floods" {
         local u
         u=$(vgpuctl create --type grid-2q)

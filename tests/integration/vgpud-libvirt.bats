@@ -4,7 +4,10 @@
 # defined in libvirt's test driver; attach/detach against a real libvirtd
 # (the QEMU driver, config-only on a defined, stopped domain) started in this
 # suite's private mount namespace with its own directories; the domain list
-# read from a test-driver file with a running domain.
+# read from a test-driver file with a running domain, by vgpud's helper
+# vgpud-libvirt-watch (a process of its own, run as [libvirt] watch_user):
+# its death, libvirt unreachable, and hostile lines from it (a test double
+# that writes garbage) keep the last list and get it restarted.
 load helpers
 load vgpud
 
@@ -12,10 +15,14 @@ GPU0=0000:3b:00.0
 
 setup() {
         bus_start_with_policy
-        echo '<node/>' >"$BATS_TEST_TMPDIR/node.xml"
+        # the domain reader runs as nobody ([libvirt] watch_user's default): the test driver's file is
+        # where nobody can read it
+        NODE_DIR=$(mktemp -d)
+        chmod 755 "$NODE_DIR"
+        echo '<node/>' >"$NODE_DIR/node.xml"
         vgpud_config <<EOF >/dev/null
 [libvirt]
-uri = test://$BATS_TEST_TMPDIR/node.xml
+uri = test://$NODE_DIR/node.xml
 refresh_interval = 1s
 EOF
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
@@ -23,6 +30,7 @@ EOF
 
 teardown() {
         vgpud_stop || true
+        rm -rf "$NODE_DIR"
         bus_stop
         libvirtd_stop
         vgpu-sim ctl reboot
@@ -190,7 +198,7 @@ EOF
         local a
         a=$(vgpuctl create --type grid-2q --gpu $GPU0)
         # a test-driver node with one running domain that references the instance
-        cat >"$BATS_TEST_TMPDIR/node.xml" <<EOF
+        cat >"$NODE_DIR/node.xml" <<EOF
 <node>
   <domain type='test'>
     <name>guest7</name>
@@ -212,8 +220,163 @@ EOF
         run vgpuctl destroy "$a"
         [ "$status" -eq 4 ]
         # the domain goes away: so does the owner
-        echo '<node/>' >"$BATS_TEST_TMPDIR/node.xml"
+        echo '<node/>' >"$NODE_DIR/node.xml"
         wait_for 10 bash -c "vgpuctl show $a | grep -q 'Owner:       -'"
+        run vgpuctl destroy "$a"
+        [ "$status" -eq 0 ]
+}
+
+# ---- the domain reader (vgpud-libvirt-watch) ----
+
+reader_pid() { pgrep -P "$VGPUD_PID" | head -n1; }
+
+node_with_domain() { # node_with_domain NAME UUID: a running domain that uses the instance
+        cat >"$NODE_DIR/node.xml.new" <<EOF
+<node>
+  <domain type='test'>
+    <name>$1</name>
+    <memory>65536</memory>
+    <os><type arch='x86_64'>hvm</type></os>
+    <devices>
+      <hostdev mode='subsystem' type='mdev' model='vfio-pci'>
+        <source><address uuid='$2'/></source>
+      </hostdev>
+    </devices>
+  </domain>
+</node>
+EOF
+        mv "$NODE_DIR/node.xml.new" "$NODE_DIR/node.xml"
+}
+
+owner_is() { vgpuctl show "$1" | grep -q "Owner:       $2"; }
+
+@test "the domain reader is a process of its own, as watch_user; libvirt is mapped there, not in vgpud" {
+        local p
+        wait_for 10 test -n "$(reader_pid)"
+        p=$(reader_pid)
+        [ "$(readlink "/proc/$p/exe")" = "$VGPUD_LIBVIRT_WATCH" ]
+        # every uid and gid is nobody's, no capability is left
+        [ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$p/status")" = "$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)" ]
+        [ "$(awk '/^Gid:/ { print $2 }' "/proc/$p/status")" = "$(id -g nobody)" ]
+        [ "$(awk '/^Groups:/ { print $2 }' "/proc/$p/status")" = "$(id -g nobody)" ]
+        [ "$(awk '/^CapEff:/ { print $2 }' "/proc/$p/status")" = 0000000000000000 ]
+        grep -q 'libvirt\.so' "/proc/$p/maps"
+        # of vgpud's descriptors, only the two pipes
+        echo "# reader's fds: $(ls -l "/proc/$p/fd" | awk 'NR > 1 { print $9 $10 $11 }' | tr '\n' ' ')" >&3
+        [ "$(readlink "/proc/$p/fd/0")" != "$(readlink "/proc/$VGPUD_PID/fd/0")" ]
+        [ "$(ls "/proc/$p/fd" | wc -l)" -le 3 ]
+        ! grep -q 'libvirt\.so' "/proc/$VGPUD_PID/maps"
+        # watch_user empty: it stays root
+        vgpud_stop
+        vgpud_config <<EOF >/dev/null
+[libvirt]
+uri = test://$NODE_DIR/node.xml
+refresh_interval = 1s
+watch_user =
+EOF
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        wait_for 10 test -n "$(reader_pid)"
+        [ "$(awk '/^Uid:/ { print $2 $3 }' "/proc/$(reader_pid)/status")" = 00 ]
+        # a user that does not exist is said, once
+        vgpud_stop
+        vgpud_config <<EOF >/dev/null
+[libvirt]
+uri = test://$NODE_DIR/node.xml
+refresh_interval = 1s
+watch_user = no-such-user-here
+EOF
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        wait_for 10 grep -q "cannot run as user 'no-such-user-here'.*keeping the domains last seen" "$VGPUD_LOG"
+        sleep 2
+        [ "$(grep -c "cannot run as user 'no-such-user-here'.*keeping the domains last seen" "$VGPUD_LOG")" -eq 1 ]
+}
+
+@test "the domain reader killed with SIGKILL is restarted; ownership stays; vgpud's fds and memory do not grow" {
+        local a p old fd0 fd rss0 rss
+        a=$(vgpuctl create --type grid-2q --gpu $GPU0)
+        node_with_domain guest7 "$a"
+        wait_for 10 owner_is "$a" guest7
+        for round in 1 2 3 4 5; do
+                old=$(reader_pid)
+                [ -n "$old" ]
+                kill -KILL "$old"
+                # meanwhile, the last list stays in force
+                owner_is "$a" guest7
+                run vgpuctl destroy "$a"
+                [ "$status" -eq 4 ]
+                wait_for 10 bash -c "p=\$(pgrep -P $VGPUD_PID | head -n1); [ -n \"\$p\" ] && [ \"\$p\" != $old ]"
+                wait_for 10 grep -q "pid $old) was killed by signal KILL; restarting it" "$VGPUD_LOG"
+                owner_is "$a" guest7
+                fd=$(ls "/proc/$VGPUD_PID/fd" | wc -l)
+                rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$VGPUD_PID/status")
+                echo "# round $round: reader $(reader_pid), vgpud fds $fd, VmRSS $rss KiB" >&3
+                if ((round == 1)); then
+                        fd0=$fd rss0=$rss
+                fi
+        done
+        [ "$fd" -eq "$fd0" ]
+        [ "$rss" -le $((rss0 + 1024)) ]
+        # the new reader still reads: the domain goes away, so does the owner
+        echo '<node/>' >"$NODE_DIR/node.xml"
+        wait_for 10 owner_is "$a" -
+}
+
+@test "libvirt unreachable: the last list read stays in force, said once" {
+        local a
+        a=$(vgpuctl create --type grid-2q --gpu $GPU0)
+        node_with_domain guest7 "$a"
+        wait_for 10 owner_is "$a" guest7
+        # a test-driver file libvirt cannot read: the connection fails
+        echo 'not a node' >"$NODE_DIR/node.xml"
+        wait_for 10 grep -q "libvirt: cannot connect to test://$NODE_DIR/node.xml.*keeping the domains last seen" "$VGPUD_LOG"
+        sleep 2
+        owner_is "$a" guest7
+        [ "$(grep -c 'keeping the domains last seen' "$VGPUD_LOG")" -eq 1 ]
+        run vgpuctl destroy "$a"
+        [ "$status" -eq 4 ]
+        # reachable again, without the domain
+        echo '<node/>' >"$NODE_DIR/node.xml"
+        wait_for 10 owner_is "$a" -
+        grep -q "libvirt: reading the running domains of test://$NODE_DIR/node.xml" "$VGPUD_LOG"
+}
+
+@test "hostile lines from the domain reader are refused and logged, the reader restarted; vgpud keeps answering" {
+        local a
+        a=$(vgpuctl create --type grid-2q --gpu $GPU0)
+        node_with_domain guest7 "$a"
+        wait_for 10 owner_is "$a" guest7
+        vgpud_stop
+        # a test double in the reader's place: a good list, then each run writes one kind of bad output and
+        # waits (or exits), then an empty list
+        cat >"$BATS_TEST_TMPDIR/reader" <<'EOF'
+#!/bin/bash
+n=$(cat "$0.count" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$0.count"
+case $n in
+0) echo '{"reachable": true, "refs": [{"domain": "guest7", "kind": "mdev", "device": "'"$OWNED"'"}]}'; exit 0 ;;
+1) echo 'not json {' ;;
+2) echo '{"reachable": true, "refs": [{"domain": "vm", "kind": "floppy", "device": "x"}]}' ;;
+3) printf '{"reachable": false}\n' ;;
+4) head -c 1100000 /dev/zero | tr '\0' x ;;
+5) exit 3 ;;
+*) echo '{"reachable": true, "refs": []}' ;;
+esac
+exec sleep 600
+EOF
+        chmod 755 "$BATS_TEST_TMPDIR/reader"
+        OWNED=$a VGPUD_LIBVIRT_WATCH=$BATS_TEST_TMPDIR/reader vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        wait_for 10 owner_is "$a" guest7
+        wait_for 20 grep -q 'exited with status 3; restarting it' "$VGPUD_LOG"
+        # meanwhile, vgpud answered and the owner stayed
+        owner_is "$a" guest7
+        vgpuctl list >/dev/null
+        grep -q 'wrote a line vgpud cannot read: the line is not one JSON value; restarting it' "$VGPUD_LOG"
+        grep -q 'wrote a line vgpud cannot read: a reference is not .* with a known kind; restarting it' "$VGPUD_LOG"
+        grep -q 'wrote a line vgpud cannot read: an unreachable libvirt comes without an "error" string' "$VGPUD_LOG"
+        grep -q 'wrote a line longer than 1048576 bytes; restarting it' "$VGPUD_LOG"
+        # the run after them is read as any other
+        wait_for 10 owner_is "$a" -
+        [ "$(cat "$BATS_TEST_TMPDIR/reader.count")" -ge 7 ]
         run vgpuctl destroy "$a"
         [ "$status" -eq 0 ]
 }

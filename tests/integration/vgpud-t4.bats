@@ -389,3 +389,23 @@ teardown() {
         run vgpuctl types --gpu $GPU0 --json
         [ "$(jq -r '.[] | select(.id == "nvidia-231") | .available' <<<"$output")" -eq 8 ]
 }
+
+@test "options: an unknown key names the ones the method knows, a wrong type names the type; nothing changes" {
+        local call="busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager"
+        run $call CreateInstance sssa{sv} grid-2q "" "" 1 persistant b true
+        [ "$status" -ne 0 ]
+        [[ $output == *"Unknown option 'persistant' (this method knows persistent, autostart, attrs, placement, share and weight)"* ]]
+        run $call CreateInstance sssa{sv} grid-2q "" "" 1 share s 50
+        [ "$status" -ne 0 ]
+        [[ $output == *"Option 'share' must be of type u"* ]]
+        run $call CreateInstance sssa{sv} grid-2q "" "" 2 persistent b true weight u 0
+        [ "$status" -ne 0 ]
+        [[ $output == *"Invalid weight 0"* ]]
+        [ -z "$(vgpuctl list --all --quiet)" ]
+        run $call ExplainPlacement ssa{sv} grid-2q "" 1 placement s tight
+        [[ $output == *"Invalid placement 'tight': use pack or spread"* ]]
+        run $call BindDevice sa{sv} $GPU0 1 group s yes
+        [[ $output == *"Option 'group' must be of type b"* ]]
+        run $call ReleaseDomain sa{sv} vm1 1 force b true
+        [[ $output == *"Unknown option 'force' (this method knows none)"* ]]
+}

@@ -17,6 +17,7 @@ setup_file() {
         for f in \
                 usr/bin/vgpuctl \
                 usr/sbin/vgpud \
+                usr/libexec/vgpud/vgpud-libvirt-watch \
                 lib/systemd/system/vgpud.service \
                 usr/lib/tmpfiles.d/vgpud.conf \
                 usr/share/dbus-1/system.d/org.vgpud1.conf \
@@ -34,6 +35,7 @@ setup_file() {
         [ -z "$missing" ]
         [ -x "$ROOT/usr/bin/vgpuctl" ]
         [ -x "$ROOT/usr/sbin/vgpud" ]
+        [ -x "$ROOT/usr/libexec/vgpud/vgpud-libvirt-watch" ]
         # the libvirt hook, once there is one, goes to libvirt's hook directory
         if [[ -d $ROOT/etc/libvirt ]]; then
                 [ -n "$(find "$ROOT/etc/libvirt/hooks" -type f -perm -u+x)" ]
@@ -43,7 +45,7 @@ setup_file() {
         echo "$output"
         local top
         for top in $output; do
-                [[ $top =~ ^(usr/bin|usr/sbin|usr/lib|usr/share|lib/systemd|etc/vgpud|etc/libvirt)$ ]]
+                [[ $top =~ ^(usr/bin|usr/sbin|usr/lib|usr/libexec|usr/share|lib/systemd|etc/vgpud|etc/libvirt)$ ]]
         done
 }
 

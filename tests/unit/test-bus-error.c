@@ -86,6 +86,46 @@ static void test_setf(void **state) {
         sd_bus_error_free(&e);
 }
 
+/* Only 1- and 2-byte characters occur here: each lead byte 110xxxxx is followed by one 10xxxxxx. */
+static bool utf8_two_byte_valid(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (c < 0x80)
+                        continue;
+                if ((c & 0xE0) != 0xC0 || i + 1 >= n || ((unsigned char) s[i + 1] & 0xC0) != 0x80)
+                        return false;
+                i++;
+        }
+        return true;
+}
+
+static void test_setf_clips_long_messages(void **state) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        char big[3000];
+
+        /* 'é' is two bytes; the two prefixes put the cut after a whole one and inside one */
+        for (size_t i = 0; i + 2 < sizeof(big); i += 2)
+                memcpy(big + i, "é", 2);
+        big[sizeof(big) - 2] = '\0';
+        for (const char *const *prefix = (const char *const[]){"No type '", "No type ", NULL}; *prefix;
+             prefix++) {
+                assert_int_equal(bus_error_setf(&e, -ENOENT, SUBJECT_TYPE, "%s%s", *prefix, big), -ENOENT);
+                size_t n = strlen(e.message), body = n - strlen("…");
+                assert_true(n <= BUS_ERROR_MESSAGE_MAX && n > BUS_ERROR_MESSAGE_MAX - 8);
+                assert_string_equal(e.message + body, "…");
+                assert_memory_equal(e.message, *prefix, strlen(*prefix));
+                assert_true(utf8_two_byte_valid(e.message, body));
+                sd_bus_error_free(&e);
+        }
+
+        /* at the limit: unchanged */
+        memset(big, 'x', BUS_ERROR_MESSAGE_MAX);
+        big[BUS_ERROR_MESSAGE_MAX] = '\0';
+        assert_int_equal(bus_error_setf(&e, -EINVAL, SUBJECT_ARGUMENT, "%s", big), -EINVAL);
+        assert_string_equal(e.message, big);
+        sd_bus_error_free(&e);
+}
+
 static void test_errno_name(void **state) {
         char buf[16];
         assert_string_equal(errno_name(-ENOSPC, buf), "ENOSPC");
@@ -100,6 +140,7 @@ int main(void) {
                 cmocka_unit_test(test_host_subject),
                 cmocka_unit_test(test_set_host_message),
                 cmocka_unit_test(test_setf),
+                cmocka_unit_test(test_setf_clips_long_messages),
                 cmocka_unit_test(test_errno_name),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

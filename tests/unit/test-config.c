@@ -15,6 +15,7 @@ static void test_defaults(void **state) {
         assert_int_equal(config_new_defaults(&c), 0);
         assert_string_equal(c->state_dir, "/var/lib/vgpud");
         assert_string_equal(c->admin_group, "vgpu");
+        assert_string_equal(c->libvirt_watch_user, "nobody");
         assert_int_equal(c->log_level, LOG_INFO);
         assert_int_equal(c->placement_policy, PLACEMENT_PACK);
         assert_string_equal(c->mdevctl_dir, "/etc/mdevctl.d");
@@ -164,6 +165,8 @@ static void test_errors(void **state) {
                 {"[gpu 3b:00.0]\n[gpu 0000:3b:00.0]\n",
                  "t.conf:2: section [gpu 0000:3b:00.0] appears twice"},
                 {"[libvirt]\nrefresh_interval = 2h\n", "t.conf:2: refresh_interval = 2h: must be between"},
+                {"[libvirt]\nwatch_user = Nobody Else\n",
+                 "t.conf:2: watch_user = Nobody Else: must be a user name"},
                 {"[rpc-type a]\nvram = 1G\nshare = 30\nmax_instances = 4\n",
                  "t.conf:3: [rpc-type a]: 4 instances of 30% each exceed 100% of a GPU"},
                 {"[rpc-type a]\nvram = 1G\ncolour = red\n",
@@ -211,6 +214,29 @@ static void test_file_errors(void **state) {
         assert_int_equal(config_load(path, &c, &e), -EINVAL);
         assert_non_null(strstr(e.message, ":2: line too long"));
         assert_true(startswith(e.message, path));
+
+        /* a line that fits only without the spaces around '=': config_format() would write it too long */
+        memset(line, 'x', sizeof(line));
+        int n = snprintf(line, sizeof(line), "[vgpud]\nstate_dir=/");
+        line[n] = 'x';                                      /* over snprintf's NUL */
+        line[n + 197 - (int) strlen("state_dir=/")] = '\n'; /* the second line is exactly 197 characters */
+        line[n + 197 - (int) strlen("state_dir=/") + 1] = 0;
+        assert_int_equal(write_file_atomic(path, line, strlen(line), 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, ":2: \"state_dir\" is too long"));
+        /* and with the spaces, at the limit, it loads */
+        snprintf(line, sizeof(line), "[vgpud]\nstate_dir = /%0*d\n", 197 - (int) strlen("state_dir = /"), 0);
+        assert_int_equal(write_file_atomic(path, line, strlen(line), 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), 0);
+        config_free(c);
+        c = NULL;
+        vgpu_error_clear(&e);
+
+        /* a value that begins with ';' (only without a space after '='): it would not survive
+         * config_format() */
+        assert_int_equal(write_file_atomic(path, "[vgpud]\nadmin_group =;vgpu\n", 27, 0644), 0);
+        assert_int_equal(config_load(path, &c, &e), -EINVAL);
+        assert_non_null(strstr(e.message, ":2: \"admin_group\" begins with ';'"));
 
         /* a NUL byte in the file */
         assert_int_equal(write_file_atomic(path, "[vgpud]\nlog_level = in\0fo\n", 26, 0644), 0);
@@ -266,12 +292,13 @@ static void test_gpu_sections(void **state) {
         const char *text =
                 "[gpu 3b:00.0]\nscheduler = fixed-share\ntime_slice = 24ms\n\n"
                 "[gpu 0000:d8:00.0]\nscheduler = equal-share\naveraging_factor = 60\nfrequency = 960\n\n"
-                "[libvirt]\nuri = test:///default\nrefresh_interval = 0\n";
+                "[libvirt]\nuri = test:///default\nrefresh_interval = 0\nwatch_user =\n";
 
         assert_int_equal(config_parse_string(text, "gpu.conf", &c, &e), 0);
         assert_int_equal(c->n_gpus, 2);
         assert_string_equal(c->libvirt_uri, "test:///default");
         assert_int_equal(c->libvirt_refresh_usec, 0);
+        assert_string_equal(c->libvirt_watch_user, ""); /* the domain reader stays root */
         const struct vgpu_gpu_config *g = config_find_gpu(c, "0000:3b:00.0");
         assert_non_null(g);
         struct sched_settings s = {.policy = SCHED_POLICY_BEST_EFFORT};
