@@ -134,13 +134,16 @@ static int unbind_one(BindJob *j, const char *bdf) {
         if (r < 0)
                 return r;
         j->changed = true;
-        if (dir)
-                (void) binding_delete(dir, bdf, NULL);
+        /* driverctl's override before vgpud's note: a crash in between leaves the note, and the next start
+         * binds the function again and writes the override back (manager_bindings_start), the old state
+         * whole; the other order would leave an override that vgpud no longer knows it made. */
         if (driverctl_read(j->driverctl_dir, bdf, &dc, NULL) >= 0 && streq(dc, VFIO_PCI_DRIVER)) {
                 r = driverctl_delete(j->driverctl_dir, bdf, &j->error);
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
+        if (dir)
+                (void) binding_delete(dir, bdf, NULL);
         return 0;
 }
 
@@ -305,6 +308,40 @@ int method_unbind_device(sd_bus_message *call, void *userdata, sd_bus_error *e) 
         return bind_or_unbind(call, userdata, false, e);
 }
 
+int bindings_apply_to_vfs(const char *sysfs_root, const char *state_dir, const char *driverctl_dir,
+                          const char *pf, char ***bound, struct vgpu_error *err) {
+        _cleanup_(gpu_freep) struct vgpu_gpu *g = NULL;
+        int ret = 0, r;
+
+        r = pci_read_gpu(sysfs_root, pf, &g);
+        if (r < 0)
+                return vgpu_error_set(err, r, NULL, "Cannot read PCI device %s.", pf);
+        for (char **vf = g ? g->sriov.vfs : NULL; vf && *vf; vf++) {
+                _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
+                _cleanup_free_ char *dc = NULL, *driver = NULL;
+                struct vgpu_error ignored = {};
+
+                bool wanted = binding_load(state_dir, *vf, &note, &ignored) >= 0 && note->persistent;
+                vgpu_error_clear(&ignored);
+                if (!wanted)
+                        wanted = driverctl_read(driverctl_dir, *vf, &dc, NULL) >= 0 &&
+                                 streq(dc, VFIO_PCI_DRIVER);
+                if (!wanted || pci_read_binding(sysfs_root, *vf, &driver, NULL) < 0 ||
+                    streq_ptr(driver, VFIO_PCI_DRIVER))
+                        continue;
+                r = vfio_bind(sysfs_root, *vf, ret < 0 ? &ignored : err);
+                vgpu_error_clear(&ignored);
+                if (r < 0) {
+                        if (ret >= 0)
+                                ret = r;
+                        continue;
+                }
+                if (bound && strv_extend(bound, *vf) < 0)
+                        return -ENOMEM;
+        }
+        return ret;
+}
+
 /* ---- start-up ---- */
 
 static void apply_persistent(Manager *m, const char *bdf, const char *why) {
@@ -326,6 +363,27 @@ static void apply_persistent(Manager *m, const char *bdf, const char *why) {
         (void) host_refresh_gpu(m->host, bdf);
 }
 
+/* A persistent binding is also driverctl's override (bind_one writes the note, binds, then the override):
+ * one whose override a crash cut short gets it now. An override for another driver is the admin's. */
+static void complete_override(Manager *m, const char *bdf) {
+        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+        _cleanup_free_ char *driver = NULL;
+        int r;
+
+        r = driverctl_read(m->config->driverctl_dir, bdf, &driver, NULL);
+        if (r != -ENOENT)
+                return;
+        r = driverctl_save(m->config->driverctl_dir, bdf, VFIO_PCI_DRIVER, &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                (void) manager_add_finding(
+                        m, "warning", "binding", bdf,
+                        "Cannot write driverctl's override for the persistent binding: %s", strna(msg));
+                return;
+        }
+        log_info("Wrote driverctl's override for the persistent binding of %s.", bdf);
+}
+
 int manager_bindings_start(Manager *m) {
         struct vgpu_error_list problems = {};
         struct vgpu_binding **notes = NULL;
@@ -342,8 +400,10 @@ int manager_bindings_start(Manager *m) {
         vgpu_error_list_clear(&problems);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the bindings in %s: %m", m->config->state_dir);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 apply_persistent(m, notes[i]->device, "persistent");
+                complete_override(m, notes[i]->device);
+        }
         bindings_free(notes, n);
 
         /* driverctl's vfio-pci overrides: what its udev rule does on a host that runs it */
@@ -357,4 +417,54 @@ int manager_bindings_start(Manager *m) {
                         apply_persistent(m, *d, "driverctl");
         }
         return 0;
+}
+
+void manager_bindings_reconcile(Manager *m) {
+        struct vgpu_error_list problems = {};
+        struct vgpu_binding **notes = NULL;
+        size_t n = 0;
+        int r;
+
+        r = binding_load_all(m->runtime_dir, &notes, &n, &problems);
+        for (size_t i = 0; i < problems.n; i++) {
+                _cleanup_free_ char *s = vgpu_error_to_string(&problems.items[i]);
+                (void) manager_add_finding(m, "error", "corrupt-record", strempty(problems.items[i].path),
+                                           "%s", strna(s));
+        }
+        vgpu_error_list_clear(&problems);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to read the bindings in %s: %m", m->runtime_dir);
+                return;
+        }
+        for (size_t k = 0; k < n; k++) {
+                const struct vgpu_binding *note = notes[k];
+                _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+                _cleanup_free_ char *driver = NULL;
+
+                if (!note->instance[0] || instance_using(m, note->device))
+                        continue;
+                /* Noted, but the instance is not on the function: its create stopped before vfio-pci took it
+                 * (a driver_override may be left), or its destroy after it left vfio-pci. Give the function
+                 * back to what the note says, unless it is on vfio-pci now (a persistent binding holds it).
+                 */
+                r = pci_read_binding(m->host->sysfs_root, note->device, &driver, NULL);
+                if (r >= 0 && !streq_ptr(driver, VFIO_PCI_DRIVER)) {
+                        r = vfio_unbind(m->host->sysfs_root, note->device, note->original_driver,
+                                        note->original_override, &err);
+                        if (r < 0 && r != -ENODEV) {
+                                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                                (void) manager_add_finding(m, "warning", "binding", note->device,
+                                                           "Cannot give %s back after an interrupted %s: %s",
+                                                           note->device, note->instance, strna(msg));
+                                continue;
+                        }
+                }
+                log_info("Dropped the binding note of %s for %s, which is not on it (interrupted before "
+                         "vgpud "
+                         "stopped).",
+                         note->device, note->instance);
+                (void) binding_delete(m->runtime_dir, note->device, NULL);
+                (void) host_refresh_gpu(m->host, note->device);
+        }
+        bindings_free(notes, n);
 }

@@ -16,9 +16,20 @@
 #include <systemd/sd-bus.h>
 
 typedef struct Manager Manager;
+struct vgpu_error;
 
 /* At start-up (blocking): apply the persistent bindings to the devices that are present. */
 int manager_bindings_start(Manager *m);
+/* At start-up, once the instances are joined with the host: the notes of this boot that name an instance
+ * which does not live on the function (a create or destroy a crash cut short) are undone and dropped. */
+void manager_bindings_reconcile(Manager *m);
+
+/* On a worker, after an SR-IOV count change brought a PF's VFs (back): bind those that a persistent
+ * binding or driverctl's vfio-pci override names, as at start-up (the kernel forgets a VF's override
+ * when the VF goes). Each one bound goes to *bound (may be NULL). The first failure is returned, with
+ * err; the other VFs are still bound. */
+int bindings_apply_to_vfs(const char *sysfs_root, const char *state_dir, const char *driverctl_dir,
+                          const char *pf, char ***bound, struct vgpu_error *err);
 
 /* The method handlers (registered by bus-manager.c). */
 int method_bind_device(sd_bus_message *call, void *userdata, sd_bus_error *e);

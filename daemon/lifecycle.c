@@ -240,6 +240,7 @@ static int plan_records(Operation *op, const struct vgpu_record *old, const stru
                 op->delete_mdevctl_parent = strdup(old->parent);
                 if (!op->delete_mdevctl_parent)
                         return -ENOMEM;
+                op->mirror_first = mirrored_to_mdevctl(m, old) && to != HOME_STATE;
         }
 
         if (to != HOME_NONE) {
@@ -657,6 +658,10 @@ static int stop_or_destroy(Instance *i, sd_bus_message *call, bool force, bool d
                 operation_free(op);
                 return r;
         }
+        /* A persistent vf / nvidia-vfio instance placed at start: its placement goes with the device. */
+        if (i->live && instance_persistent(i) && op->backend &&
+            backend_kind_is_pci_function(op->backend->kind))
+                op->delete_runtime = true;
         r = operation_submit(op);
         return r < 0 ? bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s", strerror(-r))
                      : 1;
@@ -737,10 +742,18 @@ int lifecycle_undefine(Instance *i, sd_bus_message *call, sd_bus_error *e) {
                 return bus_error_setf(e, -ENOENT, SUBJECT_INSTANCE,
                                       "Instance %s has no persistent definition", i->uuid);
         if (i->live) {
-                /* It stays on the host as a transient instance of this boot. */
+                /* It stays on the host as a transient instance of this boot, on the function (vf,
+                 * nvidia-vfio) where it was placed at start if its definition names none. */
                 r = record_copy(i->record, &new);
                 if (r < 0)
                         return r;
+                if (isempty(new->parent) && i->live->parent_name) {
+                        free(new->parent);
+                        if (!(new->parent = strdup(i->live->parent_name)))
+                                return -ENOMEM;
+                }
+                if (!new->gpu[0] && i->live->gpu)
+                        snprintf(new->gpu, sizeof(new->gpu), "%s", i->live->gpu->bdf);
                 new->persistent = false;
                 new->autostart = false;
                 new->origin = RECORD_ORIGIN_VGPUD;

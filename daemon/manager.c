@@ -318,6 +318,8 @@ int manager_start(Manager *m) {
         r = manager_sync_instances(m);
         if (r < 0)
                 return r;
+        /* The instances are joined with the host: the binding notes a crash left behind. */
+        manager_bindings_reconcile(m);
         r = manager_load_assignments(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the domains' assignments: %m");

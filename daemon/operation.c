@@ -115,6 +115,11 @@ static int run_record_steps(Operation *op) {
         const char *mdevctl_dir = m->config->mdevctl_dir;
         int r;
 
+        if (op->mirror_first && op->delete_mdevctl_parent) {
+                r = mdevctl_delete(mdevctl_dir, op->delete_mdevctl_parent, op->uuid, &op->error);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
         if (op->save_state) {
                 r = store_save(m->store, op->save_state, &op->error);
                 if (r < 0)
@@ -130,7 +135,7 @@ static int run_record_steps(Operation *op) {
                 if (r < 0)
                         return r;
         }
-        if (op->delete_mdevctl_parent) {
+        if (op->delete_mdevctl_parent && !op->mirror_first) {
                 r = mdevctl_delete(mdevctl_dir, op->delete_mdevctl_parent, op->uuid, &op->error);
                 if (r < 0 && r != -ENOENT)
                         return r;
@@ -186,7 +191,7 @@ static int operation_run(void *userdata) {
                 return r;
         }
         r = run_record_steps(op);
-        if (r >= 0)
+        if (r >= 0 && !op->intent_is_placement)
                 drop_intent(op);
         if (r < 0 && op->device == DEVICE_CREATE) {
                 op->host_changed = false; /* added and removed: its events are news to the model */
@@ -204,12 +209,38 @@ static int operation_run(void *userdata) {
         return r;
 }
 
+/* The start of a persistent vf / nvidia-vfio instance placed at start: where it goes (see
+ * Operation.intent_is_placement). */
+static int plan_placement(Operation *op) {
+        const struct vgpu_record *rec = op->instance->record;
+        const struct vgpu_parent *p;
+        int r;
+
+        if (!op->backend || !backend_kind_is_pci_function(op->backend->kind) || !rec ||
+            !isempty(rec->parent) || !op->parent)
+                return 0;
+        r = record_copy(rec, &op->intent);
+        if (r < 0)
+                return r;
+        free(op->intent->parent);
+        op->intent->parent = strdup(op->parent);
+        if (!op->intent->parent)
+                return -ENOMEM;
+        p = host_find_parent(op->manager->host, op->parent);
+        if (p && p->gpu)
+                snprintf(op->intent->gpu, sizeof(op->intent->gpu), "%s", p->gpu->bdf);
+        op->intent_is_placement = true;
+        return 0;
+}
+
 /* Journal a create of an instance that no persistent record holds yet (see Operation.intent). */
 static int plan_intent(Operation *op) {
         Instance *i = op->instance;
 
-        if (op->device != DEVICE_CREATE || (i && instance_persistent(i)))
+        if (op->device != DEVICE_CREATE)
                 return 0;
+        if (i && instance_persistent(i))
+                return plan_placement(op);
         if (op->save_runtime) {
                 op->intent = op->save_runtime; /* written first, not again in the record steps */
                 return 0;

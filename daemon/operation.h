@@ -54,11 +54,15 @@ struct Operation {
         struct vgpu_attr *attrs;
         size_t n_attrs;
 
-        /* the record steps, in this order */
+        /* the record steps, in this order (but see mirror_first) */
         struct vgpu_record *save_state;
         bool delete_state;
         struct vgpu_record *save_mdevctl;
         char *delete_mdevctl_parent;
+        /* The definition leaves the state directory and its mdevctl mirror goes too: the mirror first, so
+         * that a crash in between leaves the definition (start-up writes its mirror again), never a mirror
+         * that the next start reads as mdevctl's own definition. */
+        bool mirror_first;
         struct vgpu_record *save_runtime;
         bool delete_runtime;
         /* A create's journal entry: a transient record written to the runtime store before the device is
@@ -66,6 +70,11 @@ struct Operation {
          * recorded at its next start (adopted if it exists, forgotten if not) instead of an orphan.
          * Dropped again once a persistent record holds the instance (or the create failed). */
         struct vgpu_record *intent;
+        /* The intent is a placement: the start of a persistent vf / nvidia-vfio instance whose definition
+         * names no function. The function carries no UUID, so the record (its definition with the function
+         * as the parent, still persistent) stays in the runtime store while the instance is on the host:
+         * a restart of vgpud finds it there (reconcile.c). */
+        bool intent_is_placement;
 
         /* what the instance's record becomes on success (replace_record) */
         bool replace_record;

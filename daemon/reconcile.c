@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Start-up reconciliation: join what vgpud remembers (its persistent records,
- * the transient instances it made in this boot, mdevctl's definitions) with
- * what the host shows, and report the differences as findings instead of
- * "fixing" them: an mdev nobody defined is an orphan to look at, not to
- * remove; a definition whose GPU is gone waits for it. The only things cleaned
- * up are vgpud's own memory of a transient instance that no longer exists and
- * a create's journal entry that a persistent record has superseded.
+ * the transient instances it made in this boot and the functions where it
+ * placed persistent whole-VF instances, mdevctl's definitions) with what the
+ * host shows, and report the differences as findings instead of "fixing"
+ * them: an mdev nobody defined is an orphan to look at, not to remove; a
+ * definition whose GPU is gone waits for it. The only things cleaned up are
+ * vgpud's own memory of a transient instance (or a placement) that no longer
+ * exists and a create's journal entry that a persistent record has superseded.
  */
 #include "config-file.h"
 #include "gpu.h"
@@ -75,7 +76,15 @@ static int load_state(Manager *m) {
         return 0;
 }
 
-/* This boot's transient instances: still there, they are vgpud's again; gone, they are forgotten. */
+/* Is rec (from the runtime store) where i, defined without a function, was placed at start? */
+static bool is_placement_of(const Instance *i, const struct vgpu_record *rec) {
+        return backend_kind_is_pci_function(rec->backend) && !isempty(rec->parent) &&
+               rec->backend == i->record->backend && isempty(i->record->parent) &&
+               streq_ptr(rec->type_id, i->record->type_id);
+}
+
+/* This boot's transient instances (and placements, operation.h): still there, they are vgpud's again;
+ * gone, they are forgotten. */
 static int load_runtime(Manager *m) {
         struct vgpu_error_list problems = {};
         struct vgpu_record **recs = NULL;
@@ -90,9 +99,19 @@ static int load_runtime(Manager *m) {
         for (size_t k = 0; k < n; k++) {
                 _cleanup_(record_freep) struct vgpu_record *rec = TAKE_PTR(recs[k]);
                 Instance *i = manager_find_instance(m, rec->uuid);
-                if (i && instance_persistent(i)) {
+                if (i && instance_persistent(i) && rec->persistent && is_placement_of(i, rec)) {
+                        /* Where a persistent vf / nvidia-vfio instance was placed at start (operation.h):
+                         * kept while it is there. */
+                        (void) host_claim_device(m->host, rec->uuid, rec->backend, rec->parent,
+                                                 rec->type_id);
+                        if (host_find_instance(m->host, rec->uuid))
+                                continue;
+                        (void) host_release_device(m->host, rec->uuid);
+                }
+                if ((i && instance_persistent(i)) || rec->persistent) {
                         /* A persistent record wins; the runtime one is stale (a create's journal entry
-                         * whose removal a crash cut short): drop it. */
+                         * whose removal a crash cut short, a placement whose device or definition is gone):
+                         * drop it. */
                         _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
                         (void) store_delete(m->runtime_store, rec->uuid, &err);
                         continue;
@@ -160,6 +179,37 @@ static int load_mdevctl(Manager *m) {
         return 0;
 }
 
+/* vgpud's persistent mdev definitions have their mdevctl mirrors (write_definitions): one that a crash
+ * cut short between the record and the mirror gets it now. */
+static void complete_mirrors(Manager *m) {
+        size_t it = 0;
+        const char *key;
+        void *v;
+
+        if (!m->config->mdevctl_write)
+                return;
+        while (strmap_iterate(m->instances, &it, &key, &v)) {
+                Instance *i = v;
+                const struct vgpu_record *rec = i->record;
+                if (!rec || !rec->persistent || rec->origin != RECORD_ORIGIN_VGPUD ||
+                    rec->backend != VGPU_BACKEND_MDEV || isempty(rec->parent))
+                        continue;
+                _cleanup_free_ char *path =
+                        mdevctl_definition_path(m->config->mdevctl_dir, rec->parent, i->uuid);
+                if (!path || access(path, F_OK) >= 0 || errno != ENOENT)
+                        continue;
+                _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
+                if (mdevctl_save(m->config->mdevctl_dir, rec, &err) < 0) {
+                        _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                        (void) manager_add_finding(m, "warning", "conflict", i->uuid,
+                                                   "Cannot write the mdevctl definition of %s: %s", i->uuid,
+                                                   strna(msg));
+                        continue;
+                }
+                log_info("Wrote the mdevctl definition of %s again.", i->uuid);
+        }
+}
+
 /* What does not match, as findings: orphans, definitions whose parent is gone. */
 static void report_differences(Manager *m) {
         struct vgpu_host *h = m->host;
@@ -209,6 +259,7 @@ int manager_load_records(Manager *m) {
         r = load_mdevctl(m);
         if (r < 0)
                 return r;
+        complete_mirrors(m);
         report_differences(m);
         return 0;
 }

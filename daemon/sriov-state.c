@@ -6,6 +6,7 @@
 #include "bus-error.h"
 #include "bus-names.h"
 #include "config-file.h"
+#include "device-binding.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "host.h"
@@ -118,6 +119,23 @@ static bool vfs_present(Manager *m, const char *address, unsigned num) {
         return n == num;
 }
 
+static int config_copy(const struct vgpu_sriov_config *c, struct vgpu_sriov_config **ret) {
+        _cleanup_(sriov_config_freep) struct vgpu_sriov_config *n = NULL;
+
+        *ret = NULL;
+        if (!c)
+                return 0;
+        n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        *n = *c;
+        n->driver = NULL;
+        if (c->driver && !(n->driver = strdup(c->driver)))
+                return -ENOMEM;
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
 /* ---- the change itself, on a worker thread ---- */
 
 typedef struct SriovJob {
@@ -127,9 +145,11 @@ typedef struct SriovJob {
         unsigned num_vfs;
         int autoprobe;
         bool restore; /* a restoration (no caller), not a SetSriov call */
-        char *state_dir;
-        struct vgpu_sriov_config *save; /* write this configuration after the change */
+        char *state_dir, *driverctl_dir;
+        struct vgpu_sriov_config *save; /* write this configuration (before the change) */
+        struct vgpu_sriov_config *old;  /* the configuration save replaces, NULL if none */
         bool forget;                    /* delete the configuration after the change */
+        char **bound;                   /* VFs bound to vfio-pci for their persistent bindings */
         struct vgpu_error error;
 } SriovJob;
 
@@ -138,20 +158,57 @@ static void job_free(SriovJob *j) {
                 return;
         free(j->sysfs_root);
         free(j->state_dir);
+        free(j->driverctl_dir);
         sriov_config_free(j->save);
+        sriov_config_free(j->old);
+        strv_free(j->bound);
         vgpu_error_clear(&j->error);
         free(j);
 }
 
+/* VFs a change brought (back), also the old ones enabled again after a failure: the persistent bindings
+ * of those addresses apply to them again. */
+static void apply_bindings(SriovJob *j) {
+        struct vgpu_error err = {};
+        int r;
+
+        r = bindings_apply_to_vfs(j->sysfs_root, j->state_dir, j->driverctl_dir, j->address, &j->bound,
+                                  &err);
+        if (r < 0) {
+                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                log_warning_errno(r, "Cannot apply a persistent binding on the VFs of %s: %s", j->address,
+                                  strna(msg));
+        }
+        vgpu_error_clear(&err);
+}
+
+/* The record never lags the host where that would leave VFs nothing keeps: a count is written before the
+ * VFs are enabled (a crash in between leaves a wish the next start carries out), and forgotten after they
+ * are gone (a crash in between leaves the old wish, which the next start restores). */
 static int job_run(void *userdata) {
         SriovJob *j = userdata;
         int r;
 
+        if (j->save) {
+                r = sriov_config_save(j->state_dir, j->save, &j->error);
+                if (r < 0)
+                        return r;
+        }
         r = sriov_set_num_vfs(j->sysfs_root, j->address, j->num_vfs, j->autoprobe, &j->error);
-        if (r < 0)
+        if (r != 0)
+                apply_bindings(j);
+        if (r < 0) {
+                /* The old VFs are back (sriov_set_num_vfs restores them): so is the old wish. */
+                struct vgpu_error ignored = {};
+                int k = !j->save ? 0
+                        : j->old ? sriov_config_save(j->state_dir, j->old, &ignored)
+                                 : sriov_config_delete(j->state_dir, j->address, &ignored);
+                if (k < 0 && k != -ENOENT)
+                        log_warning_errno(k, "Cannot put back the SR-IOV configuration of %s: %m",
+                                          j->address);
+                vgpu_error_clear(&ignored);
                 return r;
-        if (j->save)
-                return sriov_config_save(j->state_dir, j->save, &j->error);
+        }
         if (j->forget) {
                 r = sriov_config_delete(j->state_dir, j->address, &j->error);
                 return r == -ENOENT ? 0 : r;
@@ -215,6 +272,10 @@ static void job_done(int r, void *userdata) {
         SriovState *s = j->state;
         Manager *m = s->manager;
 
+        for (char **vf = j->bound; vf && *vf; vf++) {
+                log_info("Bound %s to vfio-pci (persistent).", *vf);
+                (void) host_refresh_gpu(m->host, *vf);
+        }
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 char ename[16];
@@ -260,7 +321,8 @@ static int submit(SriovState *s, unsigned num_vfs, int autoprobe, bool restore, 
         j->restore = restore;
         j->sysfs_root = strdup(m->host->sysfs_root);
         j->state_dir = strdup(m->config->state_dir);
-        if (!j->sysfs_root || !j->state_dir) {
+        j->driverctl_dir = strdup(m->config->driverctl_dir);
+        if (!j->sysfs_root || !j->state_dir || !j->driverctl_dir) {
                 job_free(j);
                 return -ENOMEM;
         }
@@ -277,6 +339,11 @@ static int submit(SriovState *s, unsigned num_vfs, int autoprobe, bool restore, 
                 if (g && g->driver && !(j->save->driver = strdup(g->driver))) {
                         job_free(j);
                         return -ENOMEM;
+                }
+                r = config_copy(s->config, &j->old);
+                if (r < 0) {
+                        job_free(j);
+                        return r;
                 }
         } else if (persist)
                 j->forget = true;

@@ -8,6 +8,8 @@
  * backoff, the status visible as Gpu.SriovStatus; when it succeeds later,
  * autostart is kicked. A change waits for the VFs to show up in the model
  * (the udev monitor puts them there) before it is answered, with a timeout.
+ * A count is kept before the VFs are enabled and forgotten after they are
+ * gone, so that a crash in between never leaves VFs that nothing keeps.
  */
 #pragma once
 

@@ -1,16 +1,15 @@
-# vgpu-sim: --profile t4
-# Crash consistency (tests/chaos/vgpu-chaos): random lifecycle operations with
-# vgpud killed by SIGKILL at random moments and simulator faults; after every
-# restart the records and the host agree. CHAOS_OPS (default 60, to keep the
-# test command short under ASan; the issue's >= 200-operation run is
-#   CHAOS_OPS=200 make check TESTS=tests/integration/chaos.bats
-# about 4 minutes without sanitizers) and CHAOS_SEED (default: random,
-# printed) make a longer or a repeated run:
+# vgpu-sim: --profile chaos
+# Crash consistency (tests/chaos/vgpu-chaos): 200 random operations (the
+# lifecycle of mdev and whole-VF instances, SR-IOV counts, persistent VF
+# bindings) with vgpud killed by SIGKILL at random moments and simulator
+# faults; after every restart the records and the host agree. CHAOS_OPS
+# (default 200) and CHAOS_SEED (default: random, printed) make a longer or a
+# repeated run, CHAOS_VERBOSE=1 prints every operation:
 #   CHAOS_OPS=2000 CHAOS_SEED=42 make check TESTS=tests/integration/chaos.bats
 load helpers
 
-@test "chaos: ${CHAOS_OPS:-60} operations, SIGKILLs and faults, no discrepancy" {
-        run "$VGPU_TEST_SRCDIR/tests/chaos/vgpu-chaos" --ops "${CHAOS_OPS:-60}" \
+@test "chaos: ${CHAOS_OPS:-200} operations, SIGKILLs and faults, no discrepancy" {
+        run "$VGPU_TEST_SRCDIR/tests/chaos/vgpu-chaos" --ops "${CHAOS_OPS:-200}" \
                 ${CHAOS_SEED:+--seed "$CHAOS_SEED"} ${CHAOS_VERBOSE:+--verbose}
         # The summary (and any discrepancy with the seed to reproduce it) in the TAP log.
         printf '# %s\n' "${lines[@]}" >&3
@@ -20,6 +19,9 @@ load helpers
 
 @test "vgpud killed during a slow create: the device, if made, is vgpud's transient instance, not an orphan" {
         load vgpud
+        # a clean host: the chaos run before leaves instances (maybe a full GPU), VFs and definitions
+        vgpu-sim ctl reboot
+        rm -f /etc/mdevctl.d/0000:*/* /etc/driverctl.d/pci-*
         bus_start_with_policy
         vgpud_start
         local create=/sys/class/mdev_bus/0000:3b:00.0/mdev_supported_types/nvidia-231/create

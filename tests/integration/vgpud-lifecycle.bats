@@ -147,6 +147,22 @@ CONF
         [ ! -e /etc/mdevctl.d/$GPU0/"$p" ]
 }
 
+@test "a definition whose mdevctl mirror a crash cut short gets it at the next start" {
+        local p
+        p=$(vgpuctl define --type grid-2q --gpu $GPU0)
+        [ -f /etc/mdevctl.d/$GPU0/"$p" ]
+        # killed between the record and its mirror (tests/chaos/vgpu-chaos found it)
+        kill -KILL "$VGPUD_PID"
+        wait "$VGPUD_PID" || true
+        rm /etc/mdevctl.d/$GPU0/"$p"
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        run mdevctl list -d
+        [[ $output == *"$p $GPU0 nvidia-231 manual"* ]]
+        [ "$(vgpuctl --json list --all | jq -r ".[] | select(.uuid == \"$p\") | .origin")" = vgpud ]
+        vgpuctl destroy "$p"
+        [ ! -e /etc/mdevctl.d/$GPU0/"$p" ]
+}
+
 @test "vgpud manages what mdevctl defined and started" {
         local d=11111111-2222-4333-8444-555555555555 s=66666666-7777-4888-8999-aaaaaaaaaaaa
         vgpud_stop

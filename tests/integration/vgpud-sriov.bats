@@ -256,3 +256,125 @@ gpu_json() { vgpuctl gpus --json | jq -r ".[] | select(.address == \"$PF\") | $1
         wait_for 5 bash -c "[ \$(cat /sys/bus/pci/devices/$PF/sriov_numvfs) -eq 2 ]"
         wait_for 5 bash -c "vgpuctl --json sriov show $PF | jq -e '.status == \"ok\"'"
 }
+
+# vgpud killed with SIGKILL (as tests/chaos/vgpu-chaos does), the kill's interrupted sysfs write let land.
+vgpud_crash() {
+        kill -KILL "$VGPUD_PID"
+        wait "$VGPUD_PID" || true
+        unset VGPUD_PID
+        sleep "${1:-0}"
+        vgpu-sim ctl fail clear
+}
+
+@test "a persistent VF instance placed at start is on its VF after a restart; undefined, it stays there" {
+        vgpuctl sriov enable "$PF" --vfs 3
+        local u=2f1e7c9a-41d3-4b6e-9a0c-5e8f7d6c4b3a u2=2f1e7c9a-41d3-4b6e-9a0c-5e8f7d6c4b3b
+        # defined without a function: the VF is chosen when it starts, known only to this boot
+        vgpuctl define --type vf --uuid $u
+        vgpuctl start $u
+        [ "$(driver_of "$VF1")" = vfio-pci ]
+        vgpuctl define --type vf --uuid $u2
+        vgpuctl start $u2
+        vgpuctl undefine $u2
+
+        vgpud_crash
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        run vgpuctl --json list --all
+        [ "$(jq -r ".[] | select(.uuid == \"$u\") | .state + \" \" + .device" <<<"$output")" = "created $VF1" ]
+        [ "$(jq -r ".[] | select(.uuid == \"$u2\") | .state + \" \" + .device" <<<"$output")" = "created $VF2" ]
+        # so the count is not changed from under it, and a stop gives the VF back
+        run vgpuctl sriov disable "$PF"
+        [ "$status" -eq 4 ]
+        vgpuctl stop $u
+        [ "$(driver_of "$VF1")" = none ]
+        vgpud_restart --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(vgpuctl --json list --all | jq -r ".[] | select(.uuid == \"$u\") | .state")" = defined ]
+        [ "$(driver_of "$VF1")" = none ]
+        vgpuctl destroy $u
+        vgpuctl destroy $u2
+        [ -z "$(ls "$VGPUD_DIR/run/instances")" ]
+}
+
+@test "persistent bindings apply again to the VFs a count change brings back" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        vgpuctl bind "$VF2" --persistent
+        vgpuctl sriov disable "$PF"
+        vgpuctl sriov enable "$PF" --vfs 3
+        [ "$(driver_of "$VF2")" = vfio-pci ]
+        [ "$(driver_of "$VF1")" = none ]
+        grep -q "Bound $VF2 to vfio-pci (persistent)" "$VGPUD_LOG"
+        # a VF instance takes a free VF, not the bound one
+        u=$(vgpuctl create --type vf)
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")" = "$VF1" ]
+        vgpuctl destroy "$u"
+        vgpuctl unbind "$VF2"
+}
+
+@test "a bind cut by a crash before driverctl's override: the next start completes it" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        vgpu-sim ctl latency /sys/bus/pci/drivers_probe 1500
+        vgpuctl bind "$VF1" --persistent >/dev/null 2>&1 &
+        local job=$!
+        sleep 0.7 # the note is written, vfio-pci's probe is in flight
+        vgpud_crash 2
+        wait $job || true
+        [ -f "$VGPUD_DIR/state/bindings/$VF1.json" ]
+        [ ! -e "/etc/driverctl.d/pci-$VF1" ]
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(driver_of "$VF1")" = vfio-pci ]
+        [ "$(cat "/etc/driverctl.d/pci-$VF1")" = vfio-pci ]
+        vgpuctl unbind "$VF1"
+        [ ! -e "/etc/driverctl.d/pci-$VF1" ]
+        [ ! -e "$VGPUD_DIR/state/bindings/$VF1.json" ]
+}
+
+@test "an SR-IOV change cut by a crash leaves the count kept with the VFs; a failed one the old count" {
+        # killed while the VFs are being enabled: the kept count is the one the host ends with
+        vgpu-sim ctl latency "/sys/bus/pci/devices/$PF/sriov_numvfs" 1500
+        vgpuctl sriov enable "$PF" --vfs 2 >/dev/null 2>&1 &
+        local job=$!
+        sleep 0.7
+        vgpud_crash 2
+        wait $job || true
+        [ "$(numvfs)" -eq 2 ]
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(numvfs)" -eq 2 ]
+        [ "$(jq -r .num_vfs "$VGPUD_DIR/state/sriov/$PF.json")" -eq 2 ]
+        [ "$(gpu_json .sriov_configured_vfs)" -eq 2 ]
+
+        # the write fails: the VFs and the kept count stay as they were
+        vgpu-sim ctl fail "/sys/bus/pci/devices/$PF/sriov_numvfs" EIO 1
+        run vgpuctl sriov enable "$PF" --vfs 4
+        [ "$status" -eq 1 ]
+        [[ $output == *EIO* ]]
+        [ "$(numvfs)" -eq 2 ]
+        [ "$(jq -r .num_vfs "$VGPUD_DIR/state/sriov/$PF.json")" -eq 2 ]
+        vgpuctl sriov disable "$PF"
+        vgpu-sim ctl fail "/sys/bus/pci/devices/$PF/sriov_numvfs" EIO 1
+        run vgpuctl sriov enable "$PF" --vfs 4
+        [ "$status" -eq 1 ]
+        [ ! -e "$VGPUD_DIR/state/sriov/$PF.json" ]
+        [ "$(gpu_json .sriov_configured_vfs)" -eq 0 ]
+}
+
+@test "a VF create cut by a crash before vfio-pci took the VF: the next start gives the VF back" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        local u=3c2b1a09-8f7e-4d6c-b5a4-938271605f4e
+        vgpu-sim ctl latency "/sys/bus/pci/devices/$VF1/driver_override" 1500
+        vgpuctl create --type vf --uuid $u >/dev/null 2>&1 &
+        local job=$!
+        sleep 0.7 # noted (journal entry, binding note), the driver_override write in flight
+        vgpud_crash 2
+        wait $job || true
+        [ -f "$VGPUD_DIR/run/bindings/$VF1.json" ]
+        [ "$(cat "/sys/bus/pci/devices/$VF1/driver_override")" = vfio-pci ]
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ -z "$(vgpuctl list --all --quiet)" ]
+        [ "$(driver_of "$VF1")" = none ]
+        [ "$(cat "/sys/bus/pci/devices/$VF1/driver_override")" = "(null)" ]
+        [ ! -e "$VGPUD_DIR/run/bindings/$VF1.json" ]
+        # the VF is free: the next create takes it
+        u=$(vgpuctl create --type vf)
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")" = "$VF1" ]
+        vgpuctl destroy "$u"
+}
