@@ -445,8 +445,7 @@ void manager_bindings_reconcile(Manager *m) {
                         continue;
                 /* Noted, but the instance is not on the function: its create stopped before vfio-pci took it
                  * (a driver_override may be left), or its destroy after it left vfio-pci. Give the function
-                 * back to what the note says, unless it is on vfio-pci now (a persistent binding holds it).
-                 */
+                 * back as the note says, unless it is on vfio-pci now (a persistent binding holds it). */
                 r = pci_read_binding(m->host->sysfs_root, note->device, &driver, NULL);
                 if (r >= 0 && !streq_ptr(driver, VFIO_PCI_DRIVER)) {
                         r = vfio_unbind(m->host->sysfs_root, note->device, note->original_driver,
@@ -459,9 +458,7 @@ void manager_bindings_reconcile(Manager *m) {
                                 continue;
                         }
                 }
-                log_info("Dropped the binding note of %s for %s, which is not on it (interrupted before "
-                         "vgpud "
-                         "stopped).",
+                log_info("Dropped the binding note of %s for %s, which is not on it (cut short by a crash).",
                          note->device, note->instance);
                 (void) binding_delete(m->runtime_dir, note->device, NULL);
                 (void) host_refresh_gpu(m->host, note->device);
