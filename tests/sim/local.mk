@@ -7,7 +7,7 @@ tests_sim_vgpu_sim_SOURCES = \
 	tests/sim/profile.h tests/sim/profile.c \
 	tests/sim/sim.h tests/sim/sim.c \
 	tests/sim/pci.c tests/sim/driver.c tests/sim/iommu.c tests/sim/sriov.c \
-	tests/sim/mdev.c tests/sim/vendor-nvidia.c tests/sim/vendor-gvtg.c \
+	tests/sim/mdev.c tests/sim/vendor-nvidia.c tests/sim/vendor-gvtg.c tests/sim/vendor-sample.c \
 	tests/sim/uevent.c tests/sim/udev-db.c tests/sim/control.c \
 	tests/sim/fs.h tests/sim/fs.c \
 	tests/sim/runner.h tests/sim/runner.c \
