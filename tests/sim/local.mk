@@ -48,6 +48,7 @@ sim_suites = \
 	tests/sim/sim-control.bats \
 	tests/sim/sim-large.bats \
 	tests/sim/sim-l40s.bats \
+	tests/sim/sim-kernel-samples.bats \
 	tests/sim/sim-robust.bats \
 	tests/sim/sim-runner.bats
 TESTS += $(sim_suites)

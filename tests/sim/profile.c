@@ -449,6 +449,7 @@ void profile_free(struct profile *p) {
         free(p->catalogs);
         free(p->name);
         free(p->description);
+        free(p->iommu_domain);
         free(p->path);
         free(p);
 }
@@ -506,6 +507,11 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                         return fail(&c, "\"iommu\" must be true or false");
                 p->no_iommu = !json_object_get_boolean(iommu);
         }
+
+        const char *domain = get_str(root, "iommu_domain");
+        if (domain && !streq(domain, "DMA") && !streq(domain, "DMA-FQ") && !streq(domain, "identity"))
+                return fail(&c, "\"iommu_domain\" must be \"DMA\", \"DMA-FQ\" or \"identity\"");
+        p->iommu_domain = xstrdup(domain ?: "DMA");
 
         json_object *drivers, *devices;
         if (!json_object_object_get_ex(root, "drivers", &drivers) ||

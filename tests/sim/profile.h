@@ -83,6 +83,7 @@ struct profile {
         char *description;
         char *path;
         bool no_iommu;  /* "iommu": false — a host with the IOMMU off: PCI functions get no groups */
+        char *iommu_domain; /* the groups' default domain type: "DMA" (default), "DMA-FQ", "identity" */
         char **drivers; /* loaded driver names */
         size_t n_drivers;
         struct dev_spec *devs;
