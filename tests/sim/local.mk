@@ -19,6 +19,8 @@ tests_sim_vgpu_sim_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) -pthread
 tests_sim_vgpu_sim_LDADD = $(FUSE_LIBS) $(JSONC_LIBS) -lpthread
 
 EXTRA_DIST += tests/sim/profiles
+# The probe that measures vgpu-sim against the kernel (tests/vm/kernel/sim-diff.bats).
+EXTRA_DIST += tests/vm/probe/sysfs-probe
 
 # Unit tests of the simulator's own building blocks (kernel parsing rules, the tree).
 sim_unit_tests = tests/sim/test-sim-util tests/sim/test-sim-node
