@@ -6,9 +6,9 @@
  * serial ports; mbochs' max_mbytes of video memory), available_instances is
  * what is left divided by the cost, and a create that does not fit is ENOSPC.
  * mdpy leaves the count to the mdev core (max_instances for the whole parent,
- * EUSERS when none is left; mdev.c), as the s390 vfio_ap and vfio_ccw drivers
- * do; GVT-g (get_available) and NVIDIA keep theirs (vendor-gvtg.c,
- * vendor-nvidia.c).
+ * EUSERS when none is left; mdev.c), as the core does for every mdev_driver
+ * without get_available; GVT-g and NVIDIA keep their own counts
+ * (vendor-gvtg.c, vendor-nvidia.c).
  */
 #include "sim-util.h"
 #include "sim.h"
