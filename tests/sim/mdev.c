@@ -195,8 +195,8 @@ static void mdev_driver_dir(struct sim *sim, const char *name) {
 }
 
 static struct mdev_parent *parent_register(struct sim *sim, struct node *dir, const char *name,
-                                           const struct mdev_parent_ops *ops, const struct type_catalog *types,
-                                           const char *mdev_driver) {
+                                           const struct mdev_parent_ops *ops,
+                                           const struct type_catalog *types, const char *mdev_driver) {
         struct mdev_parent *p = xmalloc0(sizeof(*p));
         p->dir = dir;
         snprintf(p->name, sizeof(p->name), "%s", name);
@@ -280,8 +280,8 @@ void virt_parents_add(struct sim *sim) {
                 _cleanup_free_ char *module = xasprintf("module/%s", s->name);
                 node_dir_p(sim->root, module);
                 v->parent = parent_register(sim, v->dir, s->name,
-                                            s->core_counted ? &sample_core_mdev_ops : &sample_mdev_ops, s->types,
-                                            s->name);
+                                            s->core_counted ? &sample_core_mdev_ops : &sample_mdev_ops,
+                                            s->types, s->name);
                 v->parent->max_instances = s->max_instances;
                 v->parent->driver_data = v;
                 *tail = v;

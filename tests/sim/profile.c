@@ -410,16 +410,21 @@ static int parse_parent(struct ctx *c, struct profile *p, const char *dir, json_
         if (!ps->types)
                 return r;
         if (!streq(ps->types->vendor, "sample"))
-                return fail(c, "%s: catalog %s is for %s, not a virtual parent", where, types, ps->types->vendor);
+                return fail(c, "%s: catalog %s is for %s, not a virtual parent", where, types,
+                            ps->types->vendor);
         const char *counting = get_str(o, "counting");
         if (!counting || (!streq(counting, "core") && !streq(counting, "driver")))
-                return fail(c, "%s: \"counting\" must be \"core\" (the mdev core keeps the count: EUSERS) "
-                               "or \"driver\" (ENOSPC)", where);
+                return fail(c,
+                            "%s: \"counting\" must be \"core\" (the mdev core keeps the count: EUSERS) "
+                            "or \"driver\" (ENOSPC)",
+                            where);
         ps->core_counted = streq(counting, "core");
-        if ((r = get_uint(c, o, where, ps->core_counted ? "max_instances" : "pool", 1 << 20, true, 0, &v)) < 0)
+        if ((r = get_uint(c, o, where, ps->core_counted ? "max_instances" : "pool", 1 << 20, true, 0, &v)) <
+            0)
                 return r;
         if (v == 0)
-                return fail(c, "%s: %s must be positive", where, ps->core_counted ? "max_instances" : "pool");
+                return fail(c, "%s: %s must be positive", where,
+                            ps->core_counted ? "max_instances" : "pool");
         if (ps->core_counted)
                 ps->max_instances = (unsigned) v;
         else
@@ -458,7 +463,8 @@ static void profile_freep(struct profile **p) {
         profile_free(*p);
 }
 
-static const char *const known_drivers[] = {"nvidia", "i915", "vfio-pci", "pci-stub", "snd_hda_intel", "nvme"};
+static const char *const known_drivers[] = {"nvidia",   "i915",          "vfio-pci",
+                                            "pci-stub", "snd_hda_intel", "nvme"};
 
 int profile_load(const char *dir, const char *name, struct profile **ret, char **error) {
         _cleanup_free_ char *path = NULL, *pdir = NULL;
@@ -588,7 +594,8 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                                 return r;
                         for (size_t k = 0; k < i; k++)
                                 if (streq(p->parents[k].name, p->parents[i].name))
-                                        return fail(&c, "%s: parent %s listed twice", where, p->parents[i].name);
+                                        return fail(&c, "%s: parent %s listed twice", where,
+                                                    p->parents[i].name);
                 }
         }
         /* Every address once, including every VF a PF could enable. */

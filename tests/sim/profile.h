@@ -49,10 +49,10 @@ struct dev_spec {
         uint16_t vendor, device, subvendor, subdevice;
         uint32_t class;
         uint8_t revision;
-        char *driver;    /* bound at power-on, NULL for none */
-        char *label;     /* comment shown in docs and ctl list */
-        int iommu_group; /* -1: allocate */
-        int numa_node; /* -1: no NUMA node (a VM, a one-node host's firmware) */
+        char *driver;      /* bound at power-on, NULL for none */
+        char *label;       /* comment shown in docs and ctl list */
+        int iommu_group;   /* -1: allocate */
+        int numa_node;     /* -1: no NUMA node (a VM, a one-node host's firmware) */
         char upstream[16]; /* the bridge the function sits behind ("" for the root bus) */
         bool sriov;
         unsigned totalvfs, numvfs, offset, stride;
@@ -82,9 +82,9 @@ struct profile {
         char *name;
         char *description;
         char *path;
-        bool no_iommu;  /* "iommu": false — a host with the IOMMU off: PCI functions get no groups */
+        bool no_iommu;      /* "iommu": false — a host with the IOMMU off: PCI functions get no groups */
         char *iommu_domain; /* the groups' default domain type: "DMA" (default), "DMA-FQ", "identity" */
-        char **drivers; /* loaded driver names */
+        char **drivers;     /* loaded driver names */
         size_t n_drivers;
         struct dev_spec *devs;
         size_t n_devs;

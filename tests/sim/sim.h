@@ -120,13 +120,13 @@ struct mdev_type {
 };
 
 struct mdev_parent {
-        struct pci_dev *dev; /* NULL for a virtual parent */
-        struct node *dir;    /* the parent device's directory */
-        char name[64];       /* its name in /sys/class/mdev_bus */
+        struct pci_dev *dev;     /* NULL for a virtual parent */
+        struct node *dir;        /* the parent device's directory */
+        char name[64];           /* its name in /sys/class/mdev_bus */
         const char *mdev_driver; /* the mdev bus driver its devices bind to ("vfio_mdev", "mtty") */
         unsigned max_instances;  /* core-counted parents */
         void *driver_data;       /* the vendor's own state (a virtual parent's pool) */
-        struct pci_dev *gpu; /* the physical GPU whose resources the types share */
+        struct pci_dev *gpu;     /* the physical GPU whose resources the types share */
         const struct mdev_parent_ops *ops;
         struct mdev_type *types;
         size_t n_types;

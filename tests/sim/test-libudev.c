@@ -10,9 +10,9 @@
 #include <libudev.h>
 #include <poll.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int enumerate(struct udev *udev, const char *subsystem) {
         struct udev_enumerate *e = udev_enumerate_new(udev);

@@ -190,8 +190,9 @@ static void test_profile_validation(void **state) {
         assert_string_equal(p->parents[0].types->types[1].description, "two ports");
         assert_string_equal(p->iommu_domain, "identity");
         profile_free(p);
-        write_profile("virtvendor", "{\"name\":\"v\",\"drivers\":[],\"devices\":[],\"mdev_parents\":[{"
-                                    "\"name\":\"x\",\"types\":\"cat\",\"counting\":\"core\",\"max_instances\":1}]}");
+        write_profile("virtvendor",
+                      "{\"name\":\"v\",\"drivers\":[],\"devices\":[],\"mdev_parents\":[{"
+                      "\"name\":\"x\",\"types\":\"cat\",\"counting\":\"core\",\"max_instances\":1}]}");
         assert_int_equal(load("virtvendor", &error), -EINVAL);
         assert_non_null(strstr(error, "not a virtual parent"));
         free(error);
