@@ -3,6 +3,7 @@
 noinst_LIBRARIES += daemon/libvgpud.a
 daemon_libvgpud_a_SOURCES = \
 	src/bus-names.h \
+	src/bus-dict.h src/bus-dict.c \
 	daemon/bus-error.h daemon/bus-error.c \
 	daemon/bus-options.h daemon/bus-options.c \
 	daemon/auth.h daemon/auth.c \
