@@ -77,7 +77,8 @@ static const BusDictField instance_props[] = {
         P("MeasuredShare", "d", bus_dict_read_basic, InstanceInfo, measured_share),
         {"Attributes", "a(ss)", read_pairs_field, offsetof(InstanceInfo, attributes),
          offsetof(InstanceInfo, n_attributes)},
-        {"Counters", "a{st}", read_counters_field, offsetof(InstanceInfo, counters), offsetof(InstanceInfo, n_counters)},
+        {"Counters", "a{st}", read_counters_field, offsetof(InstanceInfo, counters),
+         offsetof(InstanceInfo, n_counters)},
 };
 
 size_t strv_count(char *const *v) {
@@ -334,16 +335,19 @@ int objects_parse(sd_bus_message *reply, Objects *ret) {
                         char **obj_path = NULL;
                         if (streq(iface, VGPUD_GPU_IFACE)) {
                                 GpuInfo *g = grow((void **) &o.gpus, &o.n_gpus, sizeof(GpuInfo));
-                                table = gpu_props, n_table = ELEMENTSOF(gpu_props), obj = g, obj_path = g ? &g->path : NULL;
+                                table = gpu_props, n_table = ELEMENTSOF(gpu_props), obj = g,
+                                obj_path = g ? &g->path : NULL;
                                 if (g)
                                         g->iommu_group = -1;
                         } else if (streq(iface, VGPUD_TYPE_IFACE)) {
                                 TypeInfo *t = grow((void **) &o.types, &o.n_types, sizeof(TypeInfo));
-                                table = type_props, n_table = ELEMENTSOF(type_props), obj = t, obj_path = t ? &t->path : NULL;
+                                table = type_props, n_table = ELEMENTSOF(type_props), obj = t,
+                                obj_path = t ? &t->path : NULL;
                         } else if (streq(iface, VGPUD_INSTANCE_IFACE)) {
                                 InstanceInfo *i =
                                         grow((void **) &o.instances, &o.n_instances, sizeof(InstanceInfo));
-                                table = instance_props, n_table = ELEMENTSOF(instance_props), obj = i, obj_path = i ? &i->path : NULL;
+                                table = instance_props, n_table = ELEMENTSOF(instance_props), obj = i,
+                                obj_path = i ? &i->path : NULL;
                                 if (i)
                                         instance_info_init(i);
                         } else {

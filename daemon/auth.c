@@ -39,7 +39,8 @@ struct bus_credentials {
         size_t n_groups;
 };
 
-/* What of GetConnectionCredentials' answer this needs; the rest (ProcessID, security labels...) is skipped. */
+/* What of GetConnectionCredentials' answer this needs; the rest (ProcessID, security labels...) is skipped.
+ */
 static const BusDictField credential_fields[] = {
         {"UnixUserID", "u", bus_dict_read_basic, offsetof(struct bus_credentials, uid)},
         {"UnixGroupIDs", "au", bus_dict_read_u32_array, offsetof(struct bus_credentials, groups),
@@ -62,7 +63,8 @@ static int bus_sender_groups(sd_bus_message *m, uid_t *ret_uid, gid_t **ret_grou
                                "org.freedesktop.DBus", "GetConnectionCredentials", &error, &reply, "s",
                                sd_bus_message_get_sender(m));
         if (r >= 0)
-                r = bus_dict_read(reply, credential_fields, ELEMENTSOF(credential_fields), 0, &c, NULL, &seen);
+                r = bus_dict_read(reply, credential_fields, ELEMENTSOF(credential_fields), 0, &c, NULL,
+                                  &seen);
         if (r >= 0 && seen != 3) /* both */
                 r = -ENODATA;
         if (r < 0) {

@@ -47,8 +47,8 @@ int bus_read_options(sd_bus_message *m, const BusOption *known, size_t n, bus_op
         r = bus_dict_walk(m, known, n, BUS_DICT_STRICT, visit_option, &v, &p, NULL);
         if (p.kind == BUS_DICT_UNKNOWN_KEY) {
                 _cleanup_free_ char *list = known_list(known, n);
-                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Unknown option '%s' (this method knows %s)",
-                                      p.key, strna(list));
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                      "Unknown option '%s' (this method knows %s)", p.key, strna(list));
         }
         if (p.kind == BUS_DICT_WRONG_TYPE)
                 return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type %s", p.key,

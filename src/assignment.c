@@ -25,15 +25,15 @@ struct assignments_doc {
         size_t n;
 };
 
-#define A(member) .offset = offsetof(struct assignment, member)
+#define A struct assignment
 
 static const JsonField assignment_fields[] = {
-        {.name = "uuid", .type = JSON_FIELD_NAME, .flags = JSON_REQUIRED, A(uuid), .normalize = uuid_normalize,
-         .size = UUID_STRING_MAX, .invalid = "is not a UUID"},
-        {.name = "domain", .type = JSON_FIELD_STRING, .flags = JSON_REQUIRED, A(domain),
-         .valid = domain_name_is_valid, .invalid = "must be a domain name (printable, no '/')"},
-        {.name = "started", .type = JSON_FIELD_BOOL, A(started)},
+        JSON_NAME("uuid", A, uuid, JSON_REQUIRED, uuid_normalize, "is not a UUID"),
+        JSON_STRING("domain", A, domain, JSON_REQUIRED, domain_name_is_valid,
+                    "must be a domain name (printable, no '/')"),
+        JSON_BOOL("started", A, started),
 };
+#undef A
 
 static const JsonCodec assignment_codec = {
         .fields = assignment_fields,
@@ -47,14 +47,13 @@ static int doc_check(const void *obj, char **ret_problem) {
         for (size_t i = 0; i < d->n; i++)
                 for (size_t k = 0; k < i; k++)
                         if (streq(d->v[k].uuid, d->v[i].uuid))
-                                return reason_set(ret_problem, 0, "instance %s is assigned twice", d->v[i].uuid);
+                                return reason_set(ret_problem, 0, "instance %s is assigned twice",
+                                                  d->v[i].uuid);
         return 0;
 }
 
 static const JsonField doc_fields[] = {
-        {.name = "assignments", .type = JSON_FIELD_ARRAY, .offset = offsetof(struct assignments_doc, v),
-         .count_offset = offsetof(struct assignments_doc, n), .elem_size = sizeof(struct assignment),
-         .codec = &assignment_codec},
+        JSON_ARRAY("assignments", struct assignments_doc, v, n, 0, &assignment_codec),
 };
 
 static const JsonCodec doc_codec = {

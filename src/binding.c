@@ -48,22 +48,20 @@ static int instance_normalize(const char *s, char *ret) {
         return uuid_normalize(s, ret);
 }
 
-#define B(member) .offset = offsetof(struct vgpu_binding, member)
+#define B struct vgpu_binding
 
 static const JsonField binding_fields[] = {
-        {.name = "device", .type = JSON_FIELD_NAME, .flags = JSON_REQUIRED, B(device),
-         .normalize = pci_bdf_normalize, .size = PCI_BDF_MAX, .invalid = "is not a PCI address"},
-        /* null: it had none (is written so, not left out: the note says what was there) */
-        {.name = "original_driver", .type = JSON_FIELD_STRING, .flags = JSON_NULLABLE | JSON_WRITE_NULL,
-         B(original_driver), .valid = sysfs_name_is_valid, .invalid = "is not a driver name"},
-        {.name = "original_override", .type = JSON_FIELD_STRING, .flags = JSON_NULLABLE | JSON_WRITE_NULL,
-         B(original_override), .valid = sysfs_name_is_valid, .invalid = "is not a driver name"},
-        {.name = "persistent", .type = JSON_FIELD_BOOL, B(persistent)},
-        {.name = "instance", .type = JSON_FIELD_NAME, B(instance), .normalize = instance_normalize,
-         .size = UUID_STRING_MAX, .invalid = "is not a UUID"},
-        {.name = "bound_with", .type = JSON_FIELD_NAME, .flags = JSON_OMIT_UNSET, B(bound_with),
-         .normalize = pci_bdf_normalize, .size = PCI_BDF_MAX, .invalid = "is not a PCI address"},
+        JSON_NAME("device", B, device, JSON_REQUIRED, pci_bdf_normalize, "is not a PCI address"),
+        /* null: it had none (written so, not left out: the note says what was there) */
+        JSON_STRING("original_driver", B, original_driver, JSON_NULLABLE | JSON_WRITE_NULL,
+                    sysfs_name_is_valid, "is not a driver name"),
+        JSON_STRING("original_override", B, original_override, JSON_NULLABLE | JSON_WRITE_NULL,
+                    sysfs_name_is_valid, "is not a driver name"),
+        JSON_BOOL("persistent", B, persistent),
+        JSON_NAME("instance", B, instance, 0, instance_normalize, "is not a UUID"),
+        JSON_NAME("bound_with", B, bound_with, JSON_OMIT_UNSET, pci_bdf_normalize, "is not a PCI address"),
 };
+#undef B
 
 static const JsonCodec binding_codec = {
         .version = BINDING_VERSION,

@@ -63,8 +63,9 @@ int bus_dict_read(sd_bus_message *m, const BusDictField *fields, size_t n, BusDi
                   BusDictProblem *ret_problem, uint64_t *ret_seen);
 
 /* Readers for fields. */
-int bus_dict_read_string(sd_bus_message *m, const BusDictField *f, void *obj); /* s, o, g: char *, replaced */
-int bus_dict_read_bool(sd_bus_message *m, const BusDictField *f, void *obj);   /* b: bool */
+int bus_dict_read_string(sd_bus_message *m, const BusDictField *f,
+                         void *obj);                                         /* s, o, g: char *, replaced */
+int bus_dict_read_bool(sd_bus_message *m, const BusDictField *f, void *obj); /* b: bool */
 /* y q u i n x t d h: the value as D-Bus has it (uint8_t, uint16_t, uint32_t, int32_t, ...), into a member of
  * that type */
 int bus_dict_read_basic(sd_bus_message *m, const BusDictField *f, void *obj);

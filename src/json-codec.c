@@ -31,8 +31,8 @@ int json_parse_document(const char *text, size_t len, struct json_object **ret, 
         if (!o && e == json_tokener_continue)
                 return reason_set(ret_error, -EINVAL, "truncated or not JSON: unexpected end of data");
         if (!o)
-                return reason_set(ret_error, -EINVAL, "not JSON: %s at offset %zu", json_tokener_error_desc(e),
-                                  json_tokener_get_parse_end(tok));
+                return reason_set(ret_error, -EINVAL, "not JSON: %s at offset %zu",
+                                  json_tokener_error_desc(e), json_tokener_get_parse_end(tok));
         end = json_tokener_get_parse_end(tok);
         for (; end < len; end++)
                 if (!isspace((unsigned char) text[end])) {
@@ -68,12 +68,13 @@ static int refuse_value(char **ret, const char *path, const JsonField *f, const 
 
 static int refuse_type(char **ret, const char *path, const JsonField *f, const char *what) {
         bool or_null = (f->flags & JSON_NULLABLE) && !(f->flags & JSON_REQUIRED);
-        return reason_set(ret, -EINVAL, "%s\"%s\" must be %s%s", path, f->name, what, or_null ? " or null" : "");
+        return reason_set(ret, -EINVAL, "%s\"%s\" must be %s%s", path, f->name, what,
+                          or_null ? " or null" : "");
 }
 
 static int refuse_range(char **ret, const char *path, const JsonField *f, int64_t v) {
-        return reason_set(ret, -EINVAL, "%s\"%s\" must be %" PRId64 "..%" PRId64 ", not %" PRId64, path, f->name,
-                          f->min, f->max, v);
+        return reason_set(ret, -EINVAL, "%s\"%s\" must be %" PRId64 "..%" PRId64 ", not %" PRId64, path,
+                          f->name, f->min, f->max, v);
 }
 
 int json_codec_get_string(struct json_object *v, const char *key, const char **ret, char **ret_error) {
@@ -121,8 +122,8 @@ static int read_integer(struct json_object *v, const char *path, const JsonField
         x = json_object_get_int64(v);
         /* json-c clamps what int64 cannot hold, and says so in errno */
         if (errno != 0) /* clamped: the number in the message would not be the file's */
-                return reason_set(ret_error, -EINVAL, "%s\"%s\" must be %" PRId64 "..%" PRId64, path, f->name,
-                                  f->min, f->max);
+                return reason_set(ret_error, -EINVAL, "%s\"%s\" must be %" PRId64 "..%" PRId64, path,
+                                  f->name, f->min, f->max);
         if (x < f->min || x > f->max)
                 return refuse_range(ret_error, path, f, x);
         *ret = x;
@@ -273,7 +274,8 @@ static int run_check(const JsonCodec *c, const void *obj, char **ret_error) {
         return 0;
 }
 
-int json_codec_read(const JsonCodec *c, struct json_object *o, const char *path, void *obj, char **ret_error) {
+int json_codec_read(const JsonCodec *c, struct json_object *o, const char *path, void *obj,
+                    char **ret_error) {
         uint64_t seen = 0;
         bool have_version = false;
         int r;
@@ -326,7 +328,8 @@ static int check_codec(const JsonCodec *c, const void *obj, const char *path, ch
 
 /* An INT or UINT member's value. */
 static int64_t number(const JsonField *f, const void *src) {
-        return f->type == JSON_FIELD_INT ? (int64_t) *(const int *) src : (int64_t) *(const unsigned *) src;
+        return f->type == JSON_FIELD_INT ? (int64_t) * (const int *) src
+                                         : (int64_t) * (const unsigned *) src;
 }
 
 static bool is_unset(const JsonField *f, int64_t v) {

@@ -31,13 +31,14 @@ typedef struct JsonCodec JsonCodec;
 
 typedef enum JsonFieldType {
         JSON_FIELD_STRING, /* char *, malloc'ed; .valid (optional) accepts it */
-        JSON_FIELD_NAME,   /* char[.size] holding what .normalize makes of the text (a UUID, a PCI address) */
-        JSON_FIELD_BOOL,   /* bool */
-        JSON_FIELD_INT,    /* int within .min ... .max; .unset stands for "not given" (JSON_OMIT_UNSET) */
-        JSON_FIELD_UINT,   /* unsigned, the same way */
-        JSON_FIELD_ENUM,   /* int, by name: .from_string / .to_string */
+        JSON_FIELD_NAME, /* char[.size] holding what .normalize makes of the text (a UUID, a PCI address) */
+        JSON_FIELD_BOOL, /* bool */
+        JSON_FIELD_INT,  /* int within .min ... .max; .unset stands for "not given" (JSON_OMIT_UNSET) */
+        JSON_FIELD_UINT, /* unsigned, the same way */
+        JSON_FIELD_ENUM, /* int, by name: .from_string / .to_string */
         JSON_FIELD_OBJECT, /* a struct member, read with .codec */
-        JSON_FIELD_ARRAY,  /* objects read with .codec into a vector: pointer at .offset, count at .count_offset */
+        JSON_FIELD_ARRAY,  /* objects read with .codec into a vector: pointer at .offset, count at
+                              .count_offset */
         JSON_FIELD_CUSTOM, /* .read / .write / .check do it all */
 } JsonFieldType;
 
@@ -52,9 +53,9 @@ struct JsonField {
         const char *name;
         JsonFieldType type;
         unsigned flags;
-        size_t offset;          /* of the member in the struct the table reads */
-        const char *invalid;    /* what a refused value is, after the key: "is not a UUID" */
-        bool (*valid)(const char *s);               /* STRING */
+        size_t offset;                /* of the member in the struct the table reads */
+        const char *invalid;          /* what a refused value is, after the key: "is not a UUID" */
+        bool (*valid)(const char *s); /* STRING */
         int (*normalize)(const char *s, char *ret); /* NAME: < 0 refuses; ret has .size bytes */
         size_t size;                                /* NAME */
         int64_t min, max, unset;                    /* INT, UINT */
@@ -72,11 +73,56 @@ struct JsonCodec {
         int version;         /* > 0: "version" is required, must be this, and is written first */
         bool ignore_unknown; /* keys not in the table are ignored rather than refused */
         const JsonField *fields;
-        size_t n_fields; /* at most 63 */
+        size_t n_fields;         /* at most 63 */
         void (*init)(void *obj); /* ARRAY elements: defaults before reading (NULL: zeroes) */
         /* Rules across fields, after them: a sentence in *ret_problem, NULL when none (-ENOMEM only). */
         int (*check)(const void *obj, char **ret_problem);
 };
+
+/* Table entries, one line each (T: the struct the table reads, m: its member). */
+#define JSON_STRING(key, T, m, fl, valid_, invalid_)                                                        \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_STRING, .flags = (fl), .offset = offsetof(T, m),            \
+                .valid = (valid_), .invalid = (invalid_)                                                    \
+        }
+#define JSON_NAME(key, T, m, fl, normalize_, invalid_)                                                      \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_NAME, .flags = (fl), .offset = offsetof(T, m),              \
+                .normalize = (normalize_), .size = sizeof(((T *) NULL)->m), .invalid = (invalid_)           \
+        }
+#define JSON_BOOL(key, T, m)                                                                                \
+        { .name = key, .type = JSON_FIELD_BOOL, .offset = offsetof(T, m) }
+#define JSON_INT(key, T, m, fl, min_, max_, unset_)                                                         \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_INT, .flags = (fl), .offset = offsetof(T, m),               \
+                .min = (min_), .max = (max_), .unset = (unset_)                                             \
+        }
+#define JSON_UINT(key, T, m, fl, min_, max_, unset_)                                                        \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_UINT, .flags = (fl), .offset = offsetof(T, m),              \
+                .min = (min_), .max = (max_), .unset = (unset_)                                             \
+        }
+#define JSON_ENUM(key, T, m, fl, from_, to_, invalid_)                                                      \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_ENUM, .flags = (fl), .offset = offsetof(T, m),              \
+                .from_string = (from_), .to_string = (to_), .invalid = (invalid_)                           \
+        }
+#define JSON_OBJECT(key, T, m, fl, codec_)                                                                  \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_OBJECT, .flags = (fl), .offset = offsetof(T, m),            \
+                .codec = (codec_)                                                                           \
+        }
+#define JSON_ARRAY(key, T, m, count, fl, codec_)                                                            \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_ARRAY, .flags = (fl), .offset = offsetof(T, m),             \
+                .count_offset = offsetof(T, count), .elem_size = sizeof(*((T *) NULL)->m),                  \
+                .codec = (codec_)                                                                           \
+        }
+#define JSON_CUSTOM(key, fl, read_, write_, check_)                                                         \
+        {                                                                                                   \
+                .name = key, .type = JSON_FIELD_CUSTOM, .flags = (fl), .read = (read_), .write = (write_),  \
+                .check = (check_)                                                                           \
+        }
 
 /* Parse a whole JSON document (all of text, nesting depth at most 16). -EINVAL with *ret_error a sentence
  * ("truncated or not JSON: unexpected end of data"). */
@@ -86,7 +132,8 @@ int json_parse_document(const char *text, size_t len, struct json_object **ret, 
  * to free also on failure. -EINVAL with *ret_error naming the key and what is wrong. */
 int json_codec_parse(const JsonCodec *c, const char *text, size_t len, void *obj, char **ret_error);
 /* The same from a parsed value; path prefixes the keys in messages ("" at the top, "\"quota\"." inside). */
-int json_codec_read(const JsonCodec *c, struct json_object *o, const char *path, void *obj, char **ret_error);
+int json_codec_read(const JsonCodec *c, struct json_object *o, const char *path, void *obj,
+                    char **ret_error);
 
 /* What is wrong with obj by the table's rules (required, validators, ranges, then c->check): a sentence in
  * *ret_problem, or NULL. Only -ENOMEM fails. */

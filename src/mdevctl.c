@@ -13,7 +13,8 @@
 #include "sysfs.h"
 
 /* "start": "auto" | "manual", into the record's autostart. */
-static int start_read(struct json_object *v, void *obj, const JsonField *f, const char *key, char **ret_error) {
+static int start_read(struct json_object *v, void *obj, const JsonField *f, const char *key,
+                      char **ret_error) {
         const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
         if (!streq(s, "auto") && !streq(s, "manual"))
@@ -29,14 +30,10 @@ static int start_write(const void *obj, const JsonField *f, struct json_object *
 
 /* mdevctl's key order: mdev_type, start, attrs. A null is what mdevctl reads as absent. */
 static const JsonField definition_fields[] = {
-        {.name = "mdev_type", .type = JSON_FIELD_STRING, .flags = JSON_REQUIRED | JSON_NULLABLE,
-         .offset = offsetof(struct vgpu_record, type_id), .valid = sysfs_name_is_valid,
-         .invalid = "is not a valid type id"},
-        {.name = "start", .type = JSON_FIELD_CUSTOM, .flags = JSON_REQUIRED | JSON_NULLABLE, .read = start_read,
-         .write = start_write},
-        {.name = "attrs", .type = JSON_FIELD_CUSTOM, .flags = JSON_NULLABLE,
-         .offset = offsetof(struct vgpu_record, attrs), .count_offset = offsetof(struct vgpu_record, n_attrs),
-         .read = record_attrs_read, .write = record_attrs_write, .check = record_attrs_check},
+        JSON_STRING("mdev_type", struct vgpu_record, type_id, JSON_REQUIRED | JSON_NULLABLE,
+                    sysfs_name_is_valid, "is not a valid type id"),
+        JSON_CUSTOM("start", JSON_REQUIRED | JSON_NULLABLE, start_read, start_write, NULL),
+        RECORD_ATTRS_FIELD(JSON_NULLABLE),
 };
 
 /* No version (mdevctl has none); keys mdevctl does not know it ignores, and so do we. */

@@ -93,15 +93,17 @@ static size_t *n_attrs_of(void *obj, const JsonField *f) {
         return (size_t *) ((char *) obj + f->count_offset);
 }
 
-int record_attrs_read(struct json_object *a, void *obj, const JsonField *f, const char *key, char **ret_error) {
+int record_attrs_read(struct json_object *a, void *obj, const JsonField *f, const char *key,
+                      char **ret_error) {
         if (!json_object_is_type(a, json_type_array))
-                return reason_set(ret_error, -EINVAL, "%s must be an array of {\"name\": \"value\"} objects", key);
+                return reason_set(ret_error, -EINVAL, "%s must be an array of {\"name\": \"value\"} objects",
+                                  key);
         size_t n = json_object_array_length(a);
         for (size_t i = 0; i < n; i++) {
                 struct json_object *one = json_object_array_get_idx(a, i);
                 if (!json_object_is_type(one, json_type_object) || json_object_object_length(one) != 1)
-                        return reason_set(ret_error, -EINVAL, "%s[%zu] must be an object with exactly one name",
-                                          key, i);
+                        return reason_set(ret_error, -EINVAL,
+                                          "%s[%zu] must be an object with exactly one name", key, i);
                 json_object_object_foreach(one, name, value) {
                         _cleanup_free_ char *where = NULL;
                         const char *v;
@@ -112,7 +114,8 @@ int record_attrs_read(struct json_object *a, void *obj, const JsonField *f, cons
                                 return k;
                         if (!attr_name_is_valid(name))
                                 return reason_set(ret_error, -EINVAL,
-                                                  "attribute name \"%s\" is not a path inside the device", name);
+                                                  "attribute name \"%s\" is not a path inside the device",
+                                                  name);
                         if (attrs_add(attrs_of(obj, f), n_attrs_of(obj, f), name, v) < 0)
                                 return -ENOMEM;
                 }
@@ -128,7 +131,8 @@ int record_attrs_write(const void *obj, const JsonField *f, struct json_object *
         if (!a)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                struct json_object *one = json_object_new_object(), *v = json_object_new_string(attrs[i].value);
+                struct json_object *one = json_object_new_object(),
+                                   *v = json_object_new_string(attrs[i].value);
                 if (!one || !v || json_object_object_add(one, attrs[i].name, v) < 0) {
                         json_object_put(v);
                         json_object_put(one);
@@ -169,19 +173,10 @@ static int quota_check(const void *obj, char **ret_problem) {
         return 0;
 }
 
-#define QUOTA_FIELD(n, member, top)                                                                        \
-        {.name = n,                                                                                        \
-         .type = JSON_FIELD_INT,                                                                           \
-         .flags = JSON_OMIT_UNSET,                                                                         \
-         .offset = offsetof(record_quota, member),                                                        \
-         .min = 1,                                                                                         \
-         .max = top,                                                                                       \
-         .unset = -1}
-
 /* share: percent of engine time; weight: relative; -1 when not given. */
 static const JsonField quota_fields[] = {
-        QUOTA_FIELD("share", share, 100),
-        QUOTA_FIELD("weight", weight, 1000000),
+        JSON_INT("share", record_quota, share, JSON_OMIT_UNSET, 1, 100, -1),
+        JSON_INT("weight", record_quota, weight, JSON_OMIT_UNSET, 1, 1000000, -1),
 };
 
 static const JsonCodec quota_codec = {
@@ -194,35 +189,33 @@ static int record_rules(const void *obj, char **ret_problem) {
         const struct vgpu_record *r = obj;
 
         if (r->autostart && !r->persistent)
-                return reason_set(ret_problem, 0,
-                                  "\"autostart\" needs \"persistent\": a transient instance cannot come back");
+                return reason_set(
+                        ret_problem, 0,
+                        "\"autostart\" needs \"persistent\": a transient instance cannot come back");
         return 0;
 }
 
-#define R(member) .offset = offsetof(struct vgpu_record, member)
+#define R struct vgpu_record
 
 static const JsonField record_fields[] = {
-        {.name = "uuid", .type = JSON_FIELD_NAME, .flags = JSON_REQUIRED, R(uuid), .normalize = uuid_normalize,
-         .size = UUID_STRING_MAX, .invalid = "is not a UUID"},
-        {.name = "backend", .type = JSON_FIELD_ENUM, .flags = JSON_REQUIRED, R(backend),
-         .from_string = backend_from_string, .to_string = backend_to_string,
-         .invalid = "must be mdev, vf, nvidia-vfio or rpc"},
-        {.name = "type", .type = JSON_FIELD_STRING, .flags = JSON_REQUIRED, R(type_id),
-         .valid = sysfs_name_is_valid, .invalid = "is not a valid type id"},
-        {.name = "type_name", .type = JSON_FIELD_STRING, .flags = JSON_NULLABLE | JSON_OMIT_UNSET, R(type_name),
-         .valid = printable_text, .invalid = "must be a non-empty printable string"},
-        {.name = "parent", .type = JSON_FIELD_STRING, .flags = JSON_NULLABLE | JSON_OMIT_UNSET, R(parent),
-         .valid = sysfs_name_is_valid, .invalid = "is not a valid device name"},
-        {.name = "gpu", .type = JSON_FIELD_NAME, .flags = JSON_NULLABLE | JSON_OMIT_UNSET, R(gpu),
-         .normalize = pci_bdf_normalize, .size = PCI_BDF_MAX, .invalid = "is not a PCI address like 0000:3b:00.0"},
-        {.name = "persistent", .type = JSON_FIELD_BOOL, R(persistent)},
-        {.name = "autostart", .type = JSON_FIELD_BOOL, R(autostart)},
-        {.name = "attrs", .type = JSON_FIELD_CUSTOM, R(attrs), .count_offset = offsetof(struct vgpu_record, n_attrs),
-         .read = record_attrs_read, .write = record_attrs_write, .check = record_attrs_check},
-        {.name = "owner_domain", .type = JSON_FIELD_STRING, .flags = JSON_NULLABLE | JSON_OMIT_UNSET,
-         R(owner_domain), .valid = printable_text, .invalid = "must be a non-empty printable string"},
-        {.name = "quota", .type = JSON_FIELD_OBJECT, .flags = JSON_OMIT_UNSET, R(quota), .codec = &quota_codec},
+        JSON_NAME("uuid", R, uuid, JSON_REQUIRED, uuid_normalize, "is not a UUID"),
+        JSON_ENUM("backend", R, backend, JSON_REQUIRED, backend_from_string, backend_to_string,
+                  "must be mdev, vf, nvidia-vfio or rpc"),
+        JSON_STRING("type", R, type_id, JSON_REQUIRED, sysfs_name_is_valid, "is not a valid type id"),
+        JSON_STRING("type_name", R, type_name, JSON_NULLABLE | JSON_OMIT_UNSET, printable_text,
+                    "must be a non-empty printable string"),
+        JSON_STRING("parent", R, parent, JSON_NULLABLE | JSON_OMIT_UNSET, sysfs_name_is_valid,
+                    "is not a valid device name"),
+        JSON_NAME("gpu", R, gpu, JSON_NULLABLE | JSON_OMIT_UNSET, pci_bdf_normalize,
+                  "is not a PCI address like 0000:3b:00.0"),
+        JSON_BOOL("persistent", R, persistent),
+        JSON_BOOL("autostart", R, autostart),
+        RECORD_ATTRS_FIELD(0),
+        JSON_STRING("owner_domain", R, owner_domain, JSON_NULLABLE | JSON_OMIT_UNSET, printable_text,
+                    "must be a non-empty printable string"),
+        JSON_OBJECT("quota", R, quota, JSON_OMIT_UNSET, &quota_codec),
 };
+#undef R
 
 static const JsonCodec record_codec = {
         .version = RECORD_VERSION,

@@ -26,6 +26,8 @@
  */
 #pragma once
 
+#include <stddef.h>
+
 #include "attr.h"
 #include "backend-kind.h"
 #include "json-codec.h"
@@ -75,6 +77,14 @@ int record_from_json(const char *text, size_t len, struct vgpu_record **ret, cha
 
 /* The "attrs" field of a record's table and of mdevctl's (json-codec.h CUSTOM): [{"name": "value"}, ...] in
  * order, at f->offset (struct vgpu_attr *) with its count at f->count_offset. */
-int record_attrs_read(struct json_object *a, void *obj, const JsonField *f, const char *key, char **ret_error);
+int record_attrs_read(struct json_object *a, void *obj, const JsonField *f, const char *key,
+                      char **ret_error);
 int record_attrs_write(const void *obj, const JsonField *f, struct json_object **ret);
 int record_attrs_check(const void *obj, const JsonField *f, const char *key, char **ret_problem);
+#define RECORD_ATTRS_FIELD(fl)                                                                              \
+        {                                                                                                   \
+                .name = "attrs", .type = JSON_FIELD_CUSTOM, .flags = (fl),                                  \
+                .offset = offsetof(struct vgpu_record, attrs),                                              \
+                .count_offset = offsetof(struct vgpu_record, n_attrs), .read = record_attrs_read,           \
+                .write = record_attrs_write, .check = record_attrs_check                                    \
+        }

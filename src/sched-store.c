@@ -59,11 +59,9 @@ static int scheduler_write(const void *obj, const JsonField *f, struct json_obje
 }
 
 static const JsonField entry_fields[] = {
-        {.name = "gpu", .type = JSON_FIELD_NAME, .flags = JSON_REQUIRED,
-         .offset = offsetof(struct sched_store_entry, address), .normalize = pci_bdf_normalize,
-         .size = PCI_BDF_MAX, .invalid = "is not a PCI address like 0000:3b:00.0"},
-        {.name = "scheduler", .type = JSON_FIELD_CUSTOM, .flags = JSON_REQUIRED, .read = scheduler_read,
-         .write = scheduler_write},
+        JSON_NAME("gpu", struct sched_store_entry, address, JSON_REQUIRED, pci_bdf_normalize,
+                  "is not a PCI address like 0000:3b:00.0"),
+        JSON_CUSTOM("scheduler", JSON_REQUIRED, scheduler_read, scheduler_write, NULL),
 };
 
 static const JsonCodec entry_codec = {

@@ -25,17 +25,15 @@ void sriov_configs_free(struct vgpu_sriov_config **v, size_t n) {
         free(v);
 }
 
-#define C(member) .offset = offsetof(struct vgpu_sriov_config, member)
+#define C struct vgpu_sriov_config
 
 static const JsonField config_fields[] = {
-        {.name = "device", .type = JSON_FIELD_NAME, .flags = JSON_REQUIRED, C(device),
-         .normalize = pci_bdf_normalize, .size = PCI_BDF_MAX, .invalid = "is not a PCI address"},
-        {.name = "num_vfs", .type = JSON_FIELD_UINT, .flags = JSON_REQUIRED, C(num_vfs), .min = 0,
-         .max = UINT16_MAX},
-        {.name = "autoprobe", .type = JSON_FIELD_BOOL, C(autoprobe)},
-        {.name = "driver", .type = JSON_FIELD_STRING, .flags = JSON_OMIT_UNSET, C(driver),
-         .valid = sysfs_name_is_valid, .invalid = "is not a driver name"},
+        JSON_NAME("device", C, device, JSON_REQUIRED, pci_bdf_normalize, "is not a PCI address"),
+        JSON_UINT("num_vfs", C, num_vfs, JSON_REQUIRED, 0, UINT16_MAX, 0),
+        JSON_BOOL("autoprobe", C, autoprobe),
+        JSON_STRING("driver", C, driver, JSON_OMIT_UNSET, sysfs_name_is_valid, "is not a driver name"),
 };
+#undef C
 
 static const JsonCodec config_codec = {
         .version = SRIOV_CONFIG_VERSION,

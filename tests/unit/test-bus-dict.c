@@ -36,7 +36,8 @@ static void sample_done(Sample *s) {
         *s = (Sample){};
 }
 
-#define F(k, sig, read, member) {k, sig, read, offsetof(Sample, member)}
+#define F(k, sig, read, member)                                                                             \
+        { k, sig, read, offsetof(Sample, member) }
 
 static const BusDictField sample_fields[] = {
         F("Name", "s", bus_dict_read_string, name),
@@ -71,8 +72,8 @@ static int teardown(void **state) {
 
 static sd_bus_message *new_message(void) {
         sd_bus_message *m;
-        assert_int_equal(sd_bus_message_new_method_call(bus, &m, "org.vgpud1", "/org/vgpud1", "org.vgpud1.Manager",
-                                                        "Test"),
+        assert_int_equal(sd_bus_message_new_method_call(bus, &m, "org.vgpud1", "/org/vgpud1",
+                                                        "org.vgpud1.Manager", "Test"),
                          0);
         return m;
 }
@@ -177,16 +178,18 @@ static void test_strict_names_the_problem(void **state) {
 
         assert_true(sd_bus_message_append(m, "a{sv}", 2, "Name", "s", "g", "Future", "u", 1) >= 0);
         seal(m);
-        assert_int_equal(bus_dict_read(m, sample_fields, ELEMENTSOF(sample_fields), BUS_DICT_STRICT, &s, &p, NULL),
-                         -EINVAL);
+        assert_int_equal(
+                bus_dict_read(m, sample_fields, ELEMENTSOF(sample_fields), BUS_DICT_STRICT, &s, &p, NULL),
+                -EINVAL);
         assert_int_equal(p.kind, BUS_DICT_UNKNOWN_KEY);
         assert_string_equal(p.key, "Future");
         sample_done(&s);
 
         assert_true(sd_bus_message_append(m2, "a{sv}", 1, "U", "s", "many") >= 0);
         seal(m2);
-        assert_int_equal(bus_dict_read(m2, sample_fields, ELEMENTSOF(sample_fields), BUS_DICT_STRICT, &s, &p, NULL),
-                         -EINVAL);
+        assert_int_equal(
+                bus_dict_read(m2, sample_fields, ELEMENTSOF(sample_fields), BUS_DICT_STRICT, &s, &p, NULL),
+                -EINVAL);
         assert_int_equal(p.kind, BUS_DICT_WRONG_TYPE);
         assert_string_equal(p.key, "U");
         assert_int_equal(p.index, 4);
@@ -248,7 +251,8 @@ static void test_bus_options_words(void **state) {
         assert_false(sd_bus_error_is_set(&e1));
         assert_int_equal(bus_read_options(m2, known, ELEMENTSOF(known), read_u, v, &e2), -EINVAL);
         assert_string_equal(e2.name, SD_BUS_ERROR_INVALID_ARGS);
-        assert_string_equal(e2.message, "Unknown option 'colour' (this method knows share, weight and slice)");
+        assert_string_equal(e2.message,
+                            "Unknown option 'colour' (this method knows share, weight and slice)");
         assert_int_equal(bus_read_options(m3, known, ELEMENTSOF(known), read_u, v, &e3), -EINVAL);
         assert_string_equal(e3.message, "Option 'share' must be of type u");
         assert_int_equal(bus_read_options(m4, NULL, 0, NULL, NULL, &e4), -EINVAL);
@@ -257,12 +261,9 @@ static void test_bus_options_words(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_every_reader),
-                cmocka_unit_test(test_empty_values_and_dict),
-                cmocka_unit_test(test_lenient_skips),
-                cmocka_unit_test(test_strict_names_the_problem),
-                cmocka_unit_test(test_reader_error_stops),
-                cmocka_unit_test(test_bus_options_words),
+                cmocka_unit_test(test_every_reader),       cmocka_unit_test(test_empty_values_and_dict),
+                cmocka_unit_test(test_lenient_skips),      cmocka_unit_test(test_strict_names_the_problem),
+                cmocka_unit_test(test_reader_error_stops), cmocka_unit_test(test_bus_options_words),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

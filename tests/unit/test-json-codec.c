@@ -63,8 +63,13 @@ static void item_init(void *obj) {
 }
 
 static const JsonField item_fields[] = {
-        {.name = "id", .type = JSON_FIELD_NAME, .flags = JSON_REQUIRED, .offset = offsetof(struct item, id),
-         .normalize = uuid_normalize, .size = UUID_STRING_MAX, .invalid = "is not a UUID"},
+        {.name = "id",
+         .type = JSON_FIELD_NAME,
+         .flags = JSON_REQUIRED,
+         .offset = offsetof(struct item, id),
+         .normalize = uuid_normalize,
+         .size = UUID_STRING_MAX,
+         .invalid = "is not a UUID"},
         {.name = "label", .type = JSON_FIELD_STRING, .offset = offsetof(struct item, label)},
         {.name = "on", .type = JSON_FIELD_BOOL, .offset = offsetof(struct item, on)},
 };
@@ -80,15 +85,27 @@ static int pair_check(const void *obj, char **ret_problem) {
 }
 
 static const JsonField pair_fields[] = {
-        {.name = "low", .type = JSON_FIELD_INT, .flags = JSON_OMIT_UNSET, .offset = offsetof(struct pair, low),
-         .min = 0, .max = 99, .unset = -1},
-        {.name = "high", .type = JSON_FIELD_INT, .flags = JSON_OMIT_UNSET, .offset = offsetof(struct pair, high),
-         .min = 0, .max = 99, .unset = -1},
+        {.name = "low",
+         .type = JSON_FIELD_INT,
+         .flags = JSON_OMIT_UNSET,
+         .offset = offsetof(struct pair, low),
+         .min = 0,
+         .max = 99,
+         .unset = -1},
+        {.name = "high",
+         .type = JSON_FIELD_INT,
+         .flags = JSON_OMIT_UNSET,
+         .offset = offsetof(struct pair, high),
+         .min = 0,
+         .max = 99,
+         .unset = -1},
 };
 
-static const JsonCodec pair_codec = {.fields = pair_fields, .n_fields = ELEMENTSOF(pair_fields), .check = pair_check};
+static const JsonCodec pair_codec = {
+        .fields = pair_fields, .n_fields = ELEMENTSOF(pair_fields), .check = pair_check};
 
-static int hex_read(struct json_object *v, void *obj, const JsonField *f, const char *key, char **ret_error) {
+static int hex_read(struct json_object *v, void *obj, const JsonField *f, const char *key,
+                    char **ret_error) {
         const char *s;
         char *end;
         int r = json_codec_get_string(v, key, &s, ret_error);
@@ -131,21 +148,43 @@ static int thing_check(const void *obj, char **ret_problem) {
 #define T(member) .offset = offsetof(struct thing, member)
 
 static const JsonField thing_fields[] = {
-        {.name = "name", .type = JSON_FIELD_STRING, .flags = JSON_REQUIRED, T(name), .valid = sysfs_name_is_valid,
+        {.name = "name",
+         .type = JSON_FIELD_STRING,
+         .flags = JSON_REQUIRED,
+         T(name),
+         .valid = sysfs_name_is_valid,
          .invalid = "is not a device name"},
         {.name = "note", .type = JSON_FIELD_STRING, .flags = JSON_NULLABLE | JSON_WRITE_NULL, T(note)},
         {.name = "nick", .type = JSON_FIELD_STRING, .flags = JSON_NULLABLE | JSON_OMIT_UNSET, T(nick)},
-        {.name = "addr", .type = JSON_FIELD_NAME, .flags = JSON_OMIT_UNSET, T(addr), .normalize = pci_bdf_normalize,
-         .size = PCI_BDF_MAX, .invalid = "is not a PCI address"},
+        {.name = "addr",
+         .type = JSON_FIELD_NAME,
+         .flags = JSON_OMIT_UNSET,
+         T(addr),
+         .normalize = pci_bdf_normalize,
+         .size = PCI_BDF_MAX,
+         .invalid = "is not a PCI address"},
         {.name = "on", .type = JSON_FIELD_BOOL, T(on)},
-        {.name = "level", .type = JSON_FIELD_INT, .flags = JSON_OMIT_UNSET, T(level), .min = -5, .max = 5,
+        {.name = "level",
+         .type = JSON_FIELD_INT,
+         .flags = JSON_OMIT_UNSET,
+         T(level),
+         .min = -5,
+         .max = 5,
          .unset = -100},
         {.name = "count", .type = JSON_FIELD_UINT, T(count), .min = 0, .max = 10},
-        {.name = "colour", .type = JSON_FIELD_ENUM, T(colour), .from_string = colour_from_string,
-         .to_string = colour_to_string, .invalid = "must be red or green"},
+        {.name = "colour",
+         .type = JSON_FIELD_ENUM,
+         T(colour),
+         .from_string = colour_from_string,
+         .to_string = colour_to_string,
+         .invalid = "must be red or green"},
         {.name = "pair", .type = JSON_FIELD_OBJECT, .flags = JSON_OMIT_UNSET, T(pair), .codec = &pair_codec},
-        {.name = "items", .type = JSON_FIELD_ARRAY, T(items), .count_offset = offsetof(struct thing, n_items),
-         .elem_size = sizeof(struct item), .codec = &item_codec},
+        {.name = "items",
+         .type = JSON_FIELD_ARRAY,
+         T(items),
+         .count_offset = offsetof(struct thing, n_items),
+         .elem_size = sizeof(struct item),
+         .codec = &item_codec},
         {.name = "hex", .type = JSON_FIELD_CUSTOM, .read = hex_read, .write = hex_write, .check = hex_check},
 };
 
@@ -177,17 +216,18 @@ static void test_read_every_type(void **state) {
         struct thing t;
         char *why = NULL;
 
-        assert_int_equal(parse("{\"version\": 3, \"name\": \"gpu0\", \"note\": \"n\", \"nick\": null, "
-                               "\"addr\": \"3b:00.1\", \"on\": true, \"level\": -5, \"count\": 10, "
-                               "\"colour\": \"green\", \"pair\": {\"low\": 1, \"high\": 2}, "
-                               "\"items\": [{\"id\": \"0B3C1A4E-1111-4222-8333-444455556666\", \"label\": \"x\"}, "
-                               "{\"id\": \"" U1 "\", \"on\": false}], \"hex\": \"0x1f\"}",
-                               &t, &why),
-                         0);
+        assert_int_equal(
+                parse("{\"version\": 3, \"name\": \"gpu0\", \"note\": \"n\", \"nick\": null, "
+                      "\"addr\": \"3b:00.1\", \"on\": true, \"level\": -5, \"count\": 10, "
+                      "\"colour\": \"green\", \"pair\": {\"low\": 1, \"high\": 2}, "
+                      "\"items\": [{\"id\": \"0B3C1A4E-1111-4222-8333-444455556666\", \"label\": \"x\"}, "
+                      "{\"id\": \"" U1 "\", \"on\": false}], \"hex\": \"0x1f\"}",
+                      &t, &why),
+                0);
         assert_null(why);
         assert_string_equal(t.name, "gpu0");
         assert_string_equal(t.note, "n");
-        assert_null(t.nick);                        /* null: absent */
+        assert_null(t.nick);                         /* null: absent */
         assert_string_equal(t.addr, "0000:3b:00.1"); /* normalized */
         assert_true(t.on);
         assert_int_equal(t.level, -5);
@@ -249,20 +289,28 @@ static void test_refusals(void **state) {
                 /* validators, with the value when it is short plain text */
                 {"{\"version\": 3, \"name\": \"a/b\"}", "\"name\" is not a device name: \"a/b\""},
                 {"{\"version\": 3, \"name\": \"\\u0001\"}", "\"name\" is not a device name"},
-                {"{\"version\": 3, \"name\": \"g\", \"addr\": \"zz\"}", "\"addr\" is not a PCI address: \"zz\""},
-                {"{\"version\": 3, \"name\": \"g\", \"colour\": \"blue\"}", "\"colour\" must be red or green: \"blue\""},
+                {"{\"version\": 3, \"name\": \"g\", \"addr\": \"zz\"}",
+                 "\"addr\" is not a PCI address: \"zz\""},
+                {"{\"version\": 3, \"name\": \"g\", \"colour\": \"blue\"}",
+                 "\"colour\" must be red or green: \"blue\""},
                 /* ranges */
                 {"{\"version\": 3, \"name\": \"g\", \"level\": 6}", "\"level\" must be -5..5, not 6"},
                 {"{\"version\": 3, \"name\": \"g\", \"level\": -6}", "\"level\" must be -5..5, not -6"},
                 {"{\"version\": 3, \"name\": \"g\", \"count\": -1}", "\"count\" must be 0..10, not -1"},
-                {"{\"version\": 3, \"name\": \"g\", \"count\": 99999999999999999999}", "\"count\" must be 0..10"},
+                {"{\"version\": 3, \"name\": \"g\", \"count\": 99999999999999999999}",
+                 "\"count\" must be 0..10"},
                 /* nesting: the key's full path */
                 {"{\"version\": 3, \"name\": \"g\", \"pair\": {\"lo\": 1}}", "unknown key \"pair\".\"lo\""},
-                {"{\"version\": 3, \"name\": \"g\", \"pair\": {\"low\": 100}}", "\"pair\".\"low\" must be 0..99, not 100"},
-                {"{\"version\": 3, \"name\": \"g\", \"pair\": {\"low\": 5, \"high\": 4}}", "\"pair\" is upside down"},
-                {"{\"version\": 3, \"name\": \"g\", \"items\": [{\"id\": \"" U1 "\"}, 5]}", "\"items\"[1] must be an object"},
-                {"{\"version\": 3, \"name\": \"g\", \"items\": [{\"id\": \"" U1 "\"}, {}]}", "missing \"items\"[1].\"id\""},
-                {"{\"version\": 3, \"name\": \"g\", \"items\": [{\"id\": \"x\"}]}", "\"items\"[0].\"id\" is not a UUID: \"x\""},
+                {"{\"version\": 3, \"name\": \"g\", \"pair\": {\"low\": 100}}",
+                 "\"pair\".\"low\" must be 0..99, not 100"},
+                {"{\"version\": 3, \"name\": \"g\", \"pair\": {\"low\": 5, \"high\": 4}}",
+                 "\"pair\" is upside down"},
+                {"{\"version\": 3, \"name\": \"g\", \"items\": [{\"id\": \"" U1 "\"}, 5]}",
+                 "\"items\"[1] must be an object"},
+                {"{\"version\": 3, \"name\": \"g\", \"items\": [{\"id\": \"" U1 "\"}, {}]}",
+                 "missing \"items\"[1].\"id\""},
+                {"{\"version\": 3, \"name\": \"g\", \"items\": [{\"id\": \"x\"}]}",
+                 "\"items\"[0].\"id\" is not a UUID: \"x\""},
                 {"{\"version\": 3, \"name\": \"g\", \"items\": [{\"id\": \"" U1 "\", \"version\": 1}]}",
                  "unknown key \"items\"[0].\"version\""}, /* a table without a version has no such key */
                 /* custom, and the rules across fields */
@@ -293,7 +341,8 @@ static void test_long_values_are_not_repeated(void **state) {
 }
 
 static void test_ignore_unknown(void **state) {
-        static const JsonCodec lenient = {.ignore_unknown = true, .fields = item_fields, .n_fields = ELEMENTSOF(item_fields)};
+        static const JsonCodec lenient = {
+                .ignore_unknown = true, .fields = item_fields, .n_fields = ELEMENTSOF(item_fields)};
         static const char text[] = "{\"id\": \"" U1 "\", \"future\": {\"x\": 1}, \"version\": 9}";
         struct item it = {};
         char *why = NULL;
@@ -368,7 +417,8 @@ static void test_write(void **state) {
         assert_null(strstr(bare, "pair"));
         assert_null(strstr(bare, "addr"));
         assert_null(strstr(bare, "hex"));
-        assert_non_null(strstr(bare, "\"items\": [\n  ]")); /* json-c's empty array, as record.c always wrote it */
+        assert_non_null(
+                strstr(bare, "\"items\": [\n  ]")); /* json-c's empty array, as record.c always wrote it */
         assert_int_not_equal(bare[strlen(bare) - 1], '\n');
         t.colour = 7;
         free(bare);
