@@ -1,5 +1,5 @@
 # The kernel's refusals as vgpud's callers see them: no room (ENOSPC from mbochs, which keeps
-# their own count; EUSERS from the mdev core for mdpy, whose count it keeps), a duplicate UUID, and
+# its own count; EUSERS from the mdev core for mdpy, whose count it keeps), a duplicate UUID, and
 # the parent going away while a create is on its way.
 load vm
 
