@@ -36,7 +36,7 @@ static enum vgpu_backend_kind instance_backend(const Instance *i) {
 /* The UUID in "<socket_dir>/<uuid>.sock", or NULL when the path is not one of vgpud's sockets. */
 static bool rpc_socket_uuid(Manager *m, const char *path, char uuid[static UUID_STRING_MAX]) {
         const char *dir = m->config->rpc.socket_dir, *rest;
-        size_t n = strlen(dir);
+        size_t n = dir ? strlen(dir) : 0;
 
         if (!dir || strncmp(path, dir, n) != 0 || path[n] != '/')
                 return false;

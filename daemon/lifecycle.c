@@ -236,6 +236,8 @@ static int plan_records(Operation *op, const struct vgpu_record *old, const stru
          */
         if ((from == HOME_MDEVCTL && to != HOME_MDEVCTL) ||
             (mirrored_to_mdevctl(m, old) &&
+             /* mirrored_to_mdevctl() is false for NULL, so old and new are set where they are read */
+             /* cppcheck-suppress nullPointer */
              (!mirrored_to_mdevctl(m, new) || !streq(old->parent, new->parent)))) {
                 op->delete_mdevctl_parent = strdup(old->parent);
                 if (!op->delete_mdevctl_parent)
