@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <sys/stat.h>
 
+#include "backend.h"
 #include "fileio.h"
 #include "mdevctl.h"
 #include "strutil.h"
@@ -74,7 +75,7 @@ int mdevctl_format(const struct vgpu_record *r, char **ret) {
 
         if (!o)
                 return -ENOMEM;
-        if (r->backend != VGPU_BACKEND_MDEV || !r->type_id)
+        if (backend_device_kind(r->backend) != VGPU_DEVICE_MDEV || !r->type_id)
                 return -EINVAL;
         /* mdevctl's key order: mdev_type, start, attrs */
         v = json_object_new_string(r->type_id);
@@ -218,7 +219,7 @@ int mdevctl_save(const char *dir, const struct vgpu_record *r, struct vgpu_error
         _cleanup_free_ char *pdir = NULL, *path = NULL, *text = NULL;
         int k;
 
-        if (r->backend != VGPU_BACKEND_MDEV || !r->persistent)
+        if (backend_device_kind(r->backend) != VGPU_DEVICE_MDEV || !r->persistent)
                 return vgpu_error_set(err, EINVAL, NULL, "Only persistent mdev definitions go to mdevctl.");
         if (!r->parent || !sysfs_name_is_valid(r->parent))
                 return vgpu_error_set(err, EINVAL, NULL, "An mdevctl definition needs a parent device.");
