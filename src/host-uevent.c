@@ -156,7 +156,7 @@ int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *pr
                     !strv_contains(parents, h->parents[i - 1]->name))
                         (void) parent_remove(&o, h->parents[i - 1]);
         for (size_t i = h->n_gpus; i > 0; i--)
-                if (!strv_contains(pci, h->gpus[i - 1]->bdf) &&
+                if (!strv_contains(pci, h->gpus[i - 1]->bdf) && !h->gpus[i - 1]->virtual_device &&
                     !host_is_software_address(h->gpus[i - 1]->bdf)) {
                         _cleanup_free_ char *name = strdup(h->gpus[i - 1]->bdf);
                         (void) gpu_remove(&o, h->gpus[i - 1]);
