@@ -121,6 +121,30 @@ host_snapshot() {
         [ -d "/sys/bus/mdev/devices/$u" ]
 }
 
+@test "authorization comes before the arguments are read: an outsider's malformed call is AccessDenied too" {
+        local u gpu
+        # As root these are argument errors, so the outsider's AccessDenied below is the authorization's.
+        run bus call org.vgpud1 /org/vgpud1 org.vgpud1.Manager CreateInstance 'sssa{sv}' grid-2q "" not-a-uuid 1 \
+                placement s nowhere
+        [ "$status" -ne 0 ]
+        [[ $output == *"Invalid"* ]]
+        run as_user "" busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.vgpud1 /org/vgpud1 org.vgpud1.Manager \
+                CreateInstance 'sssa{sv}' grid-2q "" not-a-uuid 1 placement s nowhere
+        [ "$status" -ne 0 ]
+        [[ $output == *"Access denied"* ]]
+        # SetSriov with an option it does not know (as root: InvalidArgs)
+        u=$(vgpuctl create --type grid-2q)
+        gpu=$(bus call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetGpu s 0000:3b:00.0 | cut -d'"' -f2)
+        run as_user "" busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.vgpud1 "$gpu" org.vgpud1.Gpu \
+                SetSriov 'ua{sv}' 4 1 no-such-option b true
+        [ "$status" -ne 0 ]
+        [[ $output == *"Access denied"* ]]
+        run bus call org.vgpud1 "$gpu" org.vgpud1.Gpu SetSriov 'ua{sv}' 4 1 no-such-option b true
+        [ "$status" -ne 0 ]
+        [[ $output != *"Access denied"* ]]
+        [ -d "/sys/bus/mdev/devices/$u" ]
+}
+
 @test "the refusal names the group (dbus-send shows the message) and its error is AccessDenied" {
         local path
         path=$(object_for org.vgpud1.Instance)
