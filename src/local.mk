@@ -24,6 +24,7 @@ src_libvgpu_a_SOURCES = \
 	src/placement.h src/placement.c \
 	src/planner.h src/planner.c \
 	src/vfio.h src/vfio.c \
+	src/json-codec.h src/json-codec.c \
 	src/devfile.h src/devfile.c \
 	src/driverctl.h src/driverctl.c \
 	src/binding.h src/binding.c \
