@@ -66,7 +66,7 @@ no_room() {
         run vgpuctl create --type mdpy-vga --uuid "$u"
         [ "$status" -ne 0 ]
         [[ $output == *"$u"* ]]
-        [ ! -e /sys/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/devices/$u ]
+        [ ! -e /sys/class/mdev_bus/mdpy/mdev_supported_types/mdpy-vga/devices/"$u" ]
 }
 
 @test "the parent going away while a create is on its way: a clean refusal, records consistent" {
