@@ -30,37 +30,37 @@ uuid() { printf 'c0ffee00-0000-4000-8000-%012x\n' "$1"; }
 
 @test "mdpy: the mdev core counts for the whole parent and answers EUSERS when it is full" {
         for i in 1 2 3 4; do
-                echo "$(uuid $i)" >"$(type_dir mdpy mdpy-vga)/create"
+                uuid $i >"$(type_dir mdpy mdpy-vga)/create"
                 [ "$(available mdpy mdpy-hd)" = $((4 - i)) ]
         done
         [ "$(available mdpy mdpy-vga)" = 0 ]
         sysfs_write "$(uuid 5)" "$(type_dir mdpy mdpy-xga)/create"
         expect_errno "Too many users"
-        [ ! -e /sys/bus/mdev/devices/$(uuid 5) ]
-        echo 1 >/sys/bus/mdev/devices/$(uuid 1)/remove
+        [ ! -e /sys/bus/mdev/devices/"$(uuid 5)" ]
+        echo 1 >/sys/bus/mdev/devices/"$(uuid 1)"/remove
         [ "$(available mdpy mdpy-xga)" = 1 ]
-        echo "$(uuid 5)" >"$(type_dir mdpy mdpy-xga)/create"
-        [ "$(readlink /sys/bus/mdev/devices/$(uuid 5)/driver)" = "../../../../../bus/mdev/drivers/mdpy" ]
+        uuid 5 >"$(type_dir mdpy mdpy-xga)/create"
+        [ "$(readlink /sys/bus/mdev/devices/"$(uuid 5)"/driver)" = "../../../../../bus/mdev/drivers/mdpy" ]
 }
 
 @test "mtty and mbochs: the driver's pool is shared by the types, and full is ENOSPC" {
-        echo "$(uuid 1)" >"$(type_dir mtty mtty-2)/create"
+        uuid 1 >"$(type_dir mtty mtty-2)/create"
         [ "$(available mtty mtty-1)" = 22 ]
         [ "$(available mtty mtty-2)" = 11 ]
-        for i in $(seq 2 12); do echo "$(uuid "$i")" >"$(type_dir mtty mtty-2)/create"; done
+        for i in $(seq 2 12); do uuid "$i" >"$(type_dir mtty mtty-2)/create"; done
         sysfs_write "$(uuid 13)" "$(type_dir mtty mtty-1)/create"
         expect_errno "No space left on device"
-        echo "$(uuid 20)" >"$(type_dir mbochs mbochs-large)/create"
+        uuid 20 >"$(type_dir mbochs mbochs-large)/create"
         [ "$(available mbochs mbochs-small)" = 48 ]
         [ "$(available mbochs mbochs-medium)" = 12 ]
-        for i in 21 22 23; do echo "$(uuid "$i")" >"$(type_dir mbochs mbochs-large)/create"; done
+        for i in 21 22 23; do uuid "$i" >"$(type_dir mbochs mbochs-large)/create"; done
         sysfs_write "$(uuid 24)" "$(type_dir mbochs mbochs-small)/create"
         expect_errno "No space left on device"
 }
 
 @test "an mdev's uevent has its driver and, as on Linux 6.1, no MDEV_TYPE" {
-        echo "$(uuid 1)" >"$(type_dir mtty mtty-1)/create"
-        [ "$(cat /sys/bus/mdev/devices/$(uuid 1)/uevent)" = "DRIVER=mtty" ]
+        uuid 1 >"$(type_dir mtty mtty-1)/create"
+        [ "$(cat /sys/bus/mdev/devices/"$(uuid 1)"/uevent)" = "DRIVER=mtty" ]
 }
 
 @test "the NVMe PF sits behind its root port; VFs come and go first to last, with the kernel's events" {
