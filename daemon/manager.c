@@ -281,7 +281,7 @@ int manager_start(Manager *m) {
         r = store_open(m->config->state_dir, &m->store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the state directory %s: %m", m->config->state_dir);
-        r = store_open(m->runtime_dir, &m->runtime_store);
+        r = store_open_volatile(m->runtime_dir, &m->runtime_store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the runtime directory %s: %m", m->runtime_dir);
 

@@ -140,7 +140,7 @@ static int write_all(int fd, const void *data, size_t len) {
         return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
+static int write_file_rename(const char *path, const void *data, size_t len, mode_t mode, bool sync) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
         int r;
@@ -152,7 +152,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 return negative_errno();
 
         r = write_all(fd, data, len);
-        if (r >= 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
+        if (r >= 0 && (fchmod(fd, mode) < 0 || (sync && fsync(fd) < 0)))
                 r = negative_errno();
         if (r >= 0 && rename(tmp, path) < 0)
                 r = negative_errno();
@@ -161,7 +161,15 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 return r;
         }
         /* The rename is durable only once the directory entry is on disk. */
-        return fsync_directory_of(path);
+        return sync ? fsync_directory_of(path) : 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
+        return write_file_rename(path, data, len, mode, true);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode) {
+        return write_file_rename(path, data, len, mode, false);
 }
 
 int mkdir_p(const char *path, mode_t mode) {

@@ -85,6 +85,13 @@ int proc_find_holder(const char *proc_root, char *const *paths, pid_t *ret_pid) 
 
         if (!paths || !*paths)
                 return 0;
+        /* Nobody holds a node that does not exist (no vfio driver on the device, no /dev/vfio): one stat
+         * each instead of reading every descriptor of every process, the cost of an in-use check. */
+        bool any = false;
+        for (char *const *p = paths; *p && !any; p++)
+                any = access(*p, F_OK) >= 0 || errno != ENOENT;
+        if (!any)
+                return 0;
         proc_fd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (proc_fd < 0)
                 return negative_errno();
