@@ -18,7 +18,7 @@ src_libvgpu_a_SOURCES = \
 	src/backend-kind.h \
 	src/type.h src/type.c \
 	src/alias.h src/alias.c \
-	src/pci.h src/pci.c \
+	src/pci.h src/pci.c src/pci-names.c \
 	src/mdev.h src/mdev.c \
 	src/host.h src/host.c \
 	src/placement.h src/placement.c \
