@@ -19,6 +19,7 @@
 #include "instance.h"
 #include "log.h"
 #include "manager.h"
+#include "operation.h"
 #include "own-events.h"
 #include "rpc.h"
 #include "sched.h"
@@ -182,6 +183,7 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
         r = hostops_new(m->event, 4, &m->hostops);
         if (r < 0)
                 return r;
+        hostops_set_batch_done(m->hostops, operations_finish, m);
 
         m->gpus = strmap_new();
         m->gpu_paths = strmap_new();

@@ -47,6 +47,7 @@ typedef struct Manager {
         bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
 
         struct Operation *creates;         /* creates in flight (operation.c) */
+        struct Operation *finished;        /* completed, replied to after this batch's sync (operation.c) */
         sd_bus_message **deferred_creates; /* CreateInstance calls waiting for those, or for fresh numbers */
         /* availability re-read off the reply path (availability.h), and the uevents of vgpud's own
          * operations (own-events.h) */
