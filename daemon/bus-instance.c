@@ -5,6 +5,7 @@
  * enumerator so that GetManagedObjects returns every instance in one reply.
  */
 #include "bus-names.h"
+#include "bus-objects.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "instance.h"
@@ -260,6 +261,10 @@ static int instance_enumerate(sd_bus *bus, const char *path, void *userdata, cha
         *nodes = TAKE_PTR(l);
         return 0;
 }
+
+const BusObjectInterface bus_instance_interface = {
+        VGPUD_INSTANCE_IFACE, VGPUD_INSTANCE_PREFIX, instance_vtable, instance_find, instance_enumerate,
+};
 
 int bus_instance_register(Manager *m) {
         int r;
