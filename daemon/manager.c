@@ -80,19 +80,27 @@ static void on_host_event(struct vgpu_host *h, enum host_event ev, enum host_obj
         manager_schedule_sync(m);
 }
 
-void manager_sync_now(Manager *m) {
+void manager_sync_instances_now(Manager *m) {
+        int r = manager_sync_instances(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to sync the instance objects: %m");
+}
+
+void manager_sync_rest_now(Manager *m) {
         int r;
 
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
-        /* Instances first: whether an absent GPU's object stays depends on them. */
-        r = manager_sync_instances(m);
-        if (r < 0)
-                log_warning_errno(r, "Failed to sync the instance objects: %m");
         r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
         manager_check_assignments(m);
         manager_autostart_kick(m);
+}
+
+void manager_sync_now(Manager *m) {
+        /* Instances first: whether an absent GPU's object stays depends on them. */
+        manager_sync_instances_now(m);
+        manager_sync_rest_now(m);
 }
 
 /* The model's availability handler: numbers on p's GPU are stale; read them on that GPU's worker. */

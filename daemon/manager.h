@@ -104,8 +104,13 @@ void manager_retry_deferred_creates(Manager *m);
 
 /* Sync the bus objects with the model once the current event is done (coalesced). */
 void manager_schedule_sync(Manager *m);
-/* Sync now (after an operation, before its reply, so that signals precede the answer). */
+/* Sync now: the instance objects, then the rest. */
 void manager_sync_now(Manager *m);
+/* The halves, for operations (operations_finish): the instance objects before the replies (their
+ * InterfacesAdded/Removed precede the answer), the GPU and type objects (a dozen PropertiesChanged after
+ * a create or destroy on a T4) right after them, in the same dispatch, before any other call is read. */
+void manager_sync_instances_now(Manager *m);
+void manager_sync_rest_now(Manager *m);
 
 /* Start-up reconciliation (reconcile.c): load vgpud's, this boot's and mdevctl's records, join them with
  * the host, report what does not match. */

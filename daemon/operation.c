@@ -360,9 +360,11 @@ void operations_finish(void *userdata) {
 
         if (!list)
                 return;
-        /* The model already holds every operation of the batch: the objects and their signals follow it
-         * once, then each reply, in completion order, agrees with them. */
-        manager_sync_now(m);
+        /* The model already holds every operation of the batch: the instance objects and their signals
+         * follow it once, then each reply, in completion order, agrees with them. The GPU and type objects
+         * follow right after the replies, before anything else is read: the answers do not wait behind
+         * their signals in the bus. */
+        manager_sync_instances_now(m);
         while (list) {
                 Operation *op = list;
                 list = op->next_finished;
@@ -372,6 +374,7 @@ void operations_finish(void *userdata) {
                 op->done(op, op->result);
                 operation_free(op);
         }
+        manager_sync_rest_now(m);
         /* Creates that waited for these to know where they fit. */
         if (any_create)
                 manager_retry_deferred_creates(m);
