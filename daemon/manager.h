@@ -54,6 +54,7 @@ typedef struct Manager {
         struct Refresher *refresher;
         struct OwnEvents *own_events;
         size_t n_deferred_creates;
+        size_t n_retrying_creates; /* while manager_retry_deferred_creates() runs them again */
 
         /* the bus objects */
         struct strmap *gpus;           /* address -> GpuObject */
