@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "cmd-parser.h"
+#include "dma-io.h"
 #include "dma-map.h"
 #include "irq.h"
 #include "pci-config.h"
@@ -44,6 +45,7 @@ struct exec_state {
         unsigned depth;
         uint32_t budget; /* commands left for the current top-level batch */
         bool in_command; /* a COPY/FILL/BLIT/FENCE is partly done */
+        bool complete_pending; /* its last chunk went out as DMA_WRITE: complete it once acknowledged */
         struct cmd cur;
         uint64_t done;    /* bytes (or rows, for BLIT) of cur already done */
         uint8_t *windows; /* allocated on first use, freed when the engine resets */
@@ -62,6 +64,7 @@ struct device {
         struct pci_config cfg;
         struct vram vram;
         struct dma_map dma;
+        struct dma_io io; /* remote mappings: DMA_READ/DMA_WRITE to the client */
         struct irq_state irq;
         const struct sensitive_policy *sensitive;
         const struct exec_backend_ops *backend;
@@ -104,7 +107,9 @@ void device_violation(struct device *d, enum rpcgpu_error err, uint32_t cmd_head
 /* Set interrupt cause(s) and deliver what is not masked. */
 void device_raise(struct device *d, uint32_t causes);
 
-/* Has queued work and may run (not failsafe, bus mastering on). */
+/* Has queued work (not failsafe). */
+bool device_busy(const struct device *d);
+/* Has queued work and may run now (not failsafe, bus mastering on, no DMA reply awaited). */
 bool device_runnable(const struct device *d);
 /*
  * Execute until idle, failsafe, `deadline` (CLOCK_MONOTONIC ns) passes, or

@@ -74,6 +74,9 @@ struct engine_instance_stats {
         uint32_t share_ppm;      /* measured share of the engine over the last full second */
         uint32_t entitled_ppm;   /* what the policy grants it now (0 for best-effort) */
         unsigned dma_maps;       /* current DMA mappings */
+        unsigned dma_remote_maps; /* of which reached through DMA_READ/DMA_WRITE messages */
+        uint64_t dma_messages;    /* DMA_READ/DMA_WRITE requests sent to clients */
+        uint64_t dma_refused;     /* DMA_MAP requests refused (the log says why) */
 };
 
 int engine_new(const struct engine_params *params, struct engine **ret);

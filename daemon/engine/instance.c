@@ -163,6 +163,15 @@ void instance_disconnect(struct instance *inst) {
                 return;
         conn_free(inst->conn);
         inst->conn = NULL;
+        /* The host keeps counting across clients; the next guest starts from zero (device_connect). */
+        inst->stats_base.commands += inst->dev.stats.commands;
+        inst->stats_base.bytes += inst->dev.stats.bytes;
+        inst->stats_base.busy_ns += inst->dev.stats.busy_ns;
+        inst->stats_base.fences += inst->dev.stats.fences;
+        inst->stats_base.violations += inst->dev.stats.violations;
+        inst->dma_messages += inst->dev.io.read_msgs + inst->dev.io.write_msgs;
+        inst->dev.io.read_msgs = inst->dev.io.write_msgs = 0;
+        memset(&inst->dev.stats, 0, sizeof(inst->dev.stats));
         device_disconnect(&inst->dev);
         inst->se.active = false;
         inst->se.runnable = false;
@@ -202,12 +211,20 @@ static enum engine_instance_state state_of(const struct instance *inst) {
                 return ENGINE_INSTANCE_DISCONNECTED;
         if (inst->dev.failsafe)
                 return ENGINE_INSTANCE_FAILSAFE;
-        return device_runnable(&inst->dev) ? ENGINE_INSTANCE_BUSY : ENGINE_INSTANCE_IDLE;
+        return device_busy(&inst->dev) ? ENGINE_INSTANCE_BUSY : ENGINE_INSTANCE_IDLE;
 }
 
 void instance_publish(struct instance *inst) {
         struct engine *e = inst->engine;
-        const struct device_stats *ds = &inst->dev.stats;
+        const struct device_stats *cur = &inst->dev.stats, *base = &inst->stats_base;
+        const struct device_stats sum = {
+                .commands = base->commands + cur->commands,
+                .bytes = base->bytes + cur->bytes,
+                .busy_ns = base->busy_ns + cur->busy_ns,
+                .fences = base->fences + cur->fences,
+                .violations = base->violations + cur->violations,
+        };
+        const struct device_stats *ds = &sum;
         enum engine_instance_state state = state_of(inst);
         struct engine_instance_stats s = {
                 .state = state,
@@ -224,6 +241,9 @@ void instance_publish(struct instance *inst) {
                 .share_ppm = inst->share_ppm,
                 .entitled_ppm = sched_entitlement_ppm(&e->sched, &inst->se),
                 .dma_maps = (unsigned) inst->dev.dma.n,
+                .dma_remote_maps = inst->dev.dma.remote,
+                .dma_messages = inst->dma_messages + inst->dev.io.read_msgs + inst->dev.io.write_msgs,
+                .dma_refused = inst->dma_refused,
         };
 
         pthread_mutex_lock(&e->stats_lock);

@@ -7,6 +7,7 @@
  * connection sends it, or an error reply carrying the -errno they return.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "engine-internal.h"
@@ -62,7 +63,20 @@ static int handle_dma_map(struct conn *c, struct instance *inst, const struct co
         if (err < 0)
                 return err;
         /* The mapping keeps its own reference to the file: the fd itself is closed with the message. */
-        return dma_map_add(&inst->dev.dma, &req, m->nfds ? m->fds[0] : -1);
+        bool remote = false;
+        err = dma_map_add(&inst->dev.dma, &req, m->nfds ? m->fds[0] : -1, &remote);
+        if (err < 0) {
+                /* QEMU sends its maps without waiting for the reply: the log is where this is seen. */
+                inst->dma_refused++;
+                log_warning("%s: DMA_MAP of 0x%" PRIx64 "+0x%" PRIx64 " refused: %s", inst->uuid, req.addr,
+                            req.size, dma_map_refusal(err));
+                return err;
+        }
+        if (remote)
+                log_info("%s: DMA_MAP of 0x%" PRIx64 "+0x%" PRIx64 " %s: reached through DMA_READ/DMA_WRITE",
+                         inst->uuid, req.addr, req.size,
+                         m->nfds ? "on a file the engine does not map (not tmpfs/hugetlbfs)" : "without a file");
+        return 0;
 }
 
 static int handle_dma_unmap(struct conn *c, struct instance *inst, const struct conn_msg *m,

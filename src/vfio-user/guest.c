@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A guest driver for the RPC vGPU (see guest.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,15 +76,30 @@ int rpcgpu_guest_open(const char *socket, const struct rpcgpu_guest_params *para
         if ((r = check_identity(g->client)) < 0)
                 return r;
 
-        /* Guest RAM: a memfd, shared with the device through DMA_MAP as QEMU shares memory-backend-memfd. */
-        g->ram_fd = memfd_create("rpcgpu-guest-ram", MFD_CLOEXEC);
-        if (g->ram_fd < 0 || ftruncate(g->ram_fd, (off_t) params->ram_size) < 0)
-                return -errno;
-        void *ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->ram_fd, 0);
+        /*
+         * Guest RAM as QEMU has it: a memfd shared through DMA_MAP (memory-backend-memfd), a file on a
+         * real filesystem (memory-backend-file, libvirt's file-backed shared memory), or private memory
+         * mapped without a descriptor (QEMU's default), which the device reaches through DMA_READ and
+         * DMA_WRITE that this client answers.
+         */
+        void *ram;
+        if (params->ram == RPCGPU_RAM_PRIVATE) {
+                ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        } else {
+                if (params->ram == RPCGPU_RAM_FILE) {
+                        g->ram_fd = open(params->ram_dir ? params->ram_dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
+                                         0600);
+                } else
+                        g->ram_fd = memfd_create("rpcgpu-guest-ram", MFD_CLOEXEC);
+                if (g->ram_fd < 0 || ftruncate(g->ram_fd, (off_t) params->ram_size) < 0)
+                        return -errno;
+                ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->ram_fd, 0);
+        }
         if (ram == MAP_FAILED)
                 return -errno;
         g->ram = ram;
         g->ram_size = params->ram_size;
+        vfu_client_set_dma_memory(g->client, RPCGPU_GUEST_RAM_IOVA, g->ram, g->ram_size);
         r = vfu_client_dma_map(g->client, g->ram_fd, 0, RPCGPU_GUEST_RAM_IOVA, params->ram_size,
                                VFU_DMA_FLAG_READ | VFU_DMA_FLAG_WRITE);
         if (r < 0)
@@ -190,6 +206,30 @@ int rpcgpu_guest_wait_irq(int fd, int timeout_ms) {
         return 1;
 }
 
+int rpcgpu_guest_wait_irq_serving(struct rpcgpu_guest *g, int fd, int timeout_ms) {
+        uint64_t deadline = mono_ms() + (uint64_t) timeout_ms;
+        for (;;) {
+                struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+                                      {.fd = vfu_client_fd(g->client), .events = POLLIN}};
+                uint64_t now = mono_ms(), v;
+                int r = poll(p, 2, now >= deadline ? 0 : (int) (deadline - now));
+                if (r < 0)
+                        return -errno;
+                if (p[1].revents) {
+                        r = vfu_client_serve(g->client, 0);
+                        if (r < 0)
+                                return r;
+                }
+                if (p[0].revents & POLLIN) {
+                        if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                                return -errno;
+                        return 1;
+                }
+                if (r == 0 || mono_ms() >= deadline)
+                        return 0;
+        }
+}
+
 int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_ms) {
         uint64_t deadline = mono_ms() + (uint64_t) timeout_ms;
         for (;;) {
@@ -208,7 +248,7 @@ int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_
                 uint64_t now = mono_ms();
                 if (now >= deadline)
                         return -ETIMEDOUT;
-                r = rpcgpu_guest_wait_irq(g->irq_fd, (int) MIN(deadline - now, 100u));
+                r = rpcgpu_guest_wait_irq_serving(g, g->irq_fd, (int) MIN(deadline - now, 100u));
                 if (r < 0)
                         return r;
         }

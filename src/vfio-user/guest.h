@@ -20,9 +20,18 @@
 #define RPCGPU_GUEST_RAM_IOVA  0x100000000ull /* guest RAM appears at 4 GiB */
 #define RPCGPU_GUEST_RING_SIZE 65536u         /* the ring: the first bytes of guest RAM */
 
+/* How guest RAM reaches the device: QEMU's three set-ups. */
+enum rpcgpu_guest_ram {
+        RPCGPU_RAM_MEMFD,   /* a shared memfd, DMA_MAP with its fd (memory-backend-memfd,share=on) */
+        RPCGPU_RAM_PRIVATE, /* anonymous memory, DMA_MAP without fd (QEMU's default RAM) */
+        RPCGPU_RAM_FILE,    /* a file in ram_dir, DMA_MAP with its fd (memory-backend-file,share=on) */
+};
+
 struct rpcgpu_guest_params {
-        uint64_t ram_size; /* bytes of guest RAM (memfd), a multiple of 4 KiB > ring size */
+        uint64_t ram_size; /* bytes of guest RAM, a multiple of 4 KiB > ring size */
         bool msix;         /* wire MSI-X vectors 0 (fence) and 1 (error) instead of MSI */
+        enum rpcgpu_guest_ram ram;
+        const char *ram_dir; /* RPCGPU_RAM_FILE: where the (unlinked) file is made */
 };
 
 struct rpcgpu_guest {
@@ -69,6 +78,8 @@ int rpcgpu_guest_fence(struct rpcgpu_guest *g, uint64_t *ret);
 int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_ms);
 /* Wait for one signal on an interrupt eventfd: 1, or 0 on timeout. */
 int rpcgpu_guest_wait_irq(int fd, int timeout_ms);
+/* The same, serving the device's DMA requests meanwhile (guest RAM it reaches by messages). */
+int rpcgpu_guest_wait_irq_serving(struct rpcgpu_guest *g, int fd, int timeout_ms);
 
 /* Command builders: write one command at out, return its length in dwords. */
 size_t rpcgpu_cmd_nop(uint32_t *out, unsigned len);

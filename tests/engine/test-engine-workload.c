@@ -4,11 +4,18 @@
  * a VM's driver would (negotiate, map guest RAM, mmap VRAM, wire interrupts,
  * program the ring), submits work, waits for the fence interrupt and checks
  * the results byte for byte, including the bytes that must not change.
+ *
+ * The whole set runs three times, once for each way QEMU gives guest RAM to
+ * the device: a shared memfd (mapped by the engine), private RAM mapped
+ * without a descriptor, and a file on an ordinary filesystem (both reached
+ * through DMA_READ/DMA_WRITE, which the client answers).
  */
 #include "common.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/eventfd.h>
+#include <sys/vfs.h>
 
 static struct test_server server;
 static const char *sock;
@@ -35,10 +42,18 @@ static int remove_instance(void **state) {
         return test_server_cmd(&server, NULL, 0, "remove %s", UUID_A);
 }
 
+static enum rpcgpu_guest_ram ram_mode;
+/* RPCGPU_RAM_FILE: the build directory, which must be an ordinary filesystem (checked in main). */
+#define FILE_RAM_DIR "."
+
 static struct rpcgpu_guest *open_guest(bool msix) {
-        struct rpcgpu_guest_params p = {.ram_size = RAM_SIZE, .msix = msix};
+        struct rpcgpu_guest_params p = {
+                .ram_size = RAM_SIZE, .msix = msix, .ram = ram_mode, .ram_dir = FILE_RAM_DIR};
         struct rpcgpu_guest *g = NULL;
         assert_int_equal(rpcgpu_guest_open(sock, &p, &g), 0);
+        /* Memory the engine must not map is reached through messages, not refused. */
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_remote_maps"), ram_mode == RPCGPU_RAM_MEMFD ? 0 : 1);
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_refused"), 0);
         return g;
 }
 
@@ -74,7 +89,7 @@ static void test_fill_fence_msi(void **state) {
         uint64_t fence;
         assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
         /* The MSI eventfd fires for the fence. */
-        assert_int_equal(rpcgpu_guest_wait_irq(g->irq_fd, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, g->irq_fd, 5000), 1);
         assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
         assert_int_equal(reg(g, RPCGPU_REG_INT_STATUS) & RPCGPU_INT_FENCE, RPCGPU_INT_FENCE);
         assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_STATUS, RPCGPU_INT_FENCE), 0);
@@ -91,6 +106,13 @@ static void test_fill_fence_msi(void **state) {
         assert_int_equal(test_server_stat(&server, UUID_A, "fences"), 1);
         assert_int_equal(test_server_stat(&server, UUID_A, "commands"), 2);
         assert_int_equal(test_server_stat(&server, UUID_A, "bytes"), 4096);
+        uint64_t reads, writes;
+        vfu_client_dma_served(g->client, &reads, &writes);
+        if (ram_mode == RPCGPU_RAM_MEMFD)
+                assert_true(reads == 0 && writes == 0);
+        else
+                assert_true(reads > 0 && writes > 0); /* the ring was read and the FILL written by messages */
+        assert_int_equal(test_server_stat(&server, UUID_A, "protocol_errors"), 0);
 }
 
 /* RAM -> VRAM -> RAM, and VRAM seen through the client's mmap. */
@@ -208,11 +230,11 @@ static void test_msix_vectors(void **state) {
         uint32_t cmd[8];
 
         run(g, cmd, 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(g->error_irq_fd, 0), 0); /* no error yet */
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, g->error_irq_fd, 0), 0); /* no error yet */
         /* A violation raises the error vector, not the fence vector. */
         cmd[0] = RPCGPU_CMD(0x7f, 0, 1);
         assert_int_equal(rpcgpu_guest_submit(g, cmd, 1), 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(g->error_irq_fd, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, g->error_irq_fd, 5000), 1);
         assert_int_equal(reg(g, RPCGPU_REG_ERROR_STATUS), RPCGPU_ERR_UNKNOWN_COMMAND);
         assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_RESET, 1), 0);
         g->tail = 0; /* the reset starts the ring over */
@@ -234,21 +256,21 @@ static void test_intx(void **state) {
                                              &intx, 1, NULL),
                          0);
         assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(intx, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 5000), 1);
         assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
         /* Still asserted and automasked: a second fence does not fire again. */
         assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
         assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(intx, 100), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 100), 0);
         /* Unmask while the line is still high: fires at once. */
         assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_INTX_IRQ, unmask, 0, 1, NULL, 0, NULL), 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(intx, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 5000), 1);
         /* The driver acknowledges (W1C), unmasks; the next fence fires again. */
         assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_STATUS, RPCGPU_INT_FENCE), 0);
         assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_INTX_IRQ, unmask, 0, 1, NULL, 0, NULL), 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(intx, 100), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 100), 0);
         assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(intx, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 5000), 1);
         (void) cmd;
 }
 
@@ -260,7 +282,7 @@ static void test_interrupt_mask(void **state) {
         assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_MASK, RPCGPU_INT_FENCE), 0);
         assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
         assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
-        assert_int_equal(rpcgpu_guest_wait_irq(g->irq_fd, 100), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, g->irq_fd, 100), 0);
         assert_int_equal(reg(g, RPCGPU_REG_INT_STATUS), RPCGPU_INT_FENCE);
 }
 
@@ -321,5 +343,18 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_ring_wraps, setup_instance, remove_instance),
                 cmocka_unit_test_setup_teardown(test_device_statistics, setup_instance, remove_instance),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        struct statfs sfs;
+        if (statfs(FILE_RAM_DIR, &sfs) < 0 || sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC) {
+                fprintf(stderr, "test-engine-workload: the build directory must be on an ordinary filesystem "
+                                "(not tmpfs) for the file-backed guest RAM cases\n");
+                return 1;
+        }
+        int failed = 0;
+        ram_mode = RPCGPU_RAM_MEMFD;
+        failed += cmocka_run_group_tests_name("memfd guest RAM", tests, setup, teardown);
+        ram_mode = RPCGPU_RAM_PRIVATE;
+        failed += cmocka_run_group_tests_name("private guest RAM (DMA_READ/DMA_WRITE)", tests, setup, teardown);
+        ram_mode = RPCGPU_RAM_FILE;
+        failed += cmocka_run_group_tests_name("file-backed guest RAM on a disk filesystem", tests, setup, teardown);
+        return failed;
 }

@@ -19,7 +19,7 @@ static int memfd(size_t size) {
 
 static int add(struct dma_map *m, int fd, uint64_t off, uint64_t addr, uint64_t size, uint32_t flags) {
         struct vfu_dma_map req = {.argsz = 32, .flags = flags, .offset = off, .addr = addr, .size = size};
-        return dma_map_add(m, &req, fd);
+        return dma_map_add(m, &req, fd, NULL);
 }
 
 static void test_translate(void **state) {
