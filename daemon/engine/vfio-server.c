@@ -60,8 +60,11 @@ static int handle_version(struct conn *c, struct instance *inst, const struct co
 static int handle_dma_map(struct conn *c, struct instance *inst, const struct conn_msg *m, struct reply *r) {
         struct vfu_dma_map req;
         int err = vfu_decode_dma_map(m->payload, m->len, &req);
-        if (err < 0)
+        if (err < 0) {
+                inst->dma_refused++;
+                log_warning("%s: DMA_MAP refused: malformed (size, argsz or flags)", inst->uuid);
                 return err;
+        }
         /* The mapping keeps its own reference to the file: the fd itself is closed with the message. */
         bool remote = false;
         err = dma_map_add(&inst->dev.dma, &req, m->nfds ? m->fds[0] : -1, &remote);
@@ -70,7 +73,8 @@ static int handle_dma_map(struct conn *c, struct instance *inst, const struct co
                 inst->dma_refused++;
                 log_warning("%s: DMA_MAP of 0x%" PRIx64 "+0x%" PRIx64 " refused: %s", inst->uuid, req.addr,
                             req.size, dma_map_refusal(err));
-                return err;
+                /* On the wire an unusable descriptor is an invalid argument, whatever the reason. */
+                return err == -EBADF || err == -ERANGE ? -EINVAL : err;
         }
         if (remote)
                 log_info("%s: DMA_MAP of 0x%" PRIx64 "+0x%" PRIx64 " %s: reached through DMA_READ/DMA_WRITE",

@@ -371,8 +371,11 @@ static void test_dma_map_unmap(void **state) {
         assert_int_equal(vfu_client_dma_map(c, pipefd[0], 0, 0x40000, 0x1000, rw), -EINVAL);
         close(pipefd[0]);
         close(pipefd[1]);
-        /* A range without an fd is known (it blocks overlaps) but not accessible. */
+        /* Each refusal is counted for `vgpuctl show` (and logged with its reason). */
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_refused"), 5);
+        /* A range without an fd is a remote mapping (reached through DMA_READ/DMA_WRITE); it blocks overlaps. */
         assert_int_equal(vfu_client_dma_map(c, -1, 0, 0x80000, 0x1000, rw), 0);
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_remote_maps"), 1);
         assert_int_equal(vfu_client_dma_map(c, fd, 0, 0x80000, 0x1000, rw), -EEXIST);
 
         /* Unmap must match a mapping exactly. */

@@ -38,11 +38,27 @@ static int setup_instance(void **state) {
         return sock ? 0 : -1;
 }
 
+static enum rpcgpu_guest_ram ram_mode;
+
+static int setup_memfd(void **state) {
+        ram_mode = RPCGPU_RAM_MEMFD;
+        return setup_instance(state);
+}
+
+static int setup_private(void **state) {
+        ram_mode = RPCGPU_RAM_PRIVATE;
+        return setup_instance(state);
+}
+
+static int setup_file(void **state) {
+        ram_mode = RPCGPU_RAM_FILE;
+        return setup_instance(state);
+}
+
 static int remove_instance(void **state) {
         return test_server_cmd(&server, NULL, 0, "remove %s", UUID_A);
 }
 
-static enum rpcgpu_guest_ram ram_mode;
 /* RPCGPU_RAM_FILE: the build directory, which must be an ordinary filesystem (checked in main). */
 #define FILE_RAM_DIR "."
 
@@ -327,21 +343,94 @@ static void test_device_statistics(void **state) {
         assert_true(v > 0);
 }
 
+/*
+ * The next client (the next VM) gets the device in its power-on state: every BAR0 register,
+ * the statistics counters, the MSI-X table, VRAM and the interrupt state; nothing of the
+ * previous tenant is visible. The host's counters keep counting across clients.
+ */
+static void test_next_client_power_on(void **state) {
+        uint8_t first[RPCGPU_BAR0_SIZE], second[RPCGPU_BAR0_SIZE];
+        {
+                _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(true);
+                uint32_t cmd[32];
+                size_t n = 0;
+                /* Leave traces everywhere: counters, fence, engine registers, masks, VRAM, a failsafe. */
+                n += rpcgpu_cmd_fill(cmd + n, RPCGPU_F_DST_VRAM, 0, 65536, 0xabcdabcd);
+                n += rpcgpu_cmd_reg_write(cmd + n, 3, 0x5eed);
+                run(g, cmd, n);
+                assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_MASK, RPCGPU_INT_ERROR), 0);
+                n = rpcgpu_cmd_copy(cmd, 0, 0x10, 0x20, 4); /* outside every mapping: failsafe */
+                assert_int_equal(rpcgpu_guest_submit(g, cmd, n), 0);
+                for (int i = 0; i < 500 && !(reg(g, RPCGPU_REG_STATUS) & RPCGPU_STATUS_FAILSAFE); i++)
+                        usleep(2000);
+                assert_int_equal(reg(g, RPCGPU_REG_ERROR_STATUS), RPCGPU_ERR_ADDRESS);
+                uint64_t v;
+                assert_int_equal(rpcgpu_guest_read64(g, RPCGPU_REG_STAT_COMMANDS, &v), 0);
+                assert_true(v >= 3);
+                assert_int_equal(reg(g, RPCGPU_REG_ENGINE_REGS + 12), 0x5eed);
+                for (uint32_t off = 0; off < RPCGPU_BAR0_SIZE; off += 4)
+                        assert_int_equal(rpcgpu_guest_read32(g, off, (uint32_t *) (first + off)), 0);
+        }
+        assert_int_equal(test_server_wait_stat(&server, UUID_A, "connected", 0, 2000), 0);
+        uint64_t host_commands = test_server_stat(&server, UUID_A, "commands");
+        assert_true(host_commands >= 3);
+
+        /* A raw client reads BAR0 before doing anything: the power-on values. */
+        _cleanup_(vfu_client_freep) struct vfu_client *c = raw_client(sock);
+        for (uint32_t off = 0; off < RPCGPU_BAR0_SIZE; off += 4)
+                assert_int_equal(vfu_client_region_read(c, VFU_PCI_BAR0_REGION, off, second + off, 4), 0);
+        for (uint32_t off = 0; off < RPCGPU_MSIX_TABLE_OFFSET; off += 4) {
+                uint32_t v;
+                memcpy(&v, second + off, 4);
+                switch (off) {
+                case RPCGPU_REG_ID:
+                        assert_int_equal(v, RPCGPU_ID_MAGIC);
+                        break;
+                case RPCGPU_REG_VERSION:
+                case RPCGPU_REG_CAPS:
+                case RPCGPU_REG_VRAM_SIZE_LO:
+                case RPCGPU_REG_VRAM_SIZE_HI:
+                        assert_memory_equal(first + off, second + off, 4); /* identity, not state */
+                        break;
+                case RPCGPU_REG_STAT_BUSY_NS:
+                case RPCGPU_REG_STAT_BUSY_NS + 4:
+                        /* Already counts the new client's own messages (VERSION, these reads). */
+                        break;
+                default:
+                        if (v != 0)
+                                fail_msg("BAR0 register 0x%03x reads 0x%x for the next client", off, v);
+                }
+        }
+        /* MSI-X: every vector masked again, its address and data cleared. */
+        for (unsigned vec = 0; vec < RPCGPU_MSIX_VECTORS; vec++) {
+                uint32_t ctl;
+                memcpy(&ctl, second + RPCGPU_MSIX_TABLE_OFFSET + vec * 16 + 12, 4);
+                assert_int_equal(ctl, 1);
+        }
+        /* VRAM is a new, zeroed memfd. */
+        void *vram;
+        size_t size;
+        assert_int_equal(vfu_client_mmap_region(c, VFU_PCI_BAR2_REGION, &vram, &size), 0);
+        assert_bytes(vram, 0, 65536);
+        munmap(vram, size);
+        /* The host still sees the first tenant's work. */
+        assert_int_equal(test_server_stat(&server, UUID_A, "commands"), host_commands);
+        assert_int_equal(test_server_stat(&server, UUID_A, "violations"), 1);
+}
+
+/* Each test under each RAM set-up: the set-up function picks the mode, the name says which. */
+#define MODES(f)                                                                                        \
+        {"memfd: " #f, f, setup_memfd, remove_instance, NULL},                                          \
+                {"private: " #f, f, setup_private, remove_instance, NULL},                              \
+                {"file: " #f, f, setup_file, remove_instance, NULL}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_fill_fence_msi, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_copy_through_vram, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_large_and_overlapping_copy, setup_instance,
-                                                remove_instance),
-                cmocka_unit_test_setup_teardown(test_blit, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_batches, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_fence_write_back, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_sensitive_emulated, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_msix_vectors, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_intx, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_interrupt_mask, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_ring_wraps, setup_instance, remove_instance),
-                cmocka_unit_test_setup_teardown(test_device_statistics, setup_instance, remove_instance),
+                MODES(test_fill_fence_msi),   MODES(test_copy_through_vram), MODES(test_large_and_overlapping_copy),
+                MODES(test_blit),             MODES(test_batches),           MODES(test_fence_write_back),
+                MODES(test_sensitive_emulated), MODES(test_msix_vectors),    MODES(test_intx),
+                MODES(test_interrupt_mask),   MODES(test_ring_wraps),        MODES(test_device_statistics),
+                MODES(test_next_client_power_on),
         };
         struct statfs sfs;
         if (statfs(FILE_RAM_DIR, &sfs) < 0 || sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC) {
@@ -349,12 +438,5 @@ int main(void) {
                                 "(not tmpfs) for the file-backed guest RAM cases\n");
                 return 1;
         }
-        int failed = 0;
-        ram_mode = RPCGPU_RAM_MEMFD;
-        failed += cmocka_run_group_tests_name("memfd guest RAM", tests, setup, teardown);
-        ram_mode = RPCGPU_RAM_PRIVATE;
-        failed += cmocka_run_group_tests_name("private guest RAM (DMA_READ/DMA_WRITE)", tests, setup, teardown);
-        ram_mode = RPCGPU_RAM_FILE;
-        failed += cmocka_run_group_tests_name("file-backed guest RAM on a disk filesystem", tests, setup, teardown);
-        return failed;
+        return cmocka_run_group_tests(tests, setup, teardown);
 }
