@@ -34,6 +34,7 @@ struct instance {
         char uuid[UUID_STRING_LEN + 1];
         char *socket_path;
         struct watch listen_watch;
+        struct watch unmask_watch; /* the client's INTx unmask eventfd, fd -1 when none is watched */
         struct conn *conn;
         struct device dev;
         struct sched_entity se;
@@ -96,6 +97,10 @@ void einstance_free(struct instance *inst);
 void instance_disconnect(struct instance *inst);
 /* Copy counters and state into the published snapshot; signal the daemon if the state changed. */
 void instance_publish(struct instance *inst);
+/* Stop watching the client's INTx unmask eventfd (before SET_IRQS or a disconnect may close it)... */
+void instance_unwatch_unmask(struct instance *inst);
+/* ...and watch the one the device has now, if any. */
+void instance_watch_unmask(struct instance *inst);
 /* After anything that may have queued or ended work. */
 void instance_update_runnable(struct instance *inst);
 /*

@@ -13,10 +13,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "engine-internal.h"
 #include "log.h"
 #include "macro.h"
+
+static void on_unmask(struct watch *w, uint32_t events);
 
 static int fill_sockaddr(struct sockaddr_un *sa, const char *path) {
         *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
@@ -144,6 +147,7 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
         device_init(&inst->dev, p->vram_size, &e->sensitive, &backend_cpu, e->params.max_dma_maps,
                     e->params.max_dma_bytes);
         inst->listen_watch = (struct watch){.fd = fd, .handler = on_accept};
+        inst->unmask_watch = (struct watch){.fd = -1, .handler = on_unmask};
         r = engine_watch_add(e, &inst->listen_watch, EPOLLIN);
         if (r < 0) {
                 (void) unlink(p->socket_path);
@@ -158,9 +162,39 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
         return 0;
 }
 
+static void on_unmask(struct watch *w, uint32_t events) {
+        struct instance *inst = (struct instance *) ((uint8_t *) w - offsetof(struct instance, unmask_watch));
+        uint64_t v;
+        /* The guest acknowledged the interrupt (EOI): INTx may fire again. */
+        if (read(w->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                log_debug("%s: reading the INTx unmask eventfd: %m", inst->uuid);
+        irq_intx_unmask(&inst->dev.irq);
+        instance_publish(inst);
+}
+
+void instance_unwatch_unmask(struct instance *inst) {
+        if (inst->unmask_watch.fd >= 0)
+                engine_watch_del(inst->engine, &inst->unmask_watch);
+        inst->unmask_watch = (struct watch){.fd = -1, .handler = on_unmask};
+}
+
+void instance_watch_unmask(struct instance *inst) {
+        instance_unwatch_unmask(inst);
+        int fd = inst->dev.irq.intx_unmask_fd;
+        if (fd < 0)
+                return;
+        inst->unmask_watch.fd = fd;
+        if (engine_watch_add(inst->engine, &inst->unmask_watch, EPOLLIN) < 0) {
+                log_warning("%s: cannot watch the INTx unmask eventfd; INTx is unmasked by messages only",
+                            inst->uuid);
+                inst->unmask_watch.fd = -1;
+        }
+}
+
 void instance_disconnect(struct instance *inst) {
         if (!inst->conn)
                 return;
+        instance_unwatch_unmask(inst);
         conn_free(inst->conn);
         inst->conn = NULL;
         /* The host keeps counting across clients; the next guest starts from zero (device_connect). */

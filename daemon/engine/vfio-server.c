@@ -220,7 +220,11 @@ static int handle_set_irqs(struct conn *c, struct instance *inst, const struct c
         int err = vfu_decode_irq_set(m->payload, m->len, &req, &bools);
         if (err < 0)
                 return err;
-        return irq_set(&inst->dev.irq, &req, bools, m->fds, m->nfds);
+        /* The unmask eventfd may be replaced or closed: out of the epoll set first, back in after. */
+        instance_unwatch_unmask(inst);
+        err = irq_set(&inst->dev.irq, &req, bools, m->fds, m->nfds);
+        instance_watch_unmask(inst);
+        return err;
 }
 
 static int handle_region_read(struct conn *c, struct instance *inst, const struct conn_msg *m,

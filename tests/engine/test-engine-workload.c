@@ -225,6 +225,10 @@ static void test_fence_write_back(void **state) {
                                     rpcgpu_guest_iova(g, DATA));
         n += rpcgpu_cmd_fence(cmd + n, RPCGPU_F_FENCE_WRITE | RPCGPU_F_DST_VRAM, 42, 64);
         run(g, cmd, n);
+        /* FENCE holds the largest value above, past run()'s own fence: wait for the ring to drain. */
+        for (int i = 0; i < 5000 && reg(g, RPCGPU_REG_RING_HEAD) != reg(g, RPCGPU_REG_RING_TAIL); i++)
+                usleep(1000);
+        assert_int_equal(reg(g, RPCGPU_REG_RING_HEAD), reg(g, RPCGPU_REG_RING_TAIL));
         memcpy(&v, g->ram + DATA, 8);
         assert_int_equal(v, 0x1122334455667788ull);
         memcpy(&v, g->vram + 64, 8);
@@ -287,6 +291,28 @@ static void test_intx(void **state) {
         assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 100), 0);
         assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
         assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
+        assert_int_equal(rpcgpu_guest_write32(g, RPCGPU_REG_INT_STATUS, RPCGPU_INT_FENCE), 0);
+
+        /*
+         * QEMU with KVM's resampling irqfd: the unmask is an eventfd the end of interrupt signals. The
+         * line is automasked after it fired; signalling the eventfd unmasks it, and it fires again while
+         * it is still high.
+         */
+        _cleanup_close_ int resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_INTX_IRQ,
+                                             VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_UNMASK, 0, 1,
+                                             &resample, 1, NULL),
+                         0);
+        assert_int_equal(vfu_client_set_irqs(g->client, VFU_PCI_INTX_IRQ, unmask, 0, 1, NULL, 0, NULL), 0);
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 5000), 1);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 5000), 0);
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 100), 0); /* automasked */
+        uint64_t one = 1;
+        assert_int_equal(write(resample, &one, 8), 8); /* EOI with the line still high */
+        assert_int_equal(rpcgpu_guest_wait_irq_serving(g, intx, 5000), 1);
+        assert_int_equal(test_server_stat(&server, UUID_A, "protocol_errors"), 0);
         (void) cmd;
 }
 
