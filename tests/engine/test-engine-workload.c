@@ -444,6 +444,33 @@ static void test_next_client_power_on(void **state) {
         assert_int_equal(test_server_stat(&server, UUID_A, "violations"), 1);
 }
 
+/*
+ * A long COPY (64 MiB, and through DMA_READ messages when guest RAM is not mapped) does not hold
+ * BAR accesses back until it ends: registers are answered while it runs (STATUS reads busy), which
+ * is what keeps QEMU's x-msg-timeout from expiring under a busy engine.
+ */
+static void test_bar_access_during_long_copy(void **state) {
+        _cleanup_(rpcgpu_guest_closep) struct rpcgpu_guest *g = open_guest(false);
+        const uint32_t chunk = 4u << 20;
+        uint32_t cmd[16 * 7];
+        size_t n = 0;
+
+        for (size_t i = 0; i < chunk; i++)
+                g->ram[DATA + i] = (uint8_t) (i * 13 + 1);
+        for (unsigned k = 0; k < 16; k++)
+                n += rpcgpu_cmd_copy(cmd + n, RPCGPU_F_DST_VRAM, 0, rpcgpu_guest_iova(g, DATA), chunk);
+        assert_int_equal(rpcgpu_guest_submit(g, cmd, n), 0);
+        unsigned answered_busy = 0;
+        for (int i = 0; i < 8; i++)
+                answered_busy += (reg(g, RPCGPU_REG_STATUS) & RPCGPU_STATUS_BUSY) != 0;
+        assert_true(answered_busy > 0);
+        uint64_t fence;
+        assert_int_equal(rpcgpu_guest_fence(g, &fence), 0);
+        assert_int_equal(rpcgpu_guest_wait_fence(g, fence, 60000), 0);
+        assert_memory_equal(g->vram, g->ram + DATA, chunk);
+        assert_int_equal(test_server_stat(&server, UUID_A, "bytes"), 16ull * chunk);
+}
+
 /* Each test under each RAM set-up: the set-up function picks the mode, the name says which. */
 #define MODES(f)                                                                                        \
         {"memfd: " #f, f, setup_memfd, remove_instance, NULL},                                          \
@@ -456,7 +483,7 @@ int main(void) {
                 MODES(test_blit),             MODES(test_batches),           MODES(test_fence_write_back),
                 MODES(test_sensitive_emulated), MODES(test_msix_vectors),    MODES(test_intx),
                 MODES(test_interrupt_mask),   MODES(test_ring_wraps),        MODES(test_device_statistics),
-                MODES(test_next_client_power_on),
+                MODES(test_next_client_power_on), MODES(test_bar_access_during_long_copy),
         };
         struct statfs sfs;
         if (statfs(FILE_RAM_DIR, &sfs) < 0 || sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC) {
