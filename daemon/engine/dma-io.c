@@ -141,14 +141,12 @@ int dma_io_write(struct dma_io *io, uint64_t addr, const void *data, size_t len)
                 return -EBUSY;
         for (size_t done = 0; done < len;) {
                 uint32_t n = (uint32_t) MIN(len - done, (size_t) io->max_xfer);
-                /* QEMU's layout: the data at offset 12 and a payload of 16 + count bytes. */
-                size_t plen = DMA_IO_PAYLOAD_MIN + n;
+                size_t plen = DMA_IO_HDR + n;
                 _cleanup_free_ uint8_t *p = malloc(plen);
                 if (!p)
                         return -ENOMEM;
                 put_request(p, addr + done, n);
                 memcpy(p + DMA_IO_HDR, (const uint8_t *) data + done, n);
-                memset(p + DMA_IO_HDR + n, 0, plen - DMA_IO_HDR - n);
                 int s = slot_free(io);
                 uint16_t id = io->next_id++;
                 int r = io->ops->send(io->ctx, id, VFU_CMD_DMA_WRITE, p, plen);
@@ -192,14 +190,14 @@ int dma_io_reply(struct dma_io *io, uint16_t id, uint16_t command, uint32_t flag
                 return 1;
         }
         if (kind == DMA_IO_READ) {
-                uint32_t count;
-                /* The reply carries the request back and the data at offset 12 (QEMU). */
+                uint64_t count;
+                /* The reply carries the request back, then the data. */
                 if (len < DMA_IO_HDR || len - DMA_IO_HDR < io->pend[i].len) {
                         if (!io->error)
                                 io->error = EPROTO;
                         return 1;
                 }
-                memcpy(&count, payload + 8, 4);
+                memcpy(&count, payload + 8, 8);
                 if (count != io->pend[i].len) {
                         if (!io->error)
                                 io->error = EPROTO;

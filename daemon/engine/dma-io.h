@@ -15,12 +15,12 @@
  * completes (HEAD, FENCE, interrupt) only once the client acknowledged them,
  * so that a guest that sees the completion also sees the data.
  *
- * Wire layout: QEMU's (hw/vfio-user/protocol.h VFIOUserDMARW: address u64,
- * count u32, data at payload offset 12; a request is at least 32 bytes with
- * its header). The specification's count is a u64 with the data at offset 16;
- * a request without data reads the same either way, a DMA_WRITE or a read
- * reply does not. QEMU is the client that sends fd-less maps, so its layout
- * is the one spoken.
+ * Wire layout: the specification's: address u64, count u64, then the data
+ * at payload offset 16. QEMU 11.1 answers that way (seen on the wire: its
+ * DMA_READ reply carries the bytes at offset 16, although its VFIOUserDMARW
+ * declares count as u32 followed by the data: the struct is padded to 32
+ * bytes and QEMU sizes and fills from the padded struct). A request is at
+ * least 32 bytes with its header, which QEMU checks.
  */
 #pragma once
 
@@ -32,7 +32,7 @@
 
 #define DMA_IO_MAX_PENDING 64u /* requests in flight per device */
 #define DMA_IO_MAX_PIECES  64u /* pieces of one staged read (BLIT rows) */
-#define DMA_IO_HDR         12u /* address u64 + count u32 before the data */
+#define DMA_IO_HDR         16u /* address u64 + count u64 before the data */
 #define DMA_IO_PAYLOAD_MIN 16u /* a request's payload: QEMU refuses a shorter one */
 
 struct dma_io_piece {

@@ -47,7 +47,7 @@ static uint8_t *dma_host(struct vfu_client *c, uint64_t addr, uint64_t len) {
 static int serve_request(struct vfu_client *c, const struct vfu_reply *m) {
         struct vfu_hdr h = {.msg_id = m->hdr.msg_id, .command = m->hdr.command, .flags = VFU_TYPE_REPLY};
         uint64_t addr = 0;
-        uint32_t count = 0;
+        uint64_t count = 0;
         int err = 0;
         _cleanup_free_ uint8_t *out = NULL;
         size_t out_len = 0;
@@ -56,7 +56,7 @@ static int serve_request(struct vfu_client *c, const struct vfu_reply *m) {
                 err = EINVAL;
         else {
                 memcpy(&addr, m->payload, 8);
-                memcpy(&count, m->payload + 8, 4);
+                memcpy(&count, m->payload + 8, 8);
         }
         if (!err && m->hdr.command == VFU_CMD_DMA_READ) {
                 uint8_t *src = dma_host(c, addr, count);
@@ -65,12 +65,12 @@ static int serve_request(struct vfu_client *c, const struct vfu_reply *m) {
                 else if (!src)
                         err = EFAULT;
                 else {
-                        out_len = 16 + (size_t) count;
+                        out_len = 16 + (size_t) count; /* count <= 1 MiB: checked above */
                         out = calloc(1, out_len);
                         if (!out)
                                 return -ENOMEM;
-                        memcpy(out, m->payload, 12);
-                        memcpy(out + 12, src, count);
+                        memcpy(out, m->payload, 16);
+                        memcpy(out + 16, src, count);
                         c->dma_reads++;
                 }
         } else if (!err && m->hdr.command == VFU_CMD_DMA_WRITE) {
@@ -80,7 +80,7 @@ static int serve_request(struct vfu_client *c, const struct vfu_reply *m) {
                 else if (!dst)
                         err = EFAULT;
                 else {
-                        memcpy(dst, m->payload + 12, count);
+                        memcpy(dst, m->payload + 16, count);
                         c->dma_writes++;
                 }
         } else if (!err)

@@ -72,8 +72,9 @@ int vfu_client_mmap_region(struct vfu_client *c, uint32_t index, void **ret, siz
 
 /*
  * Guest memory the client serves itself: DMA_READ/DMA_WRITE requests from the
- * server for [iova, iova + size) are answered from host (QEMU's layout, data
- * at payload offset 12), while the client waits for a reply or in
+ * server for [iova, iova + size) are answered from host (address u64, count
+ * u64, data at payload offset 16, as QEMU 11 does), while the client waits
+ * for a reply or in
  * vfu_client_serve(). Anything outside is answered EFAULT. One range.
  */
 void vfu_client_set_dma_memory(struct vfu_client *c, uint64_t iova, void *host, uint64_t size);

@@ -13,7 +13,8 @@ engine_tests = \
 	tests/engine/test-engine-protocol \
 	tests/engine/test-engine-workload \
 	tests/engine/test-engine-malicious \
-	tests/engine/test-engine-quota
+	tests/engine/test-engine-quota \
+	tests/engine/test-engine-qemu
 check_PROGRAMS += $(engine_tests)
 TESTS += $(engine_tests)
 
@@ -39,6 +40,13 @@ tests_engine_test_engine_quota_SOURCES = tests/engine/test-engine-quota.c
 tests_engine_test_engine_quota_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
 tests_engine_test_engine_quota_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_engine_test_engine_quota_LDADD = $(ENGINE_TEST_LDADD)
+
+# QEMU's own vfio-user client (tests/vm/qemu-root) against the engine, driven through qtest.
+tests_engine_test_engine_qemu_SOURCES = tests/engine/test-engine-qemu.c
+tests_engine_test_engine_qemu_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+tests_engine_test_engine_qemu_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_engine_test_engine_qemu_LDADD = $(ENGINE_TEST_LDADD)
+EXTRA_DIST += tests/vm/qemu-root
 
 # Unit tests of the vfio-user layer and the engine's modules (sources in tests/unit/).
 engine_unit_tests = \
