@@ -127,6 +127,11 @@ static int rpc_backend_create(const struct backend_ctx *ctx, const struct backen
                 .socket_mode = RPC_SOCKET_MODE,
                 .socket_uid = (uid_t) -1,
                 .socket_gid = rpc->socket_gid,
+                .vendor_id = (uint16_t) t->vendor_id,
+                .device_id = (uint16_t) t->device_id,
+                .subsystem_vendor_id = (uint16_t) t->subsystem_vendor_id,
+                .subsystem_id = (uint16_t) t->subsystem_id,
+                .class_code = t->class_code,
         };
         r = engine_add_instance(g->engine, &p);
         if (r == -ENOSPC)

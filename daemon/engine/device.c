@@ -39,9 +39,11 @@ static void regs_power_on(struct device *d) {
         d->failsafe = false;
 }
 
-void device_init(struct device *d, uint64_t vram_size, const struct sensitive_policy *sensitive,
-                 const struct exec_backend_ops *backend, size_t max_dma_maps, uint64_t max_dma_bytes) {
+void device_init(struct device *d, uint64_t vram_size, const struct pci_identity *identity,
+                 const struct sensitive_policy *sensitive, const struct exec_backend_ops *backend,
+                 size_t max_dma_maps, uint64_t max_dma_bytes) {
         memset(d, 0, sizeof(*d));
+        d->identity = identity ? *identity : pci_identity_default;
         d->vram_size = vram_size;
         d->vram = VRAM_NULL;
         d->sensitive = sensitive;
@@ -49,7 +51,7 @@ void device_init(struct device *d, uint64_t vram_size, const struct sensitive_po
         dma_map_init(&d->dma, max_dma_maps, max_dma_bytes);
         dma_io_init(&d->io);
         irq_init(&d->irq);
-        pci_config_init(&d->cfg, vram_size);
+        pci_config_init(&d->cfg, vram_size, &d->identity);
         regs_power_on(d);
 }
 
@@ -64,7 +66,7 @@ int device_connect(struct device *d, const char *name) {
         int r = vram_create(&d->vram, name, d->vram_size);
         if (r < 0)
                 return r;
-        pci_config_init(&d->cfg, d->vram_size);
+        pci_config_init(&d->cfg, d->vram_size, &d->identity);
         regs_power_on(d);
         irq_done(&d->irq);
         /* BAR0's statistics are the guest's own: a new client sees nothing of the previous one's work. */
@@ -77,13 +79,13 @@ void device_disconnect(struct device *d) {
         dma_map_remove_all(&d->dma);
         irq_done(&d->irq);
         vram_destroy(&d->vram);
-        pci_config_init(&d->cfg, d->vram_size);
+        pci_config_init(&d->cfg, d->vram_size, &d->identity);
         regs_power_on(d);
 }
 
 void device_reset(struct device *d) {
         exec_free(&d->exec);
-        pci_config_init(&d->cfg, d->vram_size);
+        pci_config_init(&d->cfg, d->vram_size, &d->identity);
         regs_power_on(d);
         irq_set_intx_level(&d->irq, false);
 }

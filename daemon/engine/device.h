@@ -61,6 +61,7 @@ struct device_stats {
 
 struct device {
         uint64_t vram_size;
+        struct pci_identity identity;
         struct pci_config cfg;
         struct vram vram;
         struct dma_map dma;
@@ -85,8 +86,9 @@ struct device {
         struct device_stats stats;
 };
 
-void device_init(struct device *d, uint64_t vram_size, const struct sensitive_policy *sensitive,
-                 const struct exec_backend_ops *backend, size_t max_dma_maps, uint64_t max_dma_bytes);
+void device_init(struct device *d, uint64_t vram_size, const struct pci_identity *identity,
+                 const struct sensitive_policy *sensitive, const struct exec_backend_ops *backend,
+                 size_t max_dma_maps, uint64_t max_dma_bytes);
 /* Release everything (client session and VRAM). */
 void device_done(struct device *d);
 

@@ -50,6 +50,10 @@ struct engine_instance_params {
         mode_t socket_mode;      /* 0: 0600 */
         uid_t socket_uid;        /* (uid_t) -1: unchanged */
         gid_t socket_gid;        /* (gid_t) -1: unchanged */
+        /* PCI identity the guest sees, used when vendor_id is not 0; otherwise the default
+         * (1af4:10f0, subsystem 1af4:0001, class 0x038000, docs/engine.md) */
+        uint16_t vendor_id, device_id, subsystem_vendor_id, subsystem_id;
+        uint32_t class_code;
 };
 
 enum engine_instance_state {

@@ -144,7 +144,14 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
         strcpy(inst->uuid, p->uuid);
         inst->se.share = p->share;
         inst->se.weight = p->weight ? p->weight : 1;
-        device_init(&inst->dev, p->vram_size, &e->sensitive, &backend_cpu, e->params.max_dma_maps,
+        const struct pci_identity id = {
+                .vendor = p->vendor_id,
+                .device = p->device_id,
+                .subsys_vendor = p->subsystem_vendor_id,
+                .subsys = p->subsystem_id,
+                .class_code = p->class_code,
+        };
+        device_init(&inst->dev, p->vram_size, p->vendor_id ? &id : NULL, &e->sensitive, &backend_cpu, e->params.max_dma_maps,
                     e->params.max_dma_bytes);
         inst->listen_watch = (struct watch){.fd = fd, .handler = on_accept};
         inst->unmask_watch = (struct watch){.fd = -1, .handler = on_unmask};

@@ -30,14 +30,19 @@ int rpcgpu_guest_write32(struct rpcgpu_guest *g, uint32_t reg, uint32_t value) {
         return vfu_client_region_write(g->client, VFU_PCI_BAR0_REGION, reg, &value, 4, false);
 }
 
+/*
+ * The PCI ids are a type's choice ([rpc-type] vendor_id, ...): the device is recognised by its
+ * register file, BAR0's ID and major version.
+ */
 static int check_identity(struct vfu_client *c) {
-        uint8_t cfg[256];
-        int r = vfu_client_region_read(c, VFU_PCI_CONFIG_REGION, 0, cfg, sizeof(cfg));
+        uint32_t id, version;
+        int r = vfu_client_region_read(c, VFU_PCI_BAR0_REGION, RPCGPU_REG_ID, &id, 4);
         if (r < 0)
                 return r;
-        uint16_t vendor = (uint16_t) (cfg[0] | cfg[1] << 8), device = (uint16_t) (cfg[2] | cfg[3] << 8);
-        uint32_t class = (uint32_t) (cfg[9] | cfg[10] << 8 | cfg[11] << 16);
-        if (vendor != RPCGPU_VENDOR_ID || device != RPCGPU_DEVICE_ID || class != RPCGPU_CLASS_CODE)
+        r = vfu_client_region_read(c, VFU_PCI_BAR0_REGION, RPCGPU_REG_VERSION, &version, 4);
+        if (r < 0)
+                return r;
+        if (id != RPCGPU_ID_MAGIC || version >> 16 != RPCGPU_VERSION >> 16)
                 return -ENODEV;
         return 0;
 }

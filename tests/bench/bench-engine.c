@@ -296,7 +296,7 @@ static void bench_parser(void) {
         struct sensitive_policy pol;
         struct device d;
         sensitive_policy_default(&pol);
-        device_init(&d, 1 << 20, &pol, &backend_cpu, 64, 1ull << 40);
+        device_init(&d, 1 << 20, NULL, &pol, &backend_cpu, 64, 1ull << 40);
         die(device_connect(&d, "bench"), "connect");
         struct vfu_dma_map m = {.argsz = 32, .flags = 3, .addr = 0x100000000ull, .size = 1 << 20};
         die(dma_map_add(&d.dma, &m, fd, NULL), "map");

@@ -47,7 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         if (dma_map_add(&parser_dma, &rw, ram_fd, NULL) < 0 || dma_map_add(&parser_dma, &ro, ram_fd, NULL) < 0)
                 abort();
         /* One connected device for the whole run; each input starts from a device reset. */
-        device_init(&dev, 1 << 20, &policy, &backend_cpu, 16, 1ull << 40);
+        device_init(&dev, 1 << 20, NULL, &policy, &backend_cpu, 16, 1ull << 40);
         if (device_connect(&dev, "fuzz") < 0)
                 abort();
         return 0;
