@@ -89,3 +89,10 @@ tests_unit_test_pci_config_SOURCES = tests/unit/test-pci-config.c
 tests_unit_test_pci_config_CPPFLAGS = $(ENGINE_UNIT_CPPFLAGS)
 tests_unit_test_pci_config_CFLAGS = $(ENGINE_UNIT_CFLAGS)
 tests_unit_test_pci_config_LDADD = $(ENGINE_UNIT_LDADD)
+
+# The guest driver of the VM tier (tests/vm/rpc-qemu.bats): static, so that it runs in any guest;
+# without sanitizers (they cannot link static), built from the command builders alone.
+check_PROGRAMS += tests/helpers/rpc-vm-guest
+tests_helpers_rpc_vm_guest_SOURCES = tests/helpers/rpc-vm-guest.c src/vfio-user/rpc-cmd.c
+tests_helpers_rpc_vm_guest_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+tests_helpers_rpc_vm_guest_LDFLAGS = -static

@@ -2,7 +2,8 @@
 # The VM tier with QEMU's own vfio-user client: vgpud on this machine serves an RPC vGPU, QEMU 11
 # (tests/vm/qemu-root) boots Debian 12's kernel through tests/vm/vgpu-vm with the vGPU as
 # -device vfio-user-pci, and the guest's own kernel enumerates it. One boot (about a minute under
-# TCG); the workload through QEMU is tests/engine/test-engine-qemu's (qtest, no boot).
+# TCG). In the guest, tests/helpers/rpc-vm-guest (static) runs the workload and a hostile run and
+# prints its figures; the three guest RAM set-ups are tests/engine/test-engine-qemu's (qtest).
 #
 # Machine type: QEMU 11's newest q35 with vgpu-vm's intel-iommu,intremap=on panics Debian 12's
 # kernel under TCG ("timer doesn't work through Interrupt-remapped IO-APIC"); pc-q35-7.2 (what
@@ -54,10 +55,13 @@ with open(sys.argv[1], "r+b") as f:
     m = mmap.mmap(f.fileno(), 8192)
     print("BAR0 ID %08x VERSION %08x" % struct.unpack("<II", m[0:8]))
 PY
+echo 4 > /proc/sys/vm/nr_hugepages
 GUEST
+        echo "\"$VGPU_TEST_BUILDDIR/tests/helpers/rpc-vm-guest\" workload"
+        echo "\"$VGPU_TEST_BUILDDIR/tests/helpers/rpc-vm-guest\" hostile"
 }
 
-@test "a Debian 12 guest under QEMU 11 finds the RPC vGPU, reads its registers; vgpud counts no protocol error" {
+@test "a Debian 12 guest under QEMU 11 finds the RPC vGPU and its driver runs the workload and a hostile run; vgpud counts no protocol error" {
         local u sock
         u=$(vgpuctl create --type rpc-small)
         sock=$SOCKDIR/$u.sock
@@ -78,6 +82,11 @@ GUEST
         [[ $output == *"MSI-X: Enable- Count=2"* ]]
         [[ $output =~ iommu_group\ [0-9]+ ]]
         [[ $output == *"BAR0 ID 55504756 VERSION 00010000"* ]]
+        # The guest driver (tests/helpers/rpc-vm-guest): the workload, checked byte for byte, the
+        # figures, and a hostile run that each time ends in failsafe and recovers with RESET.
+        [[ $output == *"workload: verified"* ]]
+        [[ $output == *"hostile: verified"* ]]
+        [[ $output != *FAIL:* ]]
         # QEMU's stderr (in the output): nothing but the machine type's deprecation notice.
         [ -z "$(grep -v "Machine type 'pc-q35-7.2' is deprecated" <<<"$output" | grep -i 'qemu-system.*\(warning\|error\)')" ]
         # vgpud saw one client, no protocol error, no refused DMA_MAP, and the guest RAM as a memfd.
@@ -85,6 +94,13 @@ GUEST
         [ "$(jq .engine.counters.connections <<<"$output")" = 1 ]
         [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
         [ "$(jq .engine.counters.dma_refused <<<"$output")" = 0 ]
-        [ "$(jq .engine.counters.violations <<<"$output")" = 0 ]
-        [ "$(jq -r .engine.state <<<"$output")" = disconnected ]
+        [ "$(jq .engine.counters.violations <<<"$output")" = 3 ] # the hostile run's three
+        local state
+        for _ in $(seq 50); do
+                state=$(vgpuctl show --json "$u" | jq -r .engine.state)
+                [ "$state" = disconnected ] && break
+                sleep 0.1
+        done
+        echo "engine state after the VM: $state"
+        [ "$state" = disconnected ]
 }
