@@ -341,6 +341,12 @@ int main(int argc, char *argv[]) {
                 printf("BAR0 ID reads %#x, not the vGPU's\n", rd(RPCGPU_REG_ID));
                 return 1;
         }
+        /* What the previous VM left: nothing (docs/engine.md, the power-on state of each client). */
+        printf("at start: commands %u fences %u violations %u fence %u ring size %u error %u engine reg %u "
+               "VRAM[0] %#x\n",
+               rd(RPCGPU_REG_STAT_COMMANDS), rd(RPCGPU_REG_STAT_FENCES), rd(RPCGPU_REG_STAT_VIOLATIONS),
+               rd(RPCGPU_REG_FENCE_LO), rd(RPCGPU_REG_RING_SIZE), rd(RPCGPU_REG_ERROR_STATUS),
+               rd(RPCGPU_REG_ENGINE_REGS), vram[0]);
         if (guest_ram() < 0)
                 return 1;
         printf("guest RAM for the ring and data at guest-physical %#" PRIx64 "\n", ram_gpa);

@@ -61,19 +61,20 @@ GUEST
         echo "\"$VGPU_TEST_BUILDDIR/tests/helpers/rpc-vm-guest\" hostile"
 }
 
-@test "a Debian 12 guest under QEMU 11 finds the RPC vGPU and its driver runs the workload and a hostile run; vgpud counts no protocol error" {
-        local u sock
-        u=$(vgpuctl create --type rpc-small)
-        sock=$SOCKDIR/$u.sock
-        [ -S "$sock" ]
+# boot_vm SOCKET QEMU-ARGS...: one boot of the guest with the vGPU; the guest probes it, runs the
+# workload, then the hostile run. Its output (and QEMU's stderr) in $output.
+boot_vm() {
+        local sock=$1
+        shift
         # shellcheck disable=SC2086 # QEMU is a command line: the root's loader and its arguments
         run timeout 600 "$VGPU_TEST_SRCDIR/tests/vm/vgpu-vm" run --timeout 480 --memory 1024 --qemu "$QEMU" \
-                --qemu-arg -machine --qemu-arg pc-q35-7.2,memory-backend=ram \
-                --qemu-arg -object --qemu-arg memory-backend-memfd,id=ram,size=1024M,share=on \
+                "$@" \
                 --qemu-arg -device --qemu-arg "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$sock\",\"type\":\"unix\"}}" \
                 -- "$(guest_probe)"
         echo "$output"
-        [ "$status" -eq 0 ]
+}
+
+check_guest_output() {
         [[ $output == *"Display controller [0380]"*"[1af4:10f0]"* ]]
         [[ $output == *"Subsystem: "*"[1af4:0001]"* ]]
         [[ $output =~ Region\ 0:\ Memory\ at\ [0-9a-f]+\ \(32-bit,\ non-prefetchable\)\ \[size=8K\] ]]
@@ -82,6 +83,8 @@ GUEST
         [[ $output == *"MSI-X: Enable- Count=2"* ]]
         [[ $output =~ iommu_group\ [0-9]+ ]]
         [[ $output == *"BAR0 ID 55504756 VERSION 00010000"* ]]
+        # Each VM starts from the power-on state: nothing of the one before.
+        [[ $output == *"at start: commands 0 fences 0 violations 0 fence 0 ring size 0 error 0 engine reg 0 VRAM[0] 0"* ]]
         # The guest driver (tests/helpers/rpc-vm-guest): the workload, checked byte for byte, the
         # figures, and a hostile run that each time ends in failsafe and recovers with RESET.
         [[ $output == *"workload: verified"* ]]
@@ -89,18 +92,47 @@ GUEST
         [[ $output != *FAIL:* ]]
         # QEMU's stderr (in the output): nothing but the machine type's deprecation notice.
         [ -z "$(grep -v "Machine type 'pc-q35-7.2' is deprecated" <<<"$output" | grep -i 'qemu-system.*\(warning\|error\)')" ]
-        # vgpud saw one client, no protocol error, no refused DMA_MAP, and the guest RAM as a memfd.
-        run vgpuctl show --json "$u"
-        [ "$(jq .engine.counters.connections <<<"$output")" = 1 ]
-        [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
-        [ "$(jq .engine.counters.dma_refused <<<"$output")" = 0 ]
-        [ "$(jq .engine.counters.violations <<<"$output")" = 3 ] # the hostile run's three
+}
+
+wait_disconnected() {
         local state
         for _ in $(seq 50); do
-                state=$(vgpuctl show --json "$u" | jq -r .engine.state)
-                [ "$state" = disconnected ] && break
+                state=$(vgpuctl show --json "$1" | jq -r .engine.state)
+                [ "$state" = disconnected ] && return 0
                 sleep 0.1
         done
         echo "engine state after the VM: $state"
-        [ "$state" = disconnected ]
+        return 1
+}
+
+@test "two Debian 12 guests in turn under QEMU 11 (memfd, then QEMU's private RAM) drive the RPC vGPU; vgpud counts no protocol error" {
+        local u sock
+        u=$(vgpuctl create --type rpc-small)
+        sock=$SOCKDIR/$u.sock
+        [ -S "$sock" ]
+        # 1: guest RAM a shared memfd, which the engine maps.
+        boot_vm "$sock" --qemu-arg -machine --qemu-arg pc-q35-7.2,memory-backend=ram \
+                --qemu-arg -object --qemu-arg memory-backend-memfd,id=ram,size=1024M,share=on
+        [ "$status" -eq 0 ]
+        check_guest_output
+        # The figures the guest measured (TCG figures: reported, not asserted).
+        grep -E '^(BAR0 read|doorbell|COPY)' <<<"$output" | sed 's/^/# memfd RAM: /' >&3
+        wait_disconnected "$u"
+        run vgpuctl show --json "$u"
+        [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
+        [ "$(jq .engine.counters.dma_refused <<<"$output")" = 0 ]
+        [ "$(jq .engine.counters.violations <<<"$output")" = 3 ] # the hostile run's three
+        # 2: QEMU's default (private) RAM: the engine reaches it through DMA_READ/DMA_WRITE.
+        boot_vm "$sock" --qemu-arg -machine --qemu-arg pc-q35-7.2
+        [ "$status" -eq 0 ]
+        check_guest_output
+        grep -E '^(BAR0 read|doorbell|COPY)' <<<"$output" | sed 's/^/# private RAM: /' >&3
+        wait_disconnected "$u"
+        run vgpuctl show --json "$u"
+        echo "$output"
+        [ "$(jq .engine.counters.connections <<<"$output")" = 2 ]
+        [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
+        [ "$(jq .engine.counters.dma_refused <<<"$output")" = 0 ]
+        [ "$(jq .engine.counters.violations <<<"$output")" = 6 ]
+        (($(jq .engine.counters.dma_messages <<<"$output") > 0))
 }
