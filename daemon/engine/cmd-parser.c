@@ -51,10 +51,10 @@ static enum rpcgpu_error resolve_copy(const struct cmd *c, const struct addr_spa
         if (c->u.copy.size == 0)
                 return RPCGPU_ERR_NONE;
         uint8_t *src;
-        bool ok = as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.copy.dst, c->u.copy.size, VFU_DMA_FLAG_WRITE,
-                            &t->dst, &t->dst_remote) &&
-                  as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.copy.src, c->u.copy.size, VFU_DMA_FLAG_READ,
-                            &src, &t->src_remote);
+        bool ok = as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.copy.dst, c->u.copy.size,
+                            VFU_DMA_FLAG_WRITE, &t->dst, &t->dst_remote) &&
+                  as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.copy.src, c->u.copy.size,
+                            VFU_DMA_FLAG_READ, &src, &t->src_remote);
         t->src = ok ? src : NULL;
         return ok ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
 }
@@ -111,8 +111,8 @@ static enum rpcgpu_error resolve_blit(const struct cmd *c, const struct addr_spa
         if (dspan == 0)
                 return RPCGPU_ERR_NONE;
         uint8_t *src;
-        bool ok = as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.blit.dst, dspan, VFU_DMA_FLAG_WRITE, &t->dst,
-                            &t->dst_remote) &&
+        bool ok = as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.blit.dst, dspan, VFU_DMA_FLAG_WRITE,
+                            &t->dst, &t->dst_remote) &&
                   as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.blit.src, sspan, VFU_DMA_FLAG_READ, &src,
                             &t->src_remote);
         t->src = ok ? src : NULL;
@@ -134,8 +134,8 @@ static enum rpcgpu_error check_batch(const struct cmd *c) {
 static enum rpcgpu_error resolve_batch(const struct cmd *c, const struct addr_space *as,
                                        struct cmd_target *t) {
         uint8_t *src;
-        bool ok = as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.batch.addr, c->u.batch.size, VFU_DMA_FLAG_READ,
-                            &src, &t->src_remote);
+        bool ok = as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.batch.addr, c->u.batch.size,
+                            VFU_DMA_FLAG_READ, &src, &t->src_remote);
         t->src = src;
         return ok ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
 }

@@ -111,8 +111,8 @@ static inline uint8_t *as_translate(const struct addr_space *as, bool vram, uint
 }
 
 /* as_translate(), or a remote mapping (*remote, NULL pointer): false if neither. */
-static inline bool as_target(const struct addr_space *as, bool vram, uint64_t addr, uint64_t len, uint32_t prot,
-                             uint8_t **host, bool *remote) {
+static inline bool as_target(const struct addr_space *as, bool vram, uint64_t addr, uint64_t len,
+                             uint32_t prot, uint8_t **host, bool *remote) {
         *host = as_translate(as, vram, addr, len, prot);
         *remote = !*host && !vram && dma_map_remote(as->dma, addr, len, prot);
         return *host || *remote;

@@ -39,7 +39,7 @@ struct conn {
         bool negotiated;
         struct vfu_caps client;
         struct outbuf *out, **out_tail; /* replies and our own DMA requests, in order */
-        uint64_t out_since; /* when out last made progress */
+        uint64_t out_since;             /* when out last made progress */
         uint32_t events;
         bool paused; /* not read until the instance's MMIO window ends (engine.c) */
 };
@@ -73,7 +73,8 @@ void conn_set_negotiated(struct conn *c, const struct vfu_caps *client) {
         c->negotiated = true;
         c->client = *client;
         /* From now on guest memory without a usable fd is reached through this client. */
-        dma_io_attach(&c->inst->dev.io, &conn_dma_io_ops, c, (uint32_t) MIN(client->max_data_xfer_size, 1u << 20));
+        dma_io_attach(&c->inst->dev.io, &conn_dma_io_ops, c,
+                      (uint32_t) MIN(client->max_data_xfer_size, 1u << 20));
 }
 
 const struct vfu_caps *conn_client_caps(const struct conn *c) {
@@ -206,8 +207,10 @@ static int send_reply(struct conn *c, const struct vfu_hdr *req, int error, cons
 /* A request of ours (DMA_READ/DMA_WRITE) to the client (dma-io.h's send). */
 static int send_request(void *ctx, uint16_t id, uint16_t command, const void *payload, size_t len) {
         struct conn *c = ctx;
-        struct vfu_hdr h = {
-                .msg_id = id, .command = command, .size = (uint32_t) (VFU_HDR_SIZE + len), .flags = VFU_TYPE_COMMAND};
+        struct vfu_hdr h = {.msg_id = id,
+                            .command = command,
+                            .size = (uint32_t) (VFU_HDR_SIZE + len),
+                            .flags = VFU_TYPE_COMMAND};
         return send_message(c, &h, payload, len, -1);
 }
 

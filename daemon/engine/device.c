@@ -125,7 +125,7 @@ void device_violation(struct device *d, enum rpcgpu_error err, uint32_t cmd_head
         d->failsafe = true;
         d->stats.violations++;
         exec_reset(&d->exec);
-        dma_io_cancel(&d->io); /* replies to what is in flight are dropped when they come */
+        dma_io_cancel(&d->io);       /* replies to what is in flight are dropped when they come */
         d->ring_head = d->ring_tail; /* what was queued is dropped, not run later */
         device_raise(d, RPCGPU_INT_ERROR);
 }
@@ -137,7 +137,8 @@ bool device_busy(const struct device *d) {
 
 bool device_runnable(const struct device *d) {
         /* Waiting for the client's DMA replies is busy, but nothing to run until they are in. */
-        return device_busy(d) && (pci_config_command(&d->cfg) & PCI_CFG_COMMAND_MASTER) && !dma_io_busy(&d->io);
+        return device_busy(d) && (pci_config_command(&d->cfg) & PCI_CFG_COMMAND_MASTER) &&
+               !dma_io_busy(&d->io);
 }
 
 /* BAR0 register file. */
@@ -190,7 +191,9 @@ static uint32_t reg_read(const struct device *d, uint32_t off) {
         case RPCGPU_REG_ERROR_ADDR_HI:
                 return (uint32_t) (d->error_addr >> 32);
         case RPCGPU_REG_STATUS:
-                return (device_busy(d) && (pci_config_command(&d->cfg) & PCI_CFG_COMMAND_MASTER) ? RPCGPU_STATUS_BUSY : 0) |
+                return (device_busy(d) && (pci_config_command(&d->cfg) & PCI_CFG_COMMAND_MASTER)
+                                ? RPCGPU_STATUS_BUSY
+                                : 0) |
                        (d->failsafe ? RPCGPU_STATUS_FAILSAFE : 0);
         case RPCGPU_REG_ADDRESS_SPACE_LO:
                 return (uint32_t) d->address_space;

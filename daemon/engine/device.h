@@ -43,8 +43,8 @@ struct exec_stream {
 struct exec_state {
         struct exec_stream s[1 + RPCGPU_BATCH_DEPTH]; /* s[0] is the ring */
         unsigned depth;
-        uint32_t budget; /* commands left for the current top-level batch */
-        bool in_command; /* a COPY/FILL/BLIT/FENCE is partly done */
+        uint32_t budget;       /* commands left for the current top-level batch */
+        bool in_command;       /* a COPY/FILL/BLIT/FENCE is partly done */
         bool complete_pending; /* its last chunk went out as DMA_WRITE: complete it once acknowledged */
         struct cmd cur;
         uint64_t done;    /* bytes (or rows, for BLIT) of cur already done */

@@ -37,7 +37,7 @@ struct dma_map {
         size_t max_maps;
         uint64_t max_bytes; /* sum of mapped sizes */
         uint64_t bytes;
-        unsigned remote; /* mappings without a host pointer */
+        unsigned remote;     /* mappings without a host pointer */
         bool any_filesystem; /* tests only: skip the memory-filesystem check */
 };
 

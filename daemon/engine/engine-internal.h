@@ -41,11 +41,11 @@ struct instance {
         unsigned slot; /* index into engine->published */
         uint64_t connections;
         uint64_t protocol_errors;
-        uint64_t window_busy;    /* busy_ns at the start of the current share window */
-        uint64_t msg_ns;         /* engine time spent on its messages in the current MMIO window */
-        uint64_t mmio_throttled; /* windows in which its client was paused for taking too much */
-        uint64_t dma_refused;    /* DMA_MAP requests refused */
-        uint64_t dma_messages;   /* DMA_READ/DMA_WRITE sent, all connections */
+        uint64_t window_busy;           /* busy_ns at the start of the current share window */
+        uint64_t msg_ns;                /* engine time spent on its messages in the current MMIO window */
+        uint64_t mmio_throttled;        /* windows in which its client was paused for taking too much */
+        uint64_t dma_refused;           /* DMA_MAP requests refused */
+        uint64_t dma_messages;          /* DMA_READ/DMA_WRITE sent, all connections */
         struct device_stats stats_base; /* what earlier connections' devices counted (the host's view) */
         uint32_t share_ppm;
         enum engine_instance_state published_state;

@@ -333,7 +333,8 @@ static void housekeeping(struct engine *e, uint64_t now) {
                 uint64_t span = now - e->window_start;
                 for (size_t i = 0; i < e->n_instances; i++) {
                         struct instance *inst = e->instances[i];
-                        uint64_t busy = inst->stats_base.busy_ns + inst->dev.stats.busy_ns - inst->window_busy;
+                        uint64_t busy =
+                                inst->stats_base.busy_ns + inst->dev.stats.busy_ns - inst->window_busy;
                         inst->share_ppm = (uint32_t) MIN(busy * 1000000u / span, 1000000u);
                         inst->window_busy = inst->stats_base.busy_ns + inst->dev.stats.busy_ns;
                         instance_publish(inst);

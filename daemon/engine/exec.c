@@ -210,9 +210,9 @@ static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_targ
                         return 0;
                 uint64_t n = MIN(size - x->done, (uint64_t) EXEC_CHUNK);
                 /* Overlapping with the destination above the source: copy the chunks back to front. */
-                bool backward = t->dst_remote || t->src_remote
-                                        ? c->u.copy.dst > c->u.copy.src && c->u.copy.dst < c->u.copy.src + size
-                                        : t->dst > t->src && t->dst < t->src + size;
+                bool backward = t->dst_remote || t->src_remote ? c->u.copy.dst > c->u.copy.src &&
+                                                                         c->u.copy.dst < c->u.copy.src + size
+                                                               : t->dst > t->src && t->dst < t->src + size;
                 uint64_t off = backward ? size - x->done - n : x->done;
                 if (t->src_remote || t->dst_remote) {
                         const uint8_t *src = t->src_remote ? NULL : t->src + off;
@@ -253,8 +253,9 @@ static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_targ
                 uint64_t rows = MIN(MAX(1u, EXEC_CHUNK / w), (uint64_t) h - x->done);
                 uint64_t dspan = blit_span(c->u.blit.dst_pitch, w, h);
                 bool remote = t->dst_remote || t->src_remote;
-                bool backward = remote ? c->u.blit.dst > c->u.blit.src && c->u.blit.dst < c->u.blit.src + dspan
-                                       : t->dst > t->src && t->dst < t->src + dspan;
+                bool backward =
+                        remote ? c->u.blit.dst > c->u.blit.src && c->u.blit.dst < c->u.blit.src + dspan
+                               : t->dst > t->src && t->dst < t->src + dspan;
                 if (remote)
                         rows = MIN(rows, (uint64_t) REMOTE_BLIT_ROWS);
                 uint64_t first = backward ? h - x->done - rows : x->done;
@@ -264,8 +265,8 @@ static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_targ
                                 return r;
                 } else
                         r = d->backend->blit(t->dst + first * c->u.blit.dst_pitch, c->u.blit.dst_pitch,
-                                     t->src + first * c->u.blit.src_pitch, c->u.blit.src_pitch, w,
-                                     (size_t) rows, backward ? -1 : 1);
+                                             t->src + first * c->u.blit.src_pitch, c->u.blit.src_pitch, w,
+                                             (size_t) rows, backward ? -1 : 1);
                 x->done += rows;
                 d->stats.bytes += rows * w;
                 *finished = x->done == h;

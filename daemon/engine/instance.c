@@ -151,8 +151,8 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
                 .subsys = p->subsystem_id,
                 .class_code = p->class_code,
         };
-        device_init(&inst->dev, p->vram_size, p->vendor_id ? &id : NULL, &e->sensitive, &backend_cpu, e->params.max_dma_maps,
-                    e->params.max_dma_bytes);
+        device_init(&inst->dev, p->vram_size, p->vendor_id ? &id : NULL, &e->sensitive, &backend_cpu,
+                    e->params.max_dma_maps, e->params.max_dma_bytes);
         inst->listen_watch = (struct watch){.fd = fd, .handler = on_accept};
         inst->unmask_watch = (struct watch){.fd = -1, .handler = on_unmask};
         r = engine_watch_add(e, &inst->listen_watch, EPOLLIN);
@@ -170,7 +170,8 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
 }
 
 static void on_unmask(struct watch *w, uint32_t events) {
-        struct instance *inst = (struct instance *) ((uint8_t *) w - offsetof(struct instance, unmask_watch));
+        struct instance *inst =
+                (struct instance *) ((uint8_t *) w - offsetof(struct instance, unmask_watch));
         uint64_t v;
         /* The guest acknowledged the interrupt (EOI): INTx may fire again. */
         if (read(w->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)

@@ -79,7 +79,8 @@ static int handle_dma_map(struct conn *c, struct instance *inst, const struct co
         if (remote)
                 log_info("%s: DMA_MAP of 0x%" PRIx64 "+0x%" PRIx64 " %s: reached through DMA_READ/DMA_WRITE",
                          inst->uuid, req.addr, req.size,
-                         m->nfds ? "on a file the engine does not map (not tmpfs/hugetlbfs)" : "without a file");
+                         m->nfds ? "on a file the engine does not map (not tmpfs/hugetlbfs)"
+                                 : "without a file");
         return 0;
 }
 

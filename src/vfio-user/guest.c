@@ -89,11 +89,12 @@ int rpcgpu_guest_open(const char *socket, const struct rpcgpu_guest_params *para
          */
         void *ram;
         if (params->ram == RPCGPU_RAM_PRIVATE) {
-                ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                           0);
         } else {
                 if (params->ram == RPCGPU_RAM_FILE) {
-                        g->ram_fd = open(params->ram_dir ? params->ram_dir : "/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC,
-                                         0600);
+                        g->ram_fd = open(params->ram_dir ? params->ram_dir : "/var/tmp",
+                                         O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
                 } else
                         g->ram_fd = memfd_create("rpcgpu-guest-ram", MFD_CLOEXEC);
                 if (g->ram_fd < 0 || ftruncate(g->ram_fd, (off_t) params->ram_size) < 0)

@@ -140,7 +140,8 @@ int main(int argc, char **argv) {
                                        (unsigned long long) s.protocol_errors,
                                        (unsigned long long) s.mmio_throttled, s.error_status, s.share_ppm,
                                        s.entitled_ppm, s.dma_maps, s.dma_remote_maps,
-                                       (unsigned long long) s.dma_messages, (unsigned long long) s.dma_refused);
+                                       (unsigned long long) s.dma_messages,
+                                       (unsigned long long) s.dma_refused);
                 } else if (streq(argv2[0], "events") && n == 1)
                         printf("ok %llu\n", (unsigned long long) events);
                 else if (streq(argv2[0], "quit"))

@@ -374,7 +374,8 @@ static void test_dma_map_unmap(void **state) {
         close(pipefd[1]);
         /* Each refusal is counted for `vgpuctl show` (and logged with its reason). */
         assert_int_equal(test_server_stat(&server, UUID_A, "dma_refused"), 5);
-        /* A range without an fd is a remote mapping (reached through DMA_READ/DMA_WRITE); it blocks overlaps. */
+        /* A range without an fd is a remote mapping (reached through DMA_READ/DMA_WRITE); it blocks
+         * overlaps. */
         assert_int_equal(vfu_client_dma_map(c, -1, 0, 0x80000, 0x1000, rw), 0);
         assert_int_equal(test_server_stat(&server, UUID_A, "dma_remote_maps"), 1);
         assert_int_equal(vfu_client_dma_map(c, fd, 0, 0x80000, 0x1000, rw), -EEXIST);
@@ -446,8 +447,8 @@ static void test_irqs(void **state) {
         assert_int_equal(test_server_stat(&server, UUID_A, "protocol_errors"), errors);
         /* Still refused: a mask eventfd, an unmask eventfd for MSI, two unmask eventfds. */
         assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_INTX_IRQ,
-                                             VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_MASK, 0, 1, &e1, 1,
-                                             NULL),
+                                             VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_MASK, 0, 1, &e1,
+                                             1, NULL),
                          -EINVAL);
         assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_MSI_IRQ, unmask_fd, 0, 1, &e1, 1, NULL), -EINVAL);
         del(UUID_A);

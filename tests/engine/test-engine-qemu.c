@@ -61,7 +61,8 @@ static int find_qemu(void) {
         const char *src = getenv("VGPU_TEST_SRCDIR");
         char cmd[1024], line[512];
         /* Build the root if it is missing (cached afterwards; needs root and the host's archive). */
-        snprintf(cmd, sizeof(cmd), "q='%s/tests/vm/qemu-root'; $q command 2>/dev/null || { $q build >&2 && $q command; }",
+        snprintf(cmd, sizeof(cmd),
+                 "q='%s/tests/vm/qemu-root'; $q command 2>/dev/null || { $q build >&2 && $q command; }",
                  src ? src : ".");
         FILE *p = popen(cmd, "r");
         if (!p)
@@ -71,8 +72,9 @@ static int find_qemu(void) {
                 snprintf(qemu_words[n_qemu_words++], sizeof(qemu_words[0]), "%s", line);
         }
         if (pclose(p) != 0 || n_qemu_words == 0) {
-                fprintf(stderr, "test-engine-qemu: no QEMU with vfio-user-pci: tests/vm/qemu-root build (as root, "
-                                "with mmdebstrap and the host's apt archive) failed; its message is above\n");
+                fprintf(stderr,
+                        "test-engine-qemu: no QEMU with vfio-user-pci: tests/vm/qemu-root build (as root, "
+                        "with mmdebstrap and the host's apt archive) failed; its message is above\n");
                 return -ENOENT;
         }
         return 0;
@@ -216,13 +218,15 @@ static void qemu_start(struct qemu *q, const char *vgpu_sock, enum ram_setup ram
         argv[n++] = "128M";
         switch (ram) {
         case RAM_MEMFD:
-                snprintf(mem_arg, sizeof(mem_arg), "memory-backend-memfd,id=ram,size=%uM,share=on", GUEST_RAM_MIB);
+                snprintf(mem_arg, sizeof(mem_arg), "memory-backend-memfd,id=ram,size=%uM,share=on",
+                         GUEST_RAM_MIB);
                 break;
         case RAM_FILE:
                 /* The build directory: an ordinary filesystem, as libvirt's file-backed memory is. */
                 snprintf(q->ram_path, sizeof(q->ram_path), "qemu-guest-ram.%d", (int) getpid());
-                snprintf(mem_arg, sizeof(mem_arg), "memory-backend-file,id=ram,size=%uM,mem-path=%s,share=on",
-                         GUEST_RAM_MIB, q->ram_path);
+                snprintf(mem_arg, sizeof(mem_arg),
+                         "memory-backend-file,id=ram,size=%uM,mem-path=%s,share=on", GUEST_RAM_MIB,
+                         q->ram_path);
                 break;
         case RAM_PRIVATE:
                 mem_arg[0] = 0;
@@ -327,7 +331,8 @@ static void enable_device(struct qemu *q) {
         uint32_t id = bar0_rd(q, RPCGPU_REG_ID);
         if (id != RPCGPU_ID_MAGIC)
                 fail_msg("BAR0 ID reads %#x; device %u: command %#x, BAR0 %#x, BAR2 %#x", id, q->dev,
-                         cfg_read32(q, q->dev, 0x04), cfg_read32(q, q->dev, 0x10), cfg_read32(q, q->dev, 0x18));
+                         cfg_read32(q, q->dev, 0x04), cfg_read32(q, q->dev, 0x10),
+                         cfg_read32(q, q->dev, 0x18));
 }
 
 static uint32_t ring_tail;
@@ -372,8 +377,9 @@ static void workload(struct qemu *q) {
         submit(q, cmd, n);
         wait_idle(q);
         if (bar0_rd(q, RPCGPU_REG_ERROR_STATUS))
-                fail_msg("failsafe: ERROR_STATUS %u, ERROR_CMD %#x, ERROR_ADDR %#x", bar0_rd(q, RPCGPU_REG_ERROR_STATUS),
-                         bar0_rd(q, RPCGPU_REG_ERROR_CMD), bar0_rd(q, RPCGPU_REG_ERROR_ADDR_LO));
+                fail_msg("failsafe: ERROR_STATUS %u, ERROR_CMD %#x, ERROR_ADDR %#x",
+                         bar0_rd(q, RPCGPU_REG_ERROR_STATUS), bar0_rd(q, RPCGPU_REG_ERROR_CMD),
+                         bar0_rd(q, RPCGPU_REG_ERROR_ADDR_LO));
         mem_read(q, DATA_GPA + 0x10000, back, sizeof(back));
         assert_memory_equal(back, pattern, sizeof(pattern));
         /* VRAM, read through BAR2 (QEMU's mapping of the engine's memfd). */
@@ -395,7 +401,8 @@ static void workload(struct qemu *q) {
         /* A nested batch: the ring calls batch 1 in RAM, which calls batch 2 in VRAM. */
         n2 += rpcgpu_cmd_fill(batch2 + n2, 0, DATA_GPA + 0x40000, 256, 0xabababab);
         for (size_t i = 0; i < n2; i++)
-                qt(q, NULL, 0, "writel 0x%llx 0x%x", (unsigned long long) (BAR2_GPA + 0x8000 + 4 * i), batch2[i]);
+                qt(q, NULL, 0, "writel 0x%llx 0x%x", (unsigned long long) (BAR2_GPA + 0x8000 + 4 * i),
+                   batch2[i]);
         n1 += rpcgpu_cmd_nop(batch1 + n1, 2);
         n1 += rpcgpu_cmd_batch_start(batch1 + n1, RPCGPU_F_SRC_VRAM, 0x8000, (uint32_t) n2 * 4);
         n1 += rpcgpu_cmd_fill(batch1 + n1, 0, DATA_GPA + 0x40100, 256, 0xcdcdcdcd);

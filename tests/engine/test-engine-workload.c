@@ -68,7 +68,8 @@ static struct rpcgpu_guest *open_guest(bool msix) {
         struct rpcgpu_guest *g = NULL;
         assert_int_equal(rpcgpu_guest_open(sock, &p, &g), 0);
         /* Memory the engine must not map is reached through messages, not refused. */
-        assert_int_equal(test_server_stat(&server, UUID_A, "dma_remote_maps"), ram_mode == RPCGPU_RAM_MEMFD ? 0 : 1);
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_remote_maps"),
+                         ram_mode == RPCGPU_RAM_MEMFD ? 0 : 1);
         assert_int_equal(test_server_stat(&server, UUID_A, "dma_refused"), 0);
         return g;
 }
@@ -127,7 +128,8 @@ static void test_fill_fence_msi(void **state) {
         if (ram_mode == RPCGPU_RAM_MEMFD)
                 assert_true(reads == 0 && writes == 0);
         else
-                assert_true(reads > 0 && writes > 0); /* the ring was read and the FILL written by messages */
+                assert_true(reads > 0 &&
+                            writes > 0); /* the ring was read and the FILL written by messages */
         assert_int_equal(test_server_stat(&server, UUID_A, "protocol_errors"), 0);
 }
 
@@ -472,23 +474,34 @@ static void test_bar_access_during_long_copy(void **state) {
 }
 
 /* Each test under each RAM set-up: the set-up function picks the mode, the name says which. */
-#define MODES(f)                                                                                        \
-        {"memfd: " #f, f, setup_memfd, remove_instance, NULL},                                          \
-                {"private: " #f, f, setup_private, remove_instance, NULL},                              \
-                {"file: " #f, f, setup_file, remove_instance, NULL}
+#define MODES(f)                                                                                            \
+        {"memfd: " #f, f, setup_memfd, remove_instance, NULL},                                              \
+                {"private: " #f, f, setup_private, remove_instance, NULL}, {                                \
+                "file: " #f, f, setup_file, remove_instance, NULL                                           \
+        }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                MODES(test_fill_fence_msi),   MODES(test_copy_through_vram), MODES(test_large_and_overlapping_copy),
-                MODES(test_blit),             MODES(test_batches),           MODES(test_fence_write_back),
-                MODES(test_sensitive_emulated), MODES(test_msix_vectors),    MODES(test_intx),
-                MODES(test_interrupt_mask),   MODES(test_ring_wraps),        MODES(test_device_statistics),
-                MODES(test_next_client_power_on), MODES(test_bar_access_during_long_copy),
+                MODES(test_fill_fence_msi),
+                MODES(test_copy_through_vram),
+                MODES(test_large_and_overlapping_copy),
+                MODES(test_blit),
+                MODES(test_batches),
+                MODES(test_fence_write_back),
+                MODES(test_sensitive_emulated),
+                MODES(test_msix_vectors),
+                MODES(test_intx),
+                MODES(test_interrupt_mask),
+                MODES(test_ring_wraps),
+                MODES(test_device_statistics),
+                MODES(test_next_client_power_on),
+                MODES(test_bar_access_during_long_copy),
         };
         struct statfs sfs;
         if (statfs(FILE_RAM_DIR, &sfs) < 0 || sfs.f_type == TMPFS_MAGIC || sfs.f_type == HUGETLBFS_MAGIC) {
-                fprintf(stderr, "test-engine-workload: the build directory must be on an ordinary filesystem "
-                                "(not tmpfs) for the file-backed guest RAM cases\n");
+                fprintf(stderr,
+                        "test-engine-workload: the build directory must be on an ordinary filesystem "
+                        "(not tmpfs) for the file-backed guest RAM cases\n");
                 return 1;
         }
         return cmocka_run_group_tests(tests, setup, teardown);

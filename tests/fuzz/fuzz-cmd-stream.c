@@ -44,7 +44,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         struct vfu_dma_map rw = {.argsz = 32, .flags = 3, .addr = RAM_IOVA, .size = WINDOW};
         struct vfu_dma_map ro = {
                 .argsz = 32, .flags = 1, .offset = WINDOW, .addr = RAM_IOVA + (1 << 30), .size = WINDOW};
-        if (dma_map_add(&parser_dma, &rw, ram_fd, NULL) < 0 || dma_map_add(&parser_dma, &ro, ram_fd, NULL) < 0)
+        if (dma_map_add(&parser_dma, &rw, ram_fd, NULL) < 0 ||
+            dma_map_add(&parser_dma, &ro, ram_fd, NULL) < 0)
                 abort();
         /* One connected device for the whole run; each input starts from a device reset. */
         device_init(&dev, 1 << 20, NULL, &policy, &backend_cpu, 16, 1ull << 40);

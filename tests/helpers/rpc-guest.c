@@ -143,8 +143,8 @@ static int do_config(const char *sock) {
                 fprintf(stderr, "rpc-guest: %s: %s\n", sock, strerror(-r));
                 return 1;
         }
-        printf("id %02x%02x:%02x%02x class %02x%02x%02x subsystem %02x%02x:%02x%02x\n", cfg[1], cfg[0], cfg[3],
-               cfg[2], cfg[11], cfg[10], cfg[9], cfg[0x2d], cfg[0x2c], cfg[0x2f], cfg[0x2e]);
+        printf("id %02x%02x:%02x%02x class %02x%02x%02x subsystem %02x%02x:%02x%02x\n", cfg[1], cfg[0],
+               cfg[3], cfg[2], cfg[11], cfg[10], cfg[9], cfg[0x2d], cfg[0x2c], cfg[0x2f], cfg[0x2e]);
         return 0;
 }
 
@@ -157,8 +157,8 @@ int main(int argc, char *argv[]) {
                 return do_garbage(argv[2]);
         if (argc == 4 && streq(argv[1], "dma-outside"))
                 return do_dma_outside(argv[2], (unsigned) atoi(argv[3]));
-        fprintf(stderr,
-                "usage: rpc-guest load SOCKET SECONDS | garbage SOCKET | dma-outside SOCKET SECONDS | config "
-                "SOCKET\n");
+        fprintf(stderr, "usage: rpc-guest load SOCKET SECONDS | garbage SOCKET | dma-outside SOCKET SECONDS "
+                        "| config "
+                        "SOCKET\n");
         return 2;
 }

@@ -44,13 +44,13 @@ static uint32_t tail;
 static uint64_t next_fence = 1;
 static int failures;
 
-#define CHECK(cond, ...)                                                                                \
-        do {                                                                                            \
-                if (!(cond)) {                                                                          \
-                        printf("FAIL: " __VA_ARGS__);                                                   \
-                        printf("\n");                                                                   \
-                        failures++;                                                                     \
-                }                                                                                       \
+#define CHECK(cond, ...)                                                                                    \
+        do {                                                                                                \
+                if (!(cond)) {                                                                              \
+                        printf("FAIL: " __VA_ARGS__);                                                       \
+                        printf("\n");                                                                       \
+                        failures++;                                                                         \
+                }                                                                                           \
         } while (0)
 
 static uint64_t now_ns(void) {
@@ -80,7 +80,8 @@ static unsigned long read_hex(const char *dir, const char *file) {
         return strtoul(buf, NULL, 16);
 }
 
-static int find_device(unsigned long vendor, unsigned long device, unsigned long class, char *ret, size_t size) {
+static int find_device(unsigned long vendor, unsigned long device, unsigned long class, char *ret,
+                       size_t size) {
         DIR *d = opendir("/sys/bus/pci/devices");
         struct dirent *e;
         int found = -ENODEV;
@@ -142,8 +143,8 @@ static int enable_device(const char *dir) {
 }
 
 static int guest_ram(void) {
-        void *p = mmap(NULL, HUGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_LOCKED,
-                       -1, 0);
+        void *p = mmap(NULL, HUGE_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_LOCKED, -1, 0);
         if (p == MAP_FAILED) {
                 printf("no 2 MiB huge page (echo 2 > /proc/sys/vm/nr_hugepages): %s\n", strerror(errno));
                 return -errno;
@@ -240,7 +241,8 @@ static void workload(void) {
         submit(cmd, n);
         CHECK(fence_wait() > 0, "the nested batch did not complete");
         for (unsigned i = 0; i < 512; i++)
-                CHECK(d[0x80000 + i] == (i < 256 ? 0x11 : 0x22), "nested batch byte %u is %#x", i, d[0x80000 + i]);
+                CHECK(d[0x80000 + i] == (i < 256 ? 0x11 : 0x22), "nested batch byte %u is %#x", i,
+                      d[0x80000 + i]);
 
         /* Figures: BAR0 round trips, doorbell to fence, COPY bandwidth (VRAM to VRAM, 8 MiB). */
         enum { N = 2000 };
@@ -255,15 +257,16 @@ static void workload(void) {
         for (int i = 0; i < 100; i++)
                 t[i] = fence_wait();
         qsort(t, 100, sizeof(t[0]), cmp_u64);
-        printf("doorbell to fence: p50 %.1f us, p99 %.1f us (100 fences, polled)\n", t[50] / 1e3, t[99] / 1e3);
+        printf("doorbell to fence: p50 %.1f us, p99 %.1f us (100 fences, polled)\n", t[50] / 1e3,
+               t[99] / 1e3);
         uint64_t size = vram_size / 2 > (8u << 20) ? 8u << 20 : vram_size / 2;
         n = rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM, vram_size / 2, 0, size);
         uint64_t t0 = now_ns();
         submit(cmd, n);
         uint64_t waited = fence_wait();
         CHECK(waited > 0, "the bandwidth COPY did not complete");
-        printf("COPY VRAM to VRAM: %" PRIu64 " MiB in %.2f ms, %.2f GB/s\n", size >> 20, (now_ns() - t0) / 1e6,
-               size / (double) (now_ns() - t0));
+        printf("COPY VRAM to VRAM: %" PRIu64 " MiB in %.2f ms, %.2f GB/s\n", size >> 20,
+               (now_ns() - t0) / 1e6, size / (double) (now_ns() - t0));
         n = rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM, 0, data, 65536);
         t0 = now_ns();
         for (int i = 0; i < 16; i++)

@@ -136,16 +136,17 @@ static void test_fd_checks(void **state) {
         disk = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         assert_true(disk >= 0);
         bool remote = false;
-        struct vfu_dma_map req = {.argsz = VFU_DMA_MAP_SIZE, .flags = R, .offset = 0, .addr = 0x30000, .size = 0x1000};
+        struct vfu_dma_map req = {
+                .argsz = VFU_DMA_MAP_SIZE, .flags = R, .offset = 0, .addr = 0x30000, .size = 0x1000};
         assert_int_equal(dma_map_add(&m, &req, disk, &remote), 0);
         assert_true(remote);
         assert_int_equal(m.remote, 1);
         assert_null(dma_map_translate(&m, 0x30000, 0x1000, R));
         assert_true(dma_map_remote(&m, 0x30000, 0x1000, R));
         assert_true(dma_map_remote(&m, 0x30800, 0x800, R));
-        assert_false(dma_map_remote(&m, 0x30800, 0x801, R));      /* past its end */
-        assert_false(dma_map_remote(&m, 0x30000, 0x1000, RW));     /* not granted */
-        assert_false(dma_map_remote(&m, 0x20000, 0x1000, R));      /* an ordinary mapping */
+        assert_false(dma_map_remote(&m, 0x30800, 0x801, R));   /* past its end */
+        assert_false(dma_map_remote(&m, 0x30000, 0x1000, RW)); /* not granted */
+        assert_false(dma_map_remote(&m, 0x20000, 0x1000, R));  /* an ordinary mapping */
         /* Without a descriptor (QEMU's private RAM): remote too. */
         req.addr = 0x40000;
         assert_int_equal(dma_map_add(&m, &req, -1, &remote), 0);
@@ -154,7 +155,12 @@ static void test_fd_checks(void **state) {
         assert_int_equal(dma_map_remove(&m, 0x30000, 0x1000), 0);
         assert_int_equal(m.remote, 1);
         m.any_filesystem = true;
-        assert_int_equal(dma_map_add(&m, &(struct vfu_dma_map){.argsz = VFU_DMA_MAP_SIZE, .flags = R, .addr = 0x50000, .size = 0x1000}, disk, &remote), 0);
+        assert_int_equal(
+                dma_map_add(&m,
+                            &(struct vfu_dma_map){
+                                    .argsz = VFU_DMA_MAP_SIZE, .flags = R, .addr = 0x50000, .size = 0x1000},
+                            disk, &remote),
+                0);
         assert_false(remote);
         dma_map_done(&m);
 }

@@ -37,8 +37,11 @@ static void test_identity_and_caps(void **state) {
         assert_int_equal(c.data[0x3d], 1);
 
         /* A type's own identity ([rpc-type] vendor_id, ...): read-only like the default one. */
-        const struct pci_identity id = {
-                .vendor = 0x1d0f, .device = 0x1234, .subsys_vendor = 0x1d0f, .subsys = 0, .class_code = 0x030000};
+        const struct pci_identity id = {.vendor = 0x1d0f,
+                                        .device = 0x1234,
+                                        .subsys_vendor = 0x1d0f,
+                                        .subsys = 0,
+                                        .class_code = 0x030000};
         pci_config_init(&c, 256u << 20, &id);
         assert_int_equal(rd32(&c, 0), 0x1d0fu | 0x1234u << 16);
         assert_int_equal(rd32(&c, 8) >> 8, 0x030000);

@@ -97,7 +97,10 @@ check_guest_output() {
         [[ $output == *"hostile: verified"* ]]
         [[ $output != *FAIL:* ]]
         # QEMU's stderr (in the output): no warning, no error.
-        [ -z "$(grep -i 'qemu-system.*\(warning\|error\)' <<<"$output")" ]
+        if grep -qi 'qemu-system.*\(warning\|error\)' <<<"$output"; then
+                echo "QEMU warned (above)"
+                false
+        fi
 }
 
 wait_disconnected() {
