@@ -335,7 +335,7 @@ static void bench_parser(void) {
                                         .offset = (uint64_t) i << 20,
                                         .addr = 0x100000000ull + ((uint64_t) i << 24),
                                         .size = 1 << 20};
-                die(dma_map_add(&dma, &m, fd), "map");
+                die(dma_map_add(&dma, &m, fd, NULL), "map");
         }
         /* Zero-sized operands keep the measurement on the parser, not on memmove. */
         size_t n = make_stream(s, DW, 0x100000000ull + (5ull << 24), &bytes);
@@ -365,10 +365,10 @@ static void bench_parser(void) {
         struct sensitive_policy pol;
         struct device d;
         sensitive_policy_default(&pol);
-        device_init(&d, 1 << 20, &pol, &backend_cpu, 64, 1ull << 40);
+        device_init(&d, 1 << 20, NULL, &pol, &backend_cpu, 64, 1ull << 40);
         die(device_connect(&d, "bench"), "connect");
         struct vfu_dma_map m = {.argsz = 32, .flags = 3, .addr = 0x100000000ull, .size = 1 << 20};
-        die(dma_map_add(&d.dma, &m, fd), "map");
+        die(dma_map_add(&d.dma, &m, fd, NULL), "map");
         uint8_t *ring = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         size_t rn = make_stream((uint32_t *) ring, (RPCGPU_RING_MAX - 4096) / 4, 0x100000000ull, &bytes);
         uint16_t cmdreg = 6;
