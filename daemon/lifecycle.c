@@ -842,3 +842,75 @@ int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, 
         }
         return operation_submit(op);
 }
+
+/* ---- for Manager.Apply (apply.c): the same steps with a record chosen by the caller -------------------- */
+
+int lifecycle_queue_create_record(Manager *m, const struct vgpu_record *rec, bool make_device,
+                                  operation_done_t done, void *userdata) {
+        Operation *op;
+        Instance *i;
+        int r;
+
+        if (manager_find_instance(m, rec->uuid))
+                return -EEXIST;
+        if (make_device && isempty(rec->parent))
+                return -EINVAL;
+        r = manager_add_instance(m, rec->uuid, &i);
+        if (r < 0)
+                return r;
+        i->origin = ORIGIN_VGPUD;
+        r = operation_new(m, i, NULL, done, &op);
+        if (r < 0) {
+                manager_drop_instance(m, i);
+                return r;
+        }
+        op->userdata = userdata;
+        op->backend = backend_get(rec->backend);
+        op->device = make_device ? DEVICE_CREATE : DEVICE_KEEP;
+        op->type_id = strdup(rec->type_id);
+        if (!op->type_id || (rec->parent && !(op->parent = strdup(rec->parent))) ||
+            attrs_copy(rec->attrs, rec->n_attrs, &op->attrs) < 0) {
+                operation_free(op);
+                manager_drop_instance(m, i);
+                return -ENOMEM;
+        }
+        op->n_attrs = rec->n_attrs;
+        r = plan_records(op, NULL, rec);
+        if (r < 0) {
+                operation_free(op);
+                manager_drop_instance(m, i);
+                return r;
+        }
+        r = operation_submit(op);
+        if (r < 0)
+                manager_drop_instance(m, i);
+        return r;
+}
+
+int lifecycle_queue_destroy(Instance *i, bool check_in_use, operation_done_t done, void *userdata) {
+        Operation *op;
+        int r;
+
+        if (i->pending > 0)
+                return -EALREADY;
+        r = operation_new(i->manager, i, NULL, done, &op);
+        if (r < 0)
+                return r;
+        op->userdata = userdata;
+        if (i->live) {
+                op->device = DEVICE_DESTROY;
+                op->check_in_use = check_in_use;
+                if (i->live->parent_name && !(op->parent = strdup(i->live->parent_name))) {
+                        operation_free(op);
+                        return -ENOMEM;
+                }
+        }
+        r = plan_records(op, i->record, NULL);
+        if (r < 0) {
+                operation_free(op);
+                return r;
+        }
+        if (i->live && instance_persistent(i) && op->backend && backend_kind_is_pci_function(op->backend->kind))
+                op->delete_runtime = true;
+        return operation_submit(op);
+}

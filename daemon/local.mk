@@ -15,6 +15,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/availability.h daemon/availability.c \
 	daemon/own-events.h daemon/own-events.c \
 	daemon/lifecycle.h daemon/lifecycle.c \
+	daemon/apply.h daemon/apply.c \
 	daemon/reconcile.c \
 	daemon/autostart.c \
 	daemon/diagnose.c \
