@@ -183,6 +183,7 @@ typedef struct Entry {
         size_t n_types;
         int sriov_vfs; /* -1: not given */
         bool persistent, autostart;
+        bool persistent_given, autostart_given;
         struct sched_quota quota;
 } Entry;
 
@@ -216,10 +217,13 @@ static int read_entry_setting(sd_bus_message *m, size_t k, void *userdata, sd_bu
                 r = sd_bus_message_read_basic(m, 'b', &b);
                 if (r < 0)
                         return r;
-                if (k == SET_PERSISTENT)
+                if (k == SET_PERSISTENT) {
                         en->persistent = b;
-                else
+                        en->persistent_given = true;
+                } else {
                         en->autostart = b;
+                        en->autostart_given = true;
+                }
                 return 0;
         }
         r = sd_bus_message_read_basic(m, 'u', &u);
@@ -338,8 +342,14 @@ static int read_entries(sd_bus_message *m, Entry **ret, size_t *ret_n, sd_bus_er
                                            en->where);
                         goto fail;
                 }
-                if (en->autostart)
-                        en->persistent = true;
+                /* Both default to yes; transient instances have no autostart. */
+                if (en->persistent_given && !en->persistent && !en->autostart_given)
+                        en->autostart = false;
+                if (en->autostart && !en->persistent) {
+                        r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                           "%s: autostart needs persistent instances", en->where);
+                        goto fail;
+                }
                 if (strv_length(en->devices) == 0) {
                         r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "%s: the entry selects no devices",
                                            en->where);
@@ -591,24 +601,6 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
                                       "%s: GPU %s %s", en->where, g->address,
                                       g->gpu->sriov.capable ? "has fewer VFs than sriov-vfs asks"
                                                             : "has no SR-IOV");
-        for (size_t t = 0; t < en->n_types; t++) {
-                const EntryType *et = &en->types[t];
-                for (size_t o = 0; o < t; o++)
-                        if (want[o].type_id && type_on_gpu(m, et->name, g) &&
-                            streq(want[o].type_id, type_on_gpu(m, et->name, g)->id))
-                                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
-                                                      "%s: %s is the same type as %s in this entry",
-                                                      et->where, et->name, want[o].et->name);
-                const struct vgpu_type *ty = type_on_gpu(m, et->name, g);
-                want[t] = (Want){.et = et, .type_id = ty ? ty->id : NULL, .left = et->count};
-                /* With a change of the VF count the types appear with the VFs: checked when created. */
-                if (!ty && !sriov_change && et->count > 0)
-                        return bus_error_setf(e, -ENOENT, SUBJECT_TYPE,
-                                              "%s: GPU %s does not offer %s ('vgpuctl types --gpu %s' lists what "
-                                              "it offers)",
-                                              et->where, g->address, et->name, g->address);
-        }
-
         have = calloc(strmap_size(m->instances) + 1, sizeof(*have));
         if (!have)
                 return -ENOMEM;
@@ -626,6 +618,26 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
                 have[n_have++] = i;
         }
         qsort(have, n_have, sizeof(*have), existing_compare);
+
+        for (size_t t = 0; t < en->n_types; t++) {
+                const EntryType *et = &en->types[t];
+                for (size_t o = 0; o < t; o++)
+                        if (want[o].type_id && type_on_gpu(m, et->name, g) &&
+                            streq(want[o].type_id, type_on_gpu(m, et->name, g)->id))
+                                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                                      "%s: %s is the same type as %s in this entry",
+                                                      et->where, et->name, want[o].et->name);
+                const struct vgpu_type *ty = type_on_gpu(m, et->name, g);
+                want[t] = (Want){.et = et, .type_id = ty ? ty->id : NULL, .left = et->count};
+                /* With a change of the VF count the types appear with the VFs, and vendor-specific VFIO offers
+                 * a GPU's other types only once the vGPUs there are gone: then checked when created. */
+                if (!ty && !sriov_change && n_have == 0 && et->count > 0)
+                        return bus_error_setf(e, -ENOENT, SUBJECT_TYPE,
+                                              "%s: GPU %s does not offer %s ('vgpuctl types --gpu %s' lists what "
+                                              "it offers)",
+                                              et->where, g->address, et->name, g->address);
+        }
+
 
         for (size_t h = 0; h < n_have; h++) {
                 Instance *i = have[h];
