@@ -293,6 +293,10 @@ typedef struct TypeCount {
         unsigned count;
 } TypeCount;
 
+static int type_count_compare(const void *a, const void *b) {
+        return strcmp(((const TypeCount *) a)->name, ((const TypeCount *) b)->name);
+}
+
 static bool exported(const InstanceInfo *i) {
         return i->persistent || streq_ptr(i->state, "created") || streq_ptr(i->state, "assigned");
 }
@@ -378,6 +382,8 @@ int cmd_export(Cli *c, int argc, char *argv[]) {
                                 same_quota = false;
                         any = true;
                 }
+                /* the same host, the same text: types by name, not in the order of the UUIDs */
+                qsort(counts, n_counts, sizeof(*counts), type_count_compare);
                 if (nvidia)
                         printf("    - devices: [%u]\n", index);
                 else {
