@@ -3,7 +3,7 @@
 # command table), every vgpud option, every D-Bus method and property of the introspection XML.
 # (Every vgpud.conf key is checked by tests/unit/test-config.c against vgpud.conf(5).)
 
-PAGES="man/vgpuctl.8 man/vgpud.8 man/vgpud.conf.5 man/org.vgpud1.5"
+PAGES="man/vgpuctl.8 man/vgpud.8 man/vgpud.conf.5 man/org.vgpud1.5 man/vgpud-apply.5"
 
 setup() {
         cd "$VGPU_TEST_SRCDIR"
