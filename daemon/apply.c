@@ -1137,21 +1137,29 @@ int bus_manager_apply(sd_bus_message *call, void *userdata, sd_bus_error *e) {
         Request q = {};
         int r;
 
-        r = read_entries(call, &entries, &n_entries, e);
+        /* The options first (a dry run changes nothing: anyone may ask what an apply would do, as
+         * ExplainPlacement), then authorization, and only then the entries: an outsider learns nothing about
+         * what it sent. */
+        r = sd_bus_message_skip(call, "a(sasasa(ssu)a{sv})");
         if (r < 0)
                 return r;
         r = bus_read_options(call, apply_options, ELEMENTSOF(apply_options), read_apply_option, &q, e);
         if (r < 0)
-                goto out;
-        if (n_entries == 0) {
-                r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "The desired state has no entries");
-                goto out;
-        }
-        /* A dry run changes nothing: anyone may ask what an apply would do, as ExplainPlacement. */
+                return r;
         if (!q.dry_run) {
                 r = bus_authorize(call, m->config->admin_group, e);
                 if (r < 0)
-                        goto out;
+                        return r;
+        }
+        r = sd_bus_message_rewind(call, true);
+        if (r < 0)
+                return r;
+        r = read_entries(call, &entries, &n_entries, e);
+        if (r < 0)
+                return r;
+        if (n_entries == 0) {
+                r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "The desired state has no entries");
+                goto out;
         }
         if (m->apply && !q.dry_run) {
                 r = bus_error_setf(e, -EALREADY, SUBJECT_ARGUMENT,

@@ -299,3 +299,25 @@ EOF
         [ "$(vgpuctl --json list | jq '[.[] | select(.type == "nvidia-230" and .gpu == "0000:3b:00.0")] | length')" -eq 4 ]
         [ "$(vgpuctl --json list | jq '[.[] | select(.type == "nvidia-223" and .gpu == "0000:d8:00.0")] | length')" -eq 2 ]
 }
+
+@test "authorized once: anyone may dry-run, only the admin group applies" {
+        chmod o+r "$BASE"
+        chmod o+x "$(dirname "$BASE")"
+        local d=$(dirname "$BASE")
+        while [[ $d != / && $d != /tmp ]]; do chmod o+x "$d"; d=$(dirname "$d"); done
+        run as_user "" vgpuctl apply -f "$BASE" --dry-run
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ $output == *"8 change(s) planned"* ]]
+        run as_user "" vgpuctl apply -f "$BASE"
+        echo "$output"
+        [ "$status" -eq 5 ]
+        [ "$(n_instances)" -eq 0 ]
+        # the D-Bus call itself: refused before its entries are even read
+        run as_user "" busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.vgpud1 /org/vgpud1 org.vgpud1.Manager \
+                Apply 'a(sasasa(ssu)a{sv})a{sv}' 1 "x:1:1" 1 nonsense 0 0 0 0
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ $output != *nonsense* ]]
+        [[ $output == *"Access denied"* ]]
+}
