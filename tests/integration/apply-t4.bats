@@ -321,3 +321,28 @@ EOF
         [[ $output != *nonsense* ]]
         [[ $output == *"Access denied"* ]]
 }
+
+@test "quotas: an instance with another quota does not fit and is replaced; the export carries the quota" {
+        vgpuctl apply -f "$BASE"
+        local f old
+        old=$(vgpuctl --json list | jq -r '.[] | select(.backend == "rpc") | .uuid' | sort)
+        f=$(apply_file quota.yaml <<EOF
+version: v1
+vgpu-configs:
+  lab:
+    - devices: [rpc0]
+      vgpu-devices:
+        rpc-small: 2
+      quota: {share: 30}
+EOF
+        )
+        run vgpuctl apply -f "$f"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(grep -c '^  destroy ' <<<"$output")" -eq 2 ]
+        [ "$(vgpuctl --json list | jq '[.[] | select(.backend == "rpc" and .share == 30)] | length')" -eq 2 ]
+        [ "$(vgpuctl --json list | jq -r '.[] | select(.backend == "rpc") | .uuid' | sort)" != "$old" ]
+        run vgpuctl apply -f "$f"
+        [[ $output == "Nothing to change"* ]]
+        vgpuctl export | grep -q 'quota: {share: 30}'
+}
