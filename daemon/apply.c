@@ -704,8 +704,10 @@ static int prepend_steps(ApplyTx *tx, ApplyTx *pre) {
         Step *v = calloc(tx->n_steps + pre->n_steps + 1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
-        memcpy(v, pre->steps, pre->n_steps * sizeof(*v));
-        memcpy(v + pre->n_steps, tx->steps, tx->n_steps * sizeof(*v));
+        if (pre->n_steps > 0)
+                memcpy(v, pre->steps, pre->n_steps * sizeof(*v));
+        if (tx->n_steps > 0)
+                memcpy(v + pre->n_steps, tx->steps, tx->n_steps * sizeof(*v));
         free(tx->steps);
         free(pre->steps);
         tx->steps = v;
