@@ -289,9 +289,13 @@ static void reply_uuid_path(Operation *op, int r) {
                 /* The driver had no room after all (another create took it first): a capacity refusal. */
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 char ename[16];
-                bus_error_setf(&e, r, SUBJECT_ARGUMENT, "No room left for %s on %s: %s: %s (%s)",
-                               op->type_id, strna(op->parent), strna(op->error.path), strerror(ENOSPC),
-                               errno_name(r, ename));
+                if (op->error.message)
+                        bus_error_setf(&e, r, SUBJECT_ARGUMENT, "No room left for %s on %s: %s",
+                                       op->type_id, strna(op->parent), op->error.message);
+                else
+                        bus_error_setf(&e, r, SUBJECT_ARGUMENT, "No room left for %s on %s: %s: %s (%s)",
+                                       op->type_id, strna(op->parent), strna(op->error.path),
+                                       strerror(ENOSPC), errno_name(r, ename));
                 (void) sd_bus_reply_method_error(op->call, &e);
                 return;
         }

@@ -80,7 +80,10 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
         /* No room, in the mdev core's words: it answers EUSERS when it keeps the count itself (a driver
          * that sets mdev_driver.get_available, mdpy), ENOSPC comes from drivers that keep their own. */
         if (r == -EUSERS)
-                r = -ENOSPC;
+                return vgpu_error_set(err, ENOSPC, create,
+                                      "Cannot create mdev %s of type %s on %s: the mdev core counts no room "
+                                      "left for this type (EUSERS).",
+                                      uuid, req->type_id, req->parent);
         if (r < 0) {
                 const char *hint = create_hint(-r);
                 return vgpu_error_set(err, r, create, "Cannot create mdev %s of type %s on %s%s%s.", uuid,

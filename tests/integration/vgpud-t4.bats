@@ -120,6 +120,18 @@ teardown() {
         [ "$(instance_prop "$output" GpuAddress)" = "\"$GPU1\"" ]
 }
 
+@test "NoCapacity when the mdev core refuses with EUSERS (it keeps the count, as for mdpy)" {
+        # The kernel's mdev core answers EUSERS past the limit of a driver whose count it keeps; the
+        # model still showed room, so the write is what finds out.
+        vgpu-sim ctl fail "/sys/class/mdev_bus/$GPU0/mdev_supported_types/nvidia-231/create" EUSERS
+        run vgpuctl create --type grid-2q --gpu $GPU0
+        vgpu-sim ctl fail clear
+        echo "$output"
+        [ "$status" -eq 4 ]
+        [[ $output == *"No room left for nvidia-231 on $GPU0"* ]]
+        [[ $output == *"the mdev core counts no room left for this type (EUSERS)"* ]]
+}
+
 @test "NoCapacity when every GPU is full, and placement fills with pack" {
         local i
         for i in 1 2; do vgpuctl create --type grid-16q >/dev/null; done
