@@ -346,3 +346,20 @@ EOF
         [[ $output == "Nothing to change"* ]]
         vgpuctl export | grep -q 'quota: {share: 30}'
 }
+
+@test "an rpc instance a domain holds needs --force too" {
+        vgpuctl apply -f "$BASE"
+        local u f
+        u=$(vgpuctl --json list | jq -r '.[] | select(.backend == "rpc") | .uuid' | head -n 1)
+        f=$(apply_file norpc.yaml <<EOF
+version: v1
+vgpu-configs:
+  lab:
+    - devices: [rpc0]
+      vgpu-devices: {}
+EOF
+        )
+        check_force "$f" "$u"
+        [ "$(vgpuctl --json list | jq '[.[] | select(.backend == "rpc")] | length')" -eq 0 ]
+        [ "$(n_instances)" -eq 6 ]
+}
