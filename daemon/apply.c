@@ -541,6 +541,15 @@ static bool quota_fits(const Instance *i, const Entry *en) {
         return q.share == en->quota.share && q.weight == en->quota.weight;
 }
 
+/* What the plan calls an instance's type: its vendor name ("NVIDIA A16-4Q") where there is one. */
+static const char *type_label(const Instance *i) {
+        if (i->live && i->live->type && i->live->type->name)
+                return i->live->type->name;
+        if (i->record && i->record->type_name)
+                return i->record->type_name;
+        return strna(instance_type_id(i));
+}
+
 static int plan_destroy(ApplyTx *tx, Instance *i, const Request *q, struct strbuf *held) {
         Step *s = add_step(tx, STEP_DESTROY, instance_gpu_address(i));
         int r;
@@ -548,7 +557,7 @@ static int plan_destroy(ApplyTx *tx, Instance *i, const Request *q, struct strbu
         if (!s)
                 return -ENOMEM;
         memcpy(s->uuid, i->uuid, sizeof(s->uuid));
-        s->type = strdup(strna(instance_type_id(i)));
+        s->type = strdup(type_label(i));
         if (!s->type)
                 return -ENOMEM;
         if (instance_owner(i) && i->live) {
@@ -659,13 +668,13 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
                 }
                 w->left--;
                 Step *s = add_step(tx, STEP_KEEP, g->address);
-                if (!s || !(s->type = strdup(strna(tid))))
+                if (!s || !(s->type = strdup(type_label(i))))
                         return -ENOMEM;
                 memcpy(s->uuid, i->uuid, sizeof(s->uuid));
                 if (!i->record || instance_persistent(i) != en->persistent ||
                     instance_autostart(i) != en->autostart) {
                         s = add_step(tx, STEP_DEFINE, g->address);
-                        if (!s || !(s->type = strdup(strna(tid))))
+                        if (!s || !(s->type = strdup(type_label(i))))
                                 return -ENOMEM;
                         memcpy(s->uuid, i->uuid, sizeof(s->uuid));
                         s->persistent = en->persistent;
@@ -675,7 +684,7 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
                 }
                 if (!i->live) {
                         s = add_step(tx, STEP_START, g->address);
-                        if (!s || !(s->type = strdup(strna(tid))))
+                        if (!s || !(s->type = strdup(type_label(i))))
                                 return -ENOMEM;
                         memcpy(s->uuid, i->uuid, sizeof(s->uuid));
                 }
