@@ -3,6 +3,7 @@
 noinst_LIBRARIES += daemon/libvgpud.a
 daemon_libvgpud_a_SOURCES = \
 	src/bus-names.h \
+	src/bus-dict.h src/bus-dict.c \
 	daemon/bus-error.h daemon/bus-error.c \
 	daemon/bus-options.h daemon/bus-options.c \
 	daemon/auth.h daemon/auth.c \
@@ -61,6 +62,7 @@ daemon_vgpud_libvirt_watch_LDADD = src/libvgpu.a $(LIBVIRT_LIBS) $(JSONC_LIBS) $
 # Unit tests of the daemon's parts.
 daemon_unit_tests = \
 	tests/unit/test-bus-error \
+	tests/unit/test-bus-dict \
 	tests/unit/test-auth \
 	tests/unit/test-hostop \
 	tests/unit/test-own-events \
@@ -76,6 +78,11 @@ tests_unit_test_bus_error_SOURCES = tests/unit/test-bus-error.c tests/unit/unit.
 tests_unit_test_bus_error_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
 tests_unit_test_bus_error_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_bus_error_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_bus_dict_SOURCES = tests/unit/test-bus-dict.c tests/unit/unit.h
+tests_unit_test_bus_dict_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_bus_dict_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_bus_dict_LDADD = $(DAEMON_UNIT_LDADD)
 
 tests_unit_test_auth_SOURCES = tests/unit/test-auth.c tests/unit/unit.h
 tests_unit_test_auth_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)

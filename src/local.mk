@@ -23,6 +23,7 @@ src_libvgpu_a_SOURCES = \
 	src/host.h src/host.c \
 	src/placement.h src/placement.c \
 	src/vfio.h src/vfio.c \
+	src/json-codec.h src/json-codec.c \
 	src/devfile.h src/devfile.c \
 	src/driverctl.h src/driverctl.c \
 	src/binding.h src/binding.c \
