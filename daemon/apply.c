@@ -31,6 +31,7 @@
 #include "log.h"
 #include "manager.h"
 #include "placement.h"
+#include "planner.h"
 #include "sched.h"
 #include "sriov-state.h"
 #include "strutil.h"
@@ -919,39 +920,67 @@ static void on_sriov_done(Manager *m, const char *address, int r, const char *me
                 step_result(m->apply, r, r < 0 ? bus_error_name_for(r, SUBJECT_HOST) : NULL, message);
 }
 
+/* The planner's questions (planner.h), answered as for CreateInstance: admission against the quotas, and
+ * the creates in flight that placement cannot see. */
+static int plan_admit(void *userdata, enum plan_action action, const struct vgpu_type *t, const char *uuid,
+                      const struct sched_quota *q, char **ret_reason) {
+        return sched_admit_create(userdata, t, uuid, q, ret_reason);
+}
+
+static bool plan_create_fits(void *userdata, const struct vgpu_type *t) {
+        return operation_create_fits(userdata, t);
+}
+
+/* A create step: planned now, on the host as the steps before left it (the create planner, planner.h),
+ * with the name as the file wrote it, on the step's GPU. */
 static int start_create(ApplyTx *tx, Step *s, char **ret_error) {
         Manager *m = tx->manager;
-        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
-        _cleanup_(placement_result_done) struct placement_result placed = {};
+        _cleanup_(plan_done) struct plan plan = {};
         _cleanup_(record_freep) struct vgpu_record *rec = NULL;
-        _cleanup_free_ char *why = NULL;
-        GpuObject *g = manager_find_gpu(m, s->gpu);
         sd_id128_t id;
         int r;
 
         /* Placement reads the numbers the step before changed: fresh ones. */
         if (refresher_pending(m->refresher))
                 refresher_flush(m->refresher);
-        const struct vgpu_type *t = g && g->gpu ? type_on_gpu(m, s->type, g) : NULL;
-        if (!t)
-                return asprintf(ret_error, "%s: GPU %s does not offer %s", strna(s->where), s->gpu, s->type) < 0
-                               ? -ENOMEM
-                               : -ENOENT;
-        r = placement_choose(m->host, t->group, s->gpu, m->config->placement_policy, &placed, &err);
-        if (r < 0)
-                return asprintf(ret_error, "%s", err.message ?: strerror(-r)) < 0 ? -ENOMEM : r;
         r = sd_id128_randomize(&id);
         if (r < 0)
                 return r;
         snprintf(s->uuid, sizeof(s->uuid), SD_ID128_UUID_FORMAT_STR, SD_ID128_FORMAT_VAL(id));
-        r = sched_admit_create(m, placed.type, s->uuid, &s->quota, &why);
-        if (r == -ENOMEM)
-                return r;
+        GpuObject *g = manager_find_gpu(m, s->gpu);
+        const struct vgpu_type *t = g && g->gpu ? type_on_gpu(m, s->type, g) : NULL;
+        struct plan_env env = {
+                .host = m->host,
+                .admit = plan_admit,
+                .create_fits = plan_create_fits,
+                .userdata = m,
+        };
+        struct plan_request req = {
+                .action = PLAN_CREATE,
+                .uuid = s->uuid,
+                /* a name ambiguous on the host but unique on this GPU: its raw id there */
+                .type = t ? t->id : s->type,
+                .gpu = s->gpu,
+                .gpu_known = true,
+                .placement = m->config->placement_policy,
+                .quota = s->quota,
+        };
+        r = plan_instance(&env, &req, &plan);
         if (r < 0) {
-                *ret_error = TAKE_PTR(why);
+                if (plan.reason)
+                        *ret_error = TAKE_PTR(plan.reason);
+                else
+                        (void) asprintf(ret_error, "%s: cannot place %s on %s", strna(s->where), s->type,
+                                        s->gpu);
                 return r;
         }
-        r = record_new(s->uuid, placed.type->backend, placed.type->id, &rec);
+        if (plan.wait)
+                /* Creates of another client in flight on this GPU may take the room: not this apply's to
+                 * wait for. */
+                return asprintf(ret_error, "creates of another client are in flight on %s", s->gpu) < 0
+                               ? -ENOMEM
+                               : -EBUSY;
+        r = record_new(s->uuid, plan.type->backend, plan.type->id, &rec);
         if (r < 0)
                 return r;
         rec->persistent = s->persistent;
@@ -961,11 +990,11 @@ static int start_create(ApplyTx *tx, Step *s, char **ret_error) {
                 rec->quota.share = (int) s->quota.share;
         if (s->quota.weight > 0)
                 rec->quota.weight = (int) s->quota.weight;
-        if ((placed.type->name && !(rec->type_name = strdup(placed.type->name))) ||
-            !(rec->parent = strdup(placed.type->parent->name)))
+        if ((plan.type->name && !(rec->type_name = strdup(plan.type->name))) ||
+            !(rec->parent = strdup(plan.parent)))
                 return -ENOMEM;
-        snprintf(rec->gpu, sizeof(rec->gpu), "%s", s->gpu);
-        return lifecycle_queue_create_record(m, rec, true, on_operation_done, tx);
+        snprintf(rec->gpu, sizeof(rec->gpu), "%s", plan.gpu ?: s->gpu);
+        return lifecycle_queue_create_record(m, rec, plan.host_step, on_operation_done, tx);
 }
 
 static int start_define(ApplyTx *tx, Step *s, const struct vgpu_record *to, char **ret_error) {

@@ -28,7 +28,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/rpc.h daemon/rpc.c
 # Scheduling quotas and libvirt domains (docs/scheduling.md, docs/libvirt-xml.md).
 daemon_libvgpud_a_SOURCES += \
-	daemon/sched.h daemon/sched.c \
+	daemon/sched.h daemon/sched-internal.h daemon/sched.c daemon/bus-sched.c \
 	daemon/domains.h daemon/domains.c \
 	daemon/libvirt-watch.h daemon/libvirt-watch.c
 # -iquote, not -I: daemon/sched.h must not stand in for <sched.h> (which pthread.h includes).

@@ -50,7 +50,7 @@ void manager_sriov_free(Manager *m);
 /* The host changed (a driver bound): retry waiting restorations at once. */
 void manager_sriov_kick(Manager *m);
 
-/* Gpu.SetSriov. */
+/* Gpu.SetSriov, once its handler authorized call. */
 int sriov_set(GpuObject *g, sd_bus_message *call, unsigned num_vfs, bool persistent, sd_bus_error *e);
 
 /* The same change without a caller (Manager.Apply, authorized already): the checks of SetSriov, with the

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "backend.h"
 #include "error.h"
 #include "fileio.h"
 #include "json-codec.h"
@@ -71,7 +72,7 @@ int mdevctl_parse(const char *text, size_t len, const char *parent, const char *
 }
 
 int mdevctl_format(const struct vgpu_record *r, char **ret) {
-        if (r->backend != VGPU_BACKEND_MDEV || !r->type_id)
+        if (backend_device_kind(r->backend) != VGPU_DEVICE_MDEV || !r->type_id)
                 return -EINVAL;
         return json_codec_format(&definition_codec, r, false, ret); /* mdevctl writes no final newline */
 }
@@ -194,7 +195,7 @@ int mdevctl_save(const char *dir, const struct vgpu_record *r, struct vgpu_error
         _cleanup_free_ char *pdir = NULL, *path = NULL, *text = NULL;
         int k;
 
-        if (r->backend != VGPU_BACKEND_MDEV || !r->persistent)
+        if (backend_device_kind(r->backend) != VGPU_DEVICE_MDEV || !r->persistent)
                 return vgpu_error_set(err, EINVAL, NULL, "Only persistent mdev definitions go to mdevctl.");
         if (!r->parent || !sysfs_name_is_valid(r->parent))
                 return vgpu_error_set(err, EINVAL, NULL, "An mdevctl definition needs a parent device.");
