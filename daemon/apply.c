@@ -1183,13 +1183,17 @@ int bus_manager_apply(sd_bus_message *call, void *userdata, sd_bus_error *e) {
         r = sd_bus_message_skip(call, "a(sasasa(ssu)a{sv})");
         if (r < 0)
                 return r;
-        r = bus_read_options(call, apply_options, ELEMENTSOF(apply_options), read_apply_option, &q, e);
-        if (r < 0)
-                return r;
-        if (!q.dry_run) {
+        _cleanup_(sd_bus_error_free) sd_bus_error options_error = SD_BUS_ERROR_NULL;
+        int ro = bus_read_options(call, apply_options, ELEMENTSOF(apply_options), read_apply_option, &q,
+                                  &options_error);
+        if (ro < 0 || !q.dry_run) {
                 r = bus_authorize(call, m->config->admin_group, e);
                 if (r < 0)
                         return r;
+        }
+        if (ro < 0) {
+                (void) sd_bus_error_copy(e, &options_error);
+                return ro;
         }
         r = sd_bus_message_rewind(call, true);
         if (r < 0)
