@@ -11,7 +11,7 @@ setup_file() {
 }
 
 teardown_file() {
-        vgpud_stop
+        vm_vgpud_stop
         bus_stop
         vm_clean_host
 }
@@ -93,10 +93,7 @@ EOF
         vgpuctl export >"$exported"
         cat "$exported"
         before=$(host_state)
-        # vgpud came from setup_file, not this test's shell: stop it by its pid
-        kill -TERM "$VGPUD_PID"
-        wait_for 20 eval '! kill -0 "$VGPUD_PID" 2>/dev/null'
-        unset VGPUD_PID
+        vm_vgpud_stop # setup_file's
         vm_clean_host
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 0 ]
         vm_vgpud_start
@@ -105,5 +102,5 @@ EOF
         [ "$status" -eq 0 ]
         [ "$(host_state)" = "$before" ]
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 3 ]
-        vgpud_stop # this one is the test's own
+        vm_vgpud_stop # this test's own
 }
