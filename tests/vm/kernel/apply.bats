@@ -11,7 +11,7 @@ setup_file() {
 }
 
 teardown_file() {
-        vm_vgpud_stop
+        vgpud_stop
         bus_stop
         vm_clean_host
 }
@@ -93,7 +93,10 @@ EOF
         vgpuctl export >"$exported"
         cat "$exported"
         before=$(host_state)
-        vm_vgpud_stop # setup_file's
+        # vgpud came from setup_file, not this test's shell: stop it by its pid
+        kill -TERM "$VGPUD_PID"
+        wait_for 20 eval '! kill -0 "$VGPUD_PID" 2>/dev/null'
+        unset VGPUD_PID
         vm_clean_host
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 0 ]
         vm_vgpud_start
@@ -102,5 +105,5 @@ EOF
         [ "$status" -eq 0 ]
         [ "$(host_state)" = "$before" ]
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 3 ]
-        vm_vgpud_stop # this test's own
+        vgpud_stop # this one is the test's own
 }
