@@ -171,9 +171,12 @@ static int print_result(Cli *c, sd_bus_message *reply, const char *file, const c
 int cmd_apply(Cli *c, int argc, char *argv[]) {
         enum { ARG_DRY_RUN = 0x100, ARG_FORCE, ARG_CONFIG };
         static const struct option options[] = {
-                {"help", no_argument, NULL, 'h'},         {"json", no_argument, NULL, 'J'},
-                {"file", required_argument, NULL, 'f'},   {"config", required_argument, NULL, 'c'},
-                {"dry-run", no_argument, NULL, ARG_DRY_RUN}, {"force", no_argument, NULL, ARG_FORCE},
+                {"help", no_argument, NULL, 'h'},
+                {"json", no_argument, NULL, 'J'},
+                {"file", required_argument, NULL, 'f'},
+                {"config", required_argument, NULL, 'c'},
+                {"dry-run", no_argument, NULL, ARG_DRY_RUN},
+                {"force", no_argument, NULL, ARG_FORCE},
                 {},
         };
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -331,7 +334,8 @@ int cmd_export(Cli *c, int argc, char *argv[]) {
                 return cli_usage_error(c, "export", "unexpected argument '%s'", argv[optind]);
         bool nvidia = streq(format, "vgpu-device-manager");
         if (!nvidia && !streq(format, "vgpud"))
-                return cli_usage_error(c, "export", "unknown format '%s': use vgpud or vgpu-device-manager", format);
+                return cli_usage_error(c, "export", "unknown format '%s': use vgpud or vgpu-device-manager",
+                                       format);
         if (isempty(name))
                 return cli_usage_error(c, "export", "the configuration needs a name");
 
@@ -342,7 +346,8 @@ int cmd_export(Cli *c, int argc, char *argv[]) {
         if (r < 0)
                 return cli_report_error(c, "cannot read the host", &error, r);
 
-        printf("# The vGPUs of this host as %s's desired state (vgpud-apply(5)), written by vgpuctl export.\n"
+        printf("# The vGPUs of this host as %s's desired state (vgpud-apply(5)), written by vgpuctl "
+               "export.\n"
                "version: v1\n"
                "vgpu-configs:\n"
                "  ",

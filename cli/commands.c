@@ -28,7 +28,8 @@ static const Command commands[] = {
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
         {"apply", cmd_apply, "apply -f FILE [--config NAME] [--dry-run] [--force] [--json]",
-         "Make the host match a desired state (vgpud-apply(5)): all or nothing, a second apply changes nothing"},
+         "Make the host match a desired state (vgpud-apply(5)): all or nothing, a second apply changes "
+         "nothing"},
         {"export", cmd_export, "export [--format vgpud|vgpu-device-manager] [--config NAME]",
          "Print the host's vGPUs as a desired state that apply reproduces"},
         {"monitor", cmd_monitor, "monitor [--once] [--json] [--interval SECONDS]",

@@ -232,8 +232,8 @@ static int read_entry_setting(sd_bus_message *m, size_t k, void *userdata, sd_bu
                 return r;
         if (k == SET_SRIOV_VFS) {
                 if (u > 256)
-                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "%s: sriov-vfs %u is out of range",
-                                              en->where, u);
+                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                              "%s: sriov-vfs %u is out of range", en->where, u);
                 en->sriov_vfs = (int) u;
         } else if (k == SET_SHARE) {
                 if (u == 0 || u > 100)
@@ -267,7 +267,7 @@ static int read_strv(sd_bus_message *m, char ***ret) {
 }
 
 #define APPLY_MAX_ENTRIES 1024U
-#define APPLY_MAX_TYPES 256U
+#define APPLY_MAX_TYPES   256U
 
 static int read_entries(sd_bus_message *m, Entry **ret, size_t *ret_n, sd_bus_error *e) {
         Entry *v = NULL;
@@ -321,7 +321,8 @@ static int read_entries(sd_bus_message *m, Entry **ret, size_t *ret_n, sd_bus_er
                                 goto fail;
                         }
                         en->types = tv;
-                        tv[en->n_types] = (EntryType){strdup(isempty(tw) ? en->where : tw), strdup(name), count};
+                        tv[en->n_types] =
+                                (EntryType){strdup(isempty(tw) ? en->where : tw), strdup(name), count};
                         if (!tv[en->n_types].where || !tv[en->n_types].name) {
                                 free(tv[en->n_types].where);
                                 free(tv[en->n_types].name);
@@ -335,12 +336,13 @@ static int read_entries(sd_bus_message *m, Entry **ret, size_t *ret_n, sd_bus_er
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         goto fail;
-                r = bus_read_options(m, entry_settings, ELEMENTSOF(entry_settings), read_entry_setting, en, e);
+                r = bus_read_options(m, entry_settings, ELEMENTSOF(entry_settings), read_entry_setting, en,
+                                     e);
                 if (r < 0)
                         goto fail;
                 if (en->quota.share > 0 && en->quota.weight > 0) {
-                        r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "%s: give a share or a weight, not both",
-                                           en->where);
+                        r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                           "%s: give a share or a weight, not both", en->where);
                         goto fail;
                 }
                 /* Both default to yes; transient instances have no autostart. */
@@ -454,8 +456,8 @@ static bool gpu_matches_filters(const Entry *en, const GpuObject *g, sd_bus_erro
                         if ((v >> 16) != g->device_id || (v & 0xffff) != g->vendor_id)
                                 return false;
                 } else {
-                        *r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "%s: unknown filter '%s'", en->where,
-                                            *f);
+                        *r = bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "%s: unknown filter '%s'",
+                                            en->where, *f);
                         return false;
                 }
         }
@@ -464,12 +466,14 @@ static bool gpu_matches_filters(const Entry *en, const GpuObject *g, sd_bus_erro
 
 /* Which of the present GPUs the entry selects (sel[i]). devices: all with types selects the GPUs that offer
  * one of them (a configuration for A16 leaves the host's T4 alone), as an explicit list never would. */
-static int entry_select(Manager *m, const Entry *en, GpuObject **gpus, size_t n, bool *sel, sd_bus_error *e) {
+static int entry_select(Manager *m, const Entry *en, GpuObject **gpus, size_t n, bool *sel,
+                        sd_bus_error *e) {
         bool all = strv_contains(en->devices, "all");
         int r = 0;
 
         if (all && strv_length(en->devices) > 1)
-                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "%s: 'all' and a list of devices", en->where);
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "%s: 'all' and a list of devices",
+                                      en->where);
         for (size_t i = 0; i < n; i++)
                 sel[i] = all;
         if (!all)
@@ -493,9 +497,10 @@ static int entry_select(Manager *m, const Entry *en, GpuObject **gpus, size_t n,
                         for (k = 0; k < n && gpus[k] != g; k++)
                                 ;
                         if (!g || k == n)
-                                return bus_error_setf(e, -ENODEV, SUBJECT_GPU,
-                                                      "%s: no GPU '%s' on this host ('vgpuctl gpus' lists them)",
-                                                      en->where, *d);
+                                return bus_error_setf(
+                                        e, -ENODEV, SUBJECT_GPU,
+                                        "%s: no GPU '%s' on this host ('vgpuctl gpus' lists them)",
+                                        en->where, *d);
                         sel[k] = true;
                 }
         for (size_t i = 0; i < n; i++) {
@@ -606,7 +611,8 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
         if (!want)
                 return -ENOMEM;
         bool sriov_change = en->sriov_vfs >= 0 && (unsigned) en->sriov_vfs != g->gpu->sriov.num_vfs;
-        if (en->sriov_vfs >= 0 && (!g->gpu->sriov.capable || (unsigned) en->sriov_vfs > g->gpu->sriov.total_vfs))
+        if (en->sriov_vfs >= 0 &&
+            (!g->gpu->sriov.capable || (unsigned) en->sriov_vfs > g->gpu->sriov.total_vfs))
                 return bus_error_setf(e, g->gpu->sriov.capable ? -ERANGE : -EOPNOTSUPP, SUBJECT_ARGUMENT,
                                       "%s: GPU %s %s", en->where, g->address,
                                       g->gpu->sriov.capable ? "has fewer VFs than sriov-vfs asks"
@@ -621,10 +627,11 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
                 if (!i->live && !instance_persistent(i))
                         continue;
                 if (i->pending > 0)
-                        return bus_error_setf(e, -EALREADY, SUBJECT_INSTANCE,
-                                              "Another operation on instance %s is in progress; apply again when "
-                                              "it is done",
-                                              i->uuid);
+                        return bus_error_setf(
+                                e, -EALREADY, SUBJECT_INSTANCE,
+                                "Another operation on instance %s is in progress; apply again when "
+                                "it is done",
+                                i->uuid);
                 have[n_have++] = i;
         }
         qsort(have, n_have, sizeof(*have), existing_compare);
@@ -639,15 +646,16 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
                                                       et->where, et->name, want[o].et->name);
                 const struct vgpu_type *ty = type_on_gpu(m, et->name, g);
                 want[t] = (Want){.et = et, .type_id = ty ? ty->id : NULL, .left = et->count};
-                /* With a change of the VF count the types appear with the VFs, and vendor-specific VFIO offers
-                 * a GPU's other types only once the vGPUs there are gone: then checked when created. */
+                /* With a change of the VF count the types appear with the VFs, and vendor-specific VFIO
+                 * offers a GPU's other types only once the vGPUs there are gone: then checked when created.
+                 */
                 if (!ty && !sriov_change && n_have == 0 && et->count > 0)
-                        return bus_error_setf(e, -ENOENT, SUBJECT_TYPE,
-                                              "%s: GPU %s does not offer %s ('vgpuctl types --gpu %s' lists what "
-                                              "it offers)",
-                                              et->where, g->address, et->name, g->address);
+                        return bus_error_setf(
+                                e, -ENOENT, SUBJECT_TYPE,
+                                "%s: GPU %s does not offer %s ('vgpuctl types --gpu %s' lists what "
+                                "it offers)",
+                                et->where, g->address, et->name, g->address);
         }
-
 
         for (size_t h = 0; h < n_have; h++) {
                 Instance *i = have[h];
@@ -700,7 +708,8 @@ static int plan_gpu(Manager *m, ApplyTx *tx, ApplyTx *pre, const Entry *en, GpuO
         for (size_t t = 0; t < en->n_types; t++)
                 for (unsigned c = 0; c < want[t].left; c++) {
                         Step *s = add_step(tx, STEP_CREATE, g->address);
-                        if (!s || !(s->type = strdup(want[t].et->name)) || !(s->where = strdup(want[t].et->where)))
+                        if (!s || !(s->type = strdup(want[t].et->name)) ||
+                            !(s->where = strdup(want[t].et->where)))
                                 return -ENOMEM;
                         s->persistent = en->persistent;
                         s->autostart = en->autostart;
@@ -757,10 +766,11 @@ static int make_plan(Manager *m, ApplyTx *tx, const Entry *entries, size_t n_ent
                                 continue;
                         any = true;
                         if (owner[i])
-                                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
-                                                      "%s: GPU %s is also selected by the entry at %s; an entry "
-                                                      "must say everything about the GPUs it selects",
-                                                      en->where, gpus[i]->address, owner[i]->where);
+                                return bus_error_setf(
+                                        e, -EINVAL, SUBJECT_ARGUMENT,
+                                        "%s: GPU %s is also selected by the entry at %s; an entry "
+                                        "must say everything about the GPUs it selects",
+                                        en->where, gpus[i]->address, owner[i]->where);
                         owner[i] = en;
                 }
                 if (!any)
@@ -778,10 +788,11 @@ static int make_plan(Manager *m, ApplyTx *tx, const Entry *entries, size_t n_ent
         if (held.oom)
                 return -ENOMEM;
         if (held.len > 0)
-                return bus_error_setf(e, -EBUSY, SUBJECT_INSTANCE,
-                                      "The desired state has no place for instances that running domains hold: "
-                                      "%s. Shut those domains down, change the file, or apply with --force",
-                                      held.s);
+                return bus_error_setf(
+                        e, -EBUSY, SUBJECT_INSTANCE,
+                        "The desired state has no place for instances that running domains hold: "
+                        "%s. Shut those domains down, change the file, or apply with --force",
+                        held.s);
         return prepend_steps(tx, pre);
 }
 
@@ -846,15 +857,17 @@ static void finish(ApplyTx *tx) {
                                 nth = n_changes;
                 }
         if (isempty(undo))
-                (void) asprintf(&msg,
-                                "Step %zu of %zu failed (%s): %s. Rolled back: %u step(s) undone, the host is as "
-                                "it was.",
-                                nth, n_changes, strna(what), strna(tx->error_message), tx->undone);
+                (void) asprintf(
+                        &msg,
+                        "Step %zu of %zu failed (%s): %s. Rolled back: %u step(s) undone, the host is as "
+                        "it was.",
+                        nth, n_changes, strna(what), strna(tx->error_message), tx->undone);
         else
-                (void) asprintf(&msg,
-                                "Step %zu of %zu failed (%s): %s. The rollback is incomplete (%u step(s) undone): "
-                                "%s",
-                                nth, n_changes, strna(what), strna(tx->error_message), tx->undone, undo);
+                (void) asprintf(
+                        &msg,
+                        "Step %zu of %zu failed (%s): %s. The rollback is incomplete (%u step(s) undone): "
+                        "%s",
+                        nth, n_changes, strna(what), strna(tx->error_message), tx->undone, undo);
         log_warning("Apply: %s", strna(msg));
         if (tx->call) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -1005,8 +1018,9 @@ static int start_define(ApplyTx *tx, Step *s, const struct vgpu_record *to, char
         if (!i)
                 return asprintf(ret_error, "instance %s is gone", s->uuid) < 0 ? -ENOMEM : -ENOENT;
         if (i->pending > 0)
-                return asprintf(ret_error, "another operation on %s is in progress", s->uuid) < 0 ? -ENOMEM
-                                                                                                 : -EALREADY;
+                return asprintf(ret_error, "another operation on %s is in progress", s->uuid) < 0
+                               ? -ENOMEM
+                               : -EALREADY;
         r = lifecycle_record_change(i, NULL, to, on_operation_done, &e);
         if (r < 0 && e.message)
                 *ret_error = strdup(e.message);
@@ -1114,7 +1128,8 @@ static int undo_queue(ApplyTx *tx, Step *s, char **ret_error) {
 
 /* 1: queued, its completion goes on; 0: nothing to undo; < 0: cannot. */
 static int undo_step(ApplyTx *tx, Step *s, char **ret_error) {
-        if ((s->kind == STEP_CREATE || s->kind == STEP_START) && !manager_find_instance(tx->manager, s->uuid))
+        if ((s->kind == STEP_CREATE || s->kind == STEP_START) &&
+            !manager_find_instance(tx->manager, s->uuid))
                 return 0; /* already gone */
         int r = undo_queue(tx, s, ret_error);
         return r < 0 ? r : 1;
@@ -1206,9 +1221,10 @@ int bus_manager_apply(sd_bus_message *call, void *userdata, sd_bus_error *e) {
                 goto out;
         }
         if (m->apply && !q.dry_run) {
-                r = bus_error_setf(e, -EALREADY, SUBJECT_ARGUMENT,
-                                   "Another apply is in progress; this one was planned against a host that one "
-                                   "is changing: apply again when it is done");
+                r = bus_error_setf(
+                        e, -EALREADY, SUBJECT_ARGUMENT,
+                        "Another apply is in progress; this one was planned against a host that one "
+                        "is changing: apply again when it is done");
                 goto out;
         }
         tx = calloc(1, sizeof(*tx));

@@ -781,7 +781,8 @@ int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, 
         return operation_submit(op);
 }
 
-/* ---- for Manager.Apply (apply.c): the same steps with a record chosen by the caller -------------------- */
+/* ---- for Manager.Apply (apply.c): the same steps with a record chosen by the caller --------------------
+ */
 
 int lifecycle_queue_create_record(Manager *m, const struct vgpu_record *rec, bool make_device,
                                   operation_done_t done, void *userdata) {

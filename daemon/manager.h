@@ -79,7 +79,7 @@ typedef struct Manager {
         struct LibvirtWatch *libvirt_watch; /* reads libvirt's domain list on its own thread */
 
         struct ApplyTx *apply; /* the Manager.Apply in flight (apply.h), NULL if none */
-        char *status; /* what sd_notify STATUS and Manager.Status say */
+        char *status;          /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;
         size_t n_findings;
 } Manager;

@@ -221,7 +221,7 @@ static void schedule_retry(SriovState *s, int error, const char *why);
 static void finish(SriovState *s, int r, const char *message) {
         Manager *m = s->manager;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = TAKE_PTR(s->call);
-        void (*done)(Manager *m, const char *address, int r, const char *message) = s->done;
+        void (*done)(Manager * m, const char *address, int r, const char *message) = s->done;
 
         s->wait_timer = sd_event_source_disable_unref(s->wait_timer);
         s->busy = false;
@@ -601,7 +601,8 @@ int sriov_set(GpuObject *obj, sd_bus_message *call, unsigned num_vfs, bool persi
 }
 
 int sriov_change(GpuObject *obj, unsigned num_vfs,
-                 void (*done)(Manager *m, const char *address, int r, const char *message), char **ret_error) {
+                 void (*done)(Manager *m, const char *address, int r, const char *message),
+                 char **ret_error) {
         Manager *m = obj->manager;
         struct vgpu_gpu *g = obj->gpu;
         SriovState *s;

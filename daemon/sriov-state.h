@@ -55,8 +55,8 @@ int sriov_set(GpuObject *g, sd_bus_message *call, unsigned num_vfs, bool persist
 
 /* The same change without a caller (Manager.Apply, authorized already): the checks of SetSriov, with the
  * refusal in *ret_error; done is called on the main loop when the VFs are there (or it failed). */
-int sriov_change(GpuObject *g, unsigned num_vfs, void (*done)(Manager *m, const char *address, int r,
-                                                             const char *message),
+int sriov_change(GpuObject *g, unsigned num_vfs,
+                 void (*done)(Manager *m, const char *address, int r, const char *message),
                  char **ret_error);
 
 /* For the Gpu properties: the configured count (0: none) and the status ("" if nothing to say). */

@@ -587,7 +587,8 @@ int desired_state_select(const struct desired_state *s, const char *name, const 
         if (!list)
                 return -ENOMEM;
         if (name)
-                (void) asprintf(ret_error, "%s has no configuration '%s'; it has: %s", s->source, name, list);
+                (void) asprintf(ret_error, "%s has no configuration '%s'; it has: %s", s->source, name,
+                                list);
         else
                 (void) asprintf(ret_error,
                                 "%s has several configurations and none called 'default': choose one with "

@@ -66,7 +66,8 @@ static char *write_state(const struct desired_state *s) {
                         if (e->sriov_vfs >= 0)
                                 strbuf_appendf(&b, "      sriov-vfs: %d\n", e->sriov_vfs);
                         if (e->persistent >= 0)
-                                strbuf_appendf(&b, "      persistent: %s\n", e->persistent ? "true" : "false");
+                                strbuf_appendf(&b, "      persistent: %s\n",
+                                               e->persistent ? "true" : "false");
                         if (e->autostart >= 0)
                                 strbuf_appendf(&b, "      autostart: %s\n", e->autostart ? "yes" : "no");
                         if (e->share > 0)
@@ -97,8 +98,8 @@ static bool same_strv(char **a, char **b) {
 static bool same_entry(const struct desired_entry *a, const struct desired_entry *b) {
         if (a->all_devices != b->all_devices || a->n_devices != b->n_devices || a->n_types != b->n_types ||
             a->sriov_vfs != b->sriov_vfs || a->persistent != b->persistent || a->autostart != b->autostart ||
-            a->share != b->share || a->weight != b->weight || !same_strv(a->device_filter, b->device_filter) ||
-            !streq_ptr(a->model, b->model))
+            a->share != b->share || a->weight != b->weight ||
+            !same_strv(a->device_filter, b->device_filter) || !streq_ptr(a->model, b->model))
                 return false;
         for (size_t d = 0; d < a->n_devices; d++)
                 if (a->devices[d].is_index != b->devices[d].is_index ||
@@ -106,7 +107,8 @@ static bool same_entry(const struct desired_entry *a, const struct desired_entry
                                             : strcmp(a->devices[d].name, b->devices[d].name) != 0))
                         return false;
         for (size_t t = 0; t < a->n_types; t++)
-                if (strcmp(a->types[t].name, b->types[t].name) != 0 || a->types[t].count != b->types[t].count)
+                if (strcmp(a->types[t].name, b->types[t].name) != 0 ||
+                    a->types[t].count != b->types[t].count)
                         return false;
         return true;
 }

@@ -9,7 +9,7 @@ load vgpud
 load apply
 
 setup() {
-        APPLY_CONF="[libvirt]
+        export APPLY_CONF="[libvirt]
 refresh_interval = 0"
         apply_setup
         BASE=$(apply_file config.yaml <<'EOF'

@@ -10,7 +10,7 @@ load apply
 GPU=0000:00:02.0
 
 setup() {
-        APPLY_CONF="[libvirt]
+        export APPLY_CONF="[libvirt]
 refresh_interval = 0"
         apply_setup
         BASE=$(apply_file base.yaml <<EOF

@@ -11,7 +11,7 @@ GPU0=0000:ca:00.0
 GPU1=0000:e1:00.0
 
 setup() {
-        APPLY_CONF="[libvirt]
+        export APPLY_CONF="[libvirt]
 refresh_interval = 0
 [autostart]
 initial_delay = 200ms"
@@ -60,11 +60,11 @@ EOF
         )
         # one more on each GPU: GPU0's is set, GPU1's fails on whichever free VF it takes
         local vfs=() vf
-        for vf in /sys/bus/pci/devices/$GPU1/virtfn*; do
+        for vf in "/sys/bus/pci/devices/$GPU1"/virtfn*; do
                 vf=$(basename "$(readlink -f "$vf")")
                 [ "$(current "$vf")" -eq 0 ] && vfs+=("$vf")
         done
-        for vf in "${vfs[@]}"; do vgpu-sim ctl fail /sys/bus/pci/devices/$vf/nvidia/current_vgpu_type EIO 1; done
+        for vf in "${vfs[@]}"; do vgpu-sim ctl fail "/sys/bus/pci/devices/$vf/nvidia/current_vgpu_type" EIO 1; done
         run vgpuctl apply -f "$f"
         echo "$output"
         [ "$status" -ne 0 ]

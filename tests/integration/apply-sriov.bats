@@ -11,7 +11,7 @@ load apply
 PF=0000:4d:00.0
 
 setup() {
-        APPLY_CONF="[libvirt]
+        export APPLY_CONF="[libvirt]
 refresh_interval = 0
 [autostart]
 initial_delay = 200ms"

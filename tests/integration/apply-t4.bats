@@ -13,7 +13,7 @@ GPU0=0000:3b:00.0
 GPU1=0000:d8:00.0
 
 setup() {
-        APPLY_CONF="[autostart]
+        export APPLY_CONF="[autostart]
 initial_delay = 200ms
 [libvirt]
 refresh_interval = 0
@@ -303,7 +303,8 @@ EOF
 @test "authorized once: anyone may dry-run, only the admin group applies" {
         chmod o+r "$BASE"
         chmod o+x "$(dirname "$BASE")"
-        local d=$(dirname "$BASE")
+        local d
+        d=$(dirname "$BASE")
         while [[ $d != / && $d != /tmp ]]; do chmod o+x "$d"; d=$(dirname "$d"); done
         run as_user "" vgpuctl apply -f "$BASE" --dry-run
         echo "$output"

@@ -2,6 +2,7 @@
 # checks on its own simulated host with its own files. Load after helpers and vgpud.
 #
 # The suite sets APPLY_CONF (vgpud.conf's text) and calls apply_setup / apply_teardown.
+# shellcheck disable=SC2154 # status and output are set by bats's run
 
 apply_setup() {
         bus_start_with_policy

@@ -39,21 +39,22 @@ static void assert_error(const char *text, const char *expected) {
 
 /* NVIDIA's examples/config-example.yaml style, and the device-filter of its spec. */
 static void test_nvidia_format(void **state) {
-        _cleanup_(desired_state_freep) struct desired_state *s = parse_ok("version: v1\n"
-                                                                         "vgpu-configs:\n"
-                                                                         "    A16-2Q:\n"
-                                                                         "        - devices: all\n"
-                                                                         "          vgpu-devices:\n"
-                                                                         "            A16-2Q: 8\n"
-                                                                         "    mixed:\n"
-                                                                         "        - devices: [0, 1]\n"
-                                                                         "          device-filter: \"0x25B610DE\"\n"
-                                                                         "          vgpu-devices:\n"
-                                                                         "            A16-1B: 16\n"
-                                                                         "        - devices:\n"
-                                                                         "            - 2\n"
-                                                                         "          device-filter: [\"0x25B610DE\", 0x20B010DE]\n"
-                                                                         "          vgpu-devices: {A16-4Q: 4, A16-2Q: 0}\n");
+        _cleanup_(desired_state_freep) struct desired_state *s =
+                parse_ok("version: v1\n"
+                         "vgpu-configs:\n"
+                         "    A16-2Q:\n"
+                         "        - devices: all\n"
+                         "          vgpu-devices:\n"
+                         "            A16-2Q: 8\n"
+                         "    mixed:\n"
+                         "        - devices: [0, 1]\n"
+                         "          device-filter: \"0x25B610DE\"\n"
+                         "          vgpu-devices:\n"
+                         "            A16-1B: 16\n"
+                         "        - devices:\n"
+                         "            - 2\n"
+                         "          device-filter: [\"0x25B610DE\", 0x20B010DE]\n"
+                         "          vgpu-devices: {A16-4Q: 4, A16-2Q: 0}\n");
         assert_int_equal(s->n_configs, 2);
         assert_false(s->uses_vgpud_keys);
         const struct desired_config *c = &s->configs[0];
@@ -165,56 +166,71 @@ static void test_errors(void **state) {
         assert_error("version: v1\n", "f.yaml:1:1: vgpu-configs is missing: it names the configurations");
         assert_error("version: v1\nvgpu-configs: {}\n", "f.yaml:2:15: vgpu-configs has no configurations");
         assert_error("version: v1\nversion: v1\n", "f.yaml:2:1: 'version' appears twice in the document");
-        assert_error("version: v1\nflavor: x\n", "f.yaml:2:1: unknown key 'flavor': expected version and vgpu-configs");
+        assert_error("version: v1\nflavor: x\n",
+                     "f.yaml:2:1: unknown key 'flavor': expected version and vgpu-configs");
         assert_error("- a\n", "f.yaml:1:1: the document must be a mapping, not a list");
-        assert_error("version: v1\nvgpu-configs:\n  a: []\n", "f.yaml:3:6: configuration 'a' has no entries");
+        assert_error("version: v1\nvgpu-configs:\n  a: []\n",
+                     "f.yaml:3:6: configuration 'a' has no entries");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - T4-8Q\n",
-                     "f.yaml:4:7: an entry must be a mapping with devices and vgpu-devices, not 'T4-8Q' (the older "
+                     "f.yaml:4:7: an entry must be a mapping with devices and vgpu-devices, not 'T4-8Q' "
+                     "(the older "
                      "list-of-type-names form is not read)");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - devices: all\n",
                      "f.yaml:4:7: this entry has no 'vgpu-devices' (a mapping of vGPU type to count)");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - vgpu-devices: {}\n",
                      "f.yaml:4:7: this entry has no 'devices' (all, or a list of GPUs)");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: some, vgpu-devices: {}}\n",
-                     "f.yaml:4:17: devices must be 'all' or a list of GPU indices (or, for vgpud, PCI addresses "
-                     "and GPU ids), not 'some'");
+        assert_error(
+                "version: v1\nvgpu-configs:\n  a:\n    - {devices: some, vgpu-devices: {}}\n",
+                "f.yaml:4:17: devices must be 'all' or a list of GPU indices (or, for vgpud, PCI addresses "
+                "and GPU ids), not 'some'");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: [], vgpu-devices: {}}\n",
                      "f.yaml:4:17: devices is an empty list: name at least one GPU, or 'all'");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: [1, 1], vgpu-devices: {}}\n",
                      "f.yaml:4:21: this device is listed twice");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {A16-2Q: -1}}\n",
                      "f.yaml:4:45: the number of vGPUs must be a whole number, not '-1'");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {A16-2Q: 5000}}\n",
-                     "f.yaml:4:45: the number of vGPUs 5000 is out of range (0 to 4096)");
+        assert_error(
+                "version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {A16-2Q: 5000}}\n",
+                "f.yaml:4:45: the number of vGPUs 5000 is out of range (0 to 4096)");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {A16-2Q: '4'}}\n",
                      "f.yaml:4:45: the number of vGPUs must be a whole number, not '4'");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {A: 1, A: 2}}\n",
                      "f.yaml:4:43: 'A' appears twice in vgpu-devices");
         assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: [A16-2Q]}\n",
                      "f.yaml:4:36: vgpu-devices must be a mapping, not a list");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, device-filter: 0x25B6, vgpu-devices: {}}\n",
-                     "f.yaml:4:37: device-filter '0x25B6' is not a PCI device id such as 0x25B610DE (device, then "
+        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, device-filter: 0x25B6, "
+                     "vgpu-devices: {}}\n",
+                     "f.yaml:4:37: device-filter '0x25B6' is not a PCI device id such as 0x25B610DE "
+                     "(device, then "
                      "vendor, in hexadecimal)");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, colour: red, vgpu-devices: {}}\n",
-                     "f.yaml:4:22: unknown key 'colour' in an entry: expected devices, device-filter, "
-                     "vgpu-devices (or vgpud's model, sriov-vfs, persistent, autostart, quota)");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, persistent: maybe, vgpu-devices: {}}\n",
+        assert_error(
+                "version: v1\nvgpu-configs:\n  a:\n    - {devices: all, colour: red, vgpu-devices: {}}\n",
+                "f.yaml:4:22: unknown key 'colour' in an entry: expected devices, device-filter, "
+                "vgpu-devices (or vgpud's model, sriov-vfs, persistent, autostart, quota)");
+        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, persistent: maybe, "
+                     "vgpu-devices: {}}\n",
                      "f.yaml:4:34: persistent must be true or false");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, sriov-vfs: 300, vgpu-devices: {}}\n",
-                     "f.yaml:4:33: sriov-vfs 300 is out of range (0 to 256)");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, quota: {share: 0}, vgpu-devices: {}}\n",
+        assert_error(
+                "version: v1\nvgpu-configs:\n  a:\n    - {devices: all, sriov-vfs: 300, vgpu-devices: {}}\n",
+                "f.yaml:4:33: sriov-vfs 300 is out of range (0 to 256)");
+        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, quota: {share: 0}, "
+                     "vgpu-devices: {}}\n",
                      "f.yaml:4:37: quota share is a percentage from 1 to 100");
         assert_error("version: v1\nvgpu-configs:\n  a:\n"
                      "    - {devices: all, quota: {share: 5, weight: 2}, vgpu-devices: {}}\n",
                      "f.yaml:4:29: give a share or a weight, not both");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, quota: {size: 2}, vgpu-devices: {}}\n",
+        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, quota: {size: 2}, "
+                     "vgpu-devices: {}}\n",
                      "f.yaml:4:30: unknown quota key 'size': use share (percent) or weight");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, model: \"\", vgpu-devices: {}}\n",
-                     "f.yaml:4:29: model must not be empty");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {}}\n---\nversion: v1\n",
+        assert_error(
+                "version: v1\nvgpu-configs:\n  a:\n    - {devices: all, model: \"\", vgpu-devices: {}}\n",
+                "f.yaml:4:29: model must not be empty");
+        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: "
+                     "{}}\n---\nversion: v1\n",
                      "f.yaml:6:1: a second YAML document; put everything in one");
-        assert_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {\"A\\0B\": 1}}\n",
-                     "f.yaml:4:37: a key in vgpu-devices must be a string, not a scalar");
+        assert_error(
+                "version: v1\nvgpu-configs:\n  a:\n    - {devices: all, vgpu-devices: {\"A\\0B\": 1}}\n",
+                "f.yaml:4:37: a key in vgpu-devices must be a string, not a scalar");
 
         /* libyaml's own messages, with the position it found the problem at */
         _cleanup_free_ char *why = parse_error("version: v1\nvgpu-configs:\n  a:\n    - {devices: all\n");
@@ -246,7 +262,8 @@ static void test_alias_bomb(void **state) {
         strbuf_append(&b, "version: v1\nvgpu-configs:\n  x: &x\n    - {devices: all, vgpu-devices: {}}\n");
         strbuf_append(&b, "  y: &y [");
         for (int i = 0; i < 400; i++)
-                strbuf_append(&b, i ? ", {devices: all, vgpu-devices: {}}" : "{devices: all, vgpu-devices: {}}");
+                strbuf_append(&b,
+                              i ? ", {devices: all, vgpu-devices: {}}" : "{devices: all, vgpu-devices: {}}");
         strbuf_append(&b, "]\n");
         for (int i = 0; i < 400; i++)
                 strbuf_appendf(&b, "  z%d: *y\n", i);

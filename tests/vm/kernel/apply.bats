@@ -17,7 +17,7 @@ teardown_file() {
 }
 
 host_state() { vgpuctl export --config host | sed -e 's/ *#.*//' -e '/^$/d'; }
-driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null || true; }
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null || true; }
 
 # The file: two VFs of the PF as whole-VF instances, three mbochs vGPUs.
 fleet() {
@@ -47,12 +47,12 @@ EOF
         [[ $output == *"set SR-IOV VFs of $PF from 0 to 2"* ]]
         [ "$(grep -c '^  create ' <<<"$output")" -eq 5 ]
         [ "$(host_state)" = "$before" ]
-        [ "$(cat /sys/bus/pci/devices/$PF/sriov_numvfs)" = 0 ]
+        [ "$(cat "/sys/bus/pci/devices/$PF/sriov_numvfs")" = 0 ]
 
         run vgpuctl apply -f "$f"
         echo "$output"
         [ "$status" -eq 0 ]
-        [ "$(cat /sys/bus/pci/devices/$PF/sriov_numvfs)" = 2 ]
+        [ "$(cat "/sys/bus/pci/devices/$PF/sriov_numvfs")" = 2 ]
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 3 ]
         local vf
         for vf in $(vgpuctl --json list | jq -r '.[] | select(.backend == "vf") | .device'); do
@@ -95,7 +95,7 @@ EOF
         before=$(host_state)
         # vgpud came from setup_file, not this test's shell: stop it by its pid
         kill -TERM "$VGPUD_PID"
-        wait_for 20 eval '! kill -0 "$VGPUD_PID" 2>/dev/null'
+        wait_for 20 bash -c "! kill -0 $VGPUD_PID 2>/dev/null"
         unset VGPUD_PID
         vm_clean_host
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 0 ]
