@@ -186,7 +186,7 @@ int cmd_apply(Cli *c, int argc, char *argv[]) {
         const struct desired_config *config;
         const char *file = NULL, *name = NULL;
         bool dry_run = false, force = false;
-        size_t size;
+        size_t size = 0;
         sd_bus *bus;
         int opt, r;
 
