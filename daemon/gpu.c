@@ -3,6 +3,7 @@
  * Implementation of gpu.h: keeping the GPU and type objects in line with the
  * library's model, and announcing every difference on the bus.
  */
+#include <ctype.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
 
@@ -18,7 +19,13 @@
 #include "rpc.h"
 #include "sched.h"
 #include "strutil.h"
+#include "sysfs.h"
 #include "vendor.h"
+
+static bool gpu_address_is_pci(const char *address) {
+        char bdf[PCI_BDF_MAX];
+        return pci_bdf_normalize(address, bdf) >= 0;
+}
 
 int gpu_id_from_address(const char *address, char **ret) {
         unsigned n;
@@ -27,11 +34,12 @@ int gpu_id_from_address(const char *address, char **ret) {
         /* vgpud's software GPUs (host.h): "rpcN" for ffff:NN:00.0 */
         if (host_is_software_address(address) && sscanf(address, HOST_SOFTWARE_DOMAIN ":%x:", &n) == 1)
                 return asprintf(ret, "rpc%u", n) < 0 ? -ENOMEM : 0;
-        if (asprintf(&id, "pci_%s", address) < 0)
+        /* a virtual mdev parent (model.h): "dev_<name>" */
+        if (asprintf(&id, "%s_%s", gpu_address_is_pci(address) ? "pci" : "dev", address) < 0)
                 return -ENOMEM;
         for (char *p = id; *p; p++)
-                if (*p == ':' || *p == '.')
-                        *p = '_';
+                if (!isalnum((unsigned char) *p))
+                        *p = '_'; /* what an object path element may hold */
         *ret = id;
         return 0;
 }
@@ -42,13 +50,14 @@ GpuObject *manager_find_gpu(Manager *m, const char *address_or_id) {
         const char *k;
         void *v;
 
-        if (startswith(address_or_id, "pci_") || startswith(address_or_id, "rpc")) {
+        if (startswith(address_or_id, "pci_") || startswith(address_or_id, "dev_") ||
+            startswith(address_or_id, "rpc")) {
                 while (strmap_iterate(m->gpus, &i, &k, &v))
                         if (streq(((GpuObject *) v)->id, address_or_id))
                                 return v;
                 return NULL;
         }
-        if (pci_bdf_normalize(address_or_id, bdf) < 0)
+        if (gpu_address_normalize(address_or_id, bdf) < 0)
                 return NULL;
         return strmap_get(m->gpus, bdf);
 }
@@ -200,7 +209,7 @@ int manager_ensure_gpu(Manager *m, const char *address, GpuObject **ret) {
         GpuObject *g;
         int r;
 
-        r = pci_bdf_normalize(address, bdf);
+        r = gpu_address_normalize(address, bdf);
         if (r < 0)
                 return r;
         g = strmap_get(m->gpus, bdf);

@@ -196,6 +196,9 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
         r = host_new(NULL, &m->host);
         if (r < 0)
                 return r;
+        r = host_set_pci_ids(m->host, m->config->pci_ids.ids, m->config->pci_ids.n);
+        if (r < 0)
+                return r;
         host_set_event_handler(m->host, on_host_event, m);
         r = refresher_new(m->hostops, m->host, on_refresher_idle, m, &m->refresher);
         if (r < 0)

@@ -77,6 +77,10 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
                                       req->parent, req->type_id);
 
         r = write_attr_at(types_fd, create_rel, uuid);
+        /* No room, in the mdev core's words: it answers EUSERS when it keeps the count itself (a driver
+         * that sets mdev_driver.get_available, mdpy), ENOSPC comes from drivers that keep their own. */
+        if (r == -EUSERS)
+                r = -ENOSPC;
         if (r < 0) {
                 const char *hint = create_hint(-r);
                 return vgpu_error_set(err, r, create, "Cannot create mdev %s of type %s on %s%s%s.", uuid,

@@ -29,6 +29,7 @@ enum value_kind {
         V_UNSIGNED,
         V_SIZE,         /* bytes */
         V_SCHED_POLICY, /* best-effort, equal-share, fixed-share, weighted */
+        V_PCI_IDS,      /* "vendor:device" list (struct pci_id_list) */
 };
 
 struct key_def {
@@ -49,6 +50,7 @@ static const struct key_def keys[] = {
         {"vgpud", "state_dir", V_PATH, C(state_dir), "/var/lib/vgpud", 0, 0},
         {"vgpud", "admin_group", V_GROUP, C(admin_group), "vgpu", 0, 0},
         {"vgpud", "log_level", V_LOG_LEVEL, C(log_level), "info", 0, 0},
+        {"vgpud", "pci_ids", V_PCI_IDS, C(pci_ids), "", 0, 0},
         {"placement", "policy", V_POLICY, C(placement_policy), "pack", 0, 0},
         {"mdevctl", "config_dir", V_PATH, C(mdevctl_dir), "/etc/mdevctl.d", 0, 0},
         {"mdevctl", "read_definitions", V_BOOL, C(mdevctl_read), "yes", 0, 0},
@@ -174,6 +176,31 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
                         return -EINVAL;
                 }
                 *(enum placement_policy *) field = p;
+                return 0;
+        }
+        case V_PCI_IDS: {
+                struct pci_id_list *l = field;
+                _cleanup_free_ uint32_t *ids = calloc(PCI_ID_LIST_MAX, sizeof(*ids));
+                _cleanup_free_ char *copy = strdup(value);
+                char *save = NULL;
+                size_t n = 0;
+
+                if (!ids || !copy)
+                        return -ENOMEM;
+                for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+                        if (n == PCI_ID_LIST_MAX) {
+                                *why = "lists more than 64 vendor:device pairs";
+                                return -ERANGE;
+                        }
+                        if (pci_id_parse(w, &ids[n++]) < 0) {
+                                *why = "must be vendor:device pairs in hex, such as 10de:1eb8, separated by "
+                                       "commas or spaces";
+                                return -EINVAL;
+                        }
+                }
+                free(l->ids);
+                l->ids = n > 0 ? TAKE_PTR(ids) : NULL;
+                l->n = n;
                 return 0;
         }
         case V_SCHED_POLICY: {
@@ -537,7 +564,7 @@ static int handler(void *user, const char *section, const char *key, const char 
                          first);
                 return 1;
         }
-        if (!*value && d->kind != V_GROUP && d->kind != V_USER) {
+        if (!*value && d->kind != V_GROUP && d->kind != V_USER && d->kind != V_PCI_IDS) {
                 error_at(p, p->line, -EINVAL, "\"%s\" has no value", key);
                 return 1;
         }
@@ -716,6 +743,7 @@ void config_free(struct vgpu_config *c) {
         free(c->path);
         free(c->state_dir);
         free(c->admin_group);
+        free(c->pci_ids.ids);
         free(c->mdevctl_dir);
         free(c->driverctl_dir);
         free(c->rpc.socket_dir);
@@ -785,6 +813,12 @@ static void format_value(struct strbuf *b, const struct key_def *d, const void *
         case V_SCHED_POLICY:
                 strbuf_append(b, strempty(sched_policy_to_string(*(const enum sched_policy *) field)));
                 return;
+        case V_PCI_IDS: {
+                const struct pci_id_list *l = field;
+                for (size_t i = 0; i < l->n; i++)
+                        strbuf_appendf(b, "%s%04x:%04x", i ? "," : "", l->ids[i] >> 16, l->ids[i] & 0xffff);
+                return;
+        }
         case V_DURATION:
                 u = *(const uint64_t *) field;
                 if (u % USEC_PER_SEC == 0)

@@ -54,6 +54,12 @@ struct vgpu_gpu_config {
         unsigned line;               /* where the section starts, for later messages */
 };
 
+#define PCI_ID_LIST_MAX 64
+struct pci_id_list {
+        uint32_t *ids; /* vendor << 16 | device (pci_id_parse()) */
+        size_t n;
+};
+
 struct vgpu_config {
         char *path; /* the file read; NULL for built-in defaults */
 
@@ -61,6 +67,7 @@ struct vgpu_config {
         char *state_dir;
         char *admin_group; /* "" = root only */
         int log_level;     /* syslog priority */
+        struct pci_id_list pci_ids; /* PCI functions managed as GPUs besides display/accelerator classes */
 
         /* [placement] */
         enum placement_policy placement_policy;

@@ -8,6 +8,7 @@
  * always finds an object's container first), and parked objects freed.
  * Listeners therefore never see a dangling pointer.
  */
+#include <fcntl.h>
 #include <libudev.h>
 
 #include "alias.h"
@@ -301,6 +302,34 @@ int host_new(const char *sysfs_root, struct vgpu_host **ret) {
         return 0;
 }
 
+int host_set_pci_ids(struct vgpu_host *h, const uint32_t *ids, size_t n) {
+        uint32_t *copy = NULL;
+
+        if (n > 0) {
+                copy = malloc(n * sizeof(*ids));
+                if (!copy)
+                        return -ENOMEM;
+                memcpy(copy, ids, n * sizeof(*ids));
+        }
+        free(h->pci_ids);
+        h->pci_ids = copy;
+        h->n_pci_ids = n;
+        return 0;
+}
+
+/* A function the model keeps as a GPU (host_set_pci_ids()). */
+static bool host_manages_function(const struct vgpu_host *h, const struct vgpu_gpu *g) {
+        uint32_t id = (uint32_t) g->vendor_id << 16 | g->device_id;
+
+        if (pci_class_is_display(g->class_code) || pci_class_is_accelerator(g->class_code))
+                return true;
+        for (size_t i = 0; i < h->n_pci_ids; i++)
+                if (h->pci_ids[i] == id)
+                        return true;
+        /* A VF of a managed PF (igb's VFs have a device id of their own) */
+        return vgpu_gpu_is_vf(g) && strmap_get(h->gpu_by_bdf, g->physfn);
+}
+
 void host_free(struct vgpu_host *h) {
         if (!h)
                 return;
@@ -319,6 +348,7 @@ void host_free(struct vgpu_host *h) {
         free(h->instances);
         free(h->parents);
         free(h->gpus);
+        free(h->pci_ids);
         free(h->groups);
         strmap_free(h->gpu_by_bdf);
         strmap_free(h->parent_by_name);
@@ -349,7 +379,7 @@ void host_set_availability_handler(struct vgpu_host *h, host_parent_fn fn, void 
 
 struct vgpu_gpu *host_find_gpu(const struct vgpu_host *h, const char *bdf) {
         char n[PCI_BDF_MAX];
-        if (pci_bdf_normalize(bdf, n) < 0)
+        if (gpu_address_normalize(bdf, n) < 0)
                 return NULL;
         return strmap_get(h->gpu_by_bdf, n);
 }
@@ -470,7 +500,7 @@ static int gpu_refresh(struct op *o, const char *bdf) {
                 return 0; /* vgpud's own: nothing in sysfs to read */
         old = strmap_get(h->gpu_by_bdf, name);
         r = pci_read_gpu(h->sysfs_root, name, &n);
-        if (r == -ENODEV || (r >= 0 && !n))
+        if (r == -ENODEV || (r >= 0 && !host_manages_function(h, n)))
                 return old ? gpu_remove(o, old) : 0;
         if (r < 0)
                 return r;
@@ -501,10 +531,58 @@ static int gpu_refresh(struct op *o, const char *bdf) {
 
 /* ---- parents and their types ---- */
 
+/* An mdev parent that is no PCI function stands as a GPU of its own, named by its device name, so that
+ * its types are listed, placed and created like any GPU's. A name too long for an address has none. */
+static int virtual_gpu_ensure(struct op *o, const char *name) {
+        struct vgpu_host *h = o->h;
+        _cleanup_(gpu_freep) struct vgpu_gpu *g = NULL;
+        _cleanup_free_ char *dev = NULL;
+        _cleanup_close_ int dfd = -1;
+        char bdf[PCI_BDF_MAX];
+        int r;
+
+        if (pci_bdf_normalize(name, bdf) >= 0 || strlen(name) >= PCI_BDF_MAX || strmap_get(h->gpu_by_bdf, name))
+                return 0;
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        strcpy(g->bdf, name);
+        g->virtual_device = true;
+        g->iommu_group = -1;
+        g->numa_node = -1;
+        dev = sysfs_path(h->sysfs_root, SYSFS_MDEV_BUS "/%s", name);
+        if (!dev)
+                return -ENOMEM;
+        dfd = open(dev, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+                r = sysfs_read_link_name_at(dfd, "driver", &g->driver);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        /* The sample drivers bind no driver: the parent's own name says what it is. */
+        if (!(g->model_name = strdup(name)))
+                return -ENOMEM;
+        r = strmap_put(h->gpu_by_bdf, g->bdf, g);
+        if (r < 0)
+                return r;
+        r = gpus_insert(&h->gpus, &h->n_gpus, g);
+        if (r < 0) {
+                strmap_remove(h->gpu_by_bdf, g->bdf);
+                return r;
+        }
+        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_GPU, g);
+        TAKE_PTR(g);
+        return 0;
+}
+
 static int parent_remove(struct op *o, struct vgpu_parent *p) {
         struct vgpu_host *h = o->h;
+        struct vgpu_gpu *virt = strmap_get(h->gpu_by_bdf, p->name);
         size_t parked = o->n_dead_types;
         int r = 0;
+
+        if (virt && virt->virtual_device && (r = gpu_remove(o, virt)) < 0)
+                return r;
 
         for (size_t i = 0; i < p->n_types && r >= 0; i++)
                 r = PARK(o, dead_types, p->types[i]);
@@ -633,7 +711,7 @@ static int parent_refresh(struct op *o, const char *name, struct vgpu_error_list
         }
         r = parent_merge_types(o, p, fresh, n_fresh);
         mdev_types_free(fresh, n_fresh); /* what was not taken over */
-        return r;
+        return r < 0 ? r : virtual_gpu_ensure(o, name);
 }
 
 /* Set one type's number; announce it if it moved. */
@@ -1484,7 +1562,7 @@ int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *pr
                     !strv_contains(parents, h->parents[i - 1]->name))
                         (void) parent_remove(&o, h->parents[i - 1]);
         for (size_t i = h->n_gpus; i > 0; i--)
-                if (!strv_contains(pci, h->gpus[i - 1]->bdf) &&
+                if (!strv_contains(pci, h->gpus[i - 1]->bdf) && !h->gpus[i - 1]->virtual_device &&
                     !host_is_software_address(h->gpus[i - 1]->bdf)) {
                         _cleanup_free_ char *name = strdup(h->gpus[i - 1]->bdf);
                         (void) gpu_remove(&o, h->gpus[i - 1]);

@@ -75,7 +75,15 @@ struct vgpu_host {
          * availability elsewhere and finds it changed since knows its numbers may be older than the
          * model's. */
         unsigned long types_generation;
+        /* PCI functions managed besides display and accelerator classes (vendor << 16 | device) */
+        uint32_t *pci_ids;
+        size_t n_pci_ids;
 };
+
+/* Which PCI functions are GPUs: display-class (0x03) and processing-accelerator (0x12) functions, the
+ * vendor:device pairs given here (ids as pci_id_parse() makes them), and the VFs of any of them. Takes
+ * effect for what is read from then on: call it before host_scan(). */
+int host_set_pci_ids(struct vgpu_host *h, const uint32_t *ids, size_t n);
 
 /* An empty model over the given sysfs root (NULL: SYSFS_ROOT). */
 int host_new(const char *sysfs_root, struct vgpu_host **ret);

@@ -49,6 +49,11 @@ struct vgpu_gpu {
 
         char physfn[PCI_BDF_MAX]; /* the PF's BDF when this is a VF, "" otherwise */
 
+        /* Not a PCI function: an mdev parent that is a platform or virtual device (the kernel's sample
+         * drivers mbochs, mdpy, mtty; s390's vfio-ccw). bdf holds its device name; it comes and goes
+         * with the parent's registration. */
+        bool virtual_device;
+
         /* NVIDIA vendor-specific VFIO, when <dev>/nvidia/ exists (a VF of an Ada+ GPU) */
         bool nvidia_vfio;
         unsigned nvidia_current_type; /* nvidia/current_vgpu_type, 0 = none */

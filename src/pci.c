@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of pci.h. */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <libudev.h>
@@ -53,6 +54,15 @@ int pci_bdf_normalize(const char *s, char out[static PCI_BDF_MAX]) {
         if (slot > 0x1f || fn > 7)
                 return -EINVAL;
         snprintf(out, PCI_BDF_MAX, "%04x:%02x:%02x.%x", domain, bus, slot, fn);
+        return 0;
+}
+
+int gpu_address_normalize(const char *s, char out[static PCI_BDF_MAX]) {
+        if (pci_bdf_normalize(s, out) >= 0)
+                return 0;
+        if (!sysfs_name_is_valid(s) || strlen(s) >= PCI_BDF_MAX || strchr(s, ':'))
+                return -EINVAL;
+        strcpy(out, s);
         return 0;
 }
 
@@ -253,10 +263,6 @@ int pci_read_gpu(const char *sysfs_root, const char *bdf, struct vgpu_gpu **ret)
                 return -ENODEV; /* removed while we looked */
         if (r < 0)
                 return r;
-        if (!pci_class_is_display((uint32_t) x)) {
-                *ret = NULL;
-                return 0;
-        }
 
         g = calloc(1, sizeof(*g));
         if (!g)
@@ -384,4 +390,20 @@ void gpu_take_fields(struct vgpu_gpu *dst, struct vgpu_gpu *src) {
         dst->parent = parent;
         dst->n_instances = n;
         *src = (struct vgpu_gpu){};
+}
+
+int pci_id_parse(const char *s, uint32_t *ret) {
+        uint32_t v = 0;
+
+        if (!s || strlen(s) != 9 || s[4] != ':')
+                return -EINVAL;
+        for (size_t i = 0; i < 9; i++) {
+                if (i == 4)
+                        continue;
+                if (!isxdigit((unsigned char) s[i]))
+                        return -EINVAL;
+                v = v << 4 | (uint32_t) (isdigit((unsigned char) s[i]) ? s[i] - '0' : (tolower((unsigned char) s[i]) - 'a' + 10));
+        }
+        *ret = v;
+        return 0;
 }

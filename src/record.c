@@ -92,8 +92,9 @@ int record_check(const struct vgpu_record *r, char **ret_problem) {
                 k = asprintf(&p, "\"parent\" is not a valid device name");
         else if (r->gpu[0]) {
                 char n[PCI_BDF_MAX];
-                if (pci_bdf_normalize(r->gpu, n) < 0 || !streq(n, r->gpu))
-                        k = asprintf(&p, "\"gpu\" is not a PCI address like 0000:3b:00.0");
+                if (gpu_address_normalize(r->gpu, n) < 0 || !streq(n, r->gpu))
+                        k = asprintf(&p, "\"gpu\" is not a GPU address like 0000:3b:00.0 (or a virtual "
+                                         "parent's device name)");
         }
         if (!p && k >= 0 && r->autostart && !r->persistent)
                 k = asprintf(&p,
@@ -364,8 +365,8 @@ int record_from_json(const char *text, size_t len, struct vgpu_record **ret, cha
                                 continue;
                         if ((k = get_string(v, key, &s, ret_error)) < 0)
                                 return k;
-                        if (pci_bdf_normalize(s, r->gpu) < 0)
-                                return reason_set(ret_error, -EINVAL, "\"gpu\" is not a PCI address: \"%s\"",
+                        if (gpu_address_normalize(s, r->gpu) < 0)
+                                return reason_set(ret_error, -EINVAL, "\"gpu\" is not a GPU address: \"%s\"",
                                                   s);
                 } else if (streq(key, "persistent") || streq(key, "autostart")) {
                         if (!json_object_is_type(v, json_type_boolean))

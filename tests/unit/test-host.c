@@ -716,6 +716,81 @@ static void test_software_gpus(void **state) {
         reset(&rec);
 }
 
+/* An mdev parent that is no PCI function (the kernel's sample drivers) stands as a GPU of its own,
+ * named by its device name, and goes with its registration. */
+static void test_virtual_parent(void **state) {
+        _cleanup_(host_freep) struct vgpu_host *h = NULL;
+        struct recorder rec = {};
+        struct fixture f;
+
+        fixture_init(&f);
+        fixture_add_parent(&f, "mdpy");
+        fixture_add_type(&f, "mdpy", "mdpy-vga", "mdpy-vga", "virtual display, 640x480\n", 4);
+        assert_int_equal(host_new(f.root, &h), 0);
+        host_set_event_handler(h, record, &rec);
+        assert_true(host_refresh_parent(h, "mdpy") >= 0);
+
+        struct vgpu_gpu *g = host_find_gpu(h, "mdpy");
+        assert_non_null(g);
+        assert_true(g->virtual_device);
+        assert_int_equal(g->iommu_group, -1);
+        struct vgpu_parent *p = host_find_parent(h, "mdpy");
+        assert_non_null(p);
+        assert_ptr_equal(p->gpu, g);
+        assert_ptr_equal(g->parent, p);
+        assert_int_equal(count(&rec, HOST_EVENT_ADDED, HOST_OBJECT_GPU, "mdpy"), 1);
+        assert_non_null(parent_find_type(p, "mdpy-vga"));
+        /* read again: the same GPU, not a second one */
+        assert_true(host_refresh_parent(h, "mdpy") >= 0);
+        assert_int_equal(h->n_gpus, 1);
+
+        fixture_unregister_parent(&f, "mdpy");
+        assert_true(host_refresh_parent(h, "mdpy") >= 0);
+        assert_null(host_find_parent(h, "mdpy"));
+        assert_null(host_find_gpu(h, "mdpy"));
+        assert_int_equal(h->n_gpus, 0);
+        assert_int_equal(count(&rec, HOST_EVENT_REMOVED, HOST_OBJECT_GPU, "mdpy"), 1);
+        reset(&rec);
+        fixture_done(&f);
+}
+
+/* A function of another class is a GPU when its vendor:device is listed, and so are its VFs. */
+static void test_pci_ids(void **state) {
+        _cleanup_(host_freep) struct vgpu_host *h = NULL;
+        struct fixture f;
+        uint32_t id;
+
+        fixture_init(&f);
+        fixture_add_pci(&f, "0000:01:00.0", 0x1b36, 0x0010, 0x010802, "nvme", 6); /* QEMU's NVMe */
+        fixture_set_sriov(&f, "0000:01:00.0", 2, 1);
+        fixture_add_pci(&f, "0000:01:00.1", 0x1b36, 0x0010, 0x010802, NULL, 8);
+        fixture_add_vf(&f, "0000:01:00.0", "0000:01:00.1", 0);
+        fixture_add_pci(&f, "0000:02:00.0", 0x1da3, 0x1020, 0x120000, NULL, 7); /* an accelerator */
+        assert_int_equal(host_new(f.root, &h), 0);
+        assert_true(host_refresh_gpu(h, "0000:01:00.0") >= 0);
+        assert_true(host_refresh_gpu(h, "0000:02:00.0") >= 0);
+        assert_null(host_find_gpu(h, "0000:01:00.0"));
+        assert_non_null(host_find_gpu(h, "0000:02:00.0")); /* class 0x12 is managed by default */
+
+        assert_int_equal(pci_id_parse("1B36:0010", &id), 0);
+        assert_int_equal(id, 0x1b360010);
+        assert_int_equal(pci_id_parse("1b36:10", &id), -EINVAL);
+        assert_int_equal(pci_id_parse("0x36:0010", &id), -EINVAL);
+        assert_int_equal(pci_id_parse("1b36:0010 ", &id), -EINVAL);
+        assert_int_equal(host_set_pci_ids(h, &(uint32_t){0x1b360010}, 1), 0);
+        assert_true(host_refresh_gpu(h, "0000:01:00.0") >= 0);
+        assert_true(host_refresh_gpu(h, "0000:01:00.1") >= 0);
+        assert_non_null(host_find_gpu(h, "0000:01:00.0"));
+        struct vgpu_gpu *vf = host_find_gpu(h, "0000:01:00.1");
+        assert_non_null(vf);
+        assert_true(vgpu_gpu_is_vf(vf));
+
+        assert_int_equal(host_set_pci_ids(h, NULL, 0), 0);
+        assert_true(host_refresh_gpu(h, "0000:01:00.0") >= 0);
+        assert_null(host_find_gpu(h, "0000:01:00.0"));
+        fixture_done(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_discovery),
@@ -728,6 +803,8 @@ int main(void) {
                 cmocka_unit_test(test_board_name),
                 cmocka_unit_test(test_scan_real_host),
                 cmocka_unit_test(test_software_gpus),
+                cmocka_unit_test(test_virtual_parent),
+                cmocka_unit_test(test_pci_ids),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

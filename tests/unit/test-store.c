@@ -107,8 +107,8 @@ static void test_json_hostile(void **state) {
                  "\", \"backend\": \"mdev\", \"type\": \"x\", \"autostart\": true}",
                  "\"autostart\" needs \"persistent\""},
                 {"{\"version\": 1, \"uuid\": \"" U1
-                 "\", \"backend\": \"mdev\", \"type\": \"x\", \"gpu\": \"3b\"}",
-                 "\"gpu\" is not a PCI address"},
+                 "\", \"backend\": \"mdev\", \"type\": \"x\", \"gpu\": \"3b:00\"}",
+                 "\"gpu\" is not a GPU address"},
                 {"{\"version\": 1, \"uuid\": \"" U1
                  "\", \"backend\": \"mdev\", \"type\": \"x\", \"parent\": \"a/b\"}",
                  "\"parent\" is not a valid device name"},
