@@ -7,8 +7,9 @@ ops_suites = \
 	tests/ops/docs.bats \
 	tests/ops/completion.bats \
 	tests/ops/install.bats \
+	tests/ops/lint.bats \
 	tests/ops/package.bats
 TESTS += $(ops_suites)
-EXTRA_DIST += $(ops_suites)
+EXTRA_DIST += $(ops_suites) tests/cppcheck.supp .shellcheckrc
 # Building the package (tests/ops/package.bats) takes debian/ and scripts/package.
 EXTRA_DIST += debian

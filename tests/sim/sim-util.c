@@ -158,6 +158,7 @@ static const struct {
         {"ENOSPC", ENOSPC},       {"ERANGE", ERANGE}, {"EAGAIN", EAGAIN},
         {"ENOTSUP", ENOTSUP},     {"EINTR", EINTR},   {"EFBIG", EFBIG},
         {"ETIMEDOUT", ETIMEDOUT}, {"ENOTTY", ENOTTY}, {"EOPNOTSUPP", EOPNOTSUPP},
+        {"EUSERS", EUSERS},
 };
 
 int errno_from_name(const char *s) {
