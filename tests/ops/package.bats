@@ -130,6 +130,7 @@ setup_file() {
         [ "$group" -lt "$tmpfiles" ]
         [ "$group" -lt "$start" ]
         # libvirtd picks up a new hook only when it starts
+        # shellcheck disable=SC2016 # the script's text, not an expansion
         grep -q 'deb-systemd-invoke try-restart "$unit"' <<<"$script"
         sh -n <<<"$script"
 }
@@ -138,6 +139,7 @@ setup_file() {
         run dpkg-deb -I "$DEB" prerm
         echo "$output"
         grep -q "deb-systemd-invoke stop 'vgpud.service'" <<<"$output"
+        # shellcheck disable=SC2016 # the script's text, not an expansion
         grep -q '"$1" = remove' <<<"$output"
         sh -n <<<"$output"
         run dpkg-deb -I "$DEB" postrm
