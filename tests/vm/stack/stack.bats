@@ -28,6 +28,8 @@ active() { [ "$(systemctl is-active vgpud)" = active ]; }
 mdev_exists() { [ -d "/sys/bus/mdev/devices/$1" ]; }
 mdev_gone() { [ ! -e "/sys/bus/mdev/devices/$1" ]; }
 as() { runuser -u "$1" -- "${@:2}"; }
+# vgpud's instances and the kernel's mdevs are the same set (every mdev here is vgpud's)
+same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/mdev/devices | sort); }
 
 @test "apt installs the package: group vgpu, vgpud enabled and running (READY), its STATUS, libvirtd restarted" {
         run apt-get install -y "$VGPU_DEB"
@@ -167,7 +169,7 @@ as() { runuser -u "$1" -- "${@:2}"; }
         note "NRestarts after SIGKILL: $(systemctl show -P NRestarts vgpud)"
         wait_for mdev_exists "$a"
         # vgpud's list and the kernel's mdevs are the same set; the transient one was recognised
-        wait_for diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/mdev/devices | sort)
+        wait_for same_instances_as_kernel
         vgpuctl list --defined --quiet | grep -qx "$a"
         [ "$(vgpuctl --json show "$t" | jq -r .persistent)" = false ]
         vgpuctl destroy "$a" "$t"
