@@ -29,6 +29,8 @@ active() { [ "$(systemctl is-active vgpud)" = active ]; }
 mdev_exists() { [ -d "/sys/bus/mdev/devices/$1" ]; }
 mdev_gone() { [ ! -e "/sys/bus/mdev/devices/$1" ]; }
 as() { runuser -u "$1" -- "${@:2}"; }
+# systemd restarted vgpud more than N times (a function: wait_for re-runs it, re-reading the count)
+restarted_more_than() { [ "$(systemctl show -P NRestarts vgpud)" -gt "$1" ]; }
 # vgpud's instances and the kernel's mdevs are the same set (every mdev here is vgpud's)
 same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/mdev/devices | sort); }
 
@@ -164,7 +166,7 @@ same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/m
         echo 1 >"/sys/bus/mdev/devices/$a/remove"
         mdev_gone "$a"
         systemctl kill -s SIGKILL vgpud
-        wait_for test "$(systemctl show -P NRestarts vgpud)" -gt "$n0"
+        wait_for restarted_more_than "$n0"
         wait_for active
         [ "$(systemctl show -P MainPID vgpud)" != "$pid0" ]
         note "NRestarts after SIGKILL: $(systemctl show -P NRestarts vgpud)"
