@@ -217,10 +217,13 @@ same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/m
 }
 
 # The domain: a persistent, stopped mbochs instance (the hook starts it) and the VF bound to vfio-pci.
+# TCG (type qemu), 128 MiB, and ACPI: without it QEMU's pci.0 takes no hot-plugged device
+# ("Bus 'pci.0' does not support hotplugging"), and vgpuctl xml's skeleton has no <features>.
 domain_xml() { # NAME MDEV-UUID [VF]
         local vf=${3:-}
         vgpuctl xml "$2" --display off --domain "$1" |
-                sed 's/<domain type="kvm">/<domain type="qemu">/; s|<memory unit="MiB">[0-9]*</memory>|<memory unit="MiB">128</memory>|' |
+                sed 's/<domain type="kvm">/<domain type="qemu">/; s|<memory unit="MiB">[0-9]*</memory>|<memory unit="MiB">128</memory>|
+                        s|</os>|</os><features><acpi/></features>|' |
                 if [[ -n $vf ]]; then
                         local dom=${vf%%:*} rest=${vf#*:}
                         local bus=${rest%%:*} slot=${rest#*:}
