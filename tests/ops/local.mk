@@ -1,5 +1,5 @@
 # Operating vgpud: doctor, metrics, events, nfd, monitor, the systemd units, man pages,
-# completions and the installed tree.
+# completions, the installed tree and the Debian package.
 ops_suites = \
 	tests/ops/doctor.bats \
 	tests/ops/observe.bats \
@@ -7,6 +7,9 @@ ops_suites = \
 	tests/ops/docs.bats \
 	tests/ops/completion.bats \
 	tests/ops/install.bats \
-	tests/ops/lint.bats
+	tests/ops/lint.bats \
+	tests/ops/package.bats
 TESTS += $(ops_suites)
 EXTRA_DIST += $(ops_suites) tests/cppcheck.supp .shellcheckrc
+# Building the package (tests/ops/package.bats) takes debian/ and scripts/package.
+EXTRA_DIST += debian

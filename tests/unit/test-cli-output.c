@@ -91,7 +91,8 @@ static void test_bus_json(void **state) {
         json_object_put(props);
         json_object_put(inval);
         sd_bus_message_unref(m);
-        sd_bus_flush_close_unref(bus);
+        /* Nothing was sent: a flush would wait out the never-finished authentication (90 s). */
+        sd_bus_close_unref(bus);
         close(fds[1]);
 }
 
