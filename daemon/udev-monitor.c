@@ -6,6 +6,11 @@
  * objects are synced once the burst has been read. vgpud listens to udev's
  * group ("udev"), as every udev client does: the device is processed and its
  * database entry current when the event arrives.
+ *
+ * No subsystem filter: an mdev parent that is no PCI function announces its (un)registration on a
+ * subsystem of its own (the kernel's mbochs, mdpy and mtty on theirs, s390's vfio_ccw on css), with
+ * MDEV_STATE, and none of those can be named in advance. Events of other devices are dropped by the
+ * model at the first look; uevents are rare enough for that.
  */
 #include <libudev.h>
 
@@ -59,17 +64,11 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
 }
 
 int manager_start_udev_monitor(Manager *m) {
-        static const char *const subsystems[] = {"pci", "mdev"};
         int r;
 
         m->monitor = udev_monitor_new_from_netlink(m->udev, "udev");
         if (!m->monitor)
                 return log_error_errno(errno ?: ENOMEM, "Failed to create the udev monitor: %m");
-        for (size_t i = 0; i < ELEMENTSOF(subsystems); i++) {
-                r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, subsystems[i], NULL);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to filter the udev monitor: %m");
-        }
         r = udev_monitor_set_receive_buffer_size(m->monitor, MONITOR_BUFFER_SIZE);
         if (r < 0)
                 log_debug_errno(r, "Could not enlarge the udev monitor's buffer: %m");

@@ -1,6 +1,6 @@
 # Tests: cmocka unit tests and bats integration suites, both speaking TAP to
 # automake's TAP driver so that every test case is counted (see scripts/check).
-TEST_EXTENSIONS = .bats
+TEST_EXTENSIONS = .bats .vm
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 BATS_LOG_DRIVER = $(LOG_DRIVER)
 BATS_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/integration/run-bats
