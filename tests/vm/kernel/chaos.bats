@@ -4,51 +4,29 @@
 # again (rmmod/modprobe) and VFIO groups are held open; after every restart the records, sysfs,
 # mdevctl's and driverctl's directories and the acknowledged operations must agree. Inside the VM:
 #   tests/vm/vgpu-vm run --devices mbochs,mdpy,mtty,nvme -- bats --tap tests/vm/kernel/chaos.bats
-# with vgpud, vgpuctl and VGPU_TEST_SRCDIR from a build's tests/vgpu-test-env. CHAOS_OPS (default 60:
+# (make check runs it with the other suites of tests/vm/kernel in one boot: tests/vm/kernel.vm), with
+# vgpud, vgpuctl and VGPU_TEST_SRCDIR from a build's tests/vgpu-test-env. CHAOS_OPS (default 60:
 # ~2-3 minutes of the guest under TCG on an idle 2-core machine), CHAOS_SEED and CHAOS_VERBOSE=1 as
 # for tests/integration/chaos.bats.
 
+load vm
+
 setup_file() {
-        : "${VGPU_TEST_SRCDIR:?source a build's tests/vgpu-test-env first}"
-        command -v vgpud >/dev/null && command -v vgpuctl >/dev/null || {
-                echo "vgpud and vgpuctl are not on PATH: source a build's tests/vgpu-test-env" >&2
-                return 1
-        }
+        vm_require
 }
 
-# A failed run may leave mdevs, VFs or overrides: the suites after this one in the same boot must not
-# find them. Everything through sysfs, as an administrator would clean up by hand.
+# A failed run may leave mdevs, VFs, overrides or an unloaded parent: the suites after this one in the
+# same boot must not find them.
 teardown_file() {
-        local d f
-        for d in /sys/bus/mdev/devices/*; do
-                [[ -e $d/remove ]] && echo 1 >"$d/remove"
-        done
-        for f in /sys/bus/pci/devices/*/sriov_numvfs; do
-                [[ $(<"$f") == 0 ]] || echo 0 >"$f"
-        done
+        vm_clean_host
+        local f d
         for f in /sys/bus/pci/devices/*/driver_override; do
                 [[ $(<"$f") == "(null)" ]] || echo >"$f"
         done
-        rm -f /etc/driverctl.d/pci-* /etc/mdevctl.d/*/????????-????-????-????-????????????
         for d in mbochs mdpy mtty; do
                 [[ -d /sys/class/mdev_bus/$d ]] || modprobe "$d"
         done
         return 0
-}
-
-@test "chaos on the kernel: the guest has the sample parents and the NVMe PF, clean" {
-        for p in mbochs mdpy mtty; do
-                [[ -d /sys/class/mdev_bus/$p ]] || {
-                        echo "no mdev parent $p: run this suite through tests/vm/vgpu-vm --devices mbochs,mdpy,mtty,nvme" >&2
-                        return 1
-                }
-        done
-        run grep -l 0x0010 $(grep -l 0x1b36 /sys/bus/pci/devices/*/vendor | sed 's/vendor$/device/')
-        [[ -n $output ]] || {
-                echo "no QEMU NVMe PF 1b36:0010 (vgpu-vm --devices nvme)" >&2
-                return 1
-        }
-        [ -z "$(ls /sys/bus/mdev/devices)" ]
 }
 
 @test "chaos on the kernel: ${CHAOS_OPS:-60} operations, SIGKILLs, rmmod/modprobe, held groups, no discrepancy" {
