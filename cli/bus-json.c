@@ -88,7 +88,8 @@ int bus_message_read_json(sd_bus_message *m, json_object **ret) {
         } else if (type == SD_BUS_TYPE_ARRAY && contents[0] == '{' &&
                    (contents[1] == 's' || contents[1] == 'o')) {
                 /* a{s...}: an object */
-                _cleanup_free_ char *entry = strndup(contents + 1, strlen(contents) - 2); /* "{sv}" -> "sv" */
+                /* "{sv}" -> "sv" */
+                _cleanup_free_ char *entry = strndup(contents + 1, strlen(contents) - 2);
                 j = json_object_new_object();
                 if (!j || !entry)
                         return -ENOMEM;

@@ -15,7 +15,6 @@
 #include "output.h"
 #include "watch.h"
 
-
 static json_object *event_new(WatchEvent ev, const char *path) {
         struct timespec ts;
         struct tm tm;

@@ -16,7 +16,6 @@ static const char *gpu_display_address(const GpuInfo *g) {
 static json_object *gpu_json(const GpuInfo *g) {
         json_object *j = json_object_new_object();
         json_object_object_add(j, "id", json_string(g->id));
-        json_object_object_add(j, "id", json_string(g->id));
         json_object_object_add(j, "address", json_string(g->address));
         json_object_object_add(j, "vendor_id", json_object_new_int(g->vendor_id));
         json_object_object_add(j, "device_id", json_object_new_int(g->device_id));

@@ -48,14 +48,14 @@ static int vgpu_facts_fetch(Cli *c, const char *uuid, VgpuFacts *f) {
         if (r < 0)
                 return cli_report_error(c, uuid, &error, r);
 
-        f->v.backend = libvirt_vgpu_backend_from_string(strempty(f->info.backend));
+        f->v.backend = backend_kind_from_string(strempty(f->info.backend));
         if (f->v.backend < 0) {
                 fprintf(stderr, "%s: backend '%s' has no libvirt form.\n", uuid, strempty(f->info.backend));
                 return EXIT_FAILED;
         }
         f->v.uuid = f->info.uuid;
-        switch (f->v.backend) {
-        case LIBVIRT_VGPU_MDEV:
+        switch (backend_device_kind(f->v.backend)) {
+        case VGPU_DEVICE_MDEV:
                 /* the model is the type's device_api (vfio-pci for every GPU type seen so far) */
                 r = objects_fetch(bus, &error, &o);
                 if (r < 0)
@@ -70,8 +70,7 @@ static int vgpu_facts_fetch(Cli *c, const char *uuid, VgpuFacts *f) {
                         }
                 f->v.device_api = f->device_api;
                 break;
-        case LIBVIRT_VGPU_VF:
-        case LIBVIRT_VGPU_NVIDIA_VFIO:
+        case VGPU_DEVICE_PCI:
                 /* the VF: the device once it is set up, the parent it is defined on before */
                 f->v.pci_address = !isempty(f->info.device) ? f->info.device : f->info.parent;
                 if (isempty(f->v.pci_address)) {
@@ -79,7 +78,7 @@ static int vgpu_facts_fetch(Cli *c, const char *uuid, VgpuFacts *f) {
                         return EXIT_REFUSED;
                 }
                 break;
-        case LIBVIRT_VGPU_RPC:
+        case VGPU_DEVICE_VFIO_USER:
                 f->v.socket_path = f->info.device;
                 if (isempty(f->v.socket_path)) {
                         fprintf(stderr,
@@ -281,9 +280,9 @@ static int domain_xml(const XmlArgs *a, Libvirt *l, char **ret) {
 static int references(const XmlArgs *a, const char *xml, const struct libvirt_vgpu *v) {
         _cleanup_(domain_vgpus_freep) struct domain_vgpus *d = NULL;
         _cleanup_free_ char *why = NULL;
-        const char *device = v->backend == LIBVIRT_VGPU_MDEV  ? v->uuid
-                             : v->backend == LIBVIRT_VGPU_RPC ? v->socket_path
-                                                              : v->pci_address;
+        const char *device = backend_device_kind(v->backend) == VGPU_DEVICE_MDEV        ? v->uuid
+                             : backend_device_kind(v->backend) == VGPU_DEVICE_VFIO_USER ? v->socket_path
+                                                                                        : v->pci_address;
         int r;
 
         r = domain_xml_parse_vgpus(xml, strlen(xml), &d, &why);
@@ -312,7 +311,7 @@ static int attach_or_detach(Cli *c, bool attach, int argc, char *argv[]) {
         r = vgpu_facts_fetch(c, a.uuid, &f);
         if (r != EXIT_OK)
                 return r;
-        if (f.v.backend == LIBVIRT_VGPU_RPC && a.flags == VIR_DOMAIN_AFFECT_LIVE) {
+        if (backend_device_kind(f.v.backend) == VGPU_DEVICE_VFIO_USER && a.flags == VIR_DOMAIN_AFFECT_LIVE) {
                 fprintf(stderr,
                         "%s: an RPC-mode vGPU is a QEMU command-line device; it can only be %s with "
                         "--config (it "
@@ -323,7 +322,7 @@ static int attach_or_detach(Cli *c, bool attach, int argc, char *argv[]) {
         r = libvirt_open(&a, &l);
         if (r != EXIT_OK)
                 return r;
-        if (f.v.backend == LIBVIRT_VGPU_RPC)
+        if (backend_device_kind(f.v.backend) == VGPU_DEVICE_VFIO_USER)
                 a.flags = VIR_DOMAIN_AFFECT_CONFIG;
         r = domain_xml(&a, &l, &dom_xml);
         if (r != EXIT_OK)
@@ -340,7 +339,7 @@ static int attach_or_detach(Cli *c, bool attach, int argc, char *argv[]) {
                 return EXIT_REFUSED;
         }
 
-        if (f.v.backend == LIBVIRT_VGPU_RPC) {
+        if (backend_device_kind(f.v.backend) == VGPU_DEVICE_VFIO_USER) {
                 /* Edit the definition and define it again. */
                 r = attach ? libvirt_domain_add_vgpu(dom_xml, strlen(dom_xml), &f.v, &a.o, &new_xml, &why)
                            : libvirt_domain_remove_vgpu(dom_xml, strlen(dom_xml), &f.v, &new_xml, &why);

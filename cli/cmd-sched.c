@@ -7,7 +7,9 @@
  * prints it, so that the CLI and the D-Bus properties never disagree.
  */
 #include <getopt.h>
+#include <stddef.h>
 
+#include "bus-dict.h"
 #include "bus-names.h"
 #include "objects.h"
 #include "output.h"
@@ -34,47 +36,24 @@ static void sched_shown_done(SchedShown *s) {
         free(s->source);
 }
 
+/* SchedulerParams: what this vgpuctl shows of it; a newer vgpud's other keys are skipped. */
+static const BusDictField params_fields[] = {
+        {"vendor", "s", bus_dict_read_string, offsetof(SchedShown, vendor)},
+        {"source", "s", bus_dict_read_string, offsetof(SchedShown, source)},
+        {"configured_time_slice_ms", "u", bus_dict_read_basic, offsetof(SchedShown, configured_slice_ms)},
+        {"averaging_factor", "u", bus_dict_read_basic, offsetof(SchedShown, averaging_factor)},
+        {"frequency_hz", "u", bus_dict_read_basic, offsetof(SchedShown, frequency_hz)},
+};
+
 static int read_params(sd_bus *bus, const char *path, sd_bus_error *error, SchedShown *s) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *key;
         int r;
 
         r = sd_bus_get_property(bus, VGPUD_BUS_NAME, path, VGPUD_GPU_IFACE, "SchedulerParams", error, &reply,
                                 "a{sv}");
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(reply, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "vendor") || streq(key, "source")) {
-                        const char *v;
-                        r = sd_bus_message_read(reply, "v", "s", &v);
-                        if (r < 0)
-                                return r;
-                        char **field = streq(key, "vendor") ? &s->vendor : &s->source;
-                        free(*field);
-                        *field = strdup(v);
-                        if (!*field)
-                                return -ENOMEM;
-                } else if (streq(key, "configured_time_slice_ms") || streq(key, "averaging_factor") ||
-                           streq(key, "frequency_hz")) {
-                        uint32_t *field = streq(key, "averaging_factor") ? &s->averaging_factor
-                                          : streq(key, "frequency_hz")   ? &s->frequency_hz
-                                                                         : &s->configured_slice_ms;
-                        r = sd_bus_message_read(reply, "v", "u", field);
-                } else
-                        r = sd_bus_message_skip(reply, "v"); /* a newer vgpud's extra */
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        return r;
+        return bus_dict_read(reply, params_fields, ELEMENTSOF(params_fields), 0, s, NULL, NULL);
 }
 
 static int fetch_shown(sd_bus *bus, const char *path, sd_bus_error *error, SchedShown *s) {

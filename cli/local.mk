@@ -3,6 +3,7 @@
 noinst_LIBRARIES += cli/libvgpuctl.a
 cli_libvgpuctl_a_SOURCES = \
 	src/bus-names.h \
+	src/bus-dict.h src/bus-dict.c \
 	cli/cli.h \
 	cli/errors.c \
 	cli/commands.c \

@@ -1,103 +1,84 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Implementation of objects.h: table-driven parsing of a{sv} into structs. */
+/* Implementation of objects.h: a{sv} into structs, one bus-dict.h table per interface. */
 #include <stddef.h>
 #include <strings.h>
 
+#include "bus-dict.h"
 #include "bus-names.h"
 #include "objects.h"
 
-typedef enum PropKind {
-        PROP_STRING, /* s or o */
-        PROP_BOOL,
-        PROP_U16,
-        PROP_U32,
-        PROP_I32,
-        PROP_U64,
-        PROP_STRV,  /* as or ao */
-        PROP_PAIRS, /* a(ss), into StringPair* + count */
-        PROP_DOUBLE,
-        PROP_COUNTERS, /* a{st}, into Counter* + count */
-} PropKind;
+static int read_pairs_field(sd_bus_message *m, const BusDictField *f, void *obj);
+static int read_counters_field(sd_bus_message *m, const BusDictField *f, void *obj);
 
-typedef struct PropDesc {
-        const char *name;
-        const char *signature;
-        PropKind kind;
-        size_t offset;
-        size_t count_offset; /* PROP_PAIRS only */
-} PropDesc;
+/* A property: its name, signature, reader (bus-dict.h's, or the two below) and member. */
+#define P(n, sig, read, s, f)                                                                               \
+        { n, sig, read, offsetof(s, f), 0 }
 
-#define P(n, sig, k, s, f)                                                                                  \
-        { n, sig, k, offsetof(s, f), 0 }
-
-static const PropDesc gpu_props[] = {
-        P("Id", "s", PROP_STRING, GpuInfo, id),
-        P("Address", "s", PROP_STRING, GpuInfo, address),
-        P("Vendor", "s", PROP_STRING, GpuInfo, vendor),
-        P("Name", "s", PROP_STRING, GpuInfo, name),
-        P("Driver", "s", PROP_STRING, GpuInfo, driver),
-        P("HostedType", "s", PROP_STRING, GpuInfo, hosted_type),
-        P("VendorId", "q", PROP_U16, GpuInfo, vendor_id),
-        P("DeviceId", "q", PROP_U16, GpuInfo, device_id),
-        P("IommuGroup", "i", PROP_I32, GpuInfo, iommu_group),
-        P("Present", "b", PROP_BOOL, GpuInfo, present),
-        P("SriovTotalVfs", "u", PROP_U32, GpuInfo, sriov_total_vfs),
-        P("SriovNumVfs", "u", PROP_U32, GpuInfo, sriov_num_vfs),
-        P("SriovConfiguredVfs", "u", PROP_U32, GpuInfo, sriov_configured_vfs),
-        P("SriovStatus", "s", PROP_STRING, GpuInfo, sriov_status),
-        P("Backends", "as", PROP_STRV, GpuInfo, backends),
-        P("SchedulerPolicy", "s", PROP_STRING, GpuInfo, scheduler_policy),
-        P("Types", "ao", PROP_STRV, GpuInfo, types),
-        P("Instances", "ao", PROP_STRV, GpuInfo, instances),
-        {},
+static const BusDictField gpu_props[] = {
+        P("Id", "s", bus_dict_read_string, GpuInfo, id),
+        P("Address", "s", bus_dict_read_string, GpuInfo, address),
+        P("Vendor", "s", bus_dict_read_string, GpuInfo, vendor),
+        P("Name", "s", bus_dict_read_string, GpuInfo, name),
+        P("Driver", "s", bus_dict_read_string, GpuInfo, driver),
+        P("HostedType", "s", bus_dict_read_string, GpuInfo, hosted_type),
+        P("VendorId", "q", bus_dict_read_basic, GpuInfo, vendor_id),
+        P("DeviceId", "q", bus_dict_read_basic, GpuInfo, device_id),
+        P("IommuGroup", "i", bus_dict_read_basic, GpuInfo, iommu_group),
+        P("Present", "b", bus_dict_read_bool, GpuInfo, present),
+        P("SriovTotalVfs", "u", bus_dict_read_basic, GpuInfo, sriov_total_vfs),
+        P("SriovNumVfs", "u", bus_dict_read_basic, GpuInfo, sriov_num_vfs),
+        P("SriovConfiguredVfs", "u", bus_dict_read_basic, GpuInfo, sriov_configured_vfs),
+        P("SriovStatus", "s", bus_dict_read_string, GpuInfo, sriov_status),
+        P("Backends", "as", bus_dict_read_strv, GpuInfo, backends),
+        P("SchedulerPolicy", "s", bus_dict_read_string, GpuInfo, scheduler_policy),
+        P("Types", "ao", bus_dict_read_strv, GpuInfo, types),
+        P("Instances", "ao", bus_dict_read_strv, GpuInfo, instances),
 };
 
-static const PropDesc type_props[] = {
-        P("Id", "s", PROP_STRING, TypeInfo, id),
-        P("Gpu", "o", PROP_STRING, TypeInfo, gpu),
-        P("GpuAddress", "s", PROP_STRING, TypeInfo, gpu_address),
-        P("Backend", "s", PROP_STRING, TypeInfo, backend),
-        P("Name", "s", PROP_STRING, TypeInfo, name),
-        P("Description", "s", PROP_STRING, TypeInfo, description),
-        P("MaxResolution", "s", PROP_STRING, TypeInfo, max_resolution),
-        P("Series", "s", PROP_STRING, TypeInfo, series),
-        P("DeviceApi", "s", PROP_STRING, TypeInfo, device_api),
-        P("UnavailableReason", "s", PROP_STRING, TypeInfo, unavailable_reason),
-        P("Aliases", "as", PROP_STRV, TypeInfo, aliases),
-        P("Parents", "as", PROP_STRV, TypeInfo, parents),
-        P("FramebufferMiB", "t", PROP_U64, TypeInfo, framebuffer_mib),
-        P("Heads", "u", PROP_U32, TypeInfo, heads),
-        P("MaxInstances", "u", PROP_U32, TypeInfo, max_instances),
-        P("Available", "u", PROP_U32, TypeInfo, available),
-        {},
+static const BusDictField type_props[] = {
+        P("Id", "s", bus_dict_read_string, TypeInfo, id),
+        P("Gpu", "o", bus_dict_read_string, TypeInfo, gpu),
+        P("GpuAddress", "s", bus_dict_read_string, TypeInfo, gpu_address),
+        P("Backend", "s", bus_dict_read_string, TypeInfo, backend),
+        P("Name", "s", bus_dict_read_string, TypeInfo, name),
+        P("Description", "s", bus_dict_read_string, TypeInfo, description),
+        P("MaxResolution", "s", bus_dict_read_string, TypeInfo, max_resolution),
+        P("Series", "s", bus_dict_read_string, TypeInfo, series),
+        P("DeviceApi", "s", bus_dict_read_string, TypeInfo, device_api),
+        P("UnavailableReason", "s", bus_dict_read_string, TypeInfo, unavailable_reason),
+        P("Aliases", "as", bus_dict_read_strv, TypeInfo, aliases),
+        P("Parents", "as", bus_dict_read_strv, TypeInfo, parents),
+        P("FramebufferMiB", "t", bus_dict_read_basic, TypeInfo, framebuffer_mib),
+        P("Heads", "u", bus_dict_read_basic, TypeInfo, heads),
+        P("MaxInstances", "u", bus_dict_read_basic, TypeInfo, max_instances),
+        P("Available", "u", bus_dict_read_basic, TypeInfo, available),
 };
 
-static const PropDesc instance_props[] = {
-        P("Uuid", "s", PROP_STRING, InstanceInfo, uuid),
-        P("Gpu", "o", PROP_STRING, InstanceInfo, gpu),
-        P("GpuAddress", "s", PROP_STRING, InstanceInfo, gpu_address),
-        P("Parent", "s", PROP_STRING, InstanceInfo, parent),
-        P("Type", "s", PROP_STRING, InstanceInfo, type),
-        P("TypeName", "s", PROP_STRING, InstanceInfo, type_name),
-        P("Backend", "s", PROP_STRING, InstanceInfo, backend),
-        P("Device", "s", PROP_STRING, InstanceInfo, device),
-        P("State", "s", PROP_STRING, InstanceInfo, state),
-        P("Origin", "s", PROP_STRING, InstanceInfo, origin),
-        P("StartStatus", "s", PROP_STRING, InstanceInfo, start_status),
-        P("IommuGroup", "i", PROP_I32, InstanceInfo, iommu_group),
-        P("Persistent", "b", PROP_BOOL, InstanceInfo, persistent),
-        P("Autostart", "b", PROP_BOOL, InstanceInfo, autostart),
-        P("Owner", "s", PROP_STRING, InstanceInfo, owner),
-        P("OwnerSource", "s", PROP_STRING, InstanceInfo, owner_source),
-        P("Share", "u", PROP_U32, InstanceInfo, share),
-        P("Weight", "u", PROP_U32, InstanceInfo, weight),
-        P("ConfiguredShare", "d", PROP_DOUBLE, InstanceInfo, configured_share),
-        P("MeasuredShare", "d", PROP_DOUBLE, InstanceInfo, measured_share),
-        {"Attributes", "a(ss)", PROP_PAIRS, offsetof(InstanceInfo, attributes),
+static const BusDictField instance_props[] = {
+        P("Uuid", "s", bus_dict_read_string, InstanceInfo, uuid),
+        P("Gpu", "o", bus_dict_read_string, InstanceInfo, gpu),
+        P("GpuAddress", "s", bus_dict_read_string, InstanceInfo, gpu_address),
+        P("Parent", "s", bus_dict_read_string, InstanceInfo, parent),
+        P("Type", "s", bus_dict_read_string, InstanceInfo, type),
+        P("TypeName", "s", bus_dict_read_string, InstanceInfo, type_name),
+        P("Backend", "s", bus_dict_read_string, InstanceInfo, backend),
+        P("Device", "s", bus_dict_read_string, InstanceInfo, device),
+        P("State", "s", bus_dict_read_string, InstanceInfo, state),
+        P("Origin", "s", bus_dict_read_string, InstanceInfo, origin),
+        P("StartStatus", "s", bus_dict_read_string, InstanceInfo, start_status),
+        P("IommuGroup", "i", bus_dict_read_basic, InstanceInfo, iommu_group),
+        P("Persistent", "b", bus_dict_read_bool, InstanceInfo, persistent),
+        P("Autostart", "b", bus_dict_read_bool, InstanceInfo, autostart),
+        P("Owner", "s", bus_dict_read_string, InstanceInfo, owner),
+        P("OwnerSource", "s", bus_dict_read_string, InstanceInfo, owner_source),
+        P("Share", "u", bus_dict_read_basic, InstanceInfo, share),
+        P("Weight", "u", bus_dict_read_basic, InstanceInfo, weight),
+        P("ConfiguredShare", "d", bus_dict_read_basic, InstanceInfo, configured_share),
+        P("MeasuredShare", "d", bus_dict_read_basic, InstanceInfo, measured_share),
+        {"Attributes", "a(ss)", read_pairs_field, offsetof(InstanceInfo, attributes),
          offsetof(InstanceInfo, n_attributes)},
-        {"Counters", "a{st}", PROP_COUNTERS, offsetof(InstanceInfo, counters),
+        {"Counters", "a{st}", read_counters_field, offsetof(InstanceInfo, counters),
          offsetof(InstanceInfo, n_counters)},
-        {},
 };
 
 size_t strv_count(char *const *v) {
@@ -207,127 +188,29 @@ bool instance_counter(const InstanceInfo *i, const char *name, uint64_t *ret) {
         return false;
 }
 
-static int read_prop(sd_bus_message *m, const PropDesc *d, void *obj) {
-        char *field = (char *) obj + d->offset;
-        const char *s;
-        int r;
+static int read_pairs_field(sd_bus_message *m, const BusDictField *f, void *obj) {
+        StringPair **pp = (StringPair **) ((char *) obj + f->offset);
+        size_t *count = (size_t *) ((char *) obj + f->count_offset);
 
-        switch (d->kind) {
-        case PROP_STRING:
-                r = sd_bus_message_read_basic(m, d->signature[0], &s);
-                if (r < 0)
-                        return r;
-                free(*(char **) field);
-                *(char **) field = strdup(s);
-                return *(char **) field ? 0 : -ENOMEM;
-        case PROP_BOOL: {
-                int b;
-                r = sd_bus_message_read_basic(m, 'b', &b);
-                *(bool *) field = b;
-                return r;
-        }
-        case PROP_U16:
-                return sd_bus_message_read_basic(m, 'q', field);
-        case PROP_U32:
-                return sd_bus_message_read_basic(m, 'u', field);
-        case PROP_I32:
-                return sd_bus_message_read_basic(m, 'i', field);
-        case PROP_U64:
-                return sd_bus_message_read_basic(m, 't', field);
-        case PROP_DOUBLE:
-                return sd_bus_message_read_basic(m, 'd', field);
-        case PROP_STRV: {
-                char **v = NULL;
-                if (streq(d->signature, "as"))
-                        r = sd_bus_message_read_strv(m, &v);
-                else {
-                        /* read_strv only takes "as"; object paths are read one by one. */
-                        size_t n = 0;
-                        r = sd_bus_message_enter_container(m, 'a', "o");
-                        if (r < 0)
-                                return r;
-                        v = calloc(1, sizeof(char *));
-                        if (!v)
-                                return -ENOMEM;
-                        while ((r = sd_bus_message_read_basic(m, 'o', &s)) > 0) {
-                                char **nv = realloc(v, (n + 2) * sizeof(char *));
-                                if (!nv) {
-                                        strv_freep(&v);
-                                        return -ENOMEM;
-                                }
-                                v = nv;
-                                v[n] = strdup(s);
-                                v[++n] = NULL;
-                                if (!v[n - 1]) {
-                                        strv_freep(&v);
-                                        return -ENOMEM;
-                                }
-                        }
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                }
-                if (r < 0) {
-                        strv_freep(&v);
-                        return r;
-                }
-                strv_freep((char ***) field);
-                *(char ***) field = v;
-                return 0;
-        }
-        case PROP_COUNTERS: {
-                Counter **cp = (Counter **) field;
-                size_t *count = (size_t *) ((char *) obj + d->count_offset);
-                counters_free(*cp, *count);
-                *cp = NULL;
-                *count = 0;
-                return read_counters(m, cp, count);
-        }
-        case PROP_PAIRS: {
-                StringPair **pp = (StringPair **) field;
-                size_t *count = (size_t *) ((char *) obj + d->count_offset);
-                pairs_free(*pp, *count);
-                *pp = NULL;
-                *count = 0;
-                return read_pairs(m, pp, count);
-        }
-        }
-        return -EINVAL;
+        pairs_free(*pp, *count);
+        *pp = NULL;
+        *count = 0;
+        return read_pairs(m, pp, count);
 }
 
-/* Read an a{sv} of properties into obj; unknown names and unexpected types are skipped. */
-static int read_properties(sd_bus_message *m, const PropDesc *table, void *obj) {
-        const char *name;
-        int r;
+static int read_counters_field(sd_bus_message *m, const BusDictField *f, void *obj) {
+        Counter **cp = (Counter **) ((char *) obj + f->offset);
+        size_t *count = (size_t *) ((char *) obj + f->count_offset);
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = sd_bus_message_read_basic(m, 's', &name);
-                if (r < 0)
-                        return r;
-                const PropDesc *d = table;
-                while (d->name && !streq(d->name, name))
-                        d++;
-                if (d->name && sd_bus_message_verify_type(m, 'v', d->signature) > 0) {
-                        r = sd_bus_message_enter_container(m, 'v', d->signature);
-                        if (r < 0)
-                                return r;
-                        r = read_prop(m, d, obj);
-                        if (r < 0)
-                                return r;
-                        r = sd_bus_message_exit_container(m);
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        counters_free(*cp, *count);
+        *cp = NULL;
+        *count = 0;
+        return read_counters(m, cp, count);
+}
+
+/* Properties this vgpuctl does not know, or of another type, are skipped: a newer vgpud still works. */
+static int read_properties(sd_bus_message *m, const BusDictField *table, size_t n, void *obj) {
+        return bus_dict_read(m, table, n, 0, obj, NULL, NULL);
 }
 
 static void gpu_done(GpuInfo *g) {
@@ -446,21 +329,25 @@ int objects_parse(sd_bus_message *reply, Objects *ret) {
                         r = sd_bus_message_read_basic(reply, 's', &iface);
                         if (r < 0)
                                 return r;
-                        const PropDesc *table = NULL;
+                        const BusDictField *table = NULL;
+                        size_t n_table = 0;
                         void *obj = NULL;
                         char **obj_path = NULL;
                         if (streq(iface, VGPUD_GPU_IFACE)) {
                                 GpuInfo *g = grow((void **) &o.gpus, &o.n_gpus, sizeof(GpuInfo));
-                                table = gpu_props, obj = g, obj_path = g ? &g->path : NULL;
+                                table = gpu_props, n_table = ELEMENTSOF(gpu_props), obj = g,
+                                obj_path = g ? &g->path : NULL;
                                 if (g)
                                         g->iommu_group = -1;
                         } else if (streq(iface, VGPUD_TYPE_IFACE)) {
                                 TypeInfo *t = grow((void **) &o.types, &o.n_types, sizeof(TypeInfo));
-                                table = type_props, obj = t, obj_path = t ? &t->path : NULL;
+                                table = type_props, n_table = ELEMENTSOF(type_props), obj = t,
+                                obj_path = t ? &t->path : NULL;
                         } else if (streq(iface, VGPUD_INSTANCE_IFACE)) {
                                 InstanceInfo *i =
                                         grow((void **) &o.instances, &o.n_instances, sizeof(InstanceInfo));
-                                table = instance_props, obj = i, obj_path = i ? &i->path : NULL;
+                                table = instance_props, n_table = ELEMENTSOF(instance_props), obj = i,
+                                obj_path = i ? &i->path : NULL;
                                 if (i)
                                         instance_info_init(i);
                         } else {
@@ -474,7 +361,7 @@ int objects_parse(sd_bus_message *reply, Objects *ret) {
                                 *obj_path = strdup(path);
                                 if (!*obj_path)
                                         return -ENOMEM;
-                                r = read_properties(reply, table, obj);
+                                r = read_properties(reply, table, n_table, obj);
                                 if (r < 0)
                                         return r;
                         }
@@ -546,7 +433,7 @@ int instance_fetch(sd_bus *bus, const char *path, sd_bus_error *error, InstanceI
         i.path = strdup(path);
         if (!i.path)
                 return -ENOMEM;
-        r = read_properties(reply, instance_props, &i);
+        r = read_properties(reply, instance_props, ELEMENTSOF(instance_props), &i);
         if (r < 0) {
                 instance_info_done(&i);
                 return r;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of auth.h. */
+#include <assert.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stddef.h>
 
 #include "auth.h"
+#include "bus-dict.h"
 #include "bus-error.h"
 #include "log.h"
 
@@ -30,63 +33,47 @@ bool auth_caller_allowed(const Caller *c, gid_t admin_gid, char *const *admin_me
  * >= 1.12 reads SO_PEERGROUPS on Linux): org.freedesktop.DBus.GetConnectionCredentials. Bound to the
  * connection, unlike /proc/<pid>/status, which a process that took over a reused pid could answer for.
  * -ENODATA when the bus reports no groups (an older bus). *ret_groups is malloc'ed. */
+struct bus_credentials {
+        uint32_t uid;
+        uint32_t *groups;
+        size_t n_groups;
+};
+
+/* What of GetConnectionCredentials' answer this needs; the rest (ProcessID, security labels...) is skipped.
+ */
+static const BusDictField credential_fields[] = {
+        {"UnixUserID", "u", bus_dict_read_basic, offsetof(struct bus_credentials, uid)},
+        {"UnixGroupIDs", "au", bus_dict_read_u32_array, offsetof(struct bus_credentials, groups),
+         offsetof(struct bus_credentials, n_groups)},
+};
+
+/* The sender's uid and groups (its gid among them) as the bus recorded them when it connected (dbus-daemon
+ * >= 1.12 reads SO_PEERGROUPS on Linux): org.freedesktop.DBus.GetConnectionCredentials. Bound to the
+ * connection, unlike /proc/<pid>/status, which a process that took over a reused pid could answer for.
+ * -ENODATA when the bus reports no groups (an older bus). *ret_groups is malloc'ed. */
 static int bus_sender_groups(sd_bus_message *m, uid_t *ret_uid, gid_t **ret_groups, size_t *ret_n) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ gid_t *groups = NULL;
-        bool have_uid = false, have_groups = false;
-        size_t n = 0;
-        uint32_t uid = 0;
-        const char *key;
+        struct bus_credentials c = {};
+        uint64_t seen = 0;
         int r;
 
+        static_assert(sizeof(gid_t) == sizeof(uint32_t), "D-Bus carries group IDs as u");
         r = sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                "org.freedesktop.DBus", "GetConnectionCredentials", &error, &reply, "s",
                                sd_bus_message_get_sender(m));
-        if (r < 0)
+        if (r >= 0)
+                r = bus_dict_read(reply, credential_fields, ELEMENTSOF(credential_fields), 0, &c, NULL,
+                                  &seen);
+        if (r >= 0 && seen != 3) /* both */
+                r = -ENODATA;
+        if (r < 0) {
+                free(c.groups);
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(reply, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "UnixUserID")) {
-                        r = sd_bus_message_read(reply, "v", "u", &uid);
-                        have_uid = r >= 0;
-                } else if (streq(key, "UnixGroupIDs")) {
-                        const uint32_t *a;
-                        size_t size;
-
-                        r = sd_bus_message_enter_container(reply, 'v', "au");
-                        if (r >= 0)
-                                r = sd_bus_message_read_array(reply, 'u', (const void **) &a, &size);
-                        if (r >= 0) {
-                                n = size / sizeof(uint32_t);
-                                groups = malloc(MAX(n, (size_t) 1) * sizeof(gid_t));
-                                if (!groups)
-                                        return -ENOMEM;
-                                for (size_t k = 0; k < n; k++)
-                                        groups[k] = (gid_t) a[k];
-                                have_groups = true;
-                                r = sd_bus_message_exit_container(reply);
-                        }
-                } else
-                        r = sd_bus_message_skip(reply, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
         }
-        if (r < 0)
-                return r;
-        if (!have_uid || !have_groups)
-                return -ENODATA;
-        *ret_uid = (uid_t) uid;
-        *ret_groups = TAKE_PTR(groups);
-        *ret_n = n;
+        *ret_uid = (uid_t) c.uid;
+        *ret_groups = (gid_t *) c.groups;
+        *ret_n = c.n_groups;
         return 0;
 }
 

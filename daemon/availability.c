@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "availability.h"
+#include "backend.h"
 #include "hashmap.h"
 #include "host.h"
 #include "log.h"
@@ -72,7 +73,7 @@ static int plan_parent(ParentPlan *pp, const struct vgpu_parent *p) {
         if (!pp->name || !pp->ids || !pp->v)
                 return -ENOMEM;
         for (size_t k = 0; k < p->n_types; k++) {
-                if (p->types[k]->backend != VGPU_BACKEND_MDEV)
+                if (backend_device_kind(p->types[k]->backend) != VGPU_DEVICE_MDEV) /* not mdev numbers */
                         continue;
                 pp->ids[pp->n] = strdup(p->types[k]->id);
                 if (!pp->ids[pp->n])

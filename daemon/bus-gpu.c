@@ -5,9 +5,12 @@
  * objects (gpu.h), found by path, listed by one node enumerator. Every value
  * is read from memory; nothing here touches sysfs.
  */
+#include "auth.h"
+#include "backend.h"
 #include "bus-error.h"
 #include "bus-names.h"
 #include "bus-options.h"
+#include "config-file.h"
 #include "device-binding.h"
 #include "gpu.h"
 #include "hashmap.h"
@@ -77,9 +80,10 @@ GPU_PROPERTY_GETTER(gpu_get_backends) {
                         have[m->backend] = true;
         }
         r = sd_bus_message_open_container(reply, 'a', "s");
-        for (int k = 0; r >= 0 && k < _VGPU_BACKEND_MAX; k++)
-                if (have[k])
-                        r = sd_bus_message_append(reply, "s", backend_kind_to_string(k));
+        const struct backend_ops *b;
+        for (int k = 0; r >= 0 && (b = backend_next(&k));)
+                if (have[b->kind])
+                        r = sd_bus_message_append(reply, "s", backend_kind_to_string(b->kind));
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
@@ -146,6 +150,10 @@ static int method_set_sriov(sd_bus_message *call, void *userdata, sd_bus_error *
         uint32_t n;
         int r;
 
+        /* Authorization first: an outsider learns nothing about the arguments it sent. */
+        r = bus_authorize(call, g->manager->config->admin_group, e);
+        if (r < 0)
+                return r;
         r = sd_bus_message_read(call, "u", &n);
         if (r < 0)
                 return r;

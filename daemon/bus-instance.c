@@ -4,7 +4,10 @@
  * the instance objects (instance.h), found by path, listed by one node
  * enumerator so that GetManagedObjects returns every instance in one reply.
  */
+#include "auth.h"
+#include "backend.h"
 #include "bus-names.h"
+#include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
 #include "instance.h"
@@ -68,15 +71,11 @@ INSTANCE_PROPERTY_GETTER(instance_get_type_name) {
 
 INSTANCE_PROPERTY_GETTER(instance_get_backend) {
         Instance *i = userdata;
-        enum vgpu_backend_kind k = i->live     ? i->live->backend
-                                   : i->record ? i->record->backend
-                                               : VGPU_BACKEND_MDEV;
-        return sd_bus_message_append(reply, "s", strempty(backend_kind_to_string(k)));
+        return sd_bus_message_append(reply, "s", strempty(backend_kind_to_string(instance_backend(i))));
 }
 
 static bool instance_is_rpc(const Instance *i) {
-        return i->live ? i->live->backend == VGPU_BACKEND_RPC
-                       : i->record && i->record->backend == VGPU_BACKEND_RPC;
+        return (i->live || i->record) && backend_device_kind(instance_backend(i)) == VGPU_DEVICE_VFIO_USER;
 }
 
 INSTANCE_PROPERTY_GETTER(instance_get_device) {
@@ -154,13 +153,23 @@ INSTANCE_PROPERTY_GETTER(instance_get_owner_source) {
         return sd_bus_message_append(reply, "s", i->owner ? "hook" : i->libvirt_owner ? "libvirt" : "");
 }
 
+/* Every method here changes the instance: authorization first, before its arguments are read, so that
+ * an outsider learns nothing about them. */
+static int authorize(sd_bus_message *call, Instance *i, sd_bus_error *error) {
+        return bus_authorize(call, i->manager->config->admin_group, error);
+}
+
 static int method_start(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        return lifecycle_start(userdata, call, error);
+        int r = authorize(call, userdata, error);
+        return r < 0 ? r : lifecycle_start(userdata, call, error);
 }
 
 static int method_stop_or_destroy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         int force, r;
 
+        r = authorize(call, userdata, error);
+        if (r < 0)
+                return r;
         r = sd_bus_message_read(call, "b", &force);
         if (r < 0)
                 return r;
@@ -170,16 +179,21 @@ static int method_stop_or_destroy(sd_bus_message *call, void *userdata, sd_bus_e
 }
 
 static int method_define(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        return lifecycle_define(userdata, call, error);
+        int r = authorize(call, userdata, error);
+        return r < 0 ? r : lifecycle_define(userdata, call, error);
 }
 
 static int method_undefine(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        return lifecycle_undefine(userdata, call, error);
+        int r = authorize(call, userdata, error);
+        return r < 0 ? r : lifecycle_undefine(userdata, call, error);
 }
 
 static int method_set_autostart(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         int enable, r;
 
+        r = authorize(call, userdata, error);
+        if (r < 0)
+                return r;
         r = sd_bus_message_read(call, "b", &enable);
         if (r < 0)
                 return r;

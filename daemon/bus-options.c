@@ -27,47 +27,33 @@ static char *known_list(const BusOption *known, size_t n) {
         return s;
 }
 
+struct visit {
+        bus_option_read_t read;
+        void *userdata;
+        sd_bus_error *error;
+};
+
+static int visit_option(sd_bus_message *m, size_t k, void *userdata) {
+        struct visit *v = userdata;
+        return v->read(m, k, v->userdata, v->error);
+}
+
 int bus_read_options(sd_bus_message *m, const BusOption *known, size_t n, bus_option_read_t read,
                      void *userdata, sd_bus_error *e) {
-        const char *key;
+        struct visit v = {read, userdata, e};
+        BusDictProblem p;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                size_t k;
-
-                r = sd_bus_message_read_basic(m, 's', &key);
-                if (r < 0)
-                        return r;
-                for (k = 0; k < n && !streq(known[k].key, key); k++)
-                        ;
-                if (k == n) {
-                        _cleanup_free_ char *list = known_list(known, n);
-                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
-                                              "Unknown option '%s' (this method knows %s)", key,
-                                              strna(list));
-                }
-                if (sd_bus_message_verify_type(m, 'v', known[k].signature) <= 0)
-                        return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type %s",
-                                              key, known[k].signature);
-                r = sd_bus_message_enter_container(m, 'v', known[k].signature);
-                if (r < 0)
-                        return r;
-                r = read(m, k, userdata, e);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m); /* the variant */
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m); /* the entry */
-                if (r < 0)
-                        return r;
+        r = bus_dict_walk(m, known, n, BUS_DICT_STRICT, visit_option, &v, &p, NULL);
+        if (p.kind == BUS_DICT_UNKNOWN_KEY) {
+                _cleanup_free_ char *list = known_list(known, n);
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
+                                      "Unknown option '%s' (this method knows %s)", p.key, strna(list));
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        if (p.kind == BUS_DICT_WRONG_TYPE)
+                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT, "Option '%s' must be of type %s", p.key,
+                                      known[p.index].signature);
+        return r;
 }
 
 static int read_bool(sd_bus_message *m, size_t k, void *userdata, sd_bus_error *e) {

@@ -2,7 +2,8 @@
 /*
  * The a{sv} "options" argument of vgpud's methods, read one way everywhere: a
  * key the method does not know, or a value of the wrong type, is InvalidArgs
- * naming what the method does know, before anything is done.
+ * naming what the method does know, before anything is done. The walk is
+ * bus-dict.h's, in its strict form; this file says the refusal in words.
  */
 #pragma once
 
@@ -10,10 +11,10 @@
 #include <stddef.h>
 #include <systemd/sd-bus.h>
 
-typedef struct BusOption {
-        const char *key;
-        const char *signature; /* of the value inside the variant */
-} BusOption;
+#include "bus-dict.h"
+
+/* {key, signature of the value inside the variant}: the a{sv} reader's field (bus-dict.h). */
+typedef BusDictField BusOption;
 
 /* Called with m inside the variant of known[k]; reads the value (all of it) and returns >= 0, or fails
  * the call (a negative errno, with e set when the value itself is refused). */

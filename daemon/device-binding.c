@@ -2,6 +2,7 @@
 /* Implementation of device-binding.h. */
 #include "device-binding.h"
 #include "auth.h"
+#include "backend.h"
 #include "binding.h"
 #include "bus-error.h"
 #include "bus-options.h"
@@ -261,7 +262,7 @@ static int bind_or_unbind(sd_bus_message *call, Manager *m, bool bind, sd_bus_er
                 return bus_error_setf(e, -EBUSY, SUBJECT_ARGUMENT,
                                       "%s is used by instance %s; destroy it first (vgpuctl destroy %s)",
                                       bdf, user->uuid, user->uuid);
-        if (g && g->parent && g->parent->backend == VGPU_BACKEND_MDEV)
+        if (g && g->parent && backend_device_kind(g->parent->backend) == VGPU_DEVICE_MDEV)
                 return bus_error_setf(
                         e, -EBUSY, SUBJECT_ARGUMENT,
                         "%s is an mdev parent (its driver makes vGPUs on it); passing it through "

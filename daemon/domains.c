@@ -8,6 +8,7 @@
 
 #include "assignment.h"
 #include "auth.h"
+#include "backend.h"
 #include "bus-error.h"
 #include "bus-options.h"
 #include "config-file.h"
@@ -27,16 +28,10 @@
 /* ---- references
  * -------------------------------------------------------------------------------------------- */
 
-static enum vgpu_backend_kind instance_backend(const Instance *i) {
-        if (i->live)
-                return i->live->backend;
-        return i->record ? i->record->backend : VGPU_BACKEND_MDEV;
-}
-
 /* The UUID in "<socket_dir>/<uuid>.sock", or NULL when the path is not one of vgpud's sockets. */
 static bool rpc_socket_uuid(Manager *m, const char *path, char uuid[static UUID_STRING_MAX]) {
         const char *dir = m->config->rpc.socket_dir, *rest;
-        size_t n = strlen(dir);
+        size_t n = dir ? strlen(dir) : 0;
 
         if (!dir || strncmp(path, dir, n) != 0 || path[n] != '/')
                 return false;
@@ -49,7 +44,7 @@ static bool rpc_socket_uuid(Manager *m, const char *path, char uuid[static UUID_
         return uuid_normalize(u, uuid) >= 0;
 }
 
-Instance *manager_find_reference(Manager *m, enum domain_vgpu_kind kind, const char *device,
+Instance *manager_find_reference(Manager *m, enum vgpu_device_kind kind, const char *device,
                                  bool *ret_ours) {
         char key[PCI_BDF_MAX > UUID_STRING_MAX ? PCI_BDF_MAX : UUID_STRING_MAX];
         size_t it = 0;
@@ -59,27 +54,26 @@ Instance *manager_find_reference(Manager *m, enum domain_vgpu_kind kind, const c
         if (ret_ours)
                 *ret_ours = false;
         switch (kind) {
-        case DOMAIN_VGPU_MDEV:
+        case VGPU_DEVICE_MDEV:
                 /* An mdev UUID is a vGPU by nature: vgpud answers for it, known or not. */
                 if (ret_ours)
                         *ret_ours = true;
                 return manager_find_instance(m, device);
-        case DOMAIN_VGPU_PCI:
+        case VGPU_DEVICE_PCI:
                 /* A VF of a vf or nvidia-vfio instance (its parent); any other PCI device is not vgpud's. */
                 if (pci_bdf_normalize(device, key) < 0)
                         return NULL;
                 while (strmap_iterate(m->instances, &it, &k, &v)) {
                         Instance *i = v;
-                        enum vgpu_backend_kind b = instance_backend(i);
-                        if ((b == VGPU_BACKEND_VF || b == VGPU_BACKEND_NVIDIA_VFIO) && instance_parent(i) &&
-                            streq(instance_parent(i), key)) {
+                        if (backend_device_kind(instance_backend(i)) == VGPU_DEVICE_PCI &&
+                            instance_parent(i) && streq(instance_parent(i), key)) {
                                 if (ret_ours)
                                         *ret_ours = true;
                                 return i;
                         }
                 }
                 return NULL;
-        case DOMAIN_VGPU_VFIO_USER:
+        case VGPU_DEVICE_VFIO_USER:
                 if (!rpc_socket_uuid(m, device, key))
                         return NULL;
                 if (ret_ours)
@@ -91,15 +85,15 @@ Instance *manager_find_reference(Manager *m, enum domain_vgpu_kind kind, const c
 }
 
 /* What the hook hands over is the reference alone: its kind follows from its form. */
-static int reference_kind(const char *device, enum domain_vgpu_kind *ret) {
+static int reference_kind(const char *device, enum vgpu_device_kind *ret) {
         char bdf[PCI_BDF_MAX];
 
         if (uuid_is_valid(device))
-                *ret = DOMAIN_VGPU_MDEV;
+                *ret = VGPU_DEVICE_MDEV;
         else if (device[0] == '/')
-                *ret = DOMAIN_VGPU_VFIO_USER;
+                *ret = VGPU_DEVICE_VFIO_USER;
         else if (pci_bdf_normalize(device, bdf) >= 0)
-                *ret = DOMAIN_VGPU_PCI;
+                *ret = VGPU_DEVICE_PCI;
         else
                 return -EINVAL;
         return 0;
@@ -542,7 +536,7 @@ int bus_manager_acquire_for_domain(sd_bus_message *call, void *userdata, sd_bus_
 
         /* Every reference is checked before anything starts: a refusal changes nothing. */
         for (size_t k = 0; k < n; k++) {
-                enum domain_vgpu_kind kind;
+                enum vgpu_device_kind kind;
                 bool ours;
                 const char *dev = devices[k];
 

@@ -31,12 +31,12 @@ void manager_check_assignments(Manager *m);
 /* The instance a domain's reference names, if vgpud manages it. *ret_ours (may be NULL) says whether
  * the reference is vgpud's to answer for even without an instance (an mdev UUID, a socket in vgpud's
  * socket directory) as opposed to another program's device (a NIC's VF, another vfio-user server). */
-Instance *manager_find_reference(Manager *m, enum domain_vgpu_kind kind, const char *device, bool *ret_ours);
+Instance *manager_find_reference(Manager *m, enum vgpu_device_kind kind, const char *device, bool *ret_ours);
 
 /* What libvirt's domain list shows, from libvirt-watch.c (main thread): refs[k] is used by domains[k]. */
 struct libvirt_reference {
         char *domain;
-        enum domain_vgpu_kind kind;
+        enum vgpu_device_kind kind;
         char *device;
 };
 void manager_apply_libvirt_references(Manager *m, const struct libvirt_reference *refs, size_t n);

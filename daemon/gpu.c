@@ -7,6 +7,7 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "backend.h"
 #include "bus-names.h"
 #include "gpu.h"
 #include "hashmap.h"
@@ -312,7 +313,7 @@ static char *type_unavailable_reason(TypeObject *t, struct vgpu_type *member) {
 
         if (!member->group)
                 return strdup("");
-        if (member->backend == VGPU_BACKEND_RPC)
+        if (backend_device_kind(member->backend) == VGPU_DEVICE_VFIO_USER)
                 return rpc_unavailable_reason(t->gpu->manager,
                                               member); /* no driver to quote: vgpud's rules */
         int r = placement_unavailable_reason(t->gpu->manager->host, member->group, t->gpu->address, &why);

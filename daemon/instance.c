@@ -2,6 +2,7 @@
 /* Implementation of instance.h: the instance objects and their sync with the model. */
 #include <systemd/sd-bus.h>
 
+#include "backend.h"
 #include "bus-names.h"
 #include "gpu.h"
 #include "hashmap.h"
@@ -52,6 +53,12 @@ const char *instance_type_id(const Instance *i) {
         if (i->live)
                 return i->live->type_id;
         return i->record ? i->record->type_id : NULL;
+}
+
+enum vgpu_backend_kind instance_backend(const Instance *i) {
+        if (i->live)
+                return i->live->backend;
+        return i->record ? i->record->backend : VGPU_BACKEND_MDEV;
 }
 
 int instance_path_from_uuid(const char *uuid, char **ret) {

@@ -80,6 +80,8 @@ const char *instance_state(const Instance *i);
 const char *instance_gpu_address(const Instance *i);
 const char *instance_parent(const Instance *i);
 const char *instance_type_id(const Instance *i);
+/* The backend that provides it: the live device's, else its definition's (mdev for neither). */
+enum vgpu_backend_kind instance_backend(const Instance *i);
 
 /* "/org/vgpud1/instance/" + the UUID's 32 hex digits. */
 int instance_path_from_uuid(const char *uuid, char **ret);

@@ -57,9 +57,9 @@ void libvirt_references_free(struct libvirt_reference *refs, size_t n) {
         free(refs);
 }
 
-static int kind_from_string(const char *s, enum domain_vgpu_kind *ret) {
-        for (int k = 0; k < _DOMAIN_VGPU_KIND_MAX; k++)
-                if (streq_ptr(domain_vgpu_kind_to_string(k), s)) {
+static int kind_from_string(const char *s, enum vgpu_device_kind *ret) {
+        for (int k = 0; k < _VGPU_DEVICE_KIND_MAX; k++)
+                if (streq_ptr(vgpu_device_kind_to_string(k), s)) {
                         *ret = k;
                         return 0;
                 }

@@ -5,6 +5,7 @@
 #include "alias.h"
 #include "auth.h"
 #include "availability.h"
+#include "backend.h"
 #include "bus-error.h"
 #include "bus-names.h"
 #include "bus-options.h"
@@ -16,6 +17,7 @@
 #include "manager.h"
 #include "operation.h"
 #include "placement.h"
+#include "planner.h"
 #include "sched.h"
 #include "strutil.h"
 
@@ -146,59 +148,6 @@ static int read_uuid(const char *s, char out[static UUID_STRING_MAX], sd_bus_err
         return 0;
 }
 
-/* Does the name (normalized) name this type: one of its aliases, or its board-less candidate? */
-static bool type_answers_to(const struct vgpu_type *t, const char *normalized) {
-        return strv_contains(t->aliases, normalized) || streq_ptr(t->boardless_alias, normalized);
-}
-
-/* An ambiguous name narrowed to one GPU: the one group among the candidates that the GPU offers. */
-static struct vgpu_type_group *resolve_on_gpu(Manager *m, const char *name, const char *gpu) {
-        _cleanup_free_ char *a = alias_normalize(name);
-        struct vgpu_type_group *found = NULL;
-        GpuObject *obj = manager_find_gpu(m, gpu);
-
-        if (!a || !obj)
-                return NULL;
-        for (size_t i = 0; i < m->host->n_groups; i++) {
-                struct vgpu_type_group *g = m->host->groups[i];
-                for (size_t k = 0; k < g->n_types; k++) {
-                        const struct vgpu_type *t = g->types[k];
-                        if (t->parent->gpu && streq(t->parent->gpu->bdf, obj->address) &&
-                            type_answers_to(t, a)) {
-                                if (found && found != g)
-                                        return NULL; /* still ambiguous on that GPU */
-                                found = g;
-                                break;
-                        }
-                }
-        }
-        return found;
-}
-
-/* A type name (any alias) to its group; the library's message lists the candidates or the types there are.
- * With a GPU, a name that is ambiguous on the host may still be unique there. */
-static int resolve_type(Manager *m, const char *name, const char *gpu, struct vgpu_type_group **ret,
-                        sd_bus_error *e) {
-        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
-        int r = type_resolve(m->host, name, ret, &err);
-
-        if (r == -ENOTUNIQ && !isempty(gpu)) {
-                *ret = resolve_on_gpu(m, name, gpu);
-                if (*ret)
-                        return 0;
-        }
-        if (r == -ENOENT)
-                return bus_error_setf(e, r, SUBJECT_TYPE, "%s",
-                                      err.message ?: "No such vGPU type on this host.");
-        if (r == -ENOTUNIQ)
-                return bus_error_setf(e, r, SUBJECT_TYPE, "%s",
-                                      err.message ?: "The type name is ambiguous.");
-        if (r < 0)
-                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Invalid type name '%s': %s", name,
-                                      err.message ?: strerror(-r));
-        return 0;
-}
-
 /* ---- where records live ------------------------------------------------------------------------------- */
 
 typedef enum RecordHome {
@@ -219,7 +168,7 @@ static RecordHome record_home(const struct vgpu_record *r) {
 /* vgpud's persistent mdev definitions are mirrored into mdevctl's directory when configured. */
 static bool mirrored_to_mdevctl(Manager *m, const struct vgpu_record *r) {
         return r && m->config->mdevctl_write && record_home(r) == HOME_STATE &&
-               r->backend == VGPU_BACKEND_MDEV && !isempty(r->parent);
+               backend_device_kind(r->backend) == VGPU_DEVICE_MDEV && !isempty(r->parent);
 }
 
 /* Plan the record steps that take old (the instance's record) to new (NULL: no definition). */
@@ -236,6 +185,8 @@ static int plan_records(Operation *op, const struct vgpu_record *old, const stru
          */
         if ((from == HOME_MDEVCTL && to != HOME_MDEVCTL) ||
             (mirrored_to_mdevctl(m, old) &&
+             /* mirrored_to_mdevctl() is false for NULL, so old and new are set where they are read */
+             /* cppcheck-suppress nullPointer */
              (!mirrored_to_mdevctl(m, new) || !streq(old->parent, new->parent)))) {
                 op->delete_mdevctl_parent = strdup(old->parent);
                 if (!op->delete_mdevctl_parent)
@@ -290,8 +241,8 @@ static void reply_uuid_path(Operation *op, int r) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 char ename[16];
                 if (op->error.message)
-                        bus_error_setf(&e, r, SUBJECT_ARGUMENT, "No room left for %s on %s: %s",
-                                       op->type_id, strna(op->parent), op->error.message);
+                        bus_error_setf(&e, r, SUBJECT_ARGUMENT, "No room left for %s on %s: %s", op->type_id,
+                                       strna(op->parent), op->error.message);
                 else
                         bus_error_setf(&e, r, SUBJECT_ARGUMENT, "No room left for %s on %s: %s: %s (%s)",
                                        op->type_id, strna(op->parent), strna(op->error.path),
@@ -313,33 +264,51 @@ static void reply_uuid_path(Operation *op, int r) {
 
 /* ---- create and define -------------------------------------------------------------------------------- */
 
-/* The member of g on this GPU (or parent), whether or not it has room: where a definition goes. */
-static struct vgpu_type *group_member_on(Manager *m, const struct vgpu_type_group *g, const char *gpu) {
-        GpuObject *obj = manager_find_gpu(m, gpu);
+/* The planner's questions to vgpud (planner.h): admission against the quotas (sched.h) and the creates
+ * in flight (operation.h). */
+typedef struct PlanContext {
+        Manager *manager;
+        Instance *instance; /* a start's */
+} PlanContext;
 
-        for (size_t i = 0; i < g->n_types; i++) {
-                struct vgpu_type *t = g->types[i];
-                if (streq(t->parent->name, gpu) ||
-                    (obj && t->parent->gpu && streq(t->parent->gpu->bdf, obj->address)))
-                        return t;
+static int plan_admit(void *userdata, enum plan_action action, const struct vgpu_type *t, const char *uuid,
+                      const struct sched_quota *q, char **ret_reason) {
+        PlanContext *c = userdata;
+
+        switch (action) {
+        case PLAN_CREATE:
+                return sched_admit_create(c->manager, t, uuid, q, ret_reason);
+        case PLAN_DEFINE:
+                return sched_check_definition(c->manager, t, uuid, q, ret_reason);
+        default:
+                return sched_admit_start(c->instance, t->parent->name, ret_reason);
         }
-        return NULL;
 }
 
-static int placement_error(Manager *m, int r, const char *type, const char *gpu, struct vgpu_error *err,
-                           sd_bus_error *e) {
-        if (r == -ENOSPC)
-                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "%s",
-                                      err->message ?: "No GPU can host another instance of this type now.");
-        if (r == -ENODEV)
-                return bus_error_setf(e, -ENODEV, SUBJECT_GPU, "No GPU '%s' on this host", strempty(gpu));
-        if (r == -ENOENT && gpu)
-                return bus_error_setf(
-                        e, r, SUBJECT_TYPE,
-                        "GPU %s does not offer %s ('vgpuctl types --gpu %s' lists what it offers)", gpu,
-                        type, gpu);
-        return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot place %s: %s", type,
-                              err->message ?: strerror(-r));
+static bool plan_create_fits(void *userdata, const struct vgpu_type *t) {
+        PlanContext *c = userdata;
+        return operation_create_fits(c->manager, t);
+}
+
+static struct plan_env plan_env_for(PlanContext *c) {
+        return (struct plan_env){
+                .host = c->manager->host,
+                .admit = plan_admit,
+                .create_fits = plan_create_fits,
+                .userdata = c,
+        };
+}
+
+/* A refusal of the planner as a named D-Bus error. */
+static int plan_error(int r, const struct plan *p, sd_bus_error *e) {
+        static const ErrorSubject subjects[] = {
+                [PLAN_SUBJECT_ARGUMENT] = SUBJECT_ARGUMENT,
+                [PLAN_SUBJECT_TYPE] = SUBJECT_TYPE,
+                [PLAN_SUBJECT_GPU] = SUBJECT_GPU,
+        };
+        if (!p->reason)
+                return r; /* -ENOMEM: no sentence to build */
+        return bus_error_setf(e, r, subjects[p->subject], "%s", p->reason);
 }
 
 static int defer_create(Manager *m, sd_bus_message *call) {
@@ -352,20 +321,88 @@ static int defer_create(Manager *m, sd_bus_message *call) {
         return 1; /* answered when it runs again */
 }
 
-int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
-        _cleanup_(create_options_done) CreateOptions o = {};
-        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
-        _cleanup_(placement_result_done) struct placement_result placed = {};
+/* The record of a planned new instance: what the options and the plan say. */
+static int record_for(const char *uuid, const CreateOptions *o, const struct plan *p,
+                      struct vgpu_record **ret) {
         _cleanup_(record_freep) struct vgpu_record *rec = NULL;
-        const char *type, *gpu, *uuid_arg;
-        bool define = streq_ptr(sd_bus_message_get_member(call), "DefineInstance");
-        char uuid[UUID_STRING_MAX];
-        struct vgpu_type_group *group;
-        struct vgpu_type *target = NULL;
+        int r;
+
+        r = record_new(uuid, p->type->backend, p->type->id, &rec);
+        if (r < 0)
+                return r;
+        rec->persistent = o->persistent;
+        rec->autostart = o->autostart;
+        rec->origin = RECORD_ORIGIN_VGPUD;
+        if (o->quota.share > 0)
+                rec->quota.share = (int) o->quota.share;
+        if (o->quota.weight > 0)
+                rec->quota.weight = (int) o->quota.weight;
+        if (p->type->name && !(rec->type_name = strdup(p->type->name)))
+                return -ENOMEM;
+        if (p->parent && !(rec->parent = strdup(p->parent)))
+                return -ENOMEM;
+        if (p->gpu)
+                snprintf(rec->gpu, sizeof(rec->gpu), "%s", p->gpu);
+        if (o->n_attrs > 0) {
+                r = attrs_copy(o->attrs, o->n_attrs, &rec->attrs);
+                if (r < 0)
+                        return r;
+                rec->n_attrs = o->n_attrs;
+        }
+        *ret = TAKE_PTR(rec);
+        return 0;
+}
+
+/* The operation's steps for a new instance: the backend's create (host_step), then rec written. */
+static int fill_new(Operation *op, bool host_step, const struct vgpu_record *rec) {
+        op->device = host_step ? DEVICE_CREATE : DEVICE_KEEP;
+        if (!(op->type_id = strdup(rec->type_id)) || (rec->parent && !(op->parent = strdup(rec->parent))))
+                return -ENOMEM;
+        if (host_step) {
+                if (attrs_copy(rec->attrs, rec->n_attrs, &op->attrs) < 0)
+                        return -ENOMEM;
+                op->n_attrs = rec->n_attrs;
+        }
+        return plan_records(op, NULL, rec);
+}
+
+/* A new instance object and its operation, queued; the reply follows when it is done. */
+static int submit_new(Manager *m, sd_bus_message *call, const struct plan *p, const struct vgpu_record *rec,
+                      sd_bus_error *e) {
         Operation *op;
         Instance *i;
         int r;
 
+        r = manager_add_instance(m, rec->uuid, &i);
+        if (r < 0)
+                return r;
+        i->origin = ORIGIN_VGPUD;
+        r = operation_new(m, i, p->backend->kind, call, reply_uuid_path, &op);
+        if (r >= 0) {
+                r = fill_new(op, p->host_step, rec);
+                if (r < 0)
+                        operation_free(op);
+                else if ((r = operation_submit(op)) < 0) /* op is freed */
+                        r = bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s",
+                                           strerror(-r));
+        }
+        if (r < 0)
+                manager_drop_instance(m, i);
+        return r < 0 ? r : 1;
+}
+
+/* Parse, plan, submit: CreateInstance and DefineInstance once authorized, and again for a create that
+ * waited (manager_retry_deferred_creates). The reply follows when the operation is done. */
+static int create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
+        _cleanup_(create_options_done) CreateOptions o = {};
+        _cleanup_(plan_done) struct plan plan = {};
+        _cleanup_(record_freep) struct vgpu_record *rec = NULL;
+        const char *type, *gpu, *uuid_arg;
+        bool define = streq_ptr(sd_bus_message_get_member(call), "DefineInstance");
+        char uuid[UUID_STRING_MAX];
+        int r;
+
+        /* parse */
         r = sd_bus_message_read(call, "sss", &type, &gpu, &uuid_arg);
         if (r < 0)
                 return r;
@@ -379,118 +416,42 @@ int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
          * GPU is being re-read after an operation, wait for it (before anything costly is done twice). */
         if (!define && refresher_pending(m->refresher))
                 return defer_create(m, call);
-
-        r = bus_authorize(call, m->config->admin_group, e);
-        if (r < 0)
-                return r;
-
         if (manager_find_instance(m, uuid))
                 return bus_error_setf(e, -EEXIST, SUBJECT_ARGUMENT, "UUID %s is already used by an instance",
                                       uuid);
-        /* A GPU named by its id (pci_…, rpcN): placement speaks addresses. */
+        /* A GPU named by its id (pci_…, rpcN): the planner speaks addresses. */
         GpuObject *named = !isempty(gpu) ? manager_find_gpu(m, gpu) : NULL;
-        if (named)
-                gpu = named->address;
-        r = resolve_type(m, type, gpu, &group, e);
+
+        /* plan */
+        PlanContext c = {.manager = m};
+        struct plan_env env = plan_env_for(&c);
+        struct plan_request req = {
+                .action = define ? PLAN_DEFINE : PLAN_CREATE,
+                .uuid = uuid,
+                .type = type,
+                .gpu = named ? named->address : gpu,
+                .gpu_known = named,
+                .placement = o.placement,
+                .quota = o.quota,
+        };
+        r = plan_instance(&env, &req, &plan);
+        if (r < 0)
+                return plan_error(r, &plan, e);
+        if (plan.wait)
+                return defer_create(m, call); /* after the creates in flight on that GPU */
+
+        /* submit */
+        r = record_for(uuid, &o, &plan, &rec);
         if (r < 0)
                 return r;
-        if (!isempty(gpu) && !named && !host_find_parent(m->host, gpu))
-                return bus_error_setf(e, -ENODEV, SUBJECT_GPU,
-                                      "No GPU '%s' on this host ('vgpuctl gpus' lists them)", gpu);
+        return submit_new(m, call, &plan, rec, e);
+}
 
-        if (define) {
-                /* A definition may name a full GPU: it is started later. Without a GPU it is placed at
-                 * start. */
-                if (!isempty(gpu)) {
-                        target = group_member_on(m, group, gpu);
-                        if (!target)
-                                return placement_error(m, -ENOENT, type, gpu, &err, e);
-                }
-        } else {
-                r = placement_choose(m->host, group, isempty(gpu) ? NULL : gpu, o.placement, &placed, &err);
-                if (r < 0)
-                        return placement_error(m, r, type, isempty(gpu) ? NULL : gpu, &err, e);
-                target = placed.type;
-                /* Placement sees what exists; creates in flight on that GPU may take the room it saw. */
-                if (!operation_create_fits(m, target))
-                        return defer_create(m, call); /* after those creates */
-        }
-
-        const struct vgpu_type *first = target ?: vgpu_type_group_first(group);
-        {
-                /* Admission: a create competes now; a definition only once it starts. */
-                _cleanup_free_ char *why = NULL;
-                r = define ? sched_check_definition(m, first, uuid, &o.quota, &why)
-                           : sched_admit_create(m, first, uuid, &o.quota, &why);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        return bus_error_setf(e, r, SUBJECT_ARGUMENT, "%s", why ?: strerror(-r));
-        }
-        r = record_new(uuid, first->backend, first->id, &rec);
-        if (r < 0)
-                return r;
-        rec->persistent = o.persistent;
-        rec->autostart = o.autostart;
-        rec->origin = RECORD_ORIGIN_VGPUD;
-        if (o.quota.share > 0)
-                rec->quota.share = (int) o.quota.share;
-        if (o.quota.weight > 0)
-                rec->quota.weight = (int) o.quota.weight;
-        if (first->name && !(rec->type_name = strdup(first->name)))
-                return -ENOMEM;
-        if (target) {
-                if (!(rec->parent = strdup(target->parent->name)))
-                        return -ENOMEM;
-                if (target->parent->gpu)
-                        snprintf(rec->gpu, sizeof(rec->gpu), "%s", target->parent->gpu->bdf);
-        }
-        if (o.n_attrs > 0) {
-                r = attrs_copy(o.attrs, o.n_attrs, &rec->attrs);
-                if (r < 0)
-                        return r;
-                rec->n_attrs = o.n_attrs;
-        }
-
-        r = manager_add_instance(m, uuid, &i);
-        if (r < 0)
-                return r;
-        i->origin = ORIGIN_VGPUD;
-        r = operation_new(m, i, call, reply_uuid_path, &op);
-        if (r < 0) {
-                manager_drop_instance(m, i);
-                return r;
-        }
-        op->backend = backend_get(rec->backend); /* one create across mdev, vf and nvidia-vfio */
-        if (!define) {
-                op->device = DEVICE_CREATE;
-                op->type_id = strdup(rec->type_id);
-                op->parent = strdup(rec->parent);
-                if (!op->type_id || !op->parent || attrs_copy(rec->attrs, rec->n_attrs, &op->attrs) < 0) {
-                        operation_free(op);
-                        manager_drop_instance(m, i);
-                        return -ENOMEM;
-                }
-                op->n_attrs = rec->n_attrs;
-        } else if ((rec->parent && !(op->parent = strdup(rec->parent))) ||
-                   !(op->type_id = strdup(rec->type_id))) {
-                operation_free(op);
-                manager_drop_instance(m, i);
-                return -ENOMEM;
-        }
-        r = plan_records(op, NULL, rec);
-        if (r < 0) {
-                operation_free(op);
-                manager_drop_instance(m, i);
-                return r;
-        }
-        r = operation_submit(op);
-        if (r < 0) {
-                manager_drop_instance(m, i);
-                return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s",
-                                      strerror(-r));
-        }
-        return 1;
+int lifecycle_create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
+        /* Authorization first and once: an outsider learns nothing about the arguments it sent, and a
+         * create that waits is not asked again. */
+        int r = bus_authorize(call, m->config->admin_group, e);
+        return r < 0 ? r : create(m, call, e);
 }
 
 void manager_retry_deferred_creates(Manager *m) {
@@ -503,7 +464,7 @@ void manager_retry_deferred_creates(Manager *m) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 int r = sd_bus_message_rewind(call, true);
                 if (r >= 0)
-                        r = lifecycle_create(m, call, &e);
+                        r = create(m, call, &e);
                 if (r < 0) {
                         if (!sd_bus_error_is_set(&e))
                                 sd_bus_error_set_errno(&e, r);
@@ -523,74 +484,39 @@ static int check_idle(Instance *i, sd_bus_error *e) {
         return 0;
 }
 
-/* Authorize and check that nothing else is in flight on the instance. */
-static int begin(Instance *i, sd_bus_message *call, sd_bus_error *e) {
-        int r = bus_authorize(call, i->manager->config->admin_group, e);
-        if (r < 0)
-                return r;
-        return check_idle(i, e);
-}
-
-/* Where a defined instance goes when it starts: its parent, or placement on its GPU (or anywhere). */
-static int choose_parent_for_start(Instance *i, char **ret_parent, char **ret_error) {
-        Manager *m = i->manager;
-        const struct vgpu_record *rec = i->record;
-        _cleanup_(vgpu_error_clearp) struct vgpu_error err = {};
-        _cleanup_(placement_result_done) struct placement_result placed = {};
-        struct vgpu_type_group *group = NULL;
-        int r;
-
-        if (!isempty(rec->parent)) {
-                struct vgpu_parent *p = host_find_parent(m->host, rec->parent);
-                if (!p) {
-                        (void) asprintf(ret_error, "parent %s is not present", rec->parent);
-                        return -ENODEV;
-                }
-                if (!parent_find_type(p, rec->type_id)) {
-                        (void) asprintf(ret_error, "parent %s does not offer %s", rec->parent, rec->type_id);
-                        return -ENOENT;
-                }
-                *ret_parent = strdup(rec->parent);
-                return *ret_parent ? 0 : -ENOMEM;
-        }
-        r = type_resolve(m->host, rec->type_id, &group, &err);
-        if (r < 0) {
-                (void) asprintf(ret_error, "no GPU offers %s", rec->type_id);
-                return -ENODEV;
-        }
-        /* A start answers now: placement reads the numbers still being re-read itself. */
-        if (refresher_pending(m->refresher))
-                refresher_flush(m->refresher);
-        r = placement_choose(m->host, group, rec->gpu[0] ? rec->gpu : NULL, m->config->placement_policy,
-                             &placed, &err);
-        if (r < 0) {
-                (void) asprintf(ret_error, "%s", err.message ?: strerror(-r));
-                return r;
-        }
-        *ret_parent = strdup(placed.type->parent->name);
-        return *ret_parent ? 0 : -ENOMEM;
-}
-
+/* Plan the start of a defined instance (planner.h) and queue it. */
 static int queue_start(Instance *i, sd_bus_message *call, operation_done_t done, void *userdata,
                        char **ret_error) {
-        _cleanup_free_ char *parent = NULL;
+        Manager *m = i->manager;
+        _cleanup_(plan_done) struct plan plan = {};
         Operation *op;
         int r;
 
-        r = choose_parent_for_start(i, &parent, ret_error);
-        if (r < 0)
+        /* A start answers now: placement reads the numbers still being re-read itself. */
+        if (isempty(i->record->parent) && refresher_pending(m->refresher))
+                refresher_flush(m->refresher);
+        PlanContext c = {.manager = m, .instance = i};
+        struct plan_env env = plan_env_for(&c);
+        struct plan_request req = {
+                .action = PLAN_START,
+                .uuid = i->uuid,
+                .record = i->record,
+                .start_placement = m->config->placement_policy,
+        };
+        r = plan_instance(&env, &req, &plan);
+        if (r < 0) {
+                *ret_error = TAKE_PTR(plan.reason);
                 return r;
-        r = sched_admit_start(i, parent, ret_error);
-        if (r < 0)
-                return r;
-        r = operation_new(i->manager, i, call, done, &op);
+        }
+        r = operation_new(m, i, plan.backend->kind, call, done, &op);
         if (r < 0)
                 return r;
         op->userdata = userdata;
         op->device = DEVICE_CREATE;
-        op->parent = TAKE_PTR(parent);
+        op->parent = strdup(plan.parent);
         op->type_id = strdup(i->record->type_id);
-        if (!op->type_id || attrs_copy(i->record->attrs, i->record->n_attrs, &op->attrs) < 0) {
+        if (!op->parent || !op->type_id ||
+            attrs_copy(i->record->attrs, i->record->n_attrs, &op->attrs) < 0) {
                 operation_free(op);
                 return -ENOMEM;
         }
@@ -608,7 +534,7 @@ int lifecycle_start(Instance *i, sd_bus_message *call, sd_bus_error *e) {
         _cleanup_free_ char *why = NULL;
         int r;
 
-        r = begin(i, call, e);
+        r = check_idle(i, e); /* the method authorized first (bus-instance.c) */
         if (r < 0)
                 return r;
         if (i->live)
@@ -633,7 +559,7 @@ static int stop_or_destroy(Instance *i, sd_bus_message *call, bool force, bool d
         Operation *op;
         int r;
 
-        r = begin(i, call, e);
+        r = check_idle(i, e); /* the method authorized first (bus-instance.c) */
         if (r < 0)
                 return r;
         if (!i->live && !destroy)
@@ -643,7 +569,7 @@ static int stop_or_destroy(Instance *i, sd_bus_message *call, bool force, bool d
                                       "Instance %s is assigned to domain %s; shut the domain down first, or "
                                       "force it ('vgpuctl %s --force %s')",
                                       i->uuid, instance_owner(i), destroy ? "destroy" : "stop", i->uuid);
-        r = operation_new(i->manager, i, call, reply_empty, &op);
+        r = operation_new(i->manager, i, instance_backend(i), call, reply_empty, &op);
         if (r < 0)
                 return r;
         if (i->live) {
@@ -663,8 +589,7 @@ static int stop_or_destroy(Instance *i, sd_bus_message *call, bool force, bool d
                 return r;
         }
         /* A persistent vf / nvidia-vfio instance placed at start: its placement goes with the device. */
-        if (i->live && instance_persistent(i) && op->backend &&
-            backend_kind_is_pci_function(op->backend->kind))
+        if (i->live && instance_persistent(i) && op->backend && op->backend->device_kind == VGPU_DEVICE_PCI)
                 op->delete_runtime = true;
         r = operation_submit(op);
         return r < 0 ? bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the operation: %s", strerror(-r))
@@ -690,7 +615,7 @@ int lifecycle_record_change(Instance *i, sd_bus_message *call, const struct vgpu
         Operation *op;
         int r;
 
-        r = operation_new(i->manager, i, call, done, &op);
+        r = operation_new(i->manager, i, instance_backend(i), call, done, &op);
         if (r < 0)
                 return r;
         r = plan_records(op, i->record, new);
@@ -707,7 +632,7 @@ int lifecycle_define(Instance *i, sd_bus_message *call, sd_bus_error *e) {
         _cleanup_(record_freep) struct vgpu_record *new = NULL;
         int r;
 
-        r = begin(i, call, e);
+        r = check_idle(i, e); /* the method authorized first (bus-instance.c) */
         if (r < 0)
                 return r;
         if (instance_persistent(i))
@@ -739,7 +664,7 @@ int lifecycle_undefine(Instance *i, sd_bus_message *call, sd_bus_error *e) {
         _cleanup_(record_freep) struct vgpu_record *new = NULL;
         int r;
 
-        r = begin(i, call, e);
+        r = check_idle(i, e); /* the method authorized first (bus-instance.c) */
         if (r < 0)
                 return r;
         if (!instance_persistent(i))
@@ -769,7 +694,7 @@ int lifecycle_set_autostart(Instance *i, sd_bus_message *call, bool enable, sd_b
         _cleanup_(record_freep) struct vgpu_record *new = NULL;
         int r;
 
-        r = begin(i, call, e);
+        r = check_idle(i, e); /* the method authorized first (bus-instance.c) */
         if (r < 0)
                 return r;
         if (!instance_persistent(i))
@@ -824,7 +749,7 @@ int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, 
 
         if (i->pending > 0)
                 return -EALREADY;
-        r = operation_new(i->manager, i, NULL, done, &op);
+        r = operation_new(i->manager, i, instance_backend(i), NULL, done, &op);
         if (r < 0)
                 return r;
         op->userdata = userdata;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The instance lifecycle as the D-Bus methods drive it: create, define,
- * start, stop, destroy, undefine, autostart on/off. Each reads and checks
- * its arguments, authorizes, decides on the main thread (type resolution,
- * placement, where the record lives), then hands an operation (operation.h)
+ * start, stop, destroy, undefine, autostart on/off. Each is authorized first
+ * (lifecycle_create() does it itself; the Instance methods' handlers in
+ * bus-instance.c before they call in here), reads and checks its arguments,
+ * decides on the main thread (a create, define or start with the planner,
+ * planner.h; where the record lives), then hands an operation (operation.h)
  * to the workers and answers when it is done. Each returns < 0 with the
  * error set when it fails before anything was queued, >= 0 when the reply
  * has been or will be sent.

@@ -3,6 +3,7 @@
 noinst_LIBRARIES += daemon/libvgpud.a
 daemon_libvgpud_a_SOURCES = \
 	src/bus-names.h \
+	src/bus-dict.h src/bus-dict.c \
 	daemon/bus-error.h daemon/bus-error.c \
 	daemon/bus-options.h daemon/bus-options.c \
 	daemon/auth.h daemon/auth.c \
@@ -26,7 +27,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/rpc.h daemon/rpc.c
 # Scheduling quotas and libvirt domains (docs/scheduling.md, docs/libvirt-xml.md).
 daemon_libvgpud_a_SOURCES += \
-	daemon/sched.h daemon/sched.c \
+	daemon/sched.h daemon/sched-internal.h daemon/sched.c daemon/bus-sched.c \
 	daemon/domains.h daemon/domains.c \
 	daemon/libvirt-watch.h daemon/libvirt-watch.c
 # -iquote, not -I: daemon/sched.h must not stand in for <sched.h> (which pthread.h includes).
@@ -60,6 +61,7 @@ daemon_vgpud_libvirt_watch_LDADD = src/libvgpu.a $(LIBVIRT_LIBS) $(JSONC_LIBS) $
 # Unit tests of the daemon's parts.
 daemon_unit_tests = \
 	tests/unit/test-bus-error \
+	tests/unit/test-bus-dict \
 	tests/unit/test-auth \
 	tests/unit/test-hostop \
 	tests/unit/test-own-events \
@@ -75,6 +77,11 @@ tests_unit_test_bus_error_SOURCES = tests/unit/test-bus-error.c tests/unit/unit.
 tests_unit_test_bus_error_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
 tests_unit_test_bus_error_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_bus_error_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_bus_dict_SOURCES = tests/unit/test-bus-dict.c tests/unit/unit.h
+tests_unit_test_bus_dict_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_bus_dict_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_bus_dict_LDADD = $(DAEMON_UNIT_LDADD)
 
 tests_unit_test_auth_SOURCES = tests/unit/test-auth.c tests/unit/unit.h
 tests_unit_test_auth_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)

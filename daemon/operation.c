@@ -13,7 +13,8 @@
 #include "rpc.h"
 #include "store.h"
 
-int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_t done, Operation **ret) {
+int operation_new(Manager *m, Instance *i, enum vgpu_backend_kind backend, sd_bus_message *call,
+                  operation_done_t done, Operation **ret) {
         Operation *op = calloc(1, sizeof(*op));
 
         if (!op)
@@ -26,9 +27,8 @@ int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_
         op->ctx.sysfs_root = m->host->sysfs_root;
         /* vf: the drivers the functions had before an instance bound them, for this boot */
         op->ctx.binding_dir = m->runtime_dir;
-        op->backend = backend_get(i->live     ? i->live->backend
-                                  : i->record ? i->record->backend
-                                              : VGPU_BACKEND_MDEV);
+        op->ctx.rpc = m->rpc; /* rpc: vgpud's engines */
+        op->backend = backend_get(backend);
         memcpy(op->uuid, i->uuid, sizeof(op->uuid));
         i->pending++;
         *ret = op;
@@ -59,7 +59,7 @@ void operation_free(Operation *op) {
 /* What the backend's destroy and in-use check take: the instance's UUID (mdev, rpc), or the PCI function
  * (the parent) of a vf / nvidia-vfio instance. */
 static const char *host_device(const Operation *op) {
-        return backend_kind_is_pci_function(op->backend->kind) ? op->parent : op->uuid;
+        return op->backend->device_kind == VGPU_DEVICE_PCI ? op->parent : op->uuid;
 }
 
 static int run_host_step(Operation *op) {
@@ -216,8 +216,8 @@ static int plan_placement(Operation *op) {
         const struct vgpu_parent *p;
         int r;
 
-        if (!op->backend || !backend_kind_is_pci_function(op->backend->kind) || !rec ||
-            !isempty(rec->parent) || !op->parent)
+        if (!op->backend || op->backend->device_kind != VGPU_DEVICE_PCI || !rec || !isempty(rec->parent) ||
+            !op->parent)
                 return 0;
         r = record_copy(rec, &op->intent);
         if (r < 0)
@@ -291,7 +291,7 @@ static void update_claim(Operation *op, int r) {
         const struct vgpu_record *rec = i->record;
         const char *device = NULL, *type_id = NULL;
 
-        if (!op->backend || !backend_kind_is_pci_function(op->backend->kind))
+        if (!op->backend || op->backend->device_kind != VGPU_DEVICE_PCI)
                 return;
         if (op->device == DEVICE_CREATE && r >= 0) {
                 device = op->parent;
@@ -378,9 +378,8 @@ int operation_submit(Operation *op) {
         if (p && p->gpu)
                 key = p->gpu->bdf;
 
-        rpc_prepare_operation(op->manager, op);
-        /* The uevent the host step will cause is already accounted for by the completion. */
-        if (op->device != DEVICE_KEEP && op->backend && op->backend->kind == VGPU_BACKEND_MDEV)
+        /* The uevent the host step will cause (an mdev's) is already accounted for by the completion. */
+        if (op->device != DEVICE_KEEP && op->backend && op->backend->device_kind == VGPU_DEVICE_MDEV)
                 op->expects_event = own_events_expect(op->manager->own_events, op->uuid,
                                                       op->device == DEVICE_CREATE ? "add" : "remove") >= 0;
         r = hostops_submit(op->manager->hostops, key, operation_run, operation_complete, op);

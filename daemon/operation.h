@@ -88,8 +88,10 @@ struct Operation {
         struct vgpu_instance *created; /* the device as the worker read it back after a create */
 };
 
-/* A new operation on i (pending is taken) answering call (may be NULL: autostart). */
-int operation_new(Manager *m, Instance *i, sd_bus_message *call, operation_done_t done, Operation **ret);
+/* A new operation on i (pending is taken) through backend (instance_backend(i), or the type's for a
+ * create), answering call (may be NULL: autostart). */
+int operation_new(Manager *m, Instance *i, enum vgpu_backend_kind backend, sd_bus_message *call,
+                  operation_done_t done, Operation **ret);
 /* Queue it behind the other operations on the instance's GPU. On failure the operation is freed. */
 int operation_submit(Operation *op);
 void operation_free(Operation *op);

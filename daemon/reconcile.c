@@ -9,6 +9,7 @@
  * vgpud's own memory of a transient instance (or a placement) that no longer
  * exists and a create's journal entry that a persistent record has superseded.
  */
+#include "backend.h"
 #include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
@@ -43,7 +44,8 @@ static Instance *adopt_record(Manager *m, struct vgpu_record *rec, InstanceOrigi
         i->origin = origin;
         /* A function defined for a vf / nvidia-vfio instance is kept for it (and shown as it once in the
          * backend's state). */
-        if (rec->persistent && backend_kind_is_pci_function(rec->backend) && !isempty(rec->parent)) {
+        if (rec->persistent && backend_device_kind(rec->backend) == VGPU_DEVICE_PCI &&
+            !isempty(rec->parent)) {
                 r = host_claim_device(m->host, rec->uuid, rec->backend, rec->parent, rec->type_id);
                 if (r == -EBUSY)
                         (void) manager_add_finding(
@@ -78,7 +80,7 @@ static int load_state(Manager *m) {
 
 /* Is rec (from the runtime store) where i, defined without a function, was placed at start? */
 static bool is_placement_of(const Instance *i, const struct vgpu_record *rec) {
-        return backend_kind_is_pci_function(rec->backend) && !isempty(rec->parent) &&
+        return backend_device_kind(rec->backend) == VGPU_DEVICE_PCI && !isempty(rec->parent) &&
                rec->backend == i->record->backend && isempty(i->record->parent) &&
                streq_ptr(rec->type_id, i->record->type_id);
 }
@@ -117,7 +119,7 @@ static int load_runtime(Manager *m) {
                         continue;
                 }
                 /* a vf / nvidia-vfio instance is on the host as a function the model shows once claimed */
-                if (backend_kind_is_pci_function(rec->backend) && !isempty(rec->parent))
+                if (backend_device_kind(rec->backend) == VGPU_DEVICE_PCI && !isempty(rec->parent))
                         (void) host_claim_device(m->host, rec->uuid, rec->backend, rec->parent,
                                                  rec->type_id);
                 if (!host_find_instance(m->host, rec->uuid)) {
@@ -192,7 +194,7 @@ static void complete_mirrors(Manager *m) {
                 Instance *i = v;
                 const struct vgpu_record *rec = i->record;
                 if (!rec || !rec->persistent || rec->origin != RECORD_ORIGIN_VGPUD ||
-                    rec->backend != VGPU_BACKEND_MDEV || isempty(rec->parent))
+                    backend_device_kind(rec->backend) != VGPU_DEVICE_MDEV || isempty(rec->parent))
                         continue;
                 _cleanup_free_ char *path =
                         mdevctl_definition_path(m->config->mdevctl_dir, rec->parent, i->uuid);

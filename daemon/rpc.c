@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "bus-names.h"
 #include "config-file.h"
 #include "fileio.h"
@@ -94,8 +95,8 @@ static RpcGpu *rpc_gpu_of(const Rpc *rpc, const char *uuid, struct engine_instan
 
 /* ---- the backend (worker threads) --------------------------------------------------------------------- */
 
-static int rpc_backend_create(const struct backend_ctx *ctx, const struct backend_create *req,
-                              char **ret_device, struct vgpu_error *err) {
+int rpc_engine_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
+                      struct vgpu_error *err) {
         const Rpc *rpc = ctx->rpc;
         _cleanup_free_ char *path = NULL;
         const struct vgpu_rpc_type *t;
@@ -145,7 +146,7 @@ static int rpc_backend_create(const struct backend_ctx *ctx, const struct backen
         return 0;
 }
 
-static int rpc_backend_destroy(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err) {
+int rpc_engine_destroy(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err) {
         RpcGpu *g = rpc_gpu_of(ctx->rpc, device, NULL);
         int r;
 
@@ -160,26 +161,8 @@ static int rpc_backend_destroy(const struct backend_ctx *ctx, const char *device
         return 0;
 }
 
-static int rpc_backend_exists(const struct backend_ctx *ctx, const char *device) {
-        return rpc_gpu_of(ctx->rpc, device, NULL) ? 1 : 0;
-}
-
-static int rpc_backend_device_ref(const struct backend_ctx *ctx, const char *device,
-                                  struct vgpu_device_ref *ret) {
-        char *path;
-        int r;
-
-        if (!ctx->rpc)
-                return -EOPNOTSUPP;
-        r = socket_path_for(ctx->rpc, device, &path);
-        if (r < 0)
-                return r;
-        *ret = (struct vgpu_device_ref){.kind = VGPU_DEVICE_VFIO_USER, .socket_path = path};
-        return 0;
-}
-
-static int rpc_backend_in_use(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
-                              struct vgpu_error *err) {
+int rpc_engine_in_use(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
+                      struct vgpu_error *err) {
         struct engine_instance_stats st;
         _cleanup_free_ char *path = NULL;
 
@@ -194,17 +177,6 @@ static int rpc_backend_in_use(const struct backend_ctx *ctx, const char *device,
         vgpu_error_set(err, EBUSY, path, "A vfio-user client (a VM, or 'vgpuctl probe') is connected to");
         return 1;
 }
-
-const struct backend_ops backend_rpc = {
-        .kind = VGPU_BACKEND_RPC,
-        .read_types =
-                NULL, /* the catalogue is the configuration's; manager_start_rpc() puts it into the model */
-        .create = rpc_backend_create,
-        .destroy = rpc_backend_destroy,
-        .exists = rpc_backend_exists,
-        .device_ref = rpc_backend_device_ref,
-        .in_use = rpc_backend_in_use,
-};
 
 /* ---- the model (main thread) -------------------------------------------------------------------------- */
 
@@ -274,13 +246,6 @@ char *rpc_unavailable_reason(Manager *m, const struct vgpu_type *t) {
         return s;
 }
 
-void rpc_prepare_operation(Manager *m, Operation *op) {
-        if (!op->parent || !host_is_software_address(op->parent))
-                return;
-        op->backend = &backend_rpc;
-        op->ctx.rpc = m->rpc;
-}
-
 int rpc_refresh_after_operation(Manager *m, Operation *op) {
         Rpc *rpc = m->rpc;
         RpcGpu *g;
@@ -319,7 +284,7 @@ char *rpc_socket_path(Manager *m, const char *uuid) {
 /* ---- statistics (main thread) ------------------------------------------------------------------------- */
 
 static bool instance_is_rpc(const Instance *i) {
-        return i->live && i->live->backend == VGPU_BACKEND_RPC;
+        return i->live && backend_device_kind(i->live->backend) == VGPU_DEVICE_VFIO_USER;
 }
 
 int rpc_instance_stats(Manager *m, const char *uuid, struct engine_instance_stats *ret) {

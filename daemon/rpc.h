@@ -33,11 +33,8 @@ int manager_start_rpc(Manager *m);
 /* Stop every engine (clients disconnected, sockets removed) and forget the model's software GPUs' state. */
 void manager_stop_rpc(Manager *m);
 
-/* The rpc backend: create/destroy/exists/in_use/device_ref through the engines (ctx->rpc). */
-extern const struct backend_ops backend_rpc;
-
-/* Point an operation whose parent is a software GPU at the rpc backend (operation_submit). */
-void rpc_prepare_operation(Manager *m, Operation *op);
+/* The rpc backend's operations (rpc_engine_create, _destroy, _in_use: backend.h, src/backend-rpc.c) are
+ * defined in rpc.c, through the engines of ctx->rpc. */
 /* After an operation's host step on a software GPU: bring the model in line with the engine (the
  * instance, the types' availability). 1 if op was an rpc operation, 0 if not. */
 int rpc_refresh_after_operation(Manager *m, Operation *op);

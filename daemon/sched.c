@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Implementation of sched.h. */
+/* Implementation of sched.h: the scheduling model (settings, admission, what the GPU shows, the engine
+ * hook). Its D-Bus methods and properties are in bus-sched.c; sched-internal.h is what they share. */
 #include <math.h>
 
 #include "auth.h"
+#include "backend.h"
 #include "bus-error.h"
 #include "bus-names.h"
 #include "bus-options.h"
@@ -15,43 +17,10 @@
 #include "log.h"
 #include "manager.h"
 #include "operation.h"
+#include "sched-internal.h"
 #include "sched-store.h"
 #include "sched.h"
 #include "vendor.h"
-
-/* The Gpu properties this file serves, in announcement order. */
-enum {
-        SHOWN_POLICY,
-        SHOWN_SLICE,
-        SHOWN_PARAMS,
-        SHOWN_SETTING,
-        SHOWN_CONFIG,
-        SHOWN_NOTE,
-        _SHOWN_MAX,
-};
-
-static const char *const shown_names[_SHOWN_MAX] = {
-        [SHOWN_POLICY] = "SchedulerPolicy",       [SHOWN_SLICE] = "TimeSliceMs",
-        [SHOWN_PARAMS] = "SchedulerParams",       [SHOWN_SETTING] = "VendorSchedulerSetting",
-        [SHOWN_CONFIG] = "VendorSchedulerConfig", [SHOWN_NOTE] = "SchedulerNote",
-};
-
-struct GpuSched {
-        bool resolved; /* settings worked out for the GPU present (its vendor known) */
-        enum sched_vendor vendor;
-        struct sched_settings settings; /* in effect */
-        const char *source;             /* "default", "config" or "runtime" */
-
-        bool saving; /* a SetSchedulerPolicy or ResetSchedulerPolicy is in flight */
-        struct sched_settings pending;
-
-        /* What the properties show, cached at the GPU's sync; shown[] is what was last announced. */
-        unsigned slice_ms;
-        struct quota_rendering rendering;
-        char *shown[_SHOWN_MAX];
-
-        char *pushed; /* what the engine hook was last given (software GPUs only) */
-};
 
 void gpu_sched_free(GpuSched *s) {
         if (!s)
@@ -69,22 +38,15 @@ void gpu_sched_free(GpuSched *s) {
 enum sched_vendor sched_vendor_of_type(const struct vgpu_type *t) {
         if (!t)
                 return SCHED_VENDOR_GENERIC;
-        switch (t->backend) {
-        case VGPU_BACKEND_RPC:
-                return SCHED_VENDOR_RPC;
-        case VGPU_BACKEND_NVIDIA_VFIO:
-                return SCHED_VENDOR_NVIDIA;
-        default:
-                break;
-        }
+        /* The backend's say first (rpc, nvidia-vfio, AMD's VFs), then the type's vendor rules. */
+        const struct backend_ops *b = backend_get(t->backend);
+        enum sched_vendor v = b && b->sched_vendor ? b->sched_vendor(t) : _SCHED_VENDOR_INVALID;
+        if (v >= 0)
+                return v;
         if (t->vendor && streq(t->vendor->name, "nvidia"))
                 return SCHED_VENDOR_NVIDIA;
         if (t->vendor && streq(t->vendor->name, "gvtg"))
                 return SCHED_VENDOR_GVTG;
-        /* AMD's MxGPU schedules the VFs of its GPUs (GIM). */
-        const struct vgpu_gpu *gpu = t->parent ? t->parent->gpu : NULL;
-        if (t->backend == VGPU_BACKEND_VF && gpu && gpu->vendor_id == 0x1002)
-                return SCHED_VENDOR_AMD;
         return SCHED_VENDOR_GENERIC;
 }
 
@@ -134,7 +96,7 @@ static void quota_type_from(const struct vgpu_type *t, struct quota_type *ret) {
 }
 
 /* The library's type of an instance: the live one's, else its definition's on its parent. */
-static const struct vgpu_type *instance_vgpu_type(const Instance *i) {
+const struct vgpu_type *instance_vgpu_type(const Instance *i) {
         if (i->live)
                 return i->live->type;
         const char *parent = instance_parent(i), *id = instance_type_id(i);
@@ -183,15 +145,7 @@ void instance_report_usage(Instance *i, uint64_t busy_ns, uint64_t elapsed_ns) {
 /* ---- the GPU as quota.h sees it
  * ---------------------------------------------------------------------------- */
 
-typedef struct SchedView {
-        struct quota_gpu gpu;
-        struct quota_instance *inst;
-        struct quota_type *types;
-        Instance **objs; /* parallel to inst */
-        size_t n, cap;
-} SchedView;
-
-static void sched_view_done(SchedView *v) {
+void sched_view_done(SchedView *v) {
         free(v->inst);
         free(v->types);
         free(v->objs);
@@ -217,7 +171,7 @@ static void view_add(SchedView *v, Instance *i, const struct vgpu_type *t) {
 
 /* The instances that compete for g's engines: those on the host, and the creates and starts in flight
  * there (they are not on the host yet, but will be). */
-static int sched_view_build(Manager *m, GpuObject *g, enum sched_vendor vendor, SchedView *v) {
+int sched_view_build(Manager *m, GpuObject *g, enum sched_vendor vendor, SchedView *v) {
         size_t it = 0, n_creates = 0;
         const char *key;
         void *val;
@@ -266,7 +220,7 @@ static int sched_view_build(Manager *m, GpuObject *g, enum sched_vendor vendor, 
 /* ---- the settings in effect
  * -------------------------------------------------------------------------------- */
 
-static GpuSched *gpu_sched(GpuObject *g) {
+GpuSched *gpu_sched(GpuObject *g) {
         if (!g->sched)
                 g->sched = calloc(1, sizeof(GpuSched));
         return g->sched;
@@ -274,7 +228,7 @@ static GpuSched *gpu_sched(GpuObject *g) {
 
 /* Runtime settings (vgpuctl policy), over the config's [gpu ADDRESS], over the vendor's defaults; each
  * only if the vendor's rules accept it with the instances the GPU has now (else a finding says why). */
-static void gpu_sched_resolve(GpuObject *g, GpuSched *s) {
+void gpu_sched_resolve(GpuObject *g, GpuSched *s) {
         Manager *m = g->manager;
         _cleanup_(sched_view_done) SchedView v = {};
         const struct vgpu_gpu_config *conf = config_find_gpu(m->config, g->address);
@@ -348,8 +302,8 @@ static GpuObject *gpu_for_type(Manager *m, const struct vgpu_type *t, GpuSched *
 }
 
 /* Admit instance (uuid, t, q) joining or changing on t's GPU. */
-static int admit_instance(Manager *m, const struct vgpu_type *t, const char *uuid,
-                          const struct sched_quota *q, char **ret_reason) {
+int admit_instance(Manager *m, const struct vgpu_type *t, const char *uuid, const struct sched_quota *q,
+                   char **ret_reason) {
         _cleanup_(sched_view_done) SchedView v = {};
         struct quota_type qt;
         GpuSched *s;
@@ -417,8 +371,7 @@ int sched_check_definition(Manager *m, const struct vgpu_type *t, const char *uu
  * ------------------------------------------------------------------------------------ */
 
 /* Without a present GPU (vendor unknown): what was set for it, shown as is. */
-static void settings_unresolved(Manager *m, GpuObject *g, struct sched_settings *ret,
-                                const char **ret_source) {
+void settings_unresolved(Manager *m, GpuObject *g, struct sched_settings *ret, const char **ret_source) {
         const struct sched_store_entry *saved =
                 m->sched_runtime ? strmap_get(m->sched_runtime, g->address) : NULL;
         const struct vgpu_gpu_config *conf = config_find_gpu(m->config, g->address);
@@ -564,368 +517,6 @@ void gpu_sched_sync(GpuObject *g, const char **names, size_t *n_names) {
                 if (announce && names)
                         names[(*n_names)++] = shown_names[k];
         }
-}
-
-/* ---- D-Bus: Gpu
- * ---------------------------------------------------------------------------------------------- */
-
-int bus_gpu_get_sched_property(sd_bus *bus, const char *path, const char *interface, const char *property,
-                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        GpuObject *g = userdata;
-        Manager *m = g->manager;
-        GpuSched *s = gpu_sched(g);
-        struct sched_settings unresolved;
-        const char *source = "default";
-        int r;
-
-        if (!s)
-                return -ENOMEM;
-        const struct sched_settings *st = &s->settings;
-        if (s->resolved)
-                source = s->source;
-        else {
-                settings_unresolved(m, g, &unresolved, &source);
-                st = &unresolved;
-        }
-
-        if (streq(property, "SchedulerPolicy"))
-                return sd_bus_message_append(reply, "s", strempty(sched_policy_to_string(st->policy)));
-        if (streq(property, "TimeSliceMs"))
-                return sd_bus_message_append(reply, "u", (uint32_t) s->slice_ms);
-        if (streq(property, "VendorSchedulerSetting"))
-                return sd_bus_message_append(reply, "s", strempty(s->rendering.setting));
-        if (streq(property, "VendorSchedulerConfig"))
-                return sd_bus_message_append(reply, "s", strempty(s->rendering.config_line));
-        if (streq(property, "SchedulerNote"))
-                return sd_bus_message_append(reply, "s", strempty(s->rendering.note));
-
-        /* SchedulerParams: whose scheduler, where the settings come from, and the vendor's extras. */
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}", "vendor", "s",
-                                          s->resolved ? sched_vendor_to_string(s->vendor) : "unknown");
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}", "source", "s", source);
-        if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}", "configured_time_slice_ms", "u",
-                                          (uint32_t) st->time_slice_ms);
-        if (r >= 0 && st->averaging_factor > 0)
-                r = sd_bus_message_append(reply, "{sv}", "averaging_factor", "u",
-                                          (uint32_t) st->averaging_factor);
-        if (r >= 0 && st->frequency_hz > 0)
-                r = sd_bus_message_append(reply, "{sv}", "frequency_hz", "u", (uint32_t) st->frequency_hz);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(reply);
-}
-
-typedef struct PolicyChange {
-        Manager *m;
-        sd_bus_message *call;
-        char address[PCI_BDF_MAX];
-        bool reset;
-        struct sched_settings settings;
-        struct vgpu_error error;
-} PolicyChange;
-
-static void policy_change_free(PolicyChange *c) {
-        if (!c)
-                return;
-        sd_bus_message_unref(c->call);
-        vgpu_error_clear(&c->error);
-        free(c);
-}
-
-/* On a worker: the file, written or removed. */
-static int policy_change_run(void *userdata) {
-        PolicyChange *c = userdata;
-        int r;
-
-        if (!c->reset)
-                return sched_store_save(c->m->sched_store, c->address, &c->settings, &c->error);
-        r = sched_store_delete(c->m->sched_store, c->address, &c->error);
-        if (r == -ENOENT) {
-                vgpu_error_clear(&c->error);
-                return 0;
-        }
-        return r;
-}
-
-static void policy_change_done(int r, void *userdata) {
-        PolicyChange *c = userdata;
-        Manager *m = c->m;
-        GpuObject *g = manager_find_gpu(m, c->address);
-        GpuSched *s = g ? g->sched : NULL;
-
-        if (s)
-                s->saving = false;
-        if (r >= 0) {
-                struct sched_store_entry *e = strmap_remove(m->sched_runtime, c->address);
-                free(e);
-                if (!c->reset) {
-                        e = calloc(1, sizeof(*e));
-                        if (e) {
-                                snprintf(e->address, sizeof(e->address), "%s", c->address);
-                                e->settings = c->settings;
-                                if (strmap_put(m->sched_runtime, e->address, e) < 0)
-                                        free(e);
-                        }
-                }
-                if (s && c->reset)
-                        s->resolved = false; /* back to the config's or the vendor's, worked out again */
-                else if (s) {
-                        s->settings = c->settings;
-                        s->source = "runtime";
-                }
-                log_info("Scheduler of GPU %s: %s.", c->address,
-                         c->reset ? "back to the configured settings"
-                                  : strna(sched_policy_to_string(c->settings.policy)));
-                if (g)
-                        manager_mark_gpu_dirty(m, g->address);
-                manager_sync_now(m);
-                (void) sd_bus_reply_method_return(c->call, NULL);
-        } else {
-                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                char ename[16];
-                if (r == -ECANCELED)
-                        bus_error_setf(&e, -EIO, SUBJECT_ARGUMENT,
-                                       "vgpud is shutting down; nothing was changed");
-                else
-                        bus_error_setf(&e, r, SUBJECT_HOST, "%s %s: %s (%s)", strempty(c->error.message),
-                                       strempty(c->error.path), strerror(-r), errno_name(r, ename));
-                (void) sd_bus_reply_method_error(c->call, &e);
-        }
-        policy_change_free(c);
-}
-
-static int queue_policy_change(GpuObject *g, sd_bus_message *call, bool reset,
-                               const struct sched_settings *st, sd_bus_error *error) {
-        Manager *m = g->manager;
-        GpuSched *s = g->sched;
-        PolicyChange *c = calloc(1, sizeof(*c));
-        int r;
-
-        if (!c)
-                return -ENOMEM;
-        c->m = m;
-        c->call = sd_bus_message_ref(call);
-        c->reset = reset;
-        snprintf(c->address, sizeof(c->address), "%s", g->address);
-        if (st)
-                c->settings = *st;
-        /* Behind the host operations on the GPU: a create queued before it runs under the old policy. */
-        r = hostops_submit(m->hostops, g->address, policy_change_run, policy_change_done, c);
-        if (r < 0) {
-                policy_change_free(c);
-                return bus_error_setf(error, r, SUBJECT_ARGUMENT, "Cannot queue the change: %s",
-                                      strerror(-r));
-        }
-        s->saving = true;
-        s->pending = st ? *st : s->settings;
-        return 1;
-}
-
-/* Authorize, and make sure the GPU is here and no other change of its policy is in flight. */
-static int begin_policy_change(GpuObject *g, sd_bus_message *call, sd_bus_error *error) {
-        Manager *m = g->manager;
-        GpuSched *s = gpu_sched(g);
-        int r;
-
-        if (!s)
-                return -ENOMEM;
-        r = bus_authorize(call, m->config->admin_group, error);
-        if (r < 0)
-                return r;
-        if (!g->gpu)
-                return bus_error_setf(error, -ENODEV, SUBJECT_GPU,
-                                      "GPU %s is not present; its scheduler can be set once it is back",
-                                      g->address);
-        if (!s->resolved)
-                gpu_sched_resolve(g, s);
-        if (!s->resolved)
-                return -ENOMEM;
-        if (s->saving)
-                return bus_error_setf(
-                        error, -EALREADY, SUBJECT_ARGUMENT,
-                        "A change of the scheduler of GPU %s is in progress; try again when it "
-                        "is done",
-                        g->address);
-        return 0;
-}
-
-static const BusOption policy_options[] = {{"averaging_factor", "u"}, {"frequency_hz", "u"}};
-
-static int read_policy_option(sd_bus_message *m, size_t k, void *userdata, sd_bus_error *e) {
-        struct sched_settings *st = userdata;
-        return sd_bus_message_read_basic(m, 'u', k == 0 ? &st->averaging_factor : &st->frequency_hz);
-}
-
-static const BusOption quota_options[] = {{"share", "u"}, {"weight", "u"}};
-
-static int read_quota_option(sd_bus_message *m, size_t k, void *userdata, sd_bus_error *e) {
-        struct sched_quota *q = userdata;
-        unsigned *v = k == 0 ? &q->share : &q->weight;
-        int r = sd_bus_message_read_basic(m, 'u', v);
-        if (r < 0)
-                return r;
-        if (*v == 0)
-                return bus_error_setf(e, -EINVAL, SUBJECT_ARGUMENT,
-                                      "A %s of 0 means nothing; leave it out to clear the quota",
-                                      quota_options[k].key);
-        return 0;
-}
-
-int bus_gpu_set_scheduler_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        GpuObject *g = userdata;
-        Manager *m = g->manager;
-        _cleanup_(sched_view_done) SchedView v = {};
-        _cleanup_free_ char *why = NULL;
-        struct sched_settings st = {};
-        const char *policy;
-        uint32_t slice;
-        int r;
-
-        /* Authorization first: an outsider learns nothing about the arguments it sent. */
-        r = bus_authorize(call, m->config->admin_group, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(call, "su", &policy, &slice);
-        if (r < 0)
-                return r;
-        st.policy = sched_policy_from_string(policy);
-        if (st.policy < 0)
-                return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                      "Invalid scheduling policy '%s': use best-effort, equal-share, "
-                                      "fixed-share or weighted",
-                                      policy);
-        st.time_slice_ms = slice;
-        r = bus_read_options(call, policy_options, ELEMENTSOF(policy_options), read_policy_option, &st,
-                             error);
-        if (r < 0)
-                return r;
-
-        r = begin_policy_change(g, call, error);
-        if (r < 0)
-                return r;
-        r = sched_view_build(m, g, g->sched->vendor, &v);
-        if (r < 0)
-                return r;
-        r = quota_admit(&v.gpu, &st, NULL, &why);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return bus_error_setf(error, r, SUBJECT_ARGUMENT, "%s", why ?: strerror(-r));
-        return queue_policy_change(g, call, false, &st, error);
-}
-
-int bus_gpu_reset_scheduler_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        GpuObject *g = userdata;
-        int r;
-
-        r = begin_policy_change(g, call, error);
-        if (r < 0)
-                return r;
-        return queue_policy_change(g, call, true, NULL, error);
-}
-
-/* ---- D-Bus: Instance
- * --------------------------------------------------------------------------------------- */
-
-int bus_instance_get_sched_property(sd_bus *bus, const char *path, const char *interface,
-                                    const char *property, sd_bus_message *reply, void *userdata,
-                                    sd_bus_error *error) {
-        Instance *i = userdata;
-
-        if (streq(property, "Share"))
-                return sd_bus_message_append(reply, "u", (uint32_t) instance_share(i));
-        if (streq(property, "Weight"))
-                return sd_bus_message_append(reply, "u", (uint32_t) instance_weight(i));
-        if (streq(property, "ConfiguredShare"))
-                return sd_bus_message_append(reply, "d", i->configured_share);
-        return sd_bus_message_append(reply, "d", instance_measured_share(i));
-}
-
-static void quota_change_done(Operation *op, int r) {
-        Manager *m = op->manager;
-        Instance *i = manager_find_instance(m, op->uuid);
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-
-        if (i) {
-                i->has_pending_quota = false;
-                /* The record is in place now: announce the new quota (and what follows from it). */
-                instance_emit_changes(i);
-                manager_sync_now(m);
-        }
-        if (r >= 0) {
-                log_info("Quota of %s changed.", op->uuid);
-                (void) sd_bus_reply_method_return(op->call, NULL);
-                return;
-        }
-        operation_error(op, r, &e);
-        (void) sd_bus_reply_method_error(op->call, &e);
-}
-
-int bus_instance_set_quota(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Instance *i = userdata;
-        Manager *m = i->manager;
-        _cleanup_(record_freep) struct vgpu_record *new = NULL;
-        _cleanup_free_ char *why = NULL;
-        struct sched_quota q = {};
-        int r;
-
-        /* Authorization first: an outsider learns nothing about the arguments it sent. */
-        r = bus_authorize(call, m->config->admin_group, error);
-        if (r < 0)
-                return r;
-        r = bus_read_options(call, quota_options, ELEMENTSOF(quota_options), read_quota_option, &q, error);
-        if (r < 0)
-                return r;
-        bool have_share = q.share > 0, have_weight = q.weight > 0;
-        if (have_share && have_weight)
-                return bus_error_setf(
-                        error, -EINVAL, SUBJECT_ARGUMENT,
-                        "Give a share or a weight, not both: a share counts under fixed-share, a "
-                        "weight under weighted");
-        if (q.share > 100)
-                return bus_error_setf(error, -EINVAL, SUBJECT_ARGUMENT,
-                                      "A share of %u %% is out of range: a share is 1 to 100 %%", q.share);
-
-        if (i->pending > 0)
-                return bus_error_setf(
-                        error, -EALREADY, SUBJECT_INSTANCE,
-                        "Another operation on instance %s is in progress; try again when it is "
-                        "done",
-                        i->uuid);
-        if (!i->record)
-                return bus_error_setf(
-                        error, -EINVAL, SUBJECT_ARGUMENT,
-                        "Instance %s was made outside vgpud and has no record to keep a quota in; "
-                        "'vgpuctl define %s' adopts it",
-                        i->uuid, i->uuid);
-
-        const struct vgpu_type *t = instance_vgpu_type(i);
-        if (i->live && t)
-                r = admit_instance(m, t, i->uuid, &q, &why);
-        else if (t)
-                r = sched_check_definition(m, t, i->uuid, &q, &why);
-        else
-                r = 0; /* neither here nor offered: checked when it starts */
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return bus_error_setf(error, r, SUBJECT_ARGUMENT, "%s", why ?: strerror(-r));
-
-        r = record_copy(i->record, &new);
-        if (r < 0)
-                return r;
-        new->quota.share = q.share > 0 ? (int) q.share : -1;
-        new->quota.weight = q.weight > 0 ? (int) q.weight : -1;
-        r = lifecycle_record_change(i, call, new, quota_change_done, error);
-        if (r >= 0) {
-                i->has_pending_quota = true;
-                i->pending_quota = q;
-        }
-        return r;
 }
 
 /* ---- start-up

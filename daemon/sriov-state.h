@@ -48,7 +48,7 @@ void manager_sriov_free(Manager *m);
 /* The host changed (a driver bound): retry waiting restorations at once. */
 void manager_sriov_kick(Manager *m);
 
-/* Gpu.SetSriov. */
+/* Gpu.SetSriov, once its handler authorized call. */
 int sriov_set(GpuObject *g, sd_bus_message *call, unsigned num_vfs, bool persistent, sd_bus_error *e);
 
 /* For the Gpu properties: the configured count (0: none) and the status ("" if nothing to say). */

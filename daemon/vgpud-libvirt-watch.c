@@ -50,7 +50,7 @@ static int add_ref(json_object *refs, const char *domain, const struct domain_vg
         _cleanup_(json_object_putp) json_object *o = json_object_new_object();
 
         if (!o || json_object_object_add(o, "domain", json_object_new_string(domain)) < 0 ||
-            json_object_object_add(o, "kind", json_object_new_string(domain_vgpu_kind_to_string(v->kind))) <
+            json_object_object_add(o, "kind", json_object_new_string(vgpu_device_kind_to_string(v->kind))) <
                     0 ||
             json_object_object_add(o, "device", json_object_new_string(v->device)) < 0 ||
             json_object_array_add(refs, o) < 0)

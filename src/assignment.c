@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of assignment.h. */
-#include <json-c/json.h>
-#include <stdarg.h>
+#include <stddef.h>
 
 #include "assignment.h"
 #include "error.h"
 #include "fileio.h"
+#include "json-codec.h"
 #include "libvirt-xml.h"
-#include "record.h"
 #include "strutil.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 bool domain_name_is_valid(const char *name) {
         return !isempty(name) && !strchr(name, '/') && libvirt_xml_text_is_valid(name, DOMAIN_NAME_MAX);
@@ -22,131 +19,69 @@ void assignments_free(struct assignment *v, size_t n) {
         free(v);
 }
 
-int assignments_to_json(const struct assignment *v, size_t n, char **ret) {
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        struct json_object *a = json_object_new_array();
+/* The file: its one key besides "version" is the list. */
+struct assignments_doc {
+        struct assignment *v;
+        size_t n;
+};
 
-        if (!o || !a || json_object_object_add(o, "version", json_object_new_int(ASSIGNMENTS_VERSION)) < 0 ||
-            json_object_object_add(o, "assignments", a) < 0) {
-                if (!json_object_object_get_ex(o, "assignments", NULL))
-                        json_object_put(a);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < n; i++) {
-                struct json_object *e = json_object_new_object();
-                if (!e || json_object_array_add(a, e) < 0) {
-                        json_object_put(e);
-                        return -ENOMEM;
-                }
-                if (json_object_object_add(e, "uuid", json_object_new_string(v[i].uuid)) < 0 ||
-                    json_object_object_add(e, "domain", json_object_new_string(v[i].domain)) < 0 ||
-                    json_object_object_add(e, "started", json_object_new_boolean(v[i].started)) < 0)
-                        return -ENOMEM;
-        }
-        const char *text =
-                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
-        if (!text || asprintf(ret, "%s\n", text) < 0)
-                return -ENOMEM;
+#define A struct assignment
+
+static const JsonField assignment_fields[] = {
+        JSON_NAME("uuid", A, uuid, JSON_REQUIRED, uuid_normalize, "is not a UUID"),
+        JSON_STRING("domain", A, domain, JSON_REQUIRED, domain_name_is_valid,
+                    "must be a domain name (printable, no '/')"),
+        JSON_BOOL("started", A, started),
+};
+#undef A
+
+static const JsonCodec assignment_codec = {
+        .fields = assignment_fields,
+        .n_fields = ELEMENTSOF(assignment_fields),
+};
+
+/* An instance is held by one domain at most. */
+static int doc_check(const void *obj, char **ret_problem) {
+        const struct assignments_doc *d = obj;
+
+        for (size_t i = 0; i < d->n; i++)
+                for (size_t k = 0; k < i; k++)
+                        if (streq(d->v[k].uuid, d->v[i].uuid))
+                                return reason_set(ret_problem, 0, "instance %s is assigned twice",
+                                                  d->v[i].uuid);
         return 0;
 }
 
-static int entry_from_json(struct json_object *e, size_t index, struct assignment *ret, char **ret_error) {
-        bool have_uuid = false;
+static const JsonField doc_fields[] = {
+        JSON_ARRAY("assignments", struct assignments_doc, v, n, 0, &assignment_codec),
+};
 
-        if (!json_object_is_type(e, json_type_object))
-                return reason_set(ret_error, -EINVAL, "assignment %zu is not an object", index);
-        json_object_object_foreach(e, key, v) {
-                if (streq(key, "uuid")) {
-                        if (!json_object_is_type(v, json_type_string) ||
-                            uuid_normalize(json_object_get_string(v), ret->uuid) < 0)
-                                return reason_set(ret_error, -EINVAL,
-                                                  "assignment %zu: \"uuid\" must be a UUID", index);
-                        have_uuid = true;
-                } else if (streq(key, "domain")) {
-                        const char *d =
-                                json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-                        if (!domain_name_is_valid(d))
-                                return reason_set(
-                                        ret_error, -EINVAL,
-                                        "assignment %zu: \"domain\" must be a domain name (printable, "
-                                        "no '/')",
-                                        index);
-                        free(ret->domain);
-                        ret->domain = strdup(d);
-                        if (!ret->domain)
-                                return -ENOMEM;
-                } else if (streq(key, "started")) {
-                        if (!json_object_is_type(v, json_type_boolean))
-                                return reason_set(ret_error, -EINVAL,
-                                                  "assignment %zu: \"started\" must be true or false",
-                                                  index);
-                        ret->started = json_object_get_boolean(v);
-                } else
-                        return reason_set(ret_error, -EINVAL, "assignment %zu: unknown key \"%s\"", index,
-                                          key);
-        }
-        if (!have_uuid)
-                return reason_set(ret_error, -EINVAL, "assignment %zu has no \"uuid\"", index);
-        if (!ret->domain)
-                return reason_set(ret_error, -EINVAL, "assignment %zu has no \"domain\"", index);
-        return 0;
+static const JsonCodec doc_codec = {
+        .version = ASSIGNMENTS_VERSION,
+        .fields = doc_fields,
+        .n_fields = ELEMENTSOF(doc_fields),
+        .check = doc_check,
+};
+
+int assignments_to_json(const struct assignment *v, size_t n, char **ret) {
+        const struct assignments_doc d = {(struct assignment *) v, n};
+        return json_codec_format(&doc_codec, &d, true, ret);
 }
 
 int assignments_from_json(const char *text, size_t len, struct assignment **ret, size_t *ret_n,
                           char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *o = NULL;
-        struct json_object *a = NULL;
-        struct assignment *v = NULL;
-        size_t n = 0;
-        bool have_version = false;
+        struct assignments_doc d = {};
         int r;
 
-        r = json_parse_document(text, len, &o, ret_error);
-        if (r < 0)
+        r = json_codec_parse(&doc_codec, text, len, &d, ret_error);
+        if (r >= 0 && !d.v && !(d.v = calloc(1, sizeof(*d.v)))) /* none: still a vector, of nothing */
+                r = -ENOMEM;
+        if (r < 0) {
+                assignments_free(d.v, d.n);
                 return r;
-        if (!json_object_is_type(o, json_type_object))
-                return reason_set(ret_error, -EINVAL, "the file must hold a JSON object");
-        json_object_object_foreach(o, key, val) {
-                if (streq(key, "version")) {
-                        if (!json_object_is_type(val, json_type_int) ||
-                            json_object_get_int64(val) != ASSIGNMENTS_VERSION)
-                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
-                                                  ASSIGNMENTS_VERSION);
-                        have_version = true;
-                } else if (streq(key, "assignments")) {
-                        if (!json_object_is_type(val, json_type_array))
-                                return reason_set(ret_error, -EINVAL, "\"assignments\" must be an array");
-                        a = val;
-                } else
-                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
         }
-        if (!have_version)
-                return reason_set(ret_error, -EINVAL, "\"version\" is missing");
-
-        size_t total = a ? json_object_array_length(a) : 0;
-        v = calloc(total ?: 1, sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        for (size_t i = 0; i < total; i++) {
-                r = entry_from_json(json_object_array_get_idx(a, i), i, &v[n], ret_error);
-                if (r < 0) {
-                        free(v[n].domain);
-                        assignments_free(v, n);
-                        return r;
-                }
-                for (size_t k = 0; k < n; k++)
-                        if (streq(v[k].uuid, v[n].uuid)) {
-                                char uuid[UUID_STRING_MAX];
-                                memcpy(uuid, v[n].uuid,
-                                       sizeof(uuid)); /* v goes before the message is made */
-                                free(v[n].domain);
-                                assignments_free(v, n);
-                                return reason_set(ret_error, -EINVAL, "instance %s is assigned twice", uuid);
-                        }
-                n++;
-        }
-        *ret = v;
-        *ret_n = n;
+        *ret = d.v;
+        *ret_n = d.n;
         return 0;
 }
 

@@ -16,13 +16,22 @@ enum vgpu_backend_kind {
         _VGPU_BACKEND_INVALID = -EINVAL,
 };
 
-/* vf and nvidia-vfio: the instance is a PCI function, named by its address (the parent) rather than
- * by its UUID. */
-static inline bool backend_kind_is_pci_function(enum vgpu_backend_kind k) {
-        return k == VGPU_BACKEND_VF || k == VGPU_BACKEND_NVIDIA_VFIO;
-}
-
 /* "mdev", "vf", "nvidia-vfio", "rpc"; NULL if out of range. */
 const char *backend_kind_to_string(enum vgpu_backend_kind k);
 /* -EINVAL for anything else. */
 enum vgpu_backend_kind backend_kind_from_string(const char *s);
+
+/* What a VM is given, and so what an instance is: each backend declares one (backend.h). The libvirt
+ * XML, the domain XML the hook reads and vgpud's domain list speak of devices in these words. */
+enum vgpu_device_kind {
+        VGPU_DEVICE_MDEV,      /* an mdev, named by its UUID: <hostdev type='mdev'> */
+        VGPU_DEVICE_PCI,       /* a PCI function, named by its address: <hostdev type='pci'> */
+        VGPU_DEVICE_VFIO_USER, /* a vfio-user socket served by vgpud, named by its path */
+        _VGPU_DEVICE_KIND_MAX,
+        _VGPU_DEVICE_KIND_INVALID = -EINVAL,
+};
+
+/* "mdev", "pci", "vfio-user"; NULL if out of range. */
+const char *vgpu_device_kind_to_string(enum vgpu_device_kind k);
+/* The kind the backend k declares; -EINVAL for a kind without a backend in this build. */
+enum vgpu_device_kind backend_device_kind(enum vgpu_backend_kind k);

@@ -141,30 +141,6 @@ static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struc
         return 0;
 }
 
-static int mdev_exists(const struct backend_ctx *ctx, const char *device) {
-        _cleanup_free_ char *dev = NULL;
-        char uuid[UUID_STRING_MAX];
-        struct stat st;
-
-        if (uuid_normalize(device, uuid) < 0)
-                return -EINVAL;
-        dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
-        if (!dev)
-                return -ENOMEM;
-        if (stat(dev, &st) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        return 1;
-}
-
-static int mdev_device_ref(const struct backend_ctx *ctx, const char *device, struct vgpu_device_ref *ret) {
-        struct vgpu_device_ref d = {.kind = VGPU_DEVICE_MDEV};
-
-        if (uuid_normalize(device, d.uuid) < 0)
-                return -EINVAL;
-        *ret = d;
-        return 0;
-}
-
 static int mdev_in_use(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
                        struct vgpu_error *err) {
         _cleanup_free_ char *dev = NULL, *comm = NULL;
@@ -207,11 +183,10 @@ static int mdev_read_instance_op(const struct backend_ctx *ctx, const char *devi
 
 const struct backend_ops backend_mdev = {
         .kind = VGPU_BACKEND_MDEV,
+        .device_kind = VGPU_DEVICE_MDEV,
         .read_types = mdev_read_types_op,
         .create = mdev_create,
         .destroy = mdev_destroy,
-        .exists = mdev_exists,
-        .device_ref = mdev_device_ref,
         .in_use = mdev_in_use,
         .read_instance = mdev_read_instance_op,
 };

@@ -285,31 +285,6 @@ static int nvidia_vfio_destroy(const struct backend_ctx *ctx, const char *device
         return 0;
 }
 
-static int nvidia_vfio_exists(const struct backend_ctx *ctx, const char *device) {
-        char vf[PCI_BDF_MAX];
-        unsigned current;
-        int r;
-
-        if (pci_bdf_normalize(device, vf) < 0)
-                return -EINVAL;
-        r = read_current(ctx, vf, &current);
-        if (r == -ENODEV)
-                return 0;
-        if (r < 0)
-                return r;
-        return current != 0;
-}
-
-static int nvidia_vfio_device_ref(const struct backend_ctx *ctx, const char *device,
-                                  struct vgpu_device_ref *ret) {
-        struct vgpu_device_ref d = {.kind = VGPU_DEVICE_PCI};
-
-        if (pci_bdf_normalize(device, d.bdf) < 0)
-                return -EINVAL;
-        *ret = d;
-        return 0;
-}
-
 static int nvidia_vfio_in_use(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
                               struct vgpu_error *err) {
         _cleanup_free_ char *dev = NULL, *node = NULL, *comm = NULL;
@@ -336,12 +311,44 @@ static int nvidia_vfio_in_use(const struct backend_ctx *ctx, const char *device,
         return 1;
 }
 
+/* NVIDIA's vGPU manager schedules them, whatever the type says. */
+static enum sched_vendor nvidia_vfio_sched_vendor(const struct vgpu_type *t) {
+        return SCHED_VENDOR_NVIDIA;
+}
+
+static bool nvidia_vfio_function_offers(const struct vgpu_gpu *g) {
+        return g->nvidia_vfio;
+}
+
+static bool nvidia_vfio_function_is_instance(const struct vgpu_gpu *g, const char *type_id) {
+        char cur[16];
+
+        snprintf(cur, sizeof(cur), "%u", g->nvidia_current_type);
+        return g->nvidia_vfio && g->nvidia_current_type != 0 && streq_ptr(cur, type_id);
+}
+
+/* A vGPU that other tools set (sriov-manage, Proxmox, by hand) is an instance too, so that it can be
+ * seen, defined and destroyed. */
+static bool nvidia_vfio_function_unclaimed_instance(const struct vgpu_gpu *g) {
+        return g->nvidia_vfio && g->nvidia_current_type != 0;
+}
+
+static void nvidia_vfio_function_type_id(const struct vgpu_gpu *g, char *buf, size_t size) {
+        snprintf(buf, size, "%u", g->nvidia_current_type);
+}
+
 const struct backend_ops backend_nvidia_vfio = {
         .kind = VGPU_BACKEND_NVIDIA_VFIO,
+        .device_kind = VGPU_DEVICE_PCI,
+        .reread_functions_with_gpu = true,
+        .type_names_per_gpu = true,
         .read_types = nvidia_vfio_read_types,
         .create = nvidia_vfio_create,
         .destroy = nvidia_vfio_destroy,
-        .exists = nvidia_vfio_exists,
-        .device_ref = nvidia_vfio_device_ref,
         .in_use = nvidia_vfio_in_use,
+        .sched_vendor = nvidia_vfio_sched_vendor,
+        .function_offers = nvidia_vfio_function_offers,
+        .function_is_instance = nvidia_vfio_function_is_instance,
+        .function_unclaimed_instance = nvidia_vfio_function_unclaimed_instance,
+        .function_type_id = nvidia_vfio_function_type_id,
 };

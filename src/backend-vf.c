@@ -204,30 +204,6 @@ static int vf_destroy(const struct backend_ctx *ctx, const char *device, struct 
         return 0;
 }
 
-static int vf_exists(const struct backend_ctx *ctx, const char *device) {
-        _cleanup_free_ char *driver = NULL;
-        char bdf[PCI_BDF_MAX];
-        int r;
-
-        if (pci_bdf_normalize(device, bdf) < 0)
-                return -EINVAL;
-        r = pci_read_binding(ctx->sysfs_root, bdf, &driver, NULL);
-        if (r == -ENODEV)
-                return 0;
-        if (r < 0)
-                return r;
-        return streq_ptr(driver, VFIO_PCI_DRIVER);
-}
-
-static int vf_device_ref(const struct backend_ctx *ctx, const char *device, struct vgpu_device_ref *ret) {
-        struct vgpu_device_ref d = {.kind = VGPU_DEVICE_PCI};
-
-        if (pci_bdf_normalize(device, d.bdf) < 0)
-                return -EINVAL;
-        *ret = d;
-        return 0;
-}
-
 static int vf_in_use(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
                      struct vgpu_error *err) {
         _cleanup_free_ char *dev = NULL, *node = NULL, *comm = NULL;
@@ -254,12 +230,39 @@ static int vf_in_use(const struct backend_ctx *ctx, const char *device, pid_t *r
         return 1;
 }
 
+#define PCI_VENDOR_AMD    0x1002
+#define PCI_VENDOR_NVIDIA 0x10de
+
+/* AMD's MxGPU schedules the VFs of its GPUs (GIM). */
+static enum sched_vendor vf_sched_vendor(const struct vgpu_type *t) {
+        const struct vgpu_gpu *gpu = t->parent ? t->parent->gpu : NULL;
+        return gpu && gpu->vendor_id == PCI_VENDOR_AMD ? SCHED_VENDOR_AMD : _SCHED_VENDOR_INVALID;
+}
+
+/* A VF passed through whole. NVIDIA's VFs are useful only with a vGPU type (mdev parents or vendor
+ * VFIO), never bare. */
+static bool vf_function_offers(const struct vgpu_gpu *g) {
+        return !g->nvidia_vfio && vgpu_gpu_is_vf(g) && g->vendor_id != PCI_VENDOR_NVIDIA;
+}
+
+static bool vf_function_is_instance(const struct vgpu_gpu *g, const char *type_id) {
+        return streq_ptr(g->driver, VFIO_PCI_DRIVER);
+}
+
+static void vf_function_type_id(const struct vgpu_gpu *g, char *buf, size_t size) {
+        snprintf(buf, size, "vf-%04x-%04x", g->vendor_id, g->device_id);
+}
+
 const struct backend_ops backend_vf = {
         .kind = VGPU_BACKEND_VF,
+        .device_kind = VGPU_DEVICE_PCI,
+        .type_named_after_board = true,
         .read_types = vf_read_types,
         .create = vf_create,
         .destroy = vf_destroy,
-        .exists = vf_exists,
-        .device_ref = vf_device_ref,
         .in_use = vf_in_use,
+        .sched_vendor = vf_sched_vendor,
+        .function_offers = vf_function_offers,
+        .function_is_instance = vf_function_is_instance,
+        .function_type_id = vf_function_type_id,
 };

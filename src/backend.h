@@ -2,8 +2,11 @@
 /*
  * Backends: one ops table per way of providing a vGPU (backend-kind.h):
  * mdev (backend-mdev.c), vf (backend-vf.c: a whole VF or PCI function bound
- * to vfio-pci) and nvidia-vfio (backend-nvidia-vfio.c: a VF with a vGPU type
- * set through nvidia/current_vgpu_type); rpc plugs into the same table.
+ * to vfio-pci), nvidia-vfio (backend-nvidia-vfio.c: a VF with a vGPU type
+ * set through nvidia/current_vgpu_type) and rpc (daemon/rpc.c: vgpud's
+ * mediation engine). Everything that differs between them is here, as an
+ * operation or a declared property; the rest of vgpud asks backend_get()
+ * and never compares backend kinds.
  *
  * The operations take plain strings, never model objects, so the daemon can
  * run them on its host-operation worker thread while the main loop keeps the
@@ -19,6 +22,7 @@
 #include "backend-kind.h"
 #include "error.h"
 #include "model.h"
+#include "quota.h"
 #include "sysfs.h"
 
 /* Where the backends find the kernel's interfaces (sysfs.h defaults). */
@@ -43,23 +47,31 @@ struct backend_create {
         size_t n_attrs;
 };
 
-/* What a VM is given: libvirt's <hostdev> source. */
-enum vgpu_device_kind {
-        VGPU_DEVICE_MDEV,      /* <hostdev type='mdev'><source><address uuid=.../> */
-        VGPU_DEVICE_PCI,       /* <hostdev type='pci'><source><address domain=... /> */
-        VGPU_DEVICE_VFIO_USER, /* a vfio-user socket */
-};
-
-struct vgpu_device_ref {
-        enum vgpu_device_kind kind;
-        char uuid[UUID_STRING_MAX]; /* MDEV */
-        char bdf[PCI_BDF_MAX];      /* PCI */
-        char *socket_path;          /* VFIO_USER; free with device_ref_done() */
-};
-void device_ref_done(struct vgpu_device_ref *d);
-
 struct backend_ops {
         enum vgpu_backend_kind kind;
+
+        /* ---- declared properties ---- */
+
+        /* What a VM is given, which decides how the model knows the instance:
+         * - MDEV: an mdev on the mdev bus. The model reads it (and its parent's types) from sysfs; the
+         *   types' numbers are the kernel's available_instances (mdev_read_availability()), and the
+         *   operations on it cause uevents; mdevctl can hold its definition.
+         * - PCI: the PCI function itself, which has no UUID. The ops take the function's address (the
+         *   instance's parent) as the device; vgpud claims the function for the instance
+         *   (host_claim_device()) and makes the claims again from its records.
+         * - VFIO_USER: a socket of vgpud's own engine. Nothing of it is in sysfs: the daemon puts the
+         *   software GPUs, their types and instances into the model. */
+        enum vgpu_device_kind device_kind;
+        /* What a function offers changes with the other vGPUs of its GPU (nvidia-vfio): after a change on
+         * the GPU its functions are read again as parents, rather than their numbers alone. */
+        bool reread_functions_with_gpu;
+        /* The functions of a physical GPU share their types' names (nvidia-vfio: a VF with a vGPU lists
+         * no types, so its own type's name comes from what the GPU's other VFs listed). */
+        bool type_names_per_gpu;
+        /* A type without a name is named after the function's board, "<board> VF" (vf: a whole VF). */
+        bool type_named_after_board;
+
+        /* ---- operations ---- */
 
         /* The types a parent offers, with live availability, sorted by id. */
         int (*read_types)(const struct backend_ctx *ctx, const char *parent, struct vgpu_type ***ret,
@@ -70,10 +82,6 @@ struct backend_ops {
                       struct vgpu_error *err);
         /* Destroy it; -ENODEV if it is not there. */
         int (*destroy)(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err);
-        /* 1 if the device exists, 0 if not. */
-        int (*exists)(const struct backend_ctx *ctx, const char *device);
-        /* What libvirt assigns for this device. */
-        int (*device_ref)(const struct backend_ctx *ctx, const char *device, struct vgpu_device_ref *ret);
         /* 1 with *ret_pid if a process holds the device open, 0 if not. */
         int (*in_use)(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
                       struct vgpu_error *err);
@@ -81,11 +89,40 @@ struct backend_ops {
          * on the thread that created it; -ENODEV if it is not there. Without it the daemon reads the
          * model's copy on its main thread (host_refresh_instance()). */
         int (*read_instance)(const struct backend_ctx *ctx, const char *device, struct vgpu_instance **ret);
+        /* Optional: the scheduler that shares the GPU among the instances of type t, when the backend
+         * decides it (rpc: vgpud's engine; nvidia-vfio: NVIDIA's vGPU manager; vf: AMD's GIM on AMD
+         * GPUs); _SCHED_VENDOR_INVALID, or no op: the type's vendor rules decide. */
+        enum sched_vendor (*sched_vendor)(const struct vgpu_type *t);
+
+        /* ---- PCI functions as parents and instances (device_kind PCI; NULL elsewhere) ---- */
+
+        /* Does the function offer this backend's types (is it one of its parents)? */
+        bool (*function_offers)(const struct vgpu_gpu *g);
+        /* Is the function in the state that makes it an instance of type_id (vf: bound to vfio-pci;
+         * nvidia-vfio: that vGPU type set)? */
+        bool (*function_is_instance)(const struct vgpu_gpu *g, const char *type_id);
+        /* Optional: is the function an instance although nobody claimed it (nvidia-vfio: a vGPU set by
+         * other tools)? It is then named by uuid_derive("<backend>:<address>"). */
+        bool (*function_unclaimed_instance)(const struct vgpu_gpu *g);
+        /* The type id of the function as an instance now, into buf. */
+        void (*function_type_id)(const struct vgpu_gpu *g, char *buf, size_t size);
 };
 
 extern const struct backend_ops backend_mdev;
 extern const struct backend_ops backend_vf;
 extern const struct backend_ops backend_nvidia_vfio;
+extern const struct backend_ops backend_rpc;
 
-/* The ops of a kind; NULL while that backend is not built yet. */
+/* The rpc backend's operations are the engine's, in daemon/rpc.c (backend-rpc.c says why they are not
+ * here); outside vgpud they are NULL. ctx->rpc is the daemon's Rpc. */
+int rpc_engine_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
+                      struct vgpu_error *err) __attribute__((weak));
+int rpc_engine_destroy(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err)
+        __attribute__((weak));
+int rpc_engine_in_use(const struct backend_ctx *ctx, const char *device, pid_t *ret_pid,
+                      struct vgpu_error *err) __attribute__((weak));
+
+/* The ops of a kind; NULL for an invalid kind. */
 const struct backend_ops *backend_get(enum vgpu_backend_kind kind);
+/* Every backend this program includes, in kind order: for (k = 0; (b = backend_next(&k));) ... */
+const struct backend_ops *backend_next(int *k);

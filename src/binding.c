@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of binding.h. */
-#include <json-c/json.h>
-#include <stdarg.h>
+#include <stddef.h>
 
 #include "binding.h"
 #include "devfile.h"
 #include "error.h"
+#include "json-codec.h"
 #include "pci.h"
-#include "record.h"
 #include "strutil.h"
 #include "sysfs.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 #define BINDING_VERSION 1
 
@@ -42,116 +39,50 @@ void bindings_free(struct vgpu_binding **v, size_t n) {
         free(v);
 }
 
-static int add(struct json_object *o, const char *key, struct json_object *v) {
-        if (!v || json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-/* JSON null is a NULL json_object in json-c. */
-static int add_nullable(struct json_object *o, const char *key, const char *s) {
-        if (!s)
-                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
-        return add(o, key, json_object_new_string(s));
-}
-
-int binding_to_json(const struct vgpu_binding *b, char **ret) {
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-
-        if (!o)
-                return -ENOMEM;
-        if (add(o, "version", json_object_new_int(BINDING_VERSION)) < 0 ||
-            add(o, "device", json_object_new_string(b->device)) < 0 ||
-            add_nullable(o, "original_driver", b->original_driver) < 0 ||
-            add_nullable(o, "original_override", b->original_override) < 0 ||
-            add(o, "persistent", json_object_new_boolean(b->persistent)) < 0 ||
-            add(o, "instance", json_object_new_string(b->instance)) < 0)
-                return -ENOMEM;
-        if (b->bound_with[0] && add(o, "bound_with", json_object_new_string(b->bound_with)) < 0)
-                return -ENOMEM;
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!s || asprintf(ret, "%s\n", s) < 0)
-                return -ENOMEM;
-        return 0;
-}
-
-/* A string value without NUL bytes, or null when nullable. */
-static int get_string(struct json_object *v, const char *key, bool nullable, const char **ret,
-                      char **ret_error) {
-        if (nullable && json_object_is_type(v, json_type_null)) {
-                *ret = NULL;
+/* "instance": "" when the device was bound on request, else the vf instance's UUID. */
+static int instance_normalize(const char *s, char *ret) {
+        if (!*s) {
+                ret[0] = 0;
                 return 0;
         }
-        if (!json_object_is_type(v, json_type_string))
-                return reason_set(ret_error, -EINVAL, "\"%s\" must be a string%s", key,
-                                  nullable ? " or null" : "");
-        *ret = json_object_get_string(v);
-        if (strlen(*ret) != (size_t) json_object_get_string_len(v))
-                return reason_set(ret_error, -EINVAL, "\"%s\" contains a NUL character", key);
-        return 0;
+        return uuid_normalize(s, ret);
+}
+
+#define B struct vgpu_binding
+
+static const JsonField binding_fields[] = {
+        JSON_NAME("device", B, device, JSON_REQUIRED, pci_bdf_normalize, "is not a PCI address"),
+        /* null: it had none (written so, not left out: the note says what was there) */
+        JSON_STRING("original_driver", B, original_driver, JSON_NULLABLE | JSON_WRITE_NULL,
+                    sysfs_name_is_valid, "is not a driver name"),
+        JSON_STRING("original_override", B, original_override, JSON_NULLABLE | JSON_WRITE_NULL,
+                    sysfs_name_is_valid, "is not a driver name"),
+        JSON_BOOL("persistent", B, persistent),
+        JSON_NAME("instance", B, instance, 0, instance_normalize, "is not a UUID"),
+        JSON_NAME("bound_with", B, bound_with, JSON_OMIT_UNSET, pci_bdf_normalize, "is not a PCI address"),
+};
+#undef B
+
+static const JsonCodec binding_codec = {
+        .version = BINDING_VERSION,
+        .fields = binding_fields,
+        .n_fields = ELEMENTSOF(binding_fields),
+};
+
+int binding_to_json(const struct vgpu_binding *b, char **ret) {
+        return json_codec_format(&binding_codec, b, true, ret);
 }
 
 int binding_from_json(const char *text, size_t len, struct vgpu_binding **ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *o = NULL;
-        _cleanup_(binding_freep) struct vgpu_binding *b = NULL;
-        bool have_version = false, have_device = false;
+        _cleanup_(binding_freep) struct vgpu_binding *b = calloc(1, sizeof(*b));
         int k;
 
         *ret_error = NULL;
-        k = json_parse_document(text, len, &o, ret_error);
-        if (k < 0)
-                return k;
-        if (!json_object_is_type(o, json_type_object))
-                return reason_set(ret_error, -EINVAL, "the document must be a JSON object");
-        b = calloc(1, sizeof(*b));
         if (!b)
                 return -ENOMEM;
-        json_object_object_foreach(o, key, v) {
-                const char *s;
-                if (streq(key, "version")) {
-                        if (!json_object_is_type(v, json_type_int) ||
-                            json_object_get_int64(v) != BINDING_VERSION)
-                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
-                                                  BINDING_VERSION);
-                        have_version = true;
-                } else if (streq(key, "device") || streq(key, "bound_with")) {
-                        char *dst = streq(key, "device") ? b->device : b->bound_with;
-                        if ((k = get_string(v, key, false, &s, ret_error)) < 0)
-                                return k;
-                        if (pci_bdf_normalize(s, dst) < 0)
-                                return reason_set(ret_error, -EINVAL, "\"%s\" is not a PCI address: \"%s\"",
-                                                  key, s);
-                        have_device = have_device || streq(key, "device");
-                } else if (streq(key, "original_driver") || streq(key, "original_override")) {
-                        char **dst =
-                                streq(key, "original_driver") ? &b->original_driver : &b->original_override;
-                        if ((k = get_string(v, key, true, &s, ret_error)) < 0)
-                                return k;
-                        if (s && !sysfs_name_is_valid(s))
-                                return reason_set(ret_error, -EINVAL, "\"%s\" is not a driver name", key);
-                        if (s && !(*dst = strdup(s)))
-                                return -ENOMEM;
-                } else if (streq(key, "persistent")) {
-                        if (!json_object_is_type(v, json_type_boolean))
-                                return reason_set(ret_error, -EINVAL,
-                                                  "\"persistent\" must be true or false");
-                        b->persistent = json_object_get_boolean(v);
-                } else if (streq(key, "instance")) {
-                        if ((k = get_string(v, key, false, &s, ret_error)) < 0)
-                                return k;
-                        if (*s && uuid_normalize(s, b->instance) < 0)
-                                return reason_set(ret_error, -EINVAL, "\"instance\" is not a UUID: \"%s\"",
-                                                  s);
-                } else
-                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
-        }
-        if (!have_version)
-                return reason_set(ret_error, -EINVAL, "missing \"version\"");
-        if (!have_device)
-                return reason_set(ret_error, -EINVAL, "missing \"device\"");
+        k = json_codec_parse(&binding_codec, text, len, b, ret_error);
+        if (k < 0)
+                return k;
         *ret = TAKE_PTR(b);
         return 0;
 }

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Implementation of config-file.h. */
+/*
+ * Implementation of config-file.h: vgpud.conf, read with one table of keys (name, section, kind,
+ * bounds, where the value goes) and one validator per kind of value. It is over 800 lines because it is
+ * one concept, the file's grammar: every key of every section is a row of the table here, which
+ * tests/unit/test-config.c checks against vgpud.conf(5); splitting the rows by section would spread that
+ * one table over files.
+ */
 #include <ctype.h>
 #include <ini.h>
 #include <inttypes.h>

@@ -65,8 +65,8 @@ struct vgpu_config {
 
         /* [vgpud] */
         char *state_dir;
-        char *admin_group; /* "" = root only */
-        int log_level;     /* syslog priority */
+        char *admin_group;          /* "" = root only */
+        int log_level;              /* syslog priority */
         struct pci_id_list pci_ids; /* PCI functions managed as GPUs besides display/accelerator classes */
 
         /* [placement] */

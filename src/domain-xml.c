@@ -18,18 +18,6 @@
 
 #define ERROR_TEXT_MAX 200
 
-static const char *const kind_names[_DOMAIN_VGPU_KIND_MAX] = {
-        [DOMAIN_VGPU_MDEV] = "mdev",
-        [DOMAIN_VGPU_PCI] = "pci",
-        [DOMAIN_VGPU_VFIO_USER] = "vfio-user",
-};
-
-const char *domain_vgpu_kind_to_string(enum domain_vgpu_kind k) {
-        if (k < 0 || k >= _DOMAIN_VGPU_KIND_MAX)
-                return NULL;
-        return kind_names[k];
-}
-
 /* libxml2's message, one line, printable, bounded: it may quote the input. */
 static void sanitize_message(const char *in, char out[static ERROR_TEXT_MAX]) {
         size_t n = 0;
@@ -117,7 +105,7 @@ static xmlNode *first_child(const xmlNode *n, const char *name) {
 }
 
 /* Add a reference, unless the same device is there already. Takes device and model. */
-static int add_vgpu(struct domain_vgpus *d, enum domain_vgpu_kind kind, char *device, bool managed,
+static int add_vgpu(struct domain_vgpus *d, enum vgpu_device_kind kind, char *device, bool managed,
                     char *model, xmlNode *node0, xmlNode *node1, char **ret_error) {
         _cleanup_free_ char *dev = device, *mod = model;
         struct domain_vgpu *n;
@@ -180,7 +168,7 @@ static int read_mdev(struct domain_vgpus *d, xmlNode *hostdev, size_t index, cha
         model = xmlGetNoNsProp(hostdev, BAD_CAST "model");
         if (model && !(m = strdup((const char *) model)))
                 return -ENOMEM;
-        return add_vgpu(d, DOMAIN_VGPU_MDEV, TAKE_PTR(device), false, TAKE_PTR(m), hostdev, NULL, ret_error);
+        return add_vgpu(d, VGPU_DEVICE_MDEV, TAKE_PTR(device), false, TAKE_PTR(m), hostdev, NULL, ret_error);
 }
 
 static int read_pci(struct domain_vgpus *d, xmlNode *hostdev, size_t index, char **ret_error) {
@@ -208,7 +196,7 @@ static int read_pci(struct domain_vgpus *d, xmlNode *hostdev, size_t index, char
         if (asprintf(&device, "%04x:%02x:%02x.%x", vdom, vbus, vslot, vfn) < 0)
                 return -ENOMEM;
         managed = xmlGetNoNsProp(hostdev, BAD_CAST "managed");
-        return add_vgpu(d, DOMAIN_VGPU_PCI, device, managed && xmlStrEqual(managed, BAD_CAST "yes"), NULL,
+        return add_vgpu(d, VGPU_DEVICE_PCI, device, managed && xmlStrEqual(managed, BAD_CAST "yes"), NULL,
                         hostdev, NULL, ret_error);
 }
 
@@ -276,7 +264,7 @@ static int read_commandline(struct domain_vgpus *d, xmlNode *cmdline, char **ret
                 }
                 path = TAKE_PTR(arg.socket_path);
                 qemu_device_arg_done(&arg);
-                r = add_vgpu(d, DOMAIN_VGPU_VFIO_USER, path, false, NULL, dev_arg, c, ret_error);
+                r = add_vgpu(d, VGPU_DEVICE_VFIO_USER, path, false, NULL, dev_arg, c, ret_error);
                 if (r < 0)
                         return r;
         }

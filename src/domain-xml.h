@@ -22,6 +22,7 @@
  */
 #pragma once
 
+#include "backend-kind.h"
 #include "macro.h"
 
 #define DOMAIN_XML_MAX_BYTES (16u * 1024 * 1024)
@@ -30,15 +31,10 @@
 struct _xmlDoc;
 struct _xmlNode;
 
-enum domain_vgpu_kind {
-        DOMAIN_VGPU_MDEV,      /* device: the mdev UUID, lower case */
-        DOMAIN_VGPU_PCI,       /* device: the PCI address, "0000:3b:00.4" */
-        DOMAIN_VGPU_VFIO_USER, /* device: the socket path */
-        _DOMAIN_VGPU_KIND_MAX,
-};
-
 struct domain_vgpu {
-        enum domain_vgpu_kind kind;
+        /* MDEV: device is the mdev UUID, lower case; PCI: the address, "0000:3b:00.4"; VFIO_USER: the
+         * socket path */
+        enum vgpu_device_kind kind;
         char *device; /* what the hook hands to vgpud (Manager.AcquireForDomain's devices) */
         bool managed; /* PCI: libvirt's managed='yes' */
         char *model;  /* mdev: the model attribute ("vfio-pci") */
@@ -53,9 +49,6 @@ struct domain_vgpus {
         struct domain_vgpu *vgpus;
         size_t n_vgpus; /* in document order, each device once */
 };
-
-/* "mdev", "pci", "vfio-user". */
-const char *domain_vgpu_kind_to_string(enum domain_vgpu_kind k);
 
 /* Parse len bytes of domain XML (need not be NUL-terminated). */
 int domain_xml_parse_vgpus(const char *xml, size_t len, struct domain_vgpus **ret, char **ret_error);

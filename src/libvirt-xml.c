@@ -35,16 +35,6 @@
 #define QEMU_DEVICE_ID_PREFIX "vgpud-"
 #define QEMU_NS_PREFIX        "qemu"
 
-static const char *const backend_names[_LIBVIRT_VGPU_BACKEND_MAX] = {
-        [LIBVIRT_VGPU_MDEV] = "mdev",
-        [LIBVIRT_VGPU_VF] = "vf",
-        [LIBVIRT_VGPU_NVIDIA_VFIO] = "nvidia-vfio",
-        [LIBVIRT_VGPU_RPC] = "rpc",
-};
-
-DEFINE_STRING_TABLE(libvirt_vgpu_backend, enum libvirt_vgpu_backend, backend_names,
-                    _LIBVIRT_VGPU_BACKEND_MAX, _LIBVIRT_VGPU_BACKEND_INVALID)
-
 bool libvirt_xml_text_is_valid(const char *s, size_t max) {
         size_t n;
 
@@ -66,7 +56,7 @@ static const char *switch_to_string(enum libvirt_switch s) {
 
 /* Everything about the inputs that can be wrong, before any XML exists. */
 static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_options *o, char **ret_error) {
-        const char *backend = libvirt_vgpu_backend_to_string(v->backend);
+        const char *backend = backend_kind_to_string(v->backend);
         unsigned d, b, s, f;
 
         if (!backend)
@@ -75,7 +65,7 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
                 return reason_set(ret_error, -EINVAL, "Malformed instance UUID \"%s\".",
                                   libvirt_xml_text_is_valid(v->uuid, 64) ? v->uuid : "(unprintable)");
         if (o->display != LIBVIRT_SWITCH_ABSENT || o->ramfb) {
-                if (v->backend != LIBVIRT_VGPU_MDEV)
+                if (backend_device_kind(v->backend) != VGPU_DEVICE_MDEV)
                         return reason_set(
                                 ret_error, -EINVAL,
                                 "display and ramfb are options of mdev devices; a %s instance has no "
@@ -97,8 +87,8 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
                         "A domain name must be 1 to %d bytes of UTF-8 without '/' or control characters.",
                         DOMAIN_NAME_MAX);
 
-        switch (v->backend) {
-        case LIBVIRT_VGPU_MDEV: {
+        switch (backend_device_kind(v->backend)) {
+        case VGPU_DEVICE_MDEV: {
                 const char *api = v->device_api ?: "vfio-pci";
                 if (!v->uuid)
                         return reason_set(ret_error, -EINVAL, "An mdev instance needs its UUID.");
@@ -113,8 +103,7 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
                                           "display and ramfb need model vfio-pci, not %s.", api);
                 return 0;
         }
-        case LIBVIRT_VGPU_VF:
-        case LIBVIRT_VGPU_NVIDIA_VFIO:
+        case VGPU_DEVICE_PCI:
                 if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
                         return reason_set(
                                 ret_error, -EINVAL,
@@ -123,7 +112,7 @@ static int check_input(const struct libvirt_vgpu *v, const struct libvirt_xml_op
                                 libvirt_xml_text_is_valid(v->pci_address, 64) ? v->pci_address
                                                                               : "(unprintable)");
                 return 0;
-        case LIBVIRT_VGPU_RPC:
+        case VGPU_DEVICE_VFIO_USER:
                 /* QEMU connects to it: it must fit sockaddr_un.sun_path with its NUL. */
                 if (!libvirt_xml_text_is_valid(v->socket_path,
                                                sizeof(((struct sockaddr_un *) NULL)->sun_path) - 1) ||
@@ -189,7 +178,7 @@ static int new_hostdev(xmlDocPtr doc, const struct libvirt_vgpu *v, const struct
         if ((r = set_prop(h, "mode", "subsystem")) < 0)
                 return r;
 
-        if (v->backend == LIBVIRT_VGPU_MDEV) {
+        if (backend_device_kind(v->backend) == VGPU_DEVICE_MDEV) {
                 _cleanup_free_ char *uuid = uuid_lower(v->uuid);
                 if (!uuid)
                         return -ENOMEM;
@@ -354,7 +343,7 @@ static int device_fragment(const struct libvirt_vgpu *v, const struct libvirt_xm
                 return -ENOMEM;
         /* Each node is linked into the document as soon as it exists, so that
          * freeing the document frees everything, whatever fails later. */
-        if (v->backend != LIBVIRT_VGPU_RPC) {
+        if (backend_device_kind(v->backend) != VGPU_DEVICE_VFIO_USER) {
                 r = new_hostdev(doc, v, o, &nodes[n]);
                 if (r < 0)
                         return r;
@@ -396,7 +385,7 @@ static int wrapped_domain(const struct libvirt_vgpu *v, const struct libvirt_xml
             (r = add_text_child(root, "name", o->domain_name, NULL)) < 0 ||
             (r = add_text_child(root, "memory", mib, &mem)) < 0 || (r = set_prop(mem, "unit", "MiB")) < 0)
                 return r;
-        if (v->backend == LIBVIRT_VGPU_RPC) {
+        if (backend_device_kind(v->backend) == VGPU_DEVICE_VFIO_USER) {
                 if ((r = new_comment(doc, rpc_comment, &n)) < 0)
                         return r;
                 xmlAddChild(root, n);
@@ -409,7 +398,7 @@ static int wrapped_domain(const struct libvirt_vgpu *v, const struct libvirt_xml
             (r = add_text_child(os, "type", "hvm", &type)) < 0 ||
             (r = add_child(root, NULL, "devices", &devices)) < 0)
                 return r;
-        if (v->backend == LIBVIRT_VGPU_RPC) {
+        if (backend_device_kind(v->backend) == VGPU_DEVICE_VFIO_USER) {
                 if ((r = new_qemu_commandline(doc, root, v, &n)) < 0)
                         return r;
                 xmlAddChild(root, n);
@@ -450,7 +439,7 @@ int libvirt_vgpu_device_xml(const struct libvirt_vgpu *v, const struct libvirt_x
         r = check_input(v, &device_only, ret_error);
         if (r < 0)
                 return r;
-        if (v->backend == LIBVIRT_VGPU_RPC)
+        if (backend_device_kind(v->backend) == VGPU_DEVICE_VFIO_USER)
                 return reason_set(
                         ret_error, -EOPNOTSUPP,
                         "An rpc instance is a vfio-user device, which libvirt has no device element for: it "
@@ -473,30 +462,29 @@ static xmlNodePtr first_child(xmlNodePtr n, const char *name) {
 }
 
 /* The reference v is in a parsed domain: kind and device string. */
-static int vgpu_reference(const struct libvirt_vgpu *v, enum domain_vgpu_kind *kind, char **device) {
+static int vgpu_reference(const struct libvirt_vgpu *v, enum vgpu_device_kind *kind, char **device) {
         unsigned d, b, s, f;
         char *dev;
 
-        switch (v->backend) {
-        case LIBVIRT_VGPU_MDEV:
+        switch (backend_device_kind(v->backend)) {
+        case VGPU_DEVICE_MDEV:
                 dev = uuid_lower(v->uuid);
                 if (!dev)
                         return -ENOMEM;
-                *kind = DOMAIN_VGPU_MDEV;
+                *kind = VGPU_DEVICE_MDEV;
                 break;
-        case LIBVIRT_VGPU_VF:
-        case LIBVIRT_VGPU_NVIDIA_VFIO:
+        case VGPU_DEVICE_PCI:
                 if (pci_address_parse(v->pci_address, &d, &b, &s, &f) < 0)
                         return -EINVAL;
                 if (asprintf(&dev, "%04x:%02x:%02x.%x", d, b, s, f) < 0)
                         return -ENOMEM;
-                *kind = DOMAIN_VGPU_PCI;
+                *kind = VGPU_DEVICE_PCI;
                 break;
-        case LIBVIRT_VGPU_RPC:
+        case VGPU_DEVICE_VFIO_USER:
                 dev = strdup(v->socket_path);
                 if (!dev)
                         return -ENOMEM;
-                *kind = DOMAIN_VGPU_VFIO_USER;
+                *kind = VGPU_DEVICE_VFIO_USER;
                 break;
         default:
                 return -EINVAL;
@@ -508,7 +496,7 @@ static int vgpu_reference(const struct libvirt_vgpu *v, enum domain_vgpu_kind *k
 /* The index in d of the reference to v, or -ENOENT. */
 static int find_reference(const struct domain_vgpus *d, const struct libvirt_vgpu *v) {
         _cleanup_free_ char *device = NULL;
-        enum domain_vgpu_kind kind;
+        enum vgpu_device_kind kind;
         int r;
 
         r = vgpu_reference(v, &kind, &device);
@@ -646,7 +634,7 @@ int libvirt_domain_add_vgpu(const char *domain_xml, size_t len, const struct lib
                 return r;
 
         root = xmlDocGetRootElement(doc);
-        if (v->backend == LIBVIRT_VGPU_RPC)
+        if (backend_device_kind(v->backend) == VGPU_DEVICE_VFIO_USER)
                 r = add_rpc(doc, root, d, v, o, ret_error);
         else {
                 devices = first_child(root, "devices");
@@ -710,7 +698,7 @@ int libvirt_domain_remove_vgpu(const char *domain_xml, size_t len, const struct 
                                 xmlFreeNode(ref->nodes[k]);
                         }
                 /* A <qemu:commandline> left empty goes too. */
-                if (ref->kind == DOMAIN_VGPU_VFIO_USER && parent && !xmlFirstElementChild(parent)) {
+                if (ref->kind == VGPU_DEVICE_VFIO_USER && parent && !xmlFirstElementChild(parent)) {
                         xmlUnlinkNode(parent);
                         xmlFreeNode(parent);
                 }
@@ -718,7 +706,7 @@ int libvirt_domain_remove_vgpu(const char *domain_xml, size_t len, const struct 
         }
         if (removed == 0) {
                 _cleanup_free_ char *device = NULL;
-                enum domain_vgpu_kind kind;
+                enum vgpu_device_kind kind;
                 if (vgpu_reference(v, &kind, &device) < 0)
                         return -ENOMEM;
                 return reason_set(ret_error, -ENOENT, "Domain %s does not use %s.", name ?: "(unnamed)",

@@ -25,27 +25,14 @@
  */
 #pragma once
 
+#include "backend-kind.h"
 #include "macro.h"
 
 #define LIBVIRT_QEMU_NS_URI "http://libvirt.org/schemas/domain/qemu/1.0"
 
-/* How vgpud provides the instance (the D-Bus Backend property's words). */
-enum libvirt_vgpu_backend {
-        LIBVIRT_VGPU_MDEV,
-        LIBVIRT_VGPU_VF,
-        LIBVIRT_VGPU_NVIDIA_VFIO,
-        LIBVIRT_VGPU_RPC,
-        _LIBVIRT_VGPU_BACKEND_MAX,
-        _LIBVIRT_VGPU_BACKEND_INVALID = -EINVAL,
-};
-
-/* "mdev", "vf", "nvidia-vfio", "rpc". */
-const char *libvirt_vgpu_backend_to_string(enum libvirt_vgpu_backend b);
-enum libvirt_vgpu_backend libvirt_vgpu_backend_from_string(const char *s);
-
 /* An instance as the XML needs it. */
 struct libvirt_vgpu {
-        enum libvirt_vgpu_backend backend;
+        enum vgpu_backend_kind backend; /* the XML follows what the backend gives a VM (backend.h) */
         const char *uuid; /* the instance's UUID: mdev address; rpc: names the QEMU device (may be NULL) */
         const char *pci_address; /* vf, nvidia-vfio: the VF, "0000:3b:00.4" */
         const char *device_api;  /* mdev: the type's device_api; NULL means "vfio-pci" */

@@ -15,14 +15,16 @@ src_libvgpu_a_SOURCES = \
 	src/vendor-gvtg.h src/vendor-gvtg.c \
 	src/vendor.h src/vendor.c \
 	src/model.h \
-	src/backend-kind.h \
+	src/backend-kind.h src/backend-kind.c \
 	src/type.h src/type.c \
 	src/alias.h src/alias.c \
 	src/pci.h src/pci.c \
 	src/mdev.h src/mdev.c \
-	src/host.h src/host.c \
+	src/host.h src/host-internal.h src/host.c src/host-availability.c src/host-function.c src/host-software.c src/host-uevent.c \
 	src/placement.h src/placement.c \
+	src/planner.h src/planner.c \
 	src/vfio.h src/vfio.c \
+	src/json-codec.h src/json-codec.c \
 	src/devfile.h src/devfile.c \
 	src/driverctl.h src/driverctl.c \
 	src/binding.h src/binding.c \
@@ -32,6 +34,7 @@ src_libvgpu_a_SOURCES = \
 	src/backend-mdev.c \
 	src/backend-vf.c \
 	src/backend-nvidia-vfio.c \
+	src/backend-rpc.c \
 	src/record.h src/record.c \
 	src/store.h src/store.c \
 	src/mdevctl.h src/mdevctl.c \

@@ -2,102 +2,79 @@
 /* Implementation of mdevctl.h. */
 #include <dirent.h>
 #include <json-c/json.h>
+#include <stddef.h>
 #include <sys/stat.h>
 
+#include "backend.h"
+#include "error.h"
 #include "fileio.h"
+#include "json-codec.h"
 #include "mdevctl.h"
 #include "strutil.h"
 #include "sysfs.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
+/* "start": "auto" | "manual", into the record's autostart. */
+static int start_read(struct json_object *v, void *obj, const JsonField *f, const char *key,
+                      char **ret_error) {
+        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
 
-static int fail(char **ret_error, const char *msg) {
-        *ret_error = strdup(msg);
-        return *ret_error ? -EINVAL : -ENOMEM;
+        if (!streq(s, "auto") && !streq(s, "manual"))
+                return reason_set(ret_error, -EINVAL, "%s must be \"auto\" or \"manual\"", key);
+        ((struct vgpu_record *) obj)->autostart = streq(s, "auto");
+        return 0;
 }
+
+static int start_write(const void *obj, const JsonField *f, struct json_object **ret) {
+        *ret = json_object_new_string(((const struct vgpu_record *) obj)->autostart ? "auto" : "manual");
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* mdevctl's key order: mdev_type, start, attrs. A null is what mdevctl reads as absent. */
+static const JsonField definition_fields[] = {
+        JSON_STRING("mdev_type", struct vgpu_record, type_id, JSON_REQUIRED | JSON_NULLABLE,
+                    sysfs_name_is_valid, "is not a valid type id"),
+        JSON_CUSTOM("start", JSON_REQUIRED | JSON_NULLABLE, start_read, start_write, NULL),
+        RECORD_ATTRS_FIELD(JSON_NULLABLE),
+};
+
+/* No version (mdevctl has none); keys mdevctl does not know it ignores, and so do we. */
+static const JsonCodec definition_codec = {
+        .ignore_unknown = true,
+        .fields = definition_fields,
+        .n_fields = ELEMENTSOF(definition_fields),
+};
 
 int mdevctl_parse(const char *text, size_t len, const char *parent, const char *uuid,
                   struct vgpu_record **ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *o = NULL;
         _cleanup_(record_freep) struct vgpu_record *r = NULL;
-        struct json_object *type, *start, *attrs;
         int k;
 
         *ret_error = NULL;
         if (!sysfs_name_is_valid(parent))
-                return fail(ret_error, "the parent directory name is not a device name");
+                return reason_set(ret_error, -EINVAL, "the parent directory name is not a device name");
         if (!uuid_is_valid(uuid))
-                return fail(ret_error, "the file name is not a UUID");
-        k = json_parse_document(text, len, &o, ret_error);
+                return reason_set(ret_error, -EINVAL, "the file name is not a UUID");
+        k = record_new(uuid, VGPU_BACKEND_MDEV, "", &r);
         if (k < 0)
                 return k;
-        if (!json_object_is_type(o, json_type_object))
-                return fail(ret_error, "the document must be a JSON object");
-
-        if (!json_object_object_get_ex(o, "mdev_type", &type) || json_object_is_type(type, json_type_null))
-                return fail(ret_error, "missing \"mdev_type\"");
-        if (!json_object_is_type(type, json_type_string))
-                return fail(ret_error, "\"mdev_type\" must be a string");
-        if (!sysfs_name_is_valid(json_object_get_string(type)))
-                return fail(ret_error, "\"mdev_type\" is not a valid type id");
-
-        if (!json_object_object_get_ex(o, "start", &start) || json_object_is_type(start, json_type_null))
-                return fail(ret_error, "missing \"start\"");
-        if (!json_object_is_type(start, json_type_string))
-                return fail(ret_error, "\"start\" must be \"auto\" or \"manual\"");
-        const char *s = json_object_get_string(start);
-        if (!streq(s, "auto") && !streq(s, "manual"))
-                return fail(ret_error, "\"start\" must be \"auto\" or \"manual\"");
-
-        k = record_new(uuid, VGPU_BACKEND_MDEV, json_object_get_string(type), &r);
+        free(r->type_id);
+        r->type_id = NULL;
+        k = json_codec_parse(&definition_codec, text, len, r, ret_error);
         if (k < 0)
                 return k;
         r->parent = strdup(parent);
         if (!r->parent)
                 return -ENOMEM;
         r->persistent = true;
-        r->autostart = streq(s, "auto");
         r->origin = RECORD_ORIGIN_MDEVCTL;
-
-        if (json_object_object_get_ex(o, "attrs", &attrs) && !json_object_is_type(attrs, json_type_null)) {
-                k = record_attrs_from_json(attrs, &r->attrs, &r->n_attrs, ret_error);
-                if (k < 0)
-                        return k;
-        }
         *ret = TAKE_PTR(r);
         return 0;
 }
 
 int mdevctl_format(const struct vgpu_record *r, char **ret) {
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        struct json_object *v;
-
-        if (!o)
-                return -ENOMEM;
-        if (r->backend != VGPU_BACKEND_MDEV || !r->type_id)
+        if (backend_device_kind(r->backend) != VGPU_DEVICE_MDEV || !r->type_id)
                 return -EINVAL;
-        /* mdevctl's key order: mdev_type, start, attrs */
-        v = json_object_new_string(r->type_id);
-        if (!v || json_object_object_add(o, "mdev_type", v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        v = json_object_new_string(r->autostart ? "auto" : "manual");
-        if (!v || json_object_object_add(o, "start", v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        v = record_attrs_to_json(r->attrs, r->n_attrs);
-        if (!v || json_object_object_add(o, "attrs", v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!s)
-                return -ENOMEM;
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
+        return json_codec_format(&definition_codec, r, false, ret); /* mdevctl writes no final newline */
 }
 
 char *mdevctl_definition_path(const char *dir, const char *parent, const char *uuid) {
@@ -218,7 +195,7 @@ int mdevctl_save(const char *dir, const struct vgpu_record *r, struct vgpu_error
         _cleanup_free_ char *pdir = NULL, *path = NULL, *text = NULL;
         int k;
 
-        if (r->backend != VGPU_BACKEND_MDEV || !r->persistent)
+        if (backend_device_kind(r->backend) != VGPU_DEVICE_MDEV || !r->persistent)
                 return vgpu_error_set(err, EINVAL, NULL, "Only persistent mdev definitions go to mdevctl.");
         if (!r->parent || !sysfs_name_is_valid(r->parent))
                 return vgpu_error_set(err, EINVAL, NULL, "An mdevctl definition needs a parent device.");

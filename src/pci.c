@@ -402,7 +402,9 @@ int pci_id_parse(const char *s, uint32_t *ret) {
                         continue;
                 if (!isxdigit((unsigned char) s[i]))
                         return -EINVAL;
-                v = v << 4 | (uint32_t) (isdigit((unsigned char) s[i]) ? s[i] - '0' : (tolower((unsigned char) s[i]) - 'a' + 10));
+                v = v << 4 |
+                    (uint32_t) (isdigit((unsigned char) s[i]) ? s[i] - '0'
+                                                              : (tolower((unsigned char) s[i]) - 'a' + 10));
         }
         *ret = v;
         return 0;

@@ -26,8 +26,11 @@
  */
 #pragma once
 
+#include <stddef.h>
+
 #include "attr.h"
 #include "backend-kind.h"
+#include "json-codec.h"
 #include "model.h"
 
 #define RECORD_VERSION 1
@@ -72,11 +75,16 @@ int record_to_json(const struct vgpu_record *r, char **ret);
  * what is malformed ("truncated or not JSON: unexpected end of data"). */
 int record_from_json(const char *text, size_t len, struct vgpu_record **ret, char **ret_error);
 
-/* Shared with mdevctl.c, whose files use the same forms. */
-struct json_object;
-/* Parse a whole JSON document (all of text, nesting depth at most 16). */
-int json_parse_document(const char *text, size_t len, struct json_object **ret, char **ret_error);
-/* Attributes as mdevctl writes them: [{"name": "value"}, ...], in order. */
-struct json_object *record_attrs_to_json(const struct vgpu_attr *attrs, size_t n);
-int record_attrs_from_json(struct json_object *a, struct vgpu_attr **attrs, size_t *n_attrs,
-                           char **ret_error);
+/* The "attrs" field of a record's table and of mdevctl's (json-codec.h CUSTOM): [{"name": "value"}, ...] in
+ * order, at f->offset (struct vgpu_attr *) with its count at f->count_offset. */
+int record_attrs_read(struct json_object *a, void *obj, const JsonField *f, const char *key,
+                      char **ret_error);
+int record_attrs_write(const void *obj, const JsonField *f, struct json_object **ret);
+int record_attrs_check(const void *obj, const JsonField *f, const char *key, char **ret_problem);
+#define RECORD_ATTRS_FIELD(fl)                                                                              \
+        {                                                                                                   \
+                .name = "attrs", .type = JSON_FIELD_CUSTOM, .flags = (fl),                                  \
+                .offset = offsetof(struct vgpu_record, attrs),                                              \
+                .count_offset = offsetof(struct vgpu_record, n_attrs), .read = record_attrs_read,           \
+                .write = record_attrs_write, .check = record_attrs_check                                    \
+        }

@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of sched-store.h. */
 #include <dirent.h>
-#include <json-c/json.h>
-#include <stdarg.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "fileio.h"
+#include "json-codec.h"
 #include "pci.h"
-#include "record.h"
 #include "sched-store.h"
 #include "strutil.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 int sched_store_open(const char *state_dir, struct sched_store **ret) {
         _cleanup_free_ char *dir = NULL;
@@ -51,69 +48,45 @@ static char *entry_path(const struct sched_store *s, const char *address) {
         return p;
 }
 
+/* "scheduler": quota.h's persistence form, which quota.c reads and checks. */
+static int scheduler_read(struct json_object *v, void *obj, const JsonField *f, const char *key,
+                          char **ret_error) {
+        return sched_settings_from_json(v, &((struct sched_store_entry *) obj)->settings, ret_error);
+}
+
+static int scheduler_write(const void *obj, const JsonField *f, struct json_object **ret) {
+        return sched_settings_to_json(&((const struct sched_store_entry *) obj)->settings, ret);
+}
+
+static const JsonField entry_fields[] = {
+        JSON_NAME("gpu", struct sched_store_entry, address, JSON_REQUIRED, pci_bdf_normalize,
+                  "is not a PCI address like 0000:3b:00.0"),
+        JSON_CUSTOM("scheduler", JSON_REQUIRED, scheduler_read, scheduler_write, NULL),
+};
+
+static const JsonCodec entry_codec = {
+        .version = SCHED_STORE_VERSION,
+        .fields = entry_fields,
+        .n_fields = ELEMENTSOF(entry_fields),
+};
+
 int sched_store_format(const char *address, const struct sched_settings *settings, char **ret) {
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        struct json_object *sched = NULL;
-        char bdf[PCI_BDF_MAX];
+        struct sched_store_entry e = {.settings = *settings};
         int r;
 
-        if (!o)
-                return -ENOMEM;
-        r = pci_bdf_normalize(address, bdf);
+        r = pci_bdf_normalize(address, e.address);
         if (r < 0)
                 return r;
-        r = sched_settings_to_json(settings, &sched);
-        if (r < 0)
-                return r;
-        if (json_object_object_add(o, "version", json_object_new_int(SCHED_STORE_VERSION)) < 0 ||
-            json_object_object_add(o, "gpu", json_object_new_string(bdf)) < 0 ||
-            json_object_object_add(o, "scheduler", sched) < 0)
-                return -ENOMEM;
-        const char *text =
-                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
-        if (!text || asprintf(ret, "%s\n", text) < 0)
-                return -ENOMEM;
-        return 0;
+        return json_codec_format(&entry_codec, &e, true, ret);
 }
 
 int sched_store_parse(const char *text, size_t len, struct sched_store_entry *ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *o = NULL;
         struct sched_store_entry e = {};
-        bool have_version = false, have_gpu = false, have_sched = false;
         int r;
 
-        r = json_parse_document(text, len, &o, ret_error);
+        r = json_codec_parse(&entry_codec, text, len, &e, ret_error);
         if (r < 0)
                 return r;
-        if (!json_object_is_type(o, json_type_object))
-                return reason_set(ret_error, -EINVAL, "the file must hold a JSON object");
-        json_object_object_foreach(o, key, v) {
-                if (streq(key, "version")) {
-                        if (!json_object_is_type(v, json_type_int) ||
-                            json_object_get_int64(v) != SCHED_STORE_VERSION)
-                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
-                                                  SCHED_STORE_VERSION);
-                        have_version = true;
-                } else if (streq(key, "gpu")) {
-                        if (!json_object_is_type(v, json_type_string) ||
-                            pci_bdf_normalize(json_object_get_string(v), e.address) < 0)
-                                return reason_set(ret_error, -EINVAL,
-                                                  "\"gpu\" must be a PCI address such as 0000:3b:00.0");
-                        have_gpu = true;
-                } else if (streq(key, "scheduler")) {
-                        r = sched_settings_from_json(v, &e.settings, ret_error);
-                        if (r < 0)
-                                return r;
-                        have_sched = true;
-                } else
-                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
-        }
-        if (!have_version)
-                return reason_set(ret_error, -EINVAL, "\"version\" is missing");
-        if (!have_gpu)
-                return reason_set(ret_error, -EINVAL, "\"gpu\" is missing");
-        if (!have_sched)
-                return reason_set(ret_error, -EINVAL, "\"scheduler\" is missing");
         *ret = e;
         return 0;
 }

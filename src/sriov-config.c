@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of sriov-config.h. */
-#include <json-c/json.h>
-#include <stdarg.h>
+#include <stddef.h>
 
 #include "devfile.h"
 #include "error.h"
+#include "json-codec.h"
 #include "pci.h"
-#include "record.h"
 #include "sriov-config.h"
 #include "strutil.h"
 #include "sysfs.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put);
 
 #define SRIOV_CONFIG_VERSION 1
 
@@ -28,95 +25,37 @@ void sriov_configs_free(struct vgpu_sriov_config **v, size_t n) {
         free(v);
 }
 
-static int add(struct json_object *o, const char *key, struct json_object *v) {
-        if (!v || json_object_object_add(o, key, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
-        }
-        return 0;
-}
+#define C struct vgpu_sriov_config
+
+static const JsonField config_fields[] = {
+        JSON_NAME("device", C, device, JSON_REQUIRED, pci_bdf_normalize, "is not a PCI address"),
+        JSON_UINT("num_vfs", C, num_vfs, JSON_REQUIRED, 0, UINT16_MAX, 0),
+        JSON_BOOL("autoprobe", C, autoprobe),
+        JSON_STRING("driver", C, driver, JSON_OMIT_UNSET, sysfs_name_is_valid, "is not a driver name"),
+};
+#undef C
+
+static const JsonCodec config_codec = {
+        .version = SRIOV_CONFIG_VERSION,
+        .fields = config_fields,
+        .n_fields = ELEMENTSOF(config_fields),
+};
 
 int sriov_config_to_json(const struct vgpu_sriov_config *c, char **ret) {
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-
-        if (!o)
-                return -ENOMEM;
-        if (add(o, "version", json_object_new_int(SRIOV_CONFIG_VERSION)) < 0 ||
-            add(o, "device", json_object_new_string(c->device)) < 0 ||
-            add(o, "num_vfs", json_object_new_int64(c->num_vfs)) < 0 ||
-            add(o, "autoprobe", json_object_new_boolean(c->autoprobe)) < 0 ||
-            (c->driver && add(o, "driver", json_object_new_string(c->driver)) < 0))
-                return -ENOMEM;
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!s || asprintf(ret, "%s\n", s) < 0)
-                return -ENOMEM;
-        return 0;
+        return json_codec_format(&config_codec, c, true, ret);
 }
 
 int sriov_config_from_json(const char *text, size_t len, struct vgpu_sriov_config **ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *o = NULL;
-        _cleanup_(sriov_config_freep) struct vgpu_sriov_config *c = NULL;
-        bool have_version = false, have_device = false, have_num = false;
+        _cleanup_(sriov_config_freep) struct vgpu_sriov_config *c = calloc(1, sizeof(*c));
         int k;
 
         *ret_error = NULL;
-        k = json_parse_document(text, len, &o, ret_error);
-        if (k < 0)
-                return k;
-        if (!json_object_is_type(o, json_type_object))
-                return reason_set(ret_error, -EINVAL, "the document must be a JSON object");
-        c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->autoprobe = true;
-        json_object_object_foreach(o, key, v) {
-                if (streq(key, "version")) {
-                        if (!json_object_is_type(v, json_type_int) ||
-                            json_object_get_int64(v) != SRIOV_CONFIG_VERSION)
-                                return reason_set(ret_error, -EINVAL, "\"version\" must be %d",
-                                                  SRIOV_CONFIG_VERSION);
-                        have_version = true;
-                } else if (streq(key, "device") || streq(key, "driver")) {
-                        if (!json_object_is_type(v, json_type_string))
-                                return reason_set(ret_error, -EINVAL, "\"%s\" must be a string", key);
-                        const char *s = json_object_get_string(v);
-                        if (strlen(s) != (size_t) json_object_get_string_len(v))
-                                return reason_set(ret_error, -EINVAL, "\"%s\" contains a NUL character",
-                                                  key);
-                        if (streq(key, "device")) {
-                                if (pci_bdf_normalize(s, c->device) < 0)
-                                        return reason_set(ret_error, -EINVAL,
-                                                          "\"device\" is not a PCI address: \"%s\"", s);
-                                have_device = true;
-                        } else {
-                                if (!sysfs_name_is_valid(s))
-                                        return reason_set(ret_error, -EINVAL,
-                                                          "\"driver\" is not a driver name");
-                                free(c->driver);
-                                if (!(c->driver = strdup(s)))
-                                        return -ENOMEM;
-                        }
-                } else if (streq(key, "num_vfs")) {
-                        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-                            json_object_get_int64(v) > UINT16_MAX)
-                                return reason_set(ret_error, -EINVAL,
-                                                  "\"num_vfs\" must be an integer from 0 to 65535");
-                        c->num_vfs = (unsigned) json_object_get_int64(v);
-                        have_num = true;
-                } else if (streq(key, "autoprobe")) {
-                        if (!json_object_is_type(v, json_type_boolean))
-                                return reason_set(ret_error, -EINVAL, "\"autoprobe\" must be true or false");
-                        c->autoprobe = json_object_get_boolean(v);
-                } else
-                        return reason_set(ret_error, -EINVAL, "unknown key \"%s\"", key);
-        }
-        if (!have_version)
-                return reason_set(ret_error, -EINVAL, "missing \"version\"");
-        if (!have_device)
-                return reason_set(ret_error, -EINVAL, "missing \"device\"");
-        if (!have_num)
-                return reason_set(ret_error, -EINVAL, "missing \"num_vfs\"");
+        c->autoprobe = true; /* the kernel's default */
+        k = json_codec_parse(&config_codec, text, len, c, ret_error);
+        if (k < 0)
+                return k;
         *ret = TAKE_PTR(c);
         return 0;
 }

@@ -8,6 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build/dev}
 export PATH="$build/tests/sim:$PATH" MODEL="$build/tests/integration/vgpu-model"
 
+# shellcheck disable=SC2016 # expanded by the inner shell, on purpose
 exec vgpu-sim run --profile large -- bash -c '
 now() { date +%s%N; }
 i=0

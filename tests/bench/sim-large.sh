@@ -7,6 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build/dev}
 export PATH="$build/tests/sim:$PATH"
 
+# shellcheck disable=SC2016 # expanded by the inner shell, on purpose
 exec vgpu-sim run --profile large -- bash -c '
 now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }

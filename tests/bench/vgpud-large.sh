@@ -20,6 +20,7 @@ export VGPU_TEST_SRCDIR=$top VGPU_BENCH_N=$n
 export PATH="$build/daemon:$build/cli:$build/tests/sim:$build/tests/bench:$PATH"
 export VGPUD_LIBVIRT_WATCH=$build/daemon/vgpud-libvirt-watch
 
+# shellcheck disable=SC2016 # expanded by the inner shell, on purpose
 exec vgpu-sim run --profile large -- bash -c '
 set -euo pipefail
 export BATS_FILE_TMPDIR=$(mktemp -d)

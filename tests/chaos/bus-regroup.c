@@ -56,7 +56,8 @@ int main(int argc, char *argv[]) {
         }
         r = sd_bus_open_system(&bus);
         if (r >= 0)
-                r = sd_bus_get_unique_name(bus, &unique); /* connected and said Hello: the bus took our groups */
+                /* connected and said Hello: the bus took our groups */
+                r = sd_bus_get_unique_name(bus, &unique);
         if (r < 0) {
                 fprintf(stderr, "bus-regroup: cannot connect to the bus: %s\n", strerror(-r));
                 return 2;

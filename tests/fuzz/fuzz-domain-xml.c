@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         for (size_t i = 0; i < d->n_vgpus; i++) {
                 const struct domain_vgpu *v = &d->vgpus[i];
-                if (v->kind >= _DOMAIN_VGPU_KIND_MAX || !v->device || !v->device[0] ||
-                    !domain_vgpu_kind_to_string(v->kind))
+                if (v->kind >= _VGPU_DEVICE_KIND_MAX || !v->device || !v->device[0] ||
+                    !vgpu_device_kind_to_string(v->kind))
                         abort();
                 for (size_t j = 0; j < i; j++)
                         if (strcmp(d->vgpus[j].device, v->device) == 0)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Regenerate the seed corpora of the host-model parser harnesses
-# (corpus/fuzz-config, fuzz-sysfs-attr, fuzz-mdevctl, fuzz-domain-xml) from
+# (corpus/fuzz-config, fuzz-sysfs-attr, fuzz-mdevctl, fuzz-state-files, fuzz-domain-xml) from
 # the forms the sources and the simulator write. A developer tool: the seeds
 # are checked in, the tests do not run this.
 import os
@@ -97,6 +97,34 @@ corpus('fuzz-mdevctl', {
 ''',
     'broken': '{"mdev_type": ',
     'nested': '[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]',
+})
+
+# vgpud's state files, as the codec writes them (json-codec.h), and a few broken ones: each seed goes to
+# every state file's reader.
+corpus('fuzz-state-files', {
+    'record': open(os.path.join(here, 'corpus', 'fuzz-mdevctl', 'record')).read(),
+    'record-minimal': '{\n  "version": 1,\n  "uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804",\n'
+                      '  "backend": "rpc",\n  "type": "rpc-1g",\n  "persistent": false,\n'
+                      '  "autostart": false,\n  "attrs": [\n  ],\n  "quota": {\n    "weight": 3\n  }\n}\n',
+    'binding': '{\n  "version": 1,\n  "device": "0000:65:00.1",\n  "original_driver": "snd_hda_intel",\n'
+               '  "original_override": null,\n  "persistent": true,\n'
+               '  "instance": "0b3c1a4e-1111-4222-8333-444455556666",\n  "bound_with": "0000:65:00.0"\n}\n',
+    'binding-nulls': '{"version": 1, "device": "65:00.1", "original_driver": null, "original_override": null, '
+                     '"persistent": false, "instance": ""}',
+    'sriov': '{\n  "version": 1,\n  "device": "0000:ca:00.0",\n  "num_vfs": 4,\n  "autoprobe": true,\n'
+             '  "driver": "nvidia"\n}\n',
+    'sched': '{\n  "version": 1,\n  "gpu": "0000:3b:00.0",\n  "scheduler": {\n    "policy": "fixed-share",\n'
+             '    "time_slice_ms": 24,\n    "averaging_factor": 3,\n    "frequency_hz": 960\n  }\n}\n',
+    'assignments': '{\n  "version": 1,\n  "assignments": [\n    {\n'
+                   '      "uuid": "0b3c1a4e-1111-4222-8333-444455556666",\n      "domain": "vm1",\n'
+                   '      "started": true\n    },\n    {\n'
+                   '      "uuid": "c2177883-f1bb-47f0-914d-32a22e3a8804",\n      "domain": "vm two",\n'
+                   '      "started": false\n    }\n  ]\n}\n',
+    'assignments-twice': '{"version": 1, "assignments": [{"uuid": "0b3c1a4e-1111-4222-8333-444455556666", '
+                         '"domain": "a"}, {"uuid": "0B3C1A4E-1111-4222-8333-444455556666", "domain": "b"}]}',
+    'unknown-nested': '{"version": 1, "gpu": "0000:3b:00.0", "scheduler": {"policy": "weighted", "x": 1}}',
+    'out-of-range': '{"version": 1, "device": "0000:ca:00.0", "num_vfs": 99999999999999999999}',
+    'broken': '{"version": 1, "assignments": [{"uuid": ',
 })
 
 dom = open(os.path.join(top, 'tests', 'unit', 'test-domain-xml.c')).read()

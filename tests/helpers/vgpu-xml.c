@@ -53,7 +53,7 @@ static int do_refs(const char *path) {
                 return refused(r, reason);
         printf("name %s\n", strna(d->name));
         for (size_t k = 0; k < d->n_vgpus; k++)
-                printf("%s %s%s\n", domain_vgpu_kind_to_string(d->vgpus[k].kind), d->vgpus[k].device,
+                printf("%s %s%s\n", vgpu_device_kind_to_string(d->vgpus[k].kind), d->vgpus[k].device,
                        d->vgpus[k].managed ? " managed" : "");
         return 0;
 }
@@ -72,7 +72,7 @@ int main(int argc, char **argv) {
                 {"memory-source", required_argument, NULL, 'M'},
                 {},
         };
-        struct libvirt_vgpu v = {.backend = _LIBVIRT_VGPU_BACKEND_INVALID};
+        struct libvirt_vgpu v = {.backend = _VGPU_BACKEND_INVALID};
         struct libvirt_xml_options o = {};
         _cleanup_free_ char *out = NULL, *reason = NULL, *xml = NULL;
         const char *cmd, *file = NULL;
@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
                 switch (c) {
                 case 'b':
-                        v.backend = libvirt_vgpu_backend_from_string(optarg);
+                        v.backend = backend_kind_from_string(optarg);
                         if (v.backend < 0)
                                 usage();
                         break;

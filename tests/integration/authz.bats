@@ -121,6 +121,30 @@ host_snapshot() {
         [ -d "/sys/bus/mdev/devices/$u" ]
 }
 
+@test "authorization comes before the arguments are read: an outsider's malformed call is AccessDenied too" {
+        local u gpu
+        # As root these are argument errors, so the outsider's AccessDenied below is the authorization's.
+        run bus call org.vgpud1 /org/vgpud1 org.vgpud1.Manager CreateInstance 'sssa{sv}' grid-2q "" not-a-uuid 1 \
+                placement s nowhere
+        [ "$status" -ne 0 ]
+        [[ $output == *"Invalid"* ]]
+        run as_user "" busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.vgpud1 /org/vgpud1 org.vgpud1.Manager \
+                CreateInstance 'sssa{sv}' grid-2q "" not-a-uuid 1 placement s nowhere
+        [ "$status" -ne 0 ]
+        [[ $output == *"Access denied"* ]]
+        # SetSriov with an option it does not know (as root: InvalidArgs)
+        u=$(vgpuctl create --type grid-2q)
+        gpu=$(bus call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetGpu s 0000:3b:00.0 | cut -d'"' -f2)
+        run as_user "" busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.vgpud1 "$gpu" org.vgpud1.Gpu \
+                SetSriov 'ua{sv}' 4 1 no-such-option b true
+        [ "$status" -ne 0 ]
+        [[ $output == *"Access denied"* ]]
+        run bus call org.vgpud1 "$gpu" org.vgpud1.Gpu SetSriov 'ua{sv}' 4 1 no-such-option b true
+        [ "$status" -ne 0 ]
+        [[ $output != *"Access denied"* ]]
+        [ -d "/sys/bus/mdev/devices/$u" ]
+}
+
 @test "the refusal names the group (dbus-send shows the message) and its error is AccessDenied" {
         local path
         path=$(object_for org.vgpud1.Instance)
@@ -145,16 +169,16 @@ host_snapshot() {
         # bus-regroup connects, then changes its groups (CAP_SETGID) and calls: /proc/<pid> then shows
         # groups that are not the connection's, as it would for a reused pid.
         local regroup=$VGPU_TEST_BUILDDIR/tests/chaos/bus-regroup
-        local caps="--inh-caps=+setgid --ambient-caps=+setgid"
+        local caps_args=(--inh-caps=+setgid --ambient-caps=+setgid)
         local u=5d1e0c3a-8f2b-4e6d-9a7c-1b2c3d4e5f60 v=6e2f1d4b-9a3c-4f7e-8b8d-2c3d4e5f6071
         # connected without the admin group, then joined it: refused, nothing made
-        run setpriv --reuid=65534 --regid=65534 --clear-groups $caps -- "$regroup" "$ADMIN_GID" grid-2q "$u"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups "${caps_args[@]}" -- "$regroup" "$ADMIN_GID" grid-2q "$u"
         echo "$output"
         [ "$status" -eq 1 ]
         [[ $output == *AccessDenied* ]]
         [ ! -e "/sys/bus/mdev/devices/$u" ]
         # connected in the admin group, then left it: the call is the connection's, allowed
-        run setpriv --reuid=65534 --regid=65534 --groups="$ADMIN_GID" $caps -- "$regroup" none grid-2q "$v"
+        run setpriv --reuid=65534 --regid=65534 --groups="$ADMIN_GID" "${caps_args[@]}" -- "$regroup" none grid-2q "$v"
         echo "$output"
         [ "$status" -eq 0 ]
         [ -d "/sys/bus/mdev/devices/$v" ]

@@ -22,6 +22,7 @@ teardown() {
         # Each test starts from an empty host.
         local left
         left=$(vgpuctl list --all --quiet)
+        # shellcheck disable=SC2086 # one argument per UUID
         [ -z "$left" ] || vgpuctl destroy $left >/dev/null
 }
 
@@ -167,14 +168,17 @@ records() {
 @test "stop, start and undefine take several UUIDs too" {
         local uuids
         uuids=$(vgpuctl create --type grid-1b --count 5 --persistent | xargs)
+        # shellcheck disable=SC2086 # one argument per UUID
         run vgpuctl stop $uuids
         [ "$status" -eq 0 ]
         [ "$(grep -c stopped <<<"$output")" -eq 5 ]
         [ -z "$(ls /sys/bus/mdev/devices)" ]
         [ "$(vgpuctl list --defined --quiet | wc -l)" -eq 5 ]
+        # shellcheck disable=SC2086 # one argument per UUID
         run vgpuctl start $uuids
         [ "$status" -eq 0 ]
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 5 ]
+        # shellcheck disable=SC2086 # one argument per UUID
         run vgpuctl undefine $uuids
         [ "$status" -eq 0 ]
         [ -z "$(vgpuctl list --defined --quiet)" ]

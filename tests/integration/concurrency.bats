@@ -106,7 +106,7 @@ check_refusals() {
         [ "$(ls /sys/bus/mdev/devices | wc -l)" -eq 16 ]
         local g
         for g in $GPU0 $GPU1; do
-                [ "$(ls /sys/class/mdev_bus/$g/mdev_supported_types/nvidia-231/devices | wc -l)" -eq 8 ]
+                [ "$(ls /sys/class/mdev_bus/"$g"/mdev_supported_types/nvidia-231/devices | wc -l)" -eq 8 ]
         done
         # What vgpud lists is what sysfs holds.
         diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/mdev/devices | sort)

@@ -28,7 +28,7 @@ teardown_file() {
 @test "the root object is an ObjectManager" {
         run busctl --system call org.vgpud1 /org/vgpud1 org.freedesktop.DBus.ObjectManager GetManagedObjects
         [ "$status" -eq 0 ]
-        [[ $output == a{oa{sa{sv}}}* ]]
+        [[ $output == 'a{oa{sa{sv}}}'* ]]
 }
 
 @test "reading is open to an unprivileged user" {

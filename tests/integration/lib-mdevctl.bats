@@ -14,6 +14,7 @@ setup_file() {
 
 # Run a shell snippet with a fresh, private /etc/mdevctl.d.
 in_private_mdevctl_dir() {
+        # shellcheck disable=SC2016 # expanded by the inner shell, on purpose
         unshare --mount --propagation private sh -ec '
                 mount -t tmpfs tmpfs /etc/mdevctl.d
                 mkdir -p /etc/mdevctl.d/scripts.d/callouts /etc/mdevctl.d/scripts.d/notifiers

@@ -15,7 +15,7 @@ setup_file() {
 }
 
 setup() {
-        cd "$BATS_TEST_TMPDIR"
+        cd "$BATS_TEST_TMPDIR" || return
 }
 
 # validate FILE: libvirt's schema and libvirt's parser both accept it.

@@ -9,6 +9,7 @@
 # all of it at most 48 MiB over the idle daemon, descriptors back to idle + 2.
 load helpers
 load vgpud
+bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
 
 setup_file() {
         export VGPUD=$VGPU_TEST_BUILDDIR/tests/chaos/vgpud-nosan
@@ -56,7 +57,8 @@ bounded() {
                 wait "${pids[@]}"
                 sed "s/^/# /" "$BATS_TEST_TMPDIR"/flood.* >&3
                 # every call got an answer (a reply or an error): none was lost
-                ! grep -v "sent=4000 answered=[0-9]* errors=[0-9]*" "$BATS_TEST_TMPDIR"/flood.*
+                run ! grep -v "sent=4000 answered=[0-9]* errors=[0-9]*" "$BATS_TEST_TMPDIR"/flood.*
+                [ "$status" -eq 1 ]
                 for i in 1 2 3 4; do
                         read -r a e < <(sed 's/.*answered=\([0-9]*\) errors=\([0-9]*\)/\1 \2/' "$BATS_TEST_TMPDIR/flood.$i")
                         [ $((a + e)) -eq 4000 ]

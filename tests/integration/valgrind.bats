@@ -9,6 +9,7 @@
 #           make check TESTS=tests/integration/vgpud-t4.bats
 load helpers
 load vgpud
+bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
 
 GPU0=0000:3b:00.0
 GPU1=0000:d8:00.0
@@ -36,6 +37,7 @@ teardown_file() {
 @test "vgpud under memcheck: a lifecycle with its error paths, then SIGTERM: no error, no leak" {
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
         # really under memcheck
+        # shellcheck disable=SC2153 # VGPUD_PID is set by vgpud_start (vgpud.bash)
         [[ $(readlink "/proc/$VGPUD_PID/exe") == *memcheck* ]]
         local t p u
         t=$(vgpuctl create --type grid-2q --gpu $GPU0)
@@ -76,5 +78,6 @@ teardown_file() {
         vgpuctl destroy "$t"
         vgpuctl destroy "$p"
         vgpud_stop # fails unless vgpud exits 0: memcheck's 99 on any error or leak
-        ! grep "==[0-9]*==" "$VGPUD_LOG"
+        run ! grep "==[0-9]*==" "$VGPUD_LOG"
+        [ "$status" -eq 1 ] || { echo "$output"; false; }
 }

@@ -371,8 +371,14 @@ static int cmd_destroy(int argc, char **argv) {
                 return 1;
         /* a UUID is an mdev; a PCI address a VF with a vGPU type (nvidia-vfio) or bound whole (vf) */
         const struct backend_ops *ops = &backend_mdev;
-        if (!uuid_is_valid(argv[0]))
-                ops = backend_nvidia_vfio.exists(&ctx, argv[0]) > 0 ? &backend_nvidia_vfio : &backend_vf;
+        if (!uuid_is_valid(argv[0])) {
+                _cleanup_(gpu_freep) struct vgpu_gpu *g = NULL;
+                char bdf[PCI_BDF_MAX];
+                ops = &backend_vf;
+                if (pci_bdf_normalize(argv[0], bdf) >= 0 && pci_read_gpu(sysfs_root, bdf, &g) >= 0 && g &&
+                    backend_nvidia_vfio.function_unclaimed_instance(g))
+                        ops = &backend_nvidia_vfio;
+        }
         r = ops->destroy(&ctx, argv[0], &e);
         if (r < 0) {
                 r = fail(r, &e, "destroy");

@@ -5,6 +5,7 @@
 # state checked: owners, states, the assignments file, InUse refusals.
 load helpers
 load vgpud
+bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
 
 GPU0=0000:3b:00.0
 GPU1=0000:d8:00.0
@@ -93,7 +94,8 @@ owner_of() { instance_prop "$1" Owner | tr -d '"'; }
         [ "$status" -eq 0 ]
         run vgpuctl show "$a"
         [ "$status" -eq 3 ]
-        ! grep -q "$a" "$VGPUD_DIR/run/domains.json"
+        run ! grep -q "$a" "$VGPUD_DIR/run/domains.json"
+        [ "$status" -eq 1 ]
 }
 
 @test "several hostdevs: a NIC's VF and text in metadata are ignored, both vGPUs start" {
@@ -160,6 +162,7 @@ owner_of() { instance_prop "$1" Owner | tr -d '"'; }
         for op in "start begin" "started begin" "stopped end" "migrate begin" "restore begin" "reconnect begin" \
                 "attach begin" "prepare end" "release begin"; do
                 # stdin never delivers: the hook must not read it
+                # shellcheck disable=SC2016 # expanded by the inner shell, on purpose
                 run timeout 5 bash -c '"$1" vm1 $2 - < <(exec sleep 30 2>/dev/null 3>&-)' _ "$HOOK" "$op"
                 [ "$status" -eq 0 ]
         done

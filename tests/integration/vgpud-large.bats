@@ -11,7 +11,7 @@ setup_file() {
         for gpu in $(ls /sys/class/mdev_bus | sort); do
                 for _ in $(seq 16); do
                         ((n < 1000)) || break 2
-                        echo "$(printf '%08x-0000-4000-8000-%012x' "$n" "$n")" \
+                        printf '%08x-0000-4000-8000-%012x\n' "$n" "$n" \
                                 >/sys/class/mdev_bus/"$gpu"/mdev_supported_types/nvidia-222/create
                         n=$((n + 1))
                 done

@@ -10,6 +10,7 @@
 # that writes garbage) keep the last list and get it restarted.
 load helpers
 load vgpud
+bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
 
 GPU0=0000:3b:00.0
 
@@ -91,7 +92,7 @@ libvirtd_stop() {
         unset LIBVIRTD_PID
         local m
         for m in /etc/group /etc/passwd /var/log/libvirt /var/cache/libvirt /var/lib/libvirt /run/libvirt /etc/libvirt; do
-                mountpoint -q "$m" && umount -l "$m" || true
+                if mountpoint -q "$m"; then umount -l "$m" || true; fi
         done
 }
 
@@ -265,7 +266,8 @@ owner_is() { vgpuctl show "$1" | grep -q "Owner:       $2"; }
         echo "# reader's fds: $(ls -l "/proc/$p/fd" | awk 'NR > 1 { print $9 $10 $11 }' | tr '\n' ' ')" >&3
         [ "$(readlink "/proc/$p/fd/0")" != "$(readlink "/proc/$VGPUD_PID/fd/0")" ]
         [ "$(ls "/proc/$p/fd" | wc -l)" -le 3 ]
-        ! grep -q 'libvirt\.so' "/proc/$VGPUD_PID/maps"
+        run ! grep -q 'libvirt\.so' "/proc/$VGPUD_PID/maps"
+        [ "$status" -eq 1 ] # not mapped (2 would be an unreadable maps file)
         # watch_user empty: it stays root
         vgpud_stop
         vgpud_config <<EOF >/dev/null

@@ -152,6 +152,7 @@ CONF
         p=$(vgpuctl define --type grid-2q --gpu $GPU0)
         [ -f /etc/mdevctl.d/$GPU0/"$p" ]
         # killed between the record and its mirror (tests/chaos/vgpu-chaos found it)
+        # shellcheck disable=SC2153 # VGPUD_PID is set by vgpud_start (vgpud.bash)
         kill -KILL "$VGPUD_PID"
         wait "$VGPUD_PID" || true
         rm /etc/mdevctl.d/$GPU0/"$p"

@@ -56,10 +56,10 @@ teardown() {
         run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager ResolveType ss t4-2q ""
         [ "$status" -eq 0 ]
         [[ $output == "a(sos) 1 \"nvidia-231\" \"/org/vgpud1/gpu/pci_0000_3b_00_0/type/nvidia_2d231\" \"$T4\"" ]]
-        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager ExplainPlacement ssa{sv} t4-2q "" 0
+        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager ExplainPlacement 'ssa{sv}' t4-2q "" 0
         [ "$status" -eq 0 ]
         [[ $output == "a(ssbs) 1 \"$T4\" \"$T4\" true \"chosen by the pack policy"* ]]
-        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager ExplainPlacement ssa{sv} t4-2q "" 1 \
+        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager ExplainPlacement 'ssa{sv}' t4-2q "" 1 \
                 placement s sideways
         [ "$status" -ne 0 ]
         [ -z "$(vgpuctl list --all --quiet)" ]

@@ -94,7 +94,7 @@ inst() { vgpuctl --json list --all | jq -r ".[] | select(.uuid == \"$1\") | .$2"
         [[ $output == *EIO* ]]
         [ "$(current "$vf")" -eq 0 ]
         [ -z "$(vgpuctl list --all --quiet)" ]
-        [ -z "$(ls "$VGPUD_DIR/run" | grep json)" ]
+        [ -z "$(find "$VGPUD_DIR/run" -mindepth 1 -maxdepth 1 -name '[!.]*json*')" ]
         # the type is still offered on every VF
         [ "$(vgpuctl --json types --gpu "$GPU0" | jq -r '.[] | select(.name == "NVIDIA L40S-4Q") | .available')" -eq 4 ]
         vgpu-sim ctl fail clear

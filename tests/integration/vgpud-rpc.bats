@@ -205,6 +205,7 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         local u fds guest=$VGPU_TEST_BUILDDIR/tests/helpers/rpc-guest
         u=$(vgpuctl create --type rpc-small)
         vgpuctl probe "$u" --size 1M >/dev/null # every lazy allocation of the engine made once
+        # shellcheck disable=SC2153 # VGPUD_PID is set by vgpud_start (vgpud.bash)
         fds=$(ls /proc/"$VGPUD_PID"/fd | wc -l)
         for _ in 1 2 3; do "$guest" garbage "$SOCKDIR/$u.sock"; done
         vgpuctl gpus >/dev/null

@@ -126,7 +126,7 @@ gpu_prop() { busctl --system get-property org.vgpud1 $GPU0_PATH org.vgpud1.Gpu "
         [[ $output == *"Quota:       -"* ]]
         run vgpuctl create --type grid-2q --gpu $GPU0 --share 50
         [ "$status" -ne 0 ]
-        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager CreateInstance sssa{sv} grid-2q $GPU0 "" \
+        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager CreateInstance 'sssa{sv}' grid-2q $GPU0 "" \
                 1 share u 50
         [ "$status" -ne 0 ]
         [[ $output == *AdmissionDenied* ]] || [[ $output == *"12"* ]]

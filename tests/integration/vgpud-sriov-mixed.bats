@@ -12,6 +12,7 @@ A16=0000:41:00.0
 
 setup() {
         bus_start_with_policy
+        # shellcheck disable=SC2034 # read by vgpud_start (vgpud.bash)
         VGPUD_DIR=$(mktemp -d "$BATS_TEST_TMPDIR/vgpud.XXXXXX")
         vgpud_start
 }

@@ -259,6 +259,7 @@ gpu_json() { vgpuctl gpus --json | jq -r ".[] | select(.address == \"$PF\") | $1
 
 # vgpud killed with SIGKILL (as tests/chaos/vgpu-chaos does), the kill's interrupted sysfs write let land.
 vgpud_crash() {
+        # shellcheck disable=SC2153 # VGPUD_PID is set by vgpud_start (vgpud.bash)
         kill -KILL "$VGPUD_PID"
         wait "$VGPUD_PID" || true
         unset VGPUD_PID

@@ -159,7 +159,7 @@ teardown() {
         [[ $output == *"grid-3q"* ]]
         [[ $output == *"GRID T4-2Q"* ]]
         [[ $output == *"'vgpuctl types'"* ]]
-        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager CreateInstance sssa{sv} nope "" "" 0
+        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager CreateInstance 'sssa{sv}' nope "" "" 0
         [ "$status" -ne 0 ]
         [[ $output == *"org.vgpud1.Error.NoSuchType"* || $output == *"No type"* ]]
 }
@@ -296,11 +296,11 @@ teardown() {
         [[ $output == *"group 'users'"* ]]
         # busctl shows AccessDenied as "Access denied" whatever the message; dbus-send shows the message.
         run as_user "" busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager CreateInstance \
-                sssa{sv} grid-2q "" "" 0
+                'sssa{sv}' grid-2q "" "" 0
         [ "$status" -ne 0 ]
         [[ $output == *"Access denied"* ]]
         run as_user "" busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager DefineInstance \
-                sssa{sv} grid-2q "" "" 0
+                'sssa{sv}' grid-2q "" "" 0
         [[ $output == *"Access denied"* ]]
         local u path
         u=$(vgpuctl create --type grid-2q)
@@ -349,6 +349,7 @@ teardown() {
         p=$(vgpuctl define --type grid-2q)
         run vgpuctl list --json
         [ "$(jq length <<<"$output")" -eq 1 ]
+        [ "$(jq -r '.[0].uuid' <<<"$output")" = "$t" ]
         run vgpuctl list --defined --json
         [ "$(jq -r '.[0].uuid' <<<"$output")" = "$p" ]
         run vgpuctl list --all --quiet
@@ -404,20 +405,20 @@ teardown() {
 
 @test "options: an unknown key names the ones the method knows, a wrong type names the type; nothing changes" {
         local call="busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager"
-        run $call CreateInstance sssa{sv} grid-2q "" "" 1 persistant b true
+        run $call CreateInstance 'sssa{sv}' grid-2q "" "" 1 persistant b true
         [ "$status" -ne 0 ]
         [[ $output == *"Unknown option 'persistant' (this method knows persistent, autostart, attrs, placement, share and weight)"* ]]
-        run $call CreateInstance sssa{sv} grid-2q "" "" 1 share s 50
+        run $call CreateInstance 'sssa{sv}' grid-2q "" "" 1 share s 50
         [ "$status" -ne 0 ]
         [[ $output == *"Option 'share' must be of type u"* ]]
-        run $call CreateInstance sssa{sv} grid-2q "" "" 2 persistent b true weight u 0
+        run $call CreateInstance 'sssa{sv}' grid-2q "" "" 2 persistent b true weight u 0
         [ "$status" -ne 0 ]
         [[ $output == *"Invalid weight 0"* ]]
         [ -z "$(vgpuctl list --all --quiet)" ]
-        run $call ExplainPlacement ssa{sv} grid-2q "" 1 placement s tight
+        run $call ExplainPlacement 'ssa{sv}' grid-2q "" 1 placement s tight
         [[ $output == *"Invalid placement 'tight': use pack or spread"* ]]
-        run $call BindDevice sa{sv} $GPU0 1 group s yes
+        run $call BindDevice 'sa{sv}' $GPU0 1 group s yes
         [[ $output == *"Option 'group' must be of type b"* ]]
-        run $call ReleaseDomain sa{sv} vm1 1 force b true
+        run $call ReleaseDomain 'sa{sv}' vm1 1 force b true
         [[ $output == *"Unknown option 'force' (this method knows none)"* ]]
 }

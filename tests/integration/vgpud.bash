@@ -23,9 +23,9 @@ bus_start_with_policy() {
 }
 
 vgpud_wait_name() {
-        local i tries=100
+        local tries=100
         [[ -n ${VGPUD_WRAPPER:-} ]] && tries=600 # a wrapper (valgrind) makes start-up slower
-        for i in $(seq $tries); do
+        for _ in $(seq "$tries"); do
                 if busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
                         NameHasOwner s org.vgpud1 2>/dev/null | grep -q true; then
                         return 0

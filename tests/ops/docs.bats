@@ -3,10 +3,12 @@
 # command table), every vgpud option, every D-Bus method and property of the introspection XML.
 # (Every vgpud.conf key is checked by tests/unit/test-config.c against vgpud.conf(5).)
 
+bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
+
 PAGES="man/vgpuctl.8 man/vgpud.8 man/vgpud.conf.5 man/org.vgpud1.5"
 
 setup() {
-        cd "$VGPU_TEST_SRCDIR"
+        cd "$VGPU_TEST_SRCDIR" || return
 }
 
 @test "every page renders with man -l, without a warning" {
@@ -72,7 +74,8 @@ cli_commands() {
         # Guard against a check that cannot fail: a page without "doctor" is caught.
         local man
         man=$(grep -v '^\.B doctor' man/vgpuctl.8)
-        ! grep -q "^\.B doctor\b" <<<"$man"
+        run ! grep -q "^\.B doctor\b" <<<"$man"
+        [ "$status" -eq 1 ]
         cli_commands | grep -qx doctor
 }
 
@@ -87,6 +90,7 @@ cli_commands() {
 
 @test "every method and property of the introspection XML is in org.vgpud1(5)" {
         local name missing=""
+        # shellcheck disable=SC2013 # the names are single words
         for name in $(sed -n 's/.*<\(method\|property\) name="\([A-Za-z]*\)".*/\2/p' daemon/org.vgpud1.xml | sort -u); do
                 grep -qE "^\.BR? $name( |\\\\|$)" man/org.vgpud1.5 || missing+=" $name"
         done

@@ -168,7 +168,7 @@ host_with() {
         [ "$(jq -r '.[] | select(.check == "parent-missing") | .object' <<<"$output")" = "$def" ]
         [ "$(jq -r '.[] | select(.check == "parent-missing") | .severity' <<<"$output")" = warning ]
         vgpuctl destroy "$def"
-        echo 1 >/sys/bus/mdev/devices/$orphan/remove
+        echo 1 >"/sys/bus/mdev/devices/$orphan/remove"
 }
 
 @test "vgpud not running: an error finding and exit 6" {

@@ -55,6 +55,7 @@ setup_file() {
         grep -qx 'BusName=org.vgpud1' "$ROOT/lib/systemd/system/vgpud.service"
         # verify checks that ExecStart exists and that Documentation= man pages resolve: a private
         # mount namespace shows the installed vgpud at /usr/sbin, MANPATH the installed pages.
+        # shellcheck disable=SC2016 # expanded by the inner shell, on purpose
         run unshare -m bash -c 'mount -t tmpfs tmpfs /usr/sbin && cp "$1/usr/sbin/vgpud" /usr/sbin/ &&
                 MANPATH=$1/usr/share/man systemd-analyze verify "$1/lib/systemd/system/vgpud.service"' _ "$ROOT"
         echo "$output"

@@ -6,6 +6,7 @@ ops_suites = \
 	tests/ops/monitor.bats \
 	tests/ops/docs.bats \
 	tests/ops/completion.bats \
-	tests/ops/install.bats
+	tests/ops/install.bats \
+	tests/ops/lint.bats
 TESTS += $(ops_suites)
-EXTRA_DIST += $(ops_suites)
+EXTRA_DIST += $(ops_suites) tests/cppcheck.supp .shellcheckrc

@@ -49,8 +49,7 @@ term_flag() {
 
 # Wait up to 5 s for the screen to contain a string.
 wait_screen() {
-        local i
-        for i in $(seq 50); do
+        for _ in $(seq 50); do
                 screen | grep -qF -- "$1" && return 0
                 sleep 0.1
         done

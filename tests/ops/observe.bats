@@ -4,6 +4,7 @@
 # vgpuctl events (JSON lines, also across a daemon restart).
 load ../integration/helpers
 load ../integration/vgpud
+bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
 
 GPU0=0000:3b:00.0
 GPU1=0000:d8:00.0
@@ -187,5 +188,5 @@ print("\n".join(sorted(out)))
         sleep 0.3
         vgpuctl create --type grid-1b --gpu $GPU1 >/dev/null
         for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-        ! kill -0 $pid 2>/dev/null
+        run ! kill -0 "$pid"
 }

@@ -99,7 +99,7 @@ static int run_udev(void) {
  * driverctl runs `modprobe -q vfio-pci` when /sys/module/vfio-pci is missing
  * (the real module directory is vfio_pci). So the namespace gets a
  * /lib/modules/$(uname -r) that declares the simulated drivers built in,
- * written into an overlay on the real /usr/lib, and kmod answers for real.
+ * written into an overlay on the real /usr/lib (or /usr/lib/modules), and kmod answers for real.
  */
 static int lib_modules(void) {
         static const char *const modules[] = {
@@ -113,7 +113,10 @@ static int lib_modules(void) {
                 r = -errno;
         _cleanup_free_ char *upper = xasprintf("%s/upper", tmp), *work = xasprintf("%s/work", tmp);
         char lib[4096];
-        if (r == 0 && !realpath("/lib", lib))
+        /* Over /lib/modules when it exists: in a user namespace a directory of the real root's cannot
+         * be copied up (its owner is not mapped), and /lib/modules would have to be, to take a release
+         * directory. The overlay's own root needs no copy-up. */
+        if (r == 0 && !realpath("/lib/modules", lib) && !realpath("/lib", lib))
                 r = -errno;
         if (r == 0 && (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0))
                 r = -errno;

@@ -93,7 +93,8 @@ teardown() {
         [ ! -e /sys/class/mdev_bus/$T4 ]
         [ ! -e /sys/bus/mdev/devices/$U1 ]
         [ ! -e /sys/devices/pci0000:3b/$T4 ]
-        ! lspci -n | grep -q '^3b:00.0'
+        run lspci -n -s 3b:00.0
+        [ "$status" -eq 0 ] && [ -z "$output" ]
         monitor_wait "^UDEV .* remove +/devices/pci0000:3b/$T4 \(pci\)"
         grep -qE "^UDEV .* remove +/devices/pci0000:3b/$T4/$U1 \(mdev\)" "$MONITOR_LOG"
         grep -qx "MDEV_STATE=unregistered" "$MONITOR_LOG"
@@ -110,7 +111,7 @@ teardown() {
 @test "unplug takes an SR-IOV GPU's VFs and the slot's audio function along" {
         vgpu-sim ctl unplug $A16
         [ ! -e /sys/bus/pci/devices/0000:41:00.4 ]
-        [ -z "$(ls /sys/class/mdev_bus | grep '^0000:41:')" ]
+        [ -z "$(find /sys/class/mdev_bus/ -mindepth 1 -maxdepth 1 -name '0000:41:*')" ]
         vgpu-sim ctl unplug $A5000
         [ ! -e /sys/bus/pci/devices/0000:65:00.1 ]
         [ ! -e /sys/kernel/iommu_groups/60 ]

@@ -66,7 +66,9 @@ driver_of() {
         writer=$!
         sleep 0.3
         vgpu-sim ctl unplug $T4
-        ! wait $writer
+        local rc=0
+        wait $writer || rc=$?
+        [ "$rc" -ne 0 ]
         grep -q "No such device" "$BATS_TEST_TMPDIR/err"
         [ ! -e /sys/bus/mdev/devices/$U1 ]
 }

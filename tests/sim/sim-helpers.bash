@@ -16,6 +16,7 @@ sysfs_write_n() {
 
 # expect_errno TEXT: the last sysfs_write failed with the strerror() text TEXT
 expect_errno() {
+        # shellcheck disable=SC2154 # status and output are set by bats' run
         if [[ $status -eq 0 || $output != *"$1"* ]]; then
                 echo "expected failure \"$1\", got status $status: $output" >&2
                 return 1

@@ -50,9 +50,9 @@ setup() {
 @test "parallel creators, removers and readers leave a consistent host" {
         worker() { # PARENT TYPE BASE
                 for i in $(seq 15); do
-                        u=$(printf '%08x-0000-4000-8000-%012x' $(($3 + i)) $i)
-                        echo $u >"$(type_dir $1 $2)/create" || return 1
-                        echo 1 >/sys/bus/mdev/devices/$u/remove || return 1
+                        u=$(printf '%08x-0000-4000-8000-%012x' $(($3 + i)) "$i")
+                        echo "$u" >"$(type_dir "$1" "$2")/create" || return 1
+                        echo 1 >"/sys/bus/mdev/devices/$u/remove" || return 1
                 done
         }
         reader() {

@@ -33,6 +33,7 @@ wait_gone() {
 }
 
 @test "the command sees the simulated /sys, private /run/udev and network, and its own PID namespace" {
+        # shellcheck disable=SC2016 # expanded by the inner shell, on purpose
         run vgpu-sim run --profile t4 -- sh -c 'grep " /sys " /proc/mounts; test -e /run/udev/control && echo control; echo links=$(ip -o link | wc -l); echo pid=$$; echo $VGPU_SIM_PROFILE'
         [ "$status" -eq 0 ]
         [[ $output == *"vgpu-sim /sys fuse.sysfs"* ]]
@@ -97,22 +98,22 @@ start_sleeper() {
 
 @test "bad profiles are refused with a message naming the file and the entry" {
         dir=$BATS_TEST_TMPDIR
-        echo '{ not json' >$dir/broken.json
-        run vgpu-sim run --profile $dir/broken.json -- true
+        echo '{ not json' >"$dir"/broken.json
+        run vgpu-sim run --profile "$dir"/broken.json -- true
         [ "$status" -eq 125 ]
         [[ $output == *"broken.json: not valid JSON"* ]]
-        echo '{"name":"x","drivers":["nouveau"],"devices":[]}' >$dir/driver.json
-        run vgpu-sim check-profile $dir/driver.json
+        echo '{"name":"x","drivers":["nouveau"],"devices":[]}' >"$dir"/driver.json
+        run vgpu-sim check-profile "$dir"/driver.json
         [ "$status" -ne 0 ]
         [[ $output == *'unknown driver "nouveau"'* ]]
-        echo '{"name":"x","drivers":["nvidia"],"devices":[{"address":"3b:00.0","vendor":"0x10de","device":1,"class":"0x030000"}]}' >$dir/addr.json
-        run vgpu-sim check-profile $dir/addr.json
+        echo '{"name":"x","drivers":["nvidia"],"devices":[{"address":"3b:00.0","vendor":"0x10de","device":1,"class":"0x030000"}]}' >"$dir"/addr.json
+        run vgpu-sim check-profile "$dir"/addr.json
         [[ $output == *'devices[0]: "address" must be a PCI address'* ]]
-        echo '{"name":"x","drivers":["nvidia"],"devices":[{"address":"0000:3b:00.0","vendor":"0x10de","device":1,"class":"0x030000","vgpu":{"kind":"nvidia-mdev","types":"no-such","framebuffer_mb":1}}]}' >$dir/types.json
-        run vgpu-sim check-profile $dir/types.json
+        echo '{"name":"x","drivers":["nvidia"],"devices":[{"address":"0000:3b:00.0","vendor":"0x10de","device":1,"class":"0x030000","vgpu":{"kind":"nvidia-mdev","types":"no-such","framebuffer_mb":1}}]}' >"$dir"/types.json
+        run vgpu-sim check-profile "$dir"/types.json
         [[ $output == *"types/no-such.json: cannot read"* ]]
-        echo '{"name":"x","drivers":["nvidia"],"devices":[{"address":"0000:3b:00.0","vendor":"0x1ffff","device":1,"class":"0x030000"}]}' >$dir/range.json
-        run vgpu-sim check-profile $dir/range.json
+        echo '{"name":"x","drivers":["nvidia"],"devices":[{"address":"0000:3b:00.0","vendor":"0x1ffff","device":1,"class":"0x030000"}]}' >"$dir"/range.json
+        run vgpu-sim check-profile "$dir"/range.json
         [[ $output == *'"vendor" is out of range'* ]]
         run vgpu-sim run --profile no-such-profile -- true
         [ "$status" -eq 125 ]

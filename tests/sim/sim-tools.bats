@@ -3,6 +3,7 @@
 # Fidelity with unmodified Debian tools: lspci, mdevctl, driverctl, modprobe
 # and udevadm see the simulated host as they would see a real one.
 load sim-helpers
+bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
 
 T4=0000:3b:00.0
 IGD=0000:00:02.0
@@ -50,8 +51,12 @@ teardown() {
         run mdevctl types
         expect_ok
         [[ $output == *"$IGD"* && $output == *"$T4"* && $output == *"$A16_VF0"* ]]
-        ! grep -qx "$A16" <<<"$output"
-        ! grep -qx "$L40S" <<<"$output"
+        local types=$output
+        run ! grep -qx "$A16" <<<"$types"
+        [ "$status" -eq 1 ]
+        run ! grep -qx "$L40S" <<<"$types"
+        [ "$status" -eq 1 ]
+        output=$types
         [[ $output == *"nvidia-222"*"Available instances: 16"*"Name: GRID T4-1B"* ]]
         [[ $output == *"Description: num_heads=4, frl_config=60, framebuffer=2048M, max_resolution=7680x4320, max_instance=8"* ]]
         [[ $output == *"i915-GVTg_V5_4"*"Available instances: 3"*"Name: GVTg_V5_4"* ]]
@@ -244,13 +249,13 @@ teardown() {
         g0=$(basename "$(readlink /sys/bus/pci/devices/$A16_VF0/iommu_group)")
         g1=$(basename "$(readlink /sys/bus/pci/devices/$A16_VF1/iommu_group)")
         [ "$g0" != "$g1" ]
-        [ "$(ls /sys/kernel/iommu_groups/$g0/devices)" = "$A16_VF0" ]
+        [ "$(ls /sys/kernel/iommu_groups/"$g0"/devices)" = "$A16_VF0" ]
         uuid=5e3d7e5c-93c9-4f0e-9c39-6a1f27b9d0a7
         echo $uuid >"$(type_dir $T4 nvidia-222)/create"
         g=$(basename "$(readlink /sys/bus/mdev/devices/$uuid/iommu_group)")
-        [ "$(ls /sys/kernel/iommu_groups/$g/devices)" = "$uuid" ]
+        [ "$(ls /sys/kernel/iommu_groups/"$g"/devices)" = "$uuid" ]
         echo 1 >/sys/bus/mdev/devices/$uuid/remove
-        [ ! -e /sys/kernel/iommu_groups/$g ]
+        [ ! -e "/sys/kernel/iommu_groups/$g" ]
 }
 
 @test "a non-root user inside the namespace reads /sys but cannot write root's attributes" {

@@ -9,7 +9,9 @@ lib_unit_tests = \
 	tests/unit/test-host \
 	tests/unit/test-alias \
 	tests/unit/test-placement \
+	tests/unit/test-planner \
 	tests/unit/test-store \
+	tests/unit/test-json-codec \
 	tests/unit/test-mdevctl \
 	tests/unit/test-config \
 	tests/unit/test-backend-mdev \
@@ -52,9 +54,17 @@ tests_unit_test_placement_SOURCES = tests/unit/test-placement.c $(FIXTURE_SOURCE
 tests_unit_test_placement_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_placement_LDADD = $(UNIT_LDADD)
 
+tests_unit_test_planner_SOURCES = tests/unit/test-planner.c $(FIXTURE_SOURCES)
+tests_unit_test_planner_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_planner_LDADD = $(UNIT_LDADD)
+
 tests_unit_test_store_SOURCES = tests/unit/test-store.c tests/unit/unit.h
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_json_codec_SOURCES = tests/unit/test-json-codec.c tests/unit/unit.h
+tests_unit_test_json_codec_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_json_codec_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_mdevctl_SOURCES = tests/unit/test-mdevctl.c tests/unit/unit.h
 tests_unit_test_mdevctl_CFLAGS = $(UNIT_CFLAGS)

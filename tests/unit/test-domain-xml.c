@@ -77,19 +77,19 @@ static void test_several_kinds(void **state) {
         assert_string_equal(d->name, "vm-ä");
         assert_string_equal(d->uuid, "6695eb01-f6a4-8304-79aa-97f2502e193f");
         assert_int_equal(d->n_vgpus, 5); /* the mdev twice counts once; metadata never */
-        assert_int_equal(d->vgpus[0].kind, DOMAIN_VGPU_MDEV);
+        assert_int_equal(d->vgpus[0].kind, VGPU_DEVICE_MDEV);
         assert_string_equal(d->vgpus[0].device, "c2177883-f1bb-47f0-914d-32a22e3a8804");
         assert_string_equal(d->vgpus[0].model, "vfio-pci");
-        assert_int_equal(d->vgpus[1].kind, DOMAIN_VGPU_PCI);
+        assert_int_equal(d->vgpus[1].kind, VGPU_DEVICE_PCI);
         assert_string_equal(d->vgpus[1].device, "0000:3b:00.4");
         assert_true(d->vgpus[1].managed);
         assert_string_equal(d->vgpus[2].device, "0000:af:01.7"); /* decimal, default domain, octal */
         assert_false(d->vgpus[2].managed);
-        assert_int_equal(d->vgpus[3].kind, DOMAIN_VGPU_VFIO_USER);
+        assert_int_equal(d->vgpus[3].kind, VGPU_DEVICE_VFIO_USER);
         assert_string_equal(d->vgpus[3].device, "/run/a.sock");
         assert_string_equal(d->vgpus[4].device, "/run/b,c.sock");
-        assert_string_equal(domain_vgpu_kind_to_string(d->vgpus[4].kind), "vfio-user");
-        assert_null(domain_vgpu_kind_to_string(_DOMAIN_VGPU_KIND_MAX));
+        assert_string_equal(vgpu_device_kind_to_string(d->vgpus[4].kind), "vfio-user");
+        assert_null(vgpu_device_kind_to_string(_VGPU_DEVICE_KIND_MAX));
 }
 
 static void test_none(void **state) {

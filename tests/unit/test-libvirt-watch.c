@@ -39,10 +39,10 @@ static void test_reachable(void **state) {
         assert_null(error);
         assert_int_equal(n, 3);
         assert_string_equal(refs[0].domain, "vm1");
-        assert_int_equal(refs[0].kind, DOMAIN_VGPU_MDEV);
+        assert_int_equal(refs[0].kind, VGPU_DEVICE_MDEV);
         assert_string_equal(refs[0].device, U1);
-        assert_int_equal(refs[1].kind, DOMAIN_VGPU_PCI);
-        assert_int_equal(refs[2].kind, DOMAIN_VGPU_VFIO_USER);
+        assert_int_equal(refs[1].kind, VGPU_DEVICE_PCI);
+        assert_int_equal(refs[2].kind, VGPU_DEVICE_VFIO_USER);
         assert_string_equal(refs[2].device, "/run/vgpud/rpc/x.sock");
         libvirt_references_free(refs, n);
 

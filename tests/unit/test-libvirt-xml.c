@@ -11,14 +11,14 @@
 #define SOCK "/run/vgpud/rpc/" UUID ".sock"
 
 static const struct libvirt_vgpu mdev = {
-        .backend = LIBVIRT_VGPU_MDEV, .uuid = UUID, .device_api = "vfio-pci"};
-static const struct libvirt_vgpu vf = {.backend = LIBVIRT_VGPU_VF, .pci_address = "0000:3b:00.4"};
-static const struct libvirt_vgpu nvfio = {.backend = LIBVIRT_VGPU_NVIDIA_VFIO,
+        .backend = VGPU_BACKEND_MDEV, .uuid = UUID, .device_api = "vfio-pci"};
+static const struct libvirt_vgpu vf = {.backend = VGPU_BACKEND_VF, .pci_address = "0000:3b:00.4"};
+static const struct libvirt_vgpu nvfio = {.backend = VGPU_BACKEND_NVIDIA_VFIO,
                                           .pci_address = "0000:af:01.7"};
-static const struct libvirt_vgpu rpc = {.backend = LIBVIRT_VGPU_RPC, .uuid = UUID, .socket_path = SOCK};
+static const struct libvirt_vgpu rpc = {.backend = VGPU_BACKEND_RPC, .uuid = UUID, .socket_path = SOCK};
 
 /* The kind and device a generated document references, read back by the parser. */
-static void assert_references(const char *xml, enum domain_vgpu_kind kind, const char *device) {
+static void assert_references(const char *xml, enum vgpu_device_kind kind, const char *device) {
         _cleanup_(domain_vgpus_freep) struct domain_vgpus *d = NULL;
         _cleanup_free_ char *error = NULL;
 
@@ -39,12 +39,12 @@ static char *xml_of(const struct libvirt_vgpu *v, const struct libvirt_xml_optio
 }
 
 static void test_backend_names(void **state) {
-        for (int b = 0; b < _LIBVIRT_VGPU_BACKEND_MAX; b++)
-                assert_int_equal(libvirt_vgpu_backend_from_string(libvirt_vgpu_backend_to_string(b)), b);
-        assert_string_equal(libvirt_vgpu_backend_to_string(LIBVIRT_VGPU_NVIDIA_VFIO), "nvidia-vfio");
-        assert_int_equal(libvirt_vgpu_backend_from_string("pci"), -EINVAL);
-        assert_int_equal(libvirt_vgpu_backend_from_string(NULL), -EINVAL);
-        assert_null(libvirt_vgpu_backend_to_string(_LIBVIRT_VGPU_BACKEND_MAX));
+        for (int b = 0; b < _VGPU_BACKEND_MAX; b++)
+                assert_int_equal(backend_kind_from_string(backend_kind_to_string(b)), b);
+        assert_string_equal(backend_kind_to_string(VGPU_BACKEND_NVIDIA_VFIO), "nvidia-vfio");
+        assert_int_equal(backend_kind_from_string("pci"), -EINVAL);
+        assert_int_equal(backend_kind_from_string(NULL), -EINVAL);
+        assert_null(backend_kind_to_string(_VGPU_BACKEND_MAX));
 }
 
 static void test_mdev_forms(void **state) {
@@ -103,7 +103,7 @@ static void test_mdev_forms(void **state) {
                    "    </hostdev>\n"
                    "  </devices>\n"
                    "</domain>\n");
-        assert_references(s, DOMAIN_VGPU_MDEV, UUID);
+        assert_references(s, VGPU_DEVICE_MDEV, UUID);
         free(s);
 }
 
@@ -129,10 +129,10 @@ static void test_pci_forms(void **state) {
         s = xml_of(&vf, &o);
         assert_non_null(strstr(s, "<memory unit=\"MiB\">1024</memory>"));
         assert_null(strstr(s, "graphics"));
-        assert_references(s, DOMAIN_VGPU_PCI, "0000:3b:00.4");
+        assert_references(s, VGPU_DEVICE_PCI, "0000:3b:00.4");
         free(s);
         s = xml_of(&nvfio, &o);
-        assert_references(s, DOMAIN_VGPU_PCI, "0000:af:01.7");
+        assert_references(s, VGPU_DEVICE_PCI, "0000:af:01.7");
         free(s);
 }
 
@@ -164,14 +164,14 @@ static void test_rpc_forms(void **state) {
         s = xml_of(&rpc, &o);
         assert_non_null(strstr(s, "<domain xmlns:qemu=\"" LIBVIRT_QEMU_NS_URI "\" type=\"kvm\">"));
         assert_non_null(strstr(s, "  <qemu:commandline>\n"));
-        assert_references(s, DOMAIN_VGPU_VFIO_USER, SOCK);
+        assert_references(s, VGPU_DEVICE_VFIO_USER, SOCK);
         free(s);
 
         /* A path with quotes, backslashes and markup survives both layers of quoting. */
         struct libvirt_vgpu odd = rpc;
         odd.socket_path = "/tmp/a \"b\" <c> & \\d',e.sock";
         s = xml_of(&odd, &o);
-        assert_references(s, DOMAIN_VGPU_VFIO_USER, odd.socket_path);
+        assert_references(s, VGPU_DEVICE_VFIO_USER, odd.socket_path);
         free(s);
 
         /* libvirt has no device element for it: no attach-device XML. */
@@ -409,7 +409,7 @@ static void test_add_rpc_namespaces(void **state) {
         out = add(taken, &rpc, NULL);
         assert_non_null(strstr(out, "xmlns:vgpud-qemu=\"" LIBVIRT_QEMU_NS_URI "\""));
         assert_non_null(strstr(out, "<vgpud-qemu:commandline>"));
-        assert_references(out, DOMAIN_VGPU_VFIO_USER, SOCK);
+        assert_references(out, VGPU_DEVICE_VFIO_USER, SOCK);
         free(out);
 }
 
@@ -432,7 +432,7 @@ static void test_add_refusals(void **state) {
         /* No <devices> yet: made. */
         static const char bare[] = "<domain type='kvm'><name>b</name></domain>";
         out = add(bare, &vf, NULL);
-        assert_references(out, DOMAIN_VGPU_PCI, "0000:3b:00.4");
+        assert_references(out, VGPU_DEVICE_PCI, "0000:3b:00.4");
         free(out);
         out = NULL;
 

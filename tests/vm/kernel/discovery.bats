@@ -24,10 +24,10 @@ teardown_file() {
                         "$(ls /sys/class/mdev_bus/$p/mdev_supported_types | wc -l)" ]
         done
         local group
-        group=$(basename "$(readlink /sys/bus/pci/devices/$PF/iommu_group)")
+        group=$(basename "$(readlink /sys/bus/pci/devices/"$PF"/iommu_group)")
         [ "$(jq -r ".[] | select(.address == \"$PF\") | .iommu_group" <<<"$gpus")" = "$group" ]
         [ "$(jq -r ".[] | select(.address == \"$PF\") | .sriov_total_vfs" <<<"$gpus")" = \
-                "$(cat /sys/bus/pci/devices/$PF/sriov_totalvfs)" ]
+                "$(cat /sys/bus/pci/devices/"$PF"/sriov_totalvfs)" ]
         [ "$(jq -r ".[] | select(.address == \"$PF\") | .driver" <<<"$gpus")" = nvme ]
         # the table an administrator reads
         run vgpuctl gpus
@@ -69,8 +69,8 @@ teardown_file() {
         [[ $output == *"single-port-serial"* ]]
         local u
         u=$(vgpuctl create --type single-port-serial)
-        [ -e /sys/bus/mdev/devices/$u ]
-        [ "$(basename "$(readlink /sys/bus/mdev/devices/$u/mdev_type)")" = mtty-1 ]
+        [ -e /sys/bus/mdev/devices/"$u" ]
+        [ "$(basename "$(readlink /sys/bus/mdev/devices/"$u"/mdev_type)")" = mtty-1 ]
         vgpuctl destroy "$u"
-        [ ! -e /sys/bus/mdev/devices/$u ]
+        [ ! -e /sys/bus/mdev/devices/"$u" ]
 }

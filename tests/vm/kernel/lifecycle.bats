@@ -25,17 +25,17 @@ teardown_file() {
 @test "create, list, show, destroy an mbochs vGPU" {
         local u group
         u=$(vgpuctl create --type mbochs-small)
-        [ -e /sys/bus/mdev/devices/$u ]
+        [ -e /sys/bus/mdev/devices/"$u" ]
         run vgpuctl list
         [[ $output =~ $u\ +mbochs\ +mbochs-small ]]
         run vgpuctl show "$u"
-        group=$(basename "$(readlink /sys/bus/mdev/devices/$u/iommu_group)")
+        group=$(basename "$(readlink /sys/bus/mdev/devices/"$u"/iommu_group)")
         [[ $output == *"IOMMU group: $group (/dev/vfio/$group)"* ]]
-        [ -c /dev/vfio/$group ]
+        [ -c /dev/vfio/"$group" ]
         [ "$(cat /sys/class/mdev_bus/mbochs/mdev_supported_types/mbochs-small/available_instances)" = 63 ]
         run vgpuctl destroy "$u"
         [ "$status" -eq 0 ]
-        [ ! -e /sys/bus/mdev/devices/$u ]
+        [ ! -e /sys/bus/mdev/devices/"$u" ]
         [ "$(cat /sys/class/mdev_bus/mbochs/mdev_supported_types/mbochs-small/available_instances)" = 64 ]
 }
 
@@ -64,11 +64,11 @@ teardown_file() {
         [[ $output =~ $a\ .*created\ +auto ]]
         # stopped: the device goes, the definition stays; started again: it comes back
         vgpuctl stop "$p"
-        [ ! -e /sys/bus/mdev/devices/$p ]
+        [ ! -e /sys/bus/mdev/devices/"$p" ]
         run vgpuctl list --defined
         [[ $output == *"$p"* ]]
         vgpuctl start "$p"
-        [ -e /sys/bus/mdev/devices/$p ]
+        [ -e /sys/bus/mdev/devices/"$p" ]
         vgpuctl destroy "$p" "$a"
 }
 
@@ -83,9 +83,9 @@ teardown_file() {
         [[ $output == *"$a"* ]]       # the autostart definition stays, waiting for its parent
         [[ $output != *"$t"* ]]       # the transient one is gone with its device
         modprobe mbochs
-        wait_for 15 test -e /sys/bus/mdev/devices/$a
+        wait_for 15 test -e /sys/bus/mdev/devices/"$a"
         wait_for 10 state_is "$a" created
-        [ ! -e /sys/bus/mdev/devices/$t ]
+        [ ! -e /sys/bus/mdev/devices/"$t" ]
         vgpuctl destroy "$a"
 }
 
@@ -103,7 +103,7 @@ teardown_file() {
         mdevctl define -u "$d" -p mtty -t mtty-1 --auto
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
         wait_for 10 state_is "$d" created
-        [ -e /sys/bus/mdev/devices/$d ]
+        [ -e /sys/bus/mdev/devices/"$d" ]
         run vgpuctl show "$d"
         [[ $output == *"Origin:      mdevctl"* ]]
         # started by mdevctl while vgpud runs: seen at once, through the kernel's uevents

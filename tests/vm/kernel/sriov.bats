@@ -15,17 +15,17 @@ teardown_file() {
         vm_clean_host
 }
 
-vf_of() { basename "$(readlink /sys/bus/pci/devices/$PF/virtfn$1)"; }
-driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 2>/dev/null || true; }
+vf_of() { basename "$(readlink /sys/bus/pci/devices/"$PF"/virtfn"$1")"; }
+driver_of() { basename "$(readlink /sys/bus/pci/devices/"$1"/driver 2>/dev/null)" 2>/dev/null || true; }
 
 @test "sriov enable: the kernel's VFs, each in an IOMMU group of its own" {
         run vgpuctl sriov enable "$PF" --vfs 2
         [ "$status" -eq 0 ]
-        [ "$(cat /sys/bus/pci/devices/$PF/sriov_numvfs)" = 2 ]
+        [ "$(cat /sys/bus/pci/devices/"$PF"/sriov_numvfs)" = 2 ]
         local g0 g1 gpf
-        g0=$(basename "$(readlink /sys/bus/pci/devices/$(vf_of 0)/iommu_group)")
-        g1=$(basename "$(readlink /sys/bus/pci/devices/$(vf_of 1)/iommu_group)")
-        gpf=$(basename "$(readlink /sys/bus/pci/devices/$PF/iommu_group)")
+        g0=$(basename "$(readlink /sys/bus/pci/devices/"$(vf_of 0)"/iommu_group)")
+        g1=$(basename "$(readlink /sys/bus/pci/devices/"$(vf_of 1)"/iommu_group)")
+        gpf=$(basename "$(readlink /sys/bus/pci/devices/"$PF"/iommu_group)")
         [ "$g0" != "$g1" ] && [ "$g0" != "$gpf" ]
         run vgpuctl --json gpus
         [ "$(jq -r ".[] | select(.address == \"$PF\") | .sriov_num_vfs" <<<"$output")" = 2 ]
@@ -40,8 +40,8 @@ driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 
         echo "$output"
         [ "$status" -eq 0 ]
         [ "$(driver_of "$vf")" = vfio-pci ]
-        group=$(basename "$(readlink /sys/bus/pci/devices/$vf/iommu_group)")
-        [ -c /dev/vfio/$group ]
+        group=$(basename "$(readlink /sys/bus/pci/devices/"$vf"/iommu_group)")
+        [ -c /dev/vfio/"$group" ]
         run driverctl list-overrides
         [[ $output == *"$vf vfio-pci"* ]]
         run vgpuctl unbind "$vf"
@@ -68,9 +68,9 @@ driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 
         local u vf group holder
         u=$(vgpuctl create --type vf --persistent)
         vf=$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")
-        group=$(basename "$(readlink /sys/bus/pci/devices/$vf/iommu_group)")
+        group=$(basename "$(readlink /sys/bus/pci/devices/"$vf"/iommu_group)")
         # what QEMU holds: the group node, open
-        sleep 300 <>/dev/vfio/$group &
+        sleep 300 <>/dev/vfio/"$group" &
         holder=$!
         run vgpuctl destroy "$u"
         echo "$output"
@@ -89,18 +89,18 @@ driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 
 @test "in use: an mdev whose /dev/vfio/N is held open is not destroyed" {
         local u group holder
         u=$(vgpuctl create --type mbochs-small)
-        group=$(basename "$(readlink /sys/bus/mdev/devices/$u/iommu_group)")
-        sleep 300 <>/dev/vfio/$group &
+        group=$(basename "$(readlink /sys/bus/mdev/devices/"$u"/iommu_group)")
+        sleep 300 <>/dev/vfio/"$group" &
         holder=$!
         run vgpuctl destroy "$u"
         echo "$output"
         [ "$status" -eq 4 ]
-        [ -e /sys/bus/mdev/devices/$u ]
+        [ -e /sys/bus/mdev/devices/"$u" ]
         kill "$holder"
         wait "$holder" || true
         run vgpuctl destroy "$u"
         [ "$status" -eq 0 ]
-        [ ! -e /sys/bus/mdev/devices/$u ]
+        [ ! -e /sys/bus/mdev/devices/"$u" ]
 }
 
 @test "sriov disable: refused while a VF is an instance, done after" {
@@ -109,9 +109,9 @@ driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver 2>/dev/null)" 
         run vgpuctl sriov disable "$PF"
         echo "$output"
         [ "$status" -ne 0 ]
-        [ "$(cat /sys/bus/pci/devices/$PF/sriov_numvfs)" = 2 ]
+        [ "$(cat /sys/bus/pci/devices/"$PF"/sriov_numvfs)" = 2 ]
         vgpuctl destroy "$u"
         run vgpuctl sriov disable "$PF"
         [ "$status" -eq 0 ]
-        [ "$(cat /sys/bus/pci/devices/$PF/sriov_numvfs)" = 0 ]
+        [ "$(cat /sys/bus/pci/devices/"$PF"/sriov_numvfs)" = 0 ]
 }

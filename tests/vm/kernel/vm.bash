@@ -70,8 +70,8 @@ vm_clean_host() {
         for m in /sys/bus/mdev/devices/*; do
                 [[ -e $m/remove ]] && echo 1 >"$m/remove"
         done
-        [[ -n ${PF:-} && $(cat /sys/bus/pci/devices/$PF/sriov_numvfs) != 0 ]] &&
-                echo 0 >/sys/bus/pci/devices/$PF/sriov_numvfs
+        [[ -n ${PF:-} && $(cat /sys/bus/pci/devices/"$PF"/sriov_numvfs) != 0 ]] &&
+                echo 0 >/sys/bus/pci/devices/"$PF"/sriov_numvfs
         rm -rf /etc/mdevctl.d/mbochs /etc/mdevctl.d/mdpy /etc/mdevctl.d/mtty /etc/driverctl.d/*
         return 0
 }
