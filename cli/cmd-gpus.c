@@ -2,6 +2,7 @@
 /* `vgpuctl gpus`: the physical GPUs vgpud sees, with what they host. */
 #include <getopt.h>
 
+#include "bus-names.h"
 #include "objects.h"
 #include "output.h"
 #include "strutil.h"
@@ -67,7 +68,7 @@ int cmd_gpus(Cli *c, int argc, char *argv[]) {
         r = cli_bus(c, &bus);
         if (r != EXIT_OK)
                 return r;
-        r = objects_fetch(bus, &error, &o);
+        r = objects_fetch_of(bus, VGPUD_GPU_IFACE, &error, &o);
         if (r < 0)
                 return cli_report_error(c, "cannot list GPUs", &error, r);
 

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <strings.h>
 
+#include "bus-names.h"
 #include "engine-info.h"
 #include "objects.h"
 #include "output.h"
@@ -113,7 +114,7 @@ int cmd_list(Cli *c, int argc, char *argv[]) {
         r = cli_bus(c, &bus);
         if (r != EXIT_OK)
                 return r;
-        r = objects_fetch(bus, &error, &o);
+        r = objects_fetch_of(bus, VGPUD_INSTANCE_IFACE, &error, &o);
         if (r < 0)
                 return cli_report_error(c, "cannot list instances", &error, r);
 

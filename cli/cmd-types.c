@@ -82,7 +82,7 @@ int cmd_types(Cli *c, int argc, char *argv[]) {
                 if (r != EXIT_OK)
                         return r;
         }
-        r = objects_fetch(bus, &error, &o);
+        r = objects_fetch_of(bus, VGPUD_TYPE_IFACE, &error, &o);
         if (r < 0)
                 return cli_report_error(c, "cannot list types", &error, r);
 

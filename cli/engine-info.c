@@ -88,6 +88,12 @@ void engine_info_print(const EngineInfo *e) {
                " MMIO-throttled windows, %" PRIu64 " DMA mappings\n",
                engine_info_counter(e, "connections"), engine_info_counter(e, "protocol_errors"),
                engine_info_counter(e, "mmio_throttled"), engine_info_counter(e, "dma_maps"));
+        if (engine_info_counter(e, "dma_remote_maps") || engine_info_counter(e, "dma_refused"))
+                printf("DMA:         %" PRIu64 " mappings reached through DMA_READ/DMA_WRITE (%" PRIu64
+                       " messages), %" PRIu64 " DMA_MAP refused%s\n",
+                       engine_info_counter(e, "dma_remote_maps"), engine_info_counter(e, "dma_messages"),
+                       engine_info_counter(e, "dma_refused"),
+                       engine_info_counter(e, "dma_refused") ? " (vgpud's log says why)" : "");
         if (engine_info_counter(e, "error_status"))
                 printf("Error:       %" PRIu64
                        " (docs/engine.md \"Failure semantics\"; the guest ends it with a "

@@ -27,11 +27,12 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-nfd.c \
 	cli/engine-info.h cli/engine-info.c \
 	cli/cmd-probe.c
-# Scheduling and libvirt commands (policy, quota, xml, attach, detach).
+# Scheduling commands (policy, quota); xml, attach and detach run vgpuctl-libvirt (libvirt-exec.c).
 cli_libvgpuctl_a_SOURCES += \
 	cli/cmd-sched.c \
-	cli/libvirt-dl.h cli/libvirt-dl.c \
-	cli/cmd-libvirt.c
+	cli/libvirt-exec.c
+# PKGLIBEXECDIR: where vgpuctl finds vgpuctl-libvirt (VGPUCTL_LIBVIRT overrides it in the tests).
+cli_libvgpuctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 
 # libvirt is not linked: attach and detach load it (cli/libvirt-dl.h). --as-needed drops the libraries
@@ -44,10 +45,19 @@ cli_vgpuctl_SOURCES = cli/vgpuctl.c
 cli_vgpuctl_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
 cli_vgpuctl_LDFLAGS = -Wl,--as-needed
 cli_vgpuctl_LDADD = $(VGPUCTL_LIBS)
+
+# xml, attach and detach (/usr/libexec/vgpud/vgpuctl-libvirt, run by vgpuctl): vgpuctl's commands with
+# the real cmd-libvirt.c, which needs libxml2 (and loads libvirt when attaching). Its cmd_xml, cmd_attach
+# and cmd_detach come before libvgpuctl.a's, which run this program.
+pkglibexec_PROGRAMS += cli/vgpuctl-libvirt
+cli_vgpuctl_libvirt_SOURCES = cli/vgpuctl.c cli/cmd-libvirt.c cli/libvirt-dl.h cli/libvirt-dl.c
+cli_vgpuctl_libvirt_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
+cli_vgpuctl_libvirt_LDFLAGS = -Wl,--as-needed
+cli_vgpuctl_libvirt_LDADD = $(VGPUCTL_LIBS) $(LIBXML_LIBS)
 if SANITIZERS
 # ASan resolves its XDR interceptors once, at start-up: libvirt's libtirpc, which attach and detach load
 # later, must be in the process by then, or the interceptors call a NULL "real" function.
-cli_vgpuctl_LDFLAGS += -Wl,--no-as-needed,-l:libtirpc.so.3,--as-needed
+cli_vgpuctl_libvirt_LDFLAGS += -Wl,--no-as-needed,-l:libtirpc.so.3,--as-needed
 endif
 
 # The libvirt hook, /etc/libvirt/hooks/qemu.d/vgpud (it talks to vgpud only).

@@ -406,6 +406,21 @@ int objects_fetch(sd_bus *bus, sd_bus_error *error, Objects *ret) {
         return objects_parse(reply, ret);
 }
 
+int objects_fetch_of(sd_bus *bus, const char *interface, sd_bus_error *error, Objects *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "GetObjects", error,
+                               &reply, "as", 1, interface);
+        if (r < 0 && sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                sd_bus_error_free(error);
+                return objects_fetch(bus, error, ret);
+        }
+        if (r < 0)
+                return r;
+        return objects_parse(reply, ret);
+}
+
 const GpuInfo *objects_gpu_by_path(const Objects *o, const char *path) {
         for (size_t i = 0; i < o->n_gpus; i++)
                 if (streq_ptr(o->gpus[i].path, path))

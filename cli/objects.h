@@ -81,6 +81,9 @@ typedef struct Objects {
 int objects_parse(sd_bus_message *reply, Objects *ret);
 /* Call GetManagedObjects on vgpud and parse it. */
 int objects_fetch(sd_bus *bus, sd_bus_error *error, Objects *ret);
+/* The objects of one interface only (VGPUD_GPU_IFACE, ...): Manager.GetObjects, so that a listing of the
+ * GPUs does not carry every type and instance; GetManagedObjects from a vgpud without it. */
+int objects_fetch_of(sd_bus *bus, const char *interface, sd_bus_error *error, Objects *ret);
 void objects_done(Objects *o);
 
 /* One instance's properties (Properties.GetAll on its object). */

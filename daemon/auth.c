@@ -29,6 +29,28 @@ bool auth_caller_allowed(const Caller *c, gid_t admin_gid, char *const *admin_me
         return false;
 }
 
+const CachedCaller *auth_cache_lookup(const AuthCache *cache, sd_id128_t bus_id, const char *sender) {
+        if (isempty(sender))
+                return NULL;
+        for (size_t i = 0; i < AUTH_CACHE_SIZE; i++) {
+                const CachedCaller *c = &cache->slots[i];
+                if (c->sender[0] && sd_id128_equal(c->bus_id, bus_id) && streq(c->sender, sender))
+                        return c;
+        }
+        return NULL;
+}
+
+void auth_cache_store(AuthCache *cache, sd_id128_t bus_id, const char *sender, uid_t euid,
+                      const gid_t *groups, size_t n_groups) {
+        if (isempty(sender) || strlen(sender) >= sizeof(cache->slots[0].sender) || n_groups > AUTH_CACHE_GROUPS)
+                return;
+        CachedCaller *c = &cache->slots[cache->next];
+        cache->next = (cache->next + 1) % AUTH_CACHE_SIZE;
+        *c = (CachedCaller){.bus_id = bus_id, .euid = euid, .n_groups = n_groups};
+        memcpy(c->groups, groups, n_groups * sizeof(gid_t));
+        snprintf(c->sender, sizeof(c->sender), "%s", sender);
+}
+
 /* The sender's uid and groups (its gid among them) as the bus recorded them when it connected (dbus-daemon
  * >= 1.12 reads SO_PEERGROUPS on Linux): org.freedesktop.DBus.GetConnectionCredentials. Bound to the
  * connection, unlike /proc/<pid>/status, which a process that took over a reused pid could answer for.
@@ -77,24 +99,66 @@ static int bus_sender_groups(sd_bus_message *m, uid_t *ret_uid, gid_t **ret_grou
         return 0;
 }
 
+/* Root, or a member of admin_group; else AccessDenied naming the group. */
+static int decide(sd_bus_message *m, const Caller *c, const char *admin_group, sd_bus_error *e) {
+        if (c->euid == 0)
+                return 0;
+
+        struct group *g = isempty(admin_group) ? NULL : getgrnam(admin_group);
+        struct passwd *pw = getpwuid(c->euid);
+        if (auth_caller_allowed(c, g ? g->gr_gid : (gid_t) -1, g ? g->gr_mem : NULL,
+                                pw ? pw->pw_name : NULL))
+                return 0;
+
+        log_info("Refused %s.%s from uid %u: not root and not in group '%s'",
+                 sd_bus_message_get_interface(m), sd_bus_message_get_member(m), (unsigned) c->euid,
+                 strempty(admin_group));
+        if (isempty(admin_group))
+                return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
+                                      "Changing vGPUs requires root (no admin_group is configured)");
+        return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
+                              "Changing vGPUs requires root or membership in group '%s'%s", admin_group,
+                              g ? "" : " (which does not exist on this host)");
+}
+
+static AuthCache auth_cache; /* the main loop's: bus calls are dispatched there only */
+
 int bus_authorize(sd_bus_message *m, const char *admin_group, sd_bus_error *e) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         _cleanup_free_ gid_t *bus_groups = NULL;
         Caller c = {.egid = (gid_t) -1};
         const gid_t *gids = NULL;
+        const char *sender = sd_bus_message_get_sender(m);
+        const CachedCaller *cached = NULL;
         size_t n_bus_groups = 0;
+        sd_id128_t bus_id = SD_ID128_NULL;
         int r;
+
+        /* No bus id (a peer-to-peer connection): no cache. */
+        if (sd_bus_get_bus_id(sd_bus_message_get_bus(m), &bus_id) >= 0)
+                cached = auth_cache_lookup(&auth_cache, bus_id, sender);
+        if (cached) {
+                c.euid = cached->euid;
+                c.groups = cached->groups;
+                c.n_groups = cached->n_groups;
+                return decide(m, &c, admin_group, e);
+        }
 
         /* The uid alone first: dbus-daemon knows it (one call to the bus), and root needs nothing more. */
         r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
-        if (r >= 0 && sd_bus_creds_get_euid(creds, &c.euid) >= 0 && c.euid == 0)
+        if (r >= 0 && sd_bus_creds_get_euid(creds, &c.euid) >= 0 && c.euid == 0) {
+                if (!sd_id128_is_null(bus_id))
+                        auth_cache_store(&auth_cache, bus_id, sender, 0, NULL, 0);
                 return 0;
+        }
         creds = sd_bus_creds_unref(creds);
 
         r = bus_sender_groups(m, &c.euid, &bus_groups, &n_bus_groups);
         if (r >= 0) {
                 c.groups = bus_groups;
                 c.n_groups = n_bus_groups;
+                if (!sd_id128_is_null(bus_id))
+                        auth_cache_store(&auth_cache, bus_id, sender, c.euid, bus_groups, n_bus_groups);
         } else if (r != -ENODATA) {
                 /* e.g. the caller disconnected: nobody to act for, and its pid may already be another's */
                 return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
@@ -123,22 +187,5 @@ int bus_authorize(sd_bus_message *m, const char *admin_group, sd_bus_error *e) {
                         c.n_groups = (size_t) r;
                 }
         }
-        if (c.euid == 0)
-                return 0;
-
-        struct group *g = isempty(admin_group) ? NULL : getgrnam(admin_group);
-        struct passwd *pw = getpwuid(c.euid);
-        if (auth_caller_allowed(&c, g ? g->gr_gid : (gid_t) -1, g ? g->gr_mem : NULL,
-                                pw ? pw->pw_name : NULL))
-                return 0;
-
-        log_info("Refused %s.%s from uid %u: not root and not in group '%s'",
-                 sd_bus_message_get_interface(m), sd_bus_message_get_member(m), (unsigned) c.euid,
-                 strempty(admin_group));
-        if (isempty(admin_group))
-                return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
-                                      "Changing vGPUs requires root (no admin_group is configured)");
-        return bus_error_setf(e, -EACCES, SUBJECT_ARGUMENT,
-                              "Changing vGPUs requires root or membership in group '%s'%s", admin_group,
-                              g ? "" : " (which does not exist on this host)");
+        return decide(m, &c, admin_group, e);
 }

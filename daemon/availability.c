@@ -27,7 +27,8 @@ typedef struct Refresh {
         char *key;
         char *sysfs_root;
         atomic_bool started;
-        bool again; /* requested after it started: one more when it is done */
+        bool again;   /* requested after it started: one more when it is done */
+        bool flushed; /* read by refresher_flush() before a worker took it: the worker skips it */
         unsigned long generation;
         ParentPlan *parents;
         size_t n_parents;
@@ -87,8 +88,12 @@ static int plan_parent(ParentPlan *pp, const struct vgpu_parent *p) {
 /* On a worker: only the plan's own strings and sysfs. */
 static int refresh_run(void *userdata) {
         Refresh *q = userdata;
+        bool expected = false;
 
-        atomic_store(&q->started, true);
+        /* Taken by refresher_flush() first: the main thread has read these numbers, after the changes
+         * that asked for them. */
+        if (!atomic_compare_exchange_strong(&q->started, &expected, true))
+                return 0;
         for (size_t i = 0; i < q->n_parents; i++) {
                 ParentPlan *pp = &q->parents[i];
                 pp->error = mdev_read_availability(q->sysfs_root, pp->name, pp->v, pp->n);
@@ -108,7 +113,9 @@ static void refresh_done(int result, void *userdata) {
         if (result == -ECANCELED)
                 return; /* shutting down */
 
-        if (h->types_generation != q->generation)
+        if (q->flushed)
+                ; /* nothing was read: refresher_flush() applied the numbers */
+        else if (h->types_generation != q->generation)
                 /* The model read some parent's types whole meanwhile: its numbers may be newer than ours. */
                 q->again = true;
         else {
@@ -182,7 +189,17 @@ void refresher_request(Refresher *r, struct vgpu_parent *p) {
 }
 
 bool refresher_pending(Refresher *r) {
-        return strmap_size(r->by_key) > 0;
+        size_t i = 0;
+        const char *k;
+        void *v;
+
+        /* One that refresher_flush() read, with no change since, is only waiting for its turn to end. */
+        while (strmap_iterate(r->by_key, &i, &k, &v)) {
+                Refresh *q = v;
+                if (!q->flushed || q->again)
+                        return true;
+        }
+        return false;
 }
 
 void refresher_flush(Refresher *r) {
@@ -197,6 +214,16 @@ void refresher_flush(Refresher *r) {
                 return;
         while (strmap_iterate(r->by_key, &i, &k, &v)) {
                 Refresh *q = v;
+                bool expected = false;
+                if (q->flushed && !q->again)
+                        continue; /* read here already, nothing changed since */
+                /* Not taken by a worker yet: it is read here, now, after every change that asked for it,
+                 * and the worker skips it (the numbers are not read twice). Taken: it still completes,
+                 * and a change it may have missed has set again. */
+                if (q->flushed || atomic_compare_exchange_strong(&q->started, &expected, true)) {
+                        q->flushed = true;
+                        q->again = false;
+                }
                 if (q->n_parents > 0 && !(names[n++] = strdup(q->parents[0].name)))
                         return;
         }

@@ -38,11 +38,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Refresher *, refresher_free)
 
 /* The numbers of every parent on p's physical GPU (or of p alone) are stale. */
 void refresher_request(Refresher *r, struct vgpu_parent *p);
-/* Is any refresh queued or running? */
+/* May some numbers be stale: a refresh queued or running that refresher_flush() has not read since the
+ * last change that asked for it? */
 bool refresher_pending(Refresher *r);
 /* For a reader that cannot wait (a property read, a placement that must answer now): read the numbers of
- * every GPU with a refresh outstanding here, on the main thread. The outstanding refreshes still complete;
- * what they read is at least as new (they run after the changes that asked for them). */
+ * every GPU with a refresh outstanding here, on the main thread. A refresh no worker has taken yet is then
+ * skipped by its worker (the numbers are not read twice); one already running still completes, and what
+ * it reads is at least as new (it runs after the changes that asked for it). */
 void refresher_flush(Refresher *r);
 /* The hostops key of p's GPU: operations and refreshes on one GPU share it and never overlap. */
 const char *refresher_key(const struct vgpu_parent *p);

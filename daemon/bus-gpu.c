@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "bus-error.h"
 #include "bus-names.h"
+#include "bus-objects.h"
 #include "bus-options.h"
 #include "config-file.h"
 #include "device-binding.h"
@@ -364,6 +365,13 @@ static int gpu_enumerate(sd_bus *bus, const char *path, void *userdata, char ***
         *nodes = TAKE_PTR(l);
         return 0;
 }
+
+const BusObjectInterface bus_gpu_interface = {
+        VGPUD_GPU_IFACE, VGPUD_GPU_PREFIX, gpu_vtable, gpu_find, gpu_enumerate,
+};
+const BusObjectInterface bus_type_interface = {
+        VGPUD_TYPE_IFACE, VGPUD_GPU_PREFIX, type_vtable, type_find, gpu_enumerate,
+};
 
 int bus_gpu_register(Manager *m) {
         int r;

@@ -7,6 +7,7 @@
 #include "auth.h"
 #include "backend.h"
 #include "bus-names.h"
+#include "bus-objects.h"
 #include "config-file.h"
 #include "gpu.h"
 #include "hashmap.h"
@@ -274,6 +275,10 @@ static int instance_enumerate(sd_bus *bus, const char *path, void *userdata, cha
         *nodes = TAKE_PTR(l);
         return 0;
 }
+
+const BusObjectInterface bus_instance_interface = {
+        VGPUD_INSTANCE_IFACE, VGPUD_INSTANCE_PREFIX, instance_vtable, instance_find, instance_enumerate,
+};
 
 int bus_instance_register(Manager *m) {
         int r;

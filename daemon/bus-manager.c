@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "bus-error.h"
 #include "bus-names.h"
+#include "bus-objects.h"
 #include "bus-options.h"
 #include "config-file.h"
 #include "device-binding.h"
@@ -255,6 +256,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_get_instance, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetGpu", SD_BUS_ARGS("s", address_or_id), SD_BUS_RESULT("o", gpu),
                                 method_get_gpu, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* GetManagedObjects for some interfaces only (bus-objects.h) */
+        SD_BUS_METHOD_WITH_ARGS("GetObjects", SD_BUS_ARGS("as", interfaces),
+                                SD_BUS_RESULT("a{oa{sa{sv}}}", objects), bus_manager_get_objects,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ResolveType", SD_BUS_ARGS("s", name, "s", gpu),
                                 SD_BUS_RESULT("a(sos)", types), method_resolve_type,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

@@ -39,6 +39,8 @@ struct HostOps {
         unsigned n_threads;
         int efd;
         sd_event_source *source;
+        hostop_batch_done_t batch_done;
+        void *batch_userdata;
 };
 
 static void job_free(Job *j) {
@@ -126,13 +128,22 @@ static Job *take_done(HostOps *h) {
         return list;
 }
 
-static void run_completions(Job *list) {
+static void run_completions(HostOps *h, Job *list) {
+        if (!list)
+                return;
         while (list) {
                 Job *j = list;
                 list = j->next;
                 j->done(j->result, j->userdata);
                 job_free(j);
         }
+        if (h->batch_done)
+                h->batch_done(h->batch_userdata);
+}
+
+void hostops_set_batch_done(HostOps *h, hostop_batch_done_t batch_done, void *userdata) {
+        h->batch_done = batch_done;
+        h->batch_userdata = userdata;
 }
 
 static int on_efd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -141,7 +152,7 @@ static int on_efd(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
 
         if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
                 return log_error_errno(errno, "Failed to read the host-operation eventfd: %m");
-        run_completions(take_done(h));
+        run_completions(h, take_done(h));
         return 0;
 }
 
@@ -189,12 +200,13 @@ HostOps *hostops_free(HostOps *h) {
                 pthread_join(h->threads[i], NULL);
 
         /* Threads are gone: finished jobs complete, queued ones are cancelled, in order. */
-        run_completions(take_done(h));
+        run_completions(h, take_done(h));
+        /* (A done function may queue more: those are cancelled in the next round.) */
         while (h->jobs) {
-                Job *j = h->jobs;
-                h->jobs = j->next;
-                j->done(-ECANCELED, j->userdata);
-                job_free(j);
+                Job *cancelled = TAKE_PTR(h->jobs);
+                for (Job *j = cancelled; j; j = j->next)
+                        j->result = -ECANCELED;
+                run_completions(h, cancelled);
         }
 
         sd_event_source_disable_unref(h->source);

@@ -22,7 +22,13 @@ typedef int (*hostop_run_t)(void *userdata);
 /* On the main thread: the result of run, or -ECANCELED if it never ran. */
 typedef void (*hostop_done_t)(int result, void *userdata);
 
+/* On the main thread, after the completions one wake-up of the loop ran (or those of hostops_free()). */
+typedef void (*hostop_batch_done_t)(void *userdata);
+
 int hostops_new(sd_event *event, unsigned n_threads, HostOps **ret);
+/* Call batch_done after each batch of completions: what every completion would otherwise repeat (the sync
+ * of the bus objects, at 64 calls in flight) is then done once for all of them. */
+void hostops_set_batch_done(HostOps *h, hostop_batch_done_t batch_done, void *userdata);
 /* Waits for running operations, cancels queued ones (done(-ECANCELED)), joins the threads. */
 HostOps *hostops_free(HostOps *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HostOps *, hostops_free)

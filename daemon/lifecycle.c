@@ -413,9 +413,16 @@ static int create(Manager *m, sd_bus_message *call, sd_bus_error *e) {
         if (r < 0)
                 return r;
         /* Placement and admission never act on numbers older than the host: while the availability of some
-         * GPU is being re-read after an operation, wait for it (before anything costly is done twice). */
-        if (!define && refresher_pending(m->refresher))
-                return defer_create(m, call);
+         * GPU is being re-read after an operation, wait for it (before anything costly is done twice).
+         * When nothing else is being created, read the numbers now on this thread instead, as a start does:
+         * a single create (one vgpuctl per call) then waits neither for the refresh queued behind the
+         * GPU's other operations nor for its completion's turn on the loop. A batch (creates in flight or
+         * waiting) waits together, and the worker reads the numbers once for all of them. */
+        if (!define && refresher_pending(m->refresher)) {
+                if (m->creates || m->n_deferred_creates > 0 || m->n_retrying_creates > 1)
+                        return defer_create(m, call);
+                refresher_flush(m->refresher);
+        }
         if (manager_find_instance(m, uuid))
                 return bus_error_setf(e, -EEXIST, SUBJECT_ARGUMENT, "UUID %s is already used by an instance",
                                       uuid);
@@ -459,6 +466,7 @@ void manager_retry_deferred_creates(Manager *m) {
         _cleanup_free_ sd_bus_message **calls = TAKE_PTR(m->deferred_creates);
 
         m->n_deferred_creates = 0;
+        m->n_retrying_creates = n; /* a batch: create() lets them wait together again */
         for (size_t k = 0; k < n; k++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = calls[k];
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -471,6 +479,7 @@ void manager_retry_deferred_creates(Manager *m) {
                         (void) sd_bus_reply_method_error(call, &e);
                 }
         }
+        m->n_retrying_creates = 0;
 }
 
 /* ---- operations on one instance ----------------------------------------------------------------------- */

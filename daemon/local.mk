@@ -22,6 +22,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/sriov-state.h daemon/sriov-state.c \
 	daemon/device-binding.h daemon/device-binding.c \
 	daemon/bus-manager.c \
+	daemon/bus-objects.h daemon/bus-objects.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c \
 	daemon/rpc.h daemon/rpc.c

@@ -19,6 +19,7 @@
 #include "instance.h"
 #include "log.h"
 #include "manager.h"
+#include "operation.h"
 #include "own-events.h"
 #include "rpc.h"
 #include "sched.h"
@@ -79,19 +80,27 @@ static void on_host_event(struct vgpu_host *h, enum host_event ev, enum host_obj
         manager_schedule_sync(m);
 }
 
-void manager_sync_now(Manager *m) {
+void manager_sync_instances_now(Manager *m) {
+        int r = manager_sync_instances(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to sync the instance objects: %m");
+}
+
+void manager_sync_rest_now(Manager *m) {
         int r;
 
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
-        /* Instances first: whether an absent GPU's object stays depends on them. */
-        r = manager_sync_instances(m);
-        if (r < 0)
-                log_warning_errno(r, "Failed to sync the instance objects: %m");
         r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
         manager_check_assignments(m);
         manager_autostart_kick(m);
+}
+
+void manager_sync_now(Manager *m) {
+        /* Instances first: whether an absent GPU's object stays depends on them. */
+        manager_sync_instances_now(m);
+        manager_sync_rest_now(m);
 }
 
 /* The model's availability handler: numbers on p's GPU are stale; read them on that GPU's worker. */
@@ -182,6 +191,7 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
         r = hostops_new(m->event, 4, &m->hostops);
         if (r < 0)
                 return r;
+        hostops_set_batch_done(m->hostops, operations_finish, m);
 
         m->gpus = strmap_new();
         m->gpu_paths = strmap_new();
@@ -284,7 +294,7 @@ int manager_start(Manager *m) {
         r = store_open(m->config->state_dir, &m->store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the state directory %s: %m", m->config->state_dir);
-        r = store_open(m->runtime_dir, &m->runtime_store);
+        r = store_open_volatile(m->runtime_dir, &m->runtime_store);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the runtime directory %s: %m", m->runtime_dir);
 

@@ -47,12 +47,14 @@ typedef struct Manager {
         bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
 
         struct Operation *creates;         /* creates in flight (operation.c) */
+        struct Operation *finished;        /* completed, replied to after this batch's sync (operation.c) */
         sd_bus_message **deferred_creates; /* CreateInstance calls waiting for those, or for fresh numbers */
         /* availability re-read off the reply path (availability.h), and the uevents of vgpud's own
          * operations (own-events.h) */
         struct Refresher *refresher;
         struct OwnEvents *own_events;
         size_t n_deferred_creates;
+        size_t n_retrying_creates; /* while manager_retry_deferred_creates() runs them again */
 
         /* the bus objects */
         struct strmap *gpus;           /* address -> GpuObject */
@@ -103,8 +105,13 @@ void manager_retry_deferred_creates(Manager *m);
 
 /* Sync the bus objects with the model once the current event is done (coalesced). */
 void manager_schedule_sync(Manager *m);
-/* Sync now (after an operation, before its reply, so that signals precede the answer). */
+/* Sync now: the instance objects, then the rest. */
 void manager_sync_now(Manager *m);
+/* The halves, for operations (operations_finish): the instance objects before the replies (their
+ * InterfacesAdded/Removed precede the answer), the GPU and type objects (a dozen PropertiesChanged after
+ * a create or destroy on a T4) right after them, in the same dispatch, before any other call is read. */
+void manager_sync_instances_now(Manager *m);
+void manager_sync_rest_now(Manager *m);
 
 /* Start-up reconciliation (reconcile.c): load vgpud's, this boot's and mdevctl's records, join them with
  * the host, report what does not match. */

@@ -345,13 +345,38 @@ static void operation_complete(int r, void *userdata) {
         if (i->pending > 0)
                 i->pending--;
         op->instance = NULL;
-        manager_sync_now(m);
-        /* i may have been dropped by the sync (destroyed, undefined): done() gets the uuid from op. */
-        op->done(op, r);
-        bool was_create = op->device == DEVICE_CREATE;
-        operation_free(op);
-        /* Creates that waited for this one to know where they fit. */
-        if (was_create)
+        /* Replied to with the rest of the batch, after one sync for all (operations_finish). */
+        op->result = r;
+        Operation **tail = &m->finished;
+        while (*tail)
+                tail = &(*tail)->next_finished;
+        *tail = op;
+}
+
+void operations_finish(void *userdata) {
+        Manager *m = userdata;
+        Operation *list = TAKE_PTR(m->finished);
+        bool any_create = false;
+
+        if (!list)
+                return;
+        /* The model already holds every operation of the batch: the instance objects and their signals
+         * follow it once, then each reply, in completion order, agrees with them. The GPU and type objects
+         * follow right after the replies, before anything else is read: the answers do not wait behind
+         * their signals in the bus. */
+        manager_sync_instances_now(m);
+        while (list) {
+                Operation *op = list;
+                list = op->next_finished;
+                any_create = any_create || op->device == DEVICE_CREATE;
+                /* The instance may have been dropped by the sync (destroyed, undefined): done() gets the
+                 * uuid from op. */
+                op->done(op, op->result);
+                operation_free(op);
+        }
+        manager_sync_rest_now(m);
+        /* Creates that waited for these to know where they fit. */
+        if (any_create)
                 manager_retry_deferred_creates(m);
 }
 

@@ -37,7 +37,9 @@ typedef void (*operation_done_t)(Operation *op, int r);
 
 struct Operation {
         Manager *manager;
-        Operation *next_create; /* Manager.creates: creates in flight, for placement */
+        Operation *next_create;   /* Manager.creates: creates in flight, for placement */
+        Operation *next_finished; /* Manager.finished: completed, waiting for the batch's sync */
+        int result;               /* for done, once finished */
         Instance *instance;     /* its pending count is held while the operation is in flight */
         sd_bus_message *call;
         operation_done_t done;
@@ -95,6 +97,9 @@ int operation_new(Manager *m, Instance *i, enum vgpu_backend_kind backend, sd_bu
 /* Queue it behind the other operations on the instance's GPU. On failure the operation is freed. */
 int operation_submit(Operation *op);
 void operation_free(Operation *op);
+/* The host operations' batch_done (hostop.h; userdata: the Manager): sync the bus objects once for the
+ * operations that completed in the batch, then reply to each (their done functions). */
+void operations_finish(void *userdata);
 
 /* Would a create of t (the member placement chose) still fit once the creates in flight on its GPU are
  * done? Placement sees only what exists; creates in flight are not there yet. */

@@ -128,6 +128,11 @@ int rpc_engine_create(const struct backend_ctx *ctx, const struct backend_create
                 .socket_mode = RPC_SOCKET_MODE,
                 .socket_uid = (uid_t) -1,
                 .socket_gid = rpc->socket_gid,
+                .vendor_id = (uint16_t) t->vendor_id,
+                .device_id = (uint16_t) t->device_id,
+                .subsystem_vendor_id = (uint16_t) t->subsystem_vendor_id,
+                .subsystem_id = (uint16_t) t->subsystem_id,
+                .class_code = t->class_code,
         };
         r = engine_add_instance(g->engine, &p);
         if (r == -ENOSPC)
@@ -349,6 +354,9 @@ int rpc_append_counters(Manager *m, const Instance *i, sd_bus_message *reply) {
                         {"mmio_throttled", st.mmio_throttled},
                         {"error_status", st.error_status},
                         {"dma_maps", st.dma_maps},
+                        {"dma_remote_maps", st.dma_remote_maps},
+                        {"dma_messages", st.dma_messages},
+                        {"dma_refused", st.dma_refused},
                 };
                 for (size_t k = 0; r >= 0 && k < ELEMENTSOF(c); k++)
                         r = sd_bus_message_append(reply, "{st}", c[k].name, c[k].value);
@@ -363,7 +371,8 @@ static bool counters_differ(const struct engine_instance_stats *a, const struct 
                a->fences != b->fences || a->violations != b->violations ||
                a->connections != b->connections || a->protocol_errors != b->protocol_errors ||
                a->mmio_throttled != b->mmio_throttled || a->error_status != b->error_status ||
-               a->dma_maps != b->dma_maps;
+               a->dma_maps != b->dma_maps || a->dma_remote_maps != b->dma_remote_maps ||
+               a->dma_messages != b->dma_messages || a->dma_refused != b->dma_refused;
 }
 
 /* Announce what changed of i's statistics, unless it was announced less than a second ago (the next tick

@@ -34,6 +34,7 @@ enum value_kind {
         V_DECIMAL,  /* × 1000 */
         V_UNSIGNED,
         V_SIZE,         /* bytes */
+        V_HEX,          /* a whole number in hexadecimal, 0x optional (PCI ids); stored as unsigned */
         V_SCHED_POLICY, /* best-effort, equal-share, fixed-share, weighted */
         V_PCI_IDS,      /* "vendor:device" list (struct pci_id_list) */
 };
@@ -80,6 +81,11 @@ static const struct key_def keys[] = {
         {"rpc-type", "share", V_UNSIGNED, T(share), "0", 0, 100},
         {"rpc-type", "max_instances", V_UNSIGNED, T(max_instances), "1", 1, 64},
         {"rpc-type", "weight", V_UNSIGNED, T(weight), "1", 1, 100},
+        {"rpc-type", "vendor_id", V_HEX, T(vendor_id), "0x1af4", 0x0001, 0xfffe},
+        {"rpc-type", "device_id", V_HEX, T(device_id), "0x10f0", 0x0000, 0xffff},
+        {"rpc-type", "subsystem_vendor_id", V_HEX, T(subsystem_vendor_id), "0x1af4", 0x0000, 0xffff},
+        {"rpc-type", "subsystem_id", V_HEX, T(subsystem_id), "0x0001", 0x0000, 0xffff},
+        {"rpc-type", "class", V_HEX, T(class_code), "0x038000", 0x000001, 0xffffff},
         {"libvirt", "uri", V_STRING, C(libvirt_uri), "qemu:///system", 0, 0},
         {"libvirt", "refresh_interval", V_DURATION, C(libvirt_refresh_usec), "30s", 0, 3600 * USEC_PER_SEC},
         {"libvirt", "watch_user", V_USER, C(libvirt_watch_user), "nobody", 0, 0},
@@ -246,6 +252,19 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
                         return -EINVAL;
                 }
                 break;
+        case V_HEX: {
+                const char *h = value;
+                char *end;
+                if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+                        h += 2;
+                errno = 0;
+                u = strtoull(h, &end, 16);
+                if (!*h || *end || errno || !isxdigit((unsigned char) *h)) {
+                        *why = "must be a hexadecimal number such as 0x1af4";
+                        return -EINVAL;
+                }
+                break;
+        }
         default:
                 return -EINVAL;
         }
@@ -253,7 +272,7 @@ static int parse_value(const struct key_def *d, const char *value, void *base, c
                 *why = "is out of range";
                 return -ERANGE;
         }
-        if (d->kind == V_UNSIGNED)
+        if (d->kind == V_UNSIGNED || d->kind == V_HEX)
                 *(unsigned *) field = (unsigned) u;
         else
                 *(uint64_t *) field = u;
@@ -843,6 +862,9 @@ static void format_value(struct strbuf *b, const struct key_def *d, const void *
                 return;
         case V_UNSIGNED:
                 strbuf_appendf(b, "%u", *(const unsigned *) field);
+                return;
+        case V_HEX:
+                strbuf_appendf(b, "0x%04x", *(const unsigned *) field);
                 return;
         case V_SIZE:
                 u = *(const uint64_t *) field;

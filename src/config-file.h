@@ -29,7 +29,9 @@ struct vgpu_rpc_type {
         unsigned share;         /* percent of engine time, 1..100; 0 = best effort */
         unsigned max_instances; /* per software GPU */
         unsigned weight;        /* the instances' weight under the weighted policy */
-        unsigned line;          /* where the section starts, for later messages */
+        /* PCI identity of its instances (the engine's defaults: 1af4:10f0, subsystem 1af4:0001, 0x038000) */
+        unsigned vendor_id, device_id, subsystem_vendor_id, subsystem_id, class_code;
+        unsigned line; /* where the section starts, for later messages */
 };
 
 struct vgpu_rpc_config {

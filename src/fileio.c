@@ -47,17 +47,27 @@ static int read_fd_whole(int fd, size_t max, char **ret, size_t *ret_len) {
 
 int read_attr_at(int dirfd, const char *name, char **ret) {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        size_t len;
+        char buf[ATTR_MAX + 1];
+        ssize_t k;
         char *s;
-        int r;
 
         if (fd < 0)
                 return negative_errno();
-        r = read_fd_whole(fd, ATTR_MAX, &s, &len);
-        if (r < 0)
-                return r;
-        if (len > 0 && s[len - 1] == '\n')
-                s[len - 1] = 0;
+        /* One read: sysfs produces an attribute whole (at most a page) at the first read, so a read that
+         * is not full is all there is, and the read that would only find the end is saved (on every
+         * attribute of every refresh: half the system calls of reading availability). */
+        do
+                k = read(fd, buf, sizeof(buf));
+        while (k < 0 && errno == EINTR);
+        if (k < 0)
+                return negative_errno();
+        if ((size_t) k > ATTR_MAX)
+                return -EFBIG;
+        if (k > 0 && buf[k - 1] == '\n')
+                k--;
+        s = strndup(buf, (size_t) k);
+        if (!s)
+                return -ENOMEM;
         *ret = s;
         return 0;
 }
@@ -140,7 +150,7 @@ static int write_all(int fd, const void *data, size_t len) {
         return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
+static int write_file_rename(const char *path, const void *data, size_t len, mode_t mode, bool sync) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
         int r;
@@ -152,7 +162,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 return negative_errno();
 
         r = write_all(fd, data, len);
-        if (r >= 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
+        if (r >= 0 && (fchmod(fd, mode) < 0 || (sync && fsync(fd) < 0)))
                 r = negative_errno();
         if (r >= 0 && rename(tmp, path) < 0)
                 r = negative_errno();
@@ -161,7 +171,15 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 return r;
         }
         /* The rename is durable only once the directory entry is on disk. */
-        return fsync_directory_of(path);
+        return sync ? fsync_directory_of(path) : 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode) {
+        return write_file_rename(path, data, len, mode, true);
+}
+
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode) {
+        return write_file_rename(path, data, len, mode, false);
 }
 
 int mkdir_p(const char *path, mode_t mode) {

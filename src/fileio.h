@@ -27,8 +27,13 @@ int write_attr_at(int dirfd, const char *name, const char *value);
 /* Read a regular file of at most max bytes whole, NUL-terminated. */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
-/* Replace path atomically with data. Creates no directories. */
+/* Replace path atomically with data, durably (the file and its directory entry synced). Creates no
+ * directories. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The same without the syncs: for a file in a memory file system (the runtime directory, /run), where a
+ * sync writes nothing and costs three system calls; a crash of the writer still leaves the old file or
+ * the new one, never a torn one. */
+int write_file_replace(const char *path, const void *data, size_t len, mode_t mode);
 
 /* mkdir -p with mode for each created component. */
 int mkdir_p(const char *path, mode_t mode);

@@ -18,7 +18,7 @@ src_libvgpu_a_SOURCES = \
 	src/backend-kind.h src/backend-kind.c \
 	src/type.h src/type.c \
 	src/alias.h src/alias.c \
-	src/pci.h src/pci.c \
+	src/pci.h src/pci.c src/pci-names.c \
 	src/mdev.h src/mdev.c \
 	src/host.h src/host-internal.h src/host.c src/host-availability.c src/host-function.c src/host-software.c src/host-uevent.c \
 	src/placement.h src/placement.c \

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <libudev.h>
 
 #include "fileio.h"
 #include "parse-util.h"
@@ -303,31 +302,6 @@ int pci_read_gpu(const char *sysfs_root, const char *bdf, struct vgpu_gpu **ret)
         read_nvidia_vfio(dfd, g);
 
         *ret = TAKE_PTR(g);
-        return 0;
-}
-
-int pci_lookup_names(struct udev_hwdb *hwdb, struct vgpu_gpu *g) {
-        struct udev_list_entry *e;
-        char modalias[64];
-
-        if (!hwdb)
-                return 0;
-        /* the device's modalias: subsystem-specific entries win over the plain ones */
-        snprintf(modalias, sizeof(modalias), "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", g->vendor_id,
-                 g->device_id, g->subsystem_vendor_id, g->subsystem_device_id, (g->class_code >> 16) & 0xff,
-                 (g->class_code >> 8) & 0xff, g->class_code & 0xff);
-        udev_list_entry_foreach(e, udev_hwdb_get_properties_list_entry(hwdb, modalias, 0)) {
-                const char *name = udev_list_entry_get_name(e), *value = udev_list_entry_get_value(e);
-                char **dst = streq(name, "ID_VENDOR_FROM_DATABASE")  ? &g->vendor_name
-                             : streq(name, "ID_MODEL_FROM_DATABASE") ? &g->model_name
-                                                                     : NULL;
-                if (!dst || !value)
-                        continue;
-                free(*dst);
-                *dst = strdup(value);
-                if (!*dst)
-                        return -ENOMEM;
-        }
         return 0;
 }
 

@@ -74,8 +74,14 @@ static int fill_unit(const struct vgpu_host *h, struct candidate *c, const struc
         return 0;
 }
 
-/* One candidate per unit on which g has a member. */
-static int collect(const struct vgpu_host *h, const struct vgpu_type_group *g, struct candidates *cs) {
+/* One candidate per unit on which g has a member; with want (a unit's name, or a parent's, normalized), only
+ * the units restrict_to() can keep. Why: the reason a type has no room on one GPU is asked for every type of
+ * every GPU an operation touched, and filling every unit (all parents, all instances) for each was most of
+ * a destroy's time on a host of 64 GPUs. */
+static int collect(const struct vgpu_host *h, const struct vgpu_type_group *g, const char *want,
+                   struct candidates *cs) {
+        const struct vgpu_parent *named = want ? host_find_parent(h, want) : NULL;
+        const char *named_unit = named ? unit_name_of(named) : NULL;
         int r;
 
         for (size_t i = 0; i < g->n_types; i++) {
@@ -86,6 +92,8 @@ static int collect(const struct vgpu_host *h, const struct vgpu_type_group *g, s
                 if (!t->parent)
                         continue;
                 name = unit_name_of(t->parent);
+                if (want && !streq(name, want) && !streq_ptr(name, named_unit))
+                        continue;
                 for (size_t k = 0; k < cs->n && !c; k++)
                         if (streq(cs->v[k].u.name, name))
                                 c = &cs->v[k];
@@ -131,9 +139,7 @@ static int cmp_spread(const void *a, const void *b) {
 
 /* Keep only the candidate that the caller's gpu names (a unit, or one parent of it). */
 static int restrict_to(const struct vgpu_host *h, const struct vgpu_type_group *g, struct candidates *cs,
-                       const char *gpu, struct vgpu_error *err) {
-        char bdf[PCI_BDF_MAX];
-        const char *want = pci_bdf_normalize(gpu, bdf) >= 0 ? bdf : gpu;
+                       const char *gpu, const char *want, struct vgpu_error *err) {
         const char *tname = vgpu_type_display_name(vgpu_type_group_first(g));
 
         for (size_t i = 0; i < cs->n; i++) {
@@ -219,6 +225,8 @@ static int refusal_message(const struct vgpu_type_group *g, const struct placeme
 int placement_choose(const struct vgpu_host *h, const struct vgpu_type_group *g, const char *gpu,
                      enum placement_policy policy, struct placement_result *ret, struct vgpu_error *err) {
         _cleanup_(candidates_done) struct candidates cs = {};
+        char bdf[PCI_BDF_MAX];
+        const char *want = gpu && pci_bdf_normalize(gpu, bdf) >= 0 ? bdf : gpu;
         int r;
 
         *ret = (struct placement_result){};
@@ -227,11 +235,11 @@ int placement_choose(const struct vgpu_host *h, const struct vgpu_type_group *g,
         if (policy < 0 || policy >= _PLACEMENT_POLICY_MAX)
                 return vgpu_error_set(err, EINVAL, NULL, "Unknown placement policy.");
 
-        r = collect(h, g, &cs);
+        r = collect(h, g, want, &cs);
         if (r < 0)
                 return r;
         if (gpu) {
-                r = restrict_to(h, g, &cs, gpu, err);
+                r = restrict_to(h, g, &cs, gpu, want, err);
                 if (r < 0)
                         return r;
         }

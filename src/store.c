@@ -26,6 +26,13 @@ int store_open(const char *state_dir, struct vgpu_store **ret) {
         return 0;
 }
 
+int store_open_volatile(const char *runtime_dir, struct vgpu_store **ret) {
+        int r = store_open(runtime_dir, ret);
+        if (r >= 0)
+                (*ret)->volatile_ = true;
+        return r;
+}
+
 void store_free(struct vgpu_store *s) {
         if (!s)
                 return;
@@ -59,7 +66,8 @@ int store_save(struct vgpu_store *s, const struct vgpu_record *r, struct vgpu_er
         k = record_to_json(r, &text);
         if (k < 0)
                 return k;
-        k = write_file_atomic(path, text, strlen(text), 0644);
+        k = s->volatile_ ? write_file_replace(path, text, strlen(text), 0644)
+                         : write_file_atomic(path, text, strlen(text), 0644);
         if (k < 0)
                 return vgpu_error_set(err, k, path, "Cannot write the record of %s.", r->uuid);
         return 0;

@@ -15,11 +15,15 @@
 #define STORE_RECORD_MAX    (64 * 1024) /* far above any real record; bounds what a corrupt file costs */
 
 struct vgpu_store {
-        char *dir; /* <state_dir>/instances */
+        char *dir;      /* <state_dir>/instances */
+        bool volatile_; /* in a memory file system: records replaced atomically, not synced */
 };
 
 /* Open (and create, mode 0755) the store below state_dir. */
 int store_open(const char *state_dir, struct vgpu_store **ret);
+/* The same for a directory that does not outlive the boot (vgpud's runtime directory, on /run): a sync
+ * there writes nothing, and three syncs were half the system calls of a create. */
+int store_open_volatile(const char *runtime_dir, struct vgpu_store **ret);
 void store_free(struct vgpu_store *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_store *, store_free);
 

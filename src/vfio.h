@@ -25,7 +25,9 @@
 
 /* The VFIO nodes of the device whose sysfs directory is dev_path: the group
  * node (from its iommu_group link) and the cdev (from vfio-dev/vfioX), under
- * dev_vfio_dir (DEV_VFIO_DIR). An empty list when it has neither. */
+ * dev_vfio_dir (DEV_VFIO_DIR). An empty list when it has neither, or when
+ * dev_vfio_dir does not exist (no VFIO on the host; the device is then not
+ * looked at). */
 int vfio_device_nodes(const char *dev_path, const char *dev_vfio_dir, char ***ret);
 
 /* A process that has one of paths open, from <proc_root>/<pid>/fd: 1 with

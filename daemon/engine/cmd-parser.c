@@ -33,8 +33,10 @@ static enum rpcgpu_error resolve_fence(const struct cmd *c, const struct addr_sp
                                        struct cmd_target *t) {
         if (!(c->flags & RPCGPU_F_FENCE_WRITE))
                 return RPCGPU_ERR_NONE;
-        t->dst = as_translate(as, c->flags & RPCGPU_F_DST_VRAM, c->u.fence.addr, 8, VFU_DMA_FLAG_WRITE);
-        return t->dst ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
+        return as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.fence.addr, 8, VFU_DMA_FLAG_WRITE, &t->dst,
+                         &t->dst_remote)
+                       ? RPCGPU_ERR_NONE
+                       : RPCGPU_ERR_ADDRESS;
 }
 
 /* COPY dst(2) src(2) size(2) */
@@ -48,11 +50,13 @@ static enum rpcgpu_error resolve_copy(const struct cmd *c, const struct addr_spa
                                       struct cmd_target *t) {
         if (c->u.copy.size == 0)
                 return RPCGPU_ERR_NONE;
-        t->dst = as_translate(as, c->flags & RPCGPU_F_DST_VRAM, c->u.copy.dst, c->u.copy.size,
-                              VFU_DMA_FLAG_WRITE);
-        t->src = as_translate(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.copy.src, c->u.copy.size,
-                              VFU_DMA_FLAG_READ);
-        return t->dst && t->src ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
+        uint8_t *src;
+        bool ok = as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.copy.dst, c->u.copy.size,
+                            VFU_DMA_FLAG_WRITE, &t->dst, &t->dst_remote) &&
+                  as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.copy.src, c->u.copy.size,
+                            VFU_DMA_FLAG_READ, &src, &t->src_remote);
+        t->src = ok ? src : NULL;
+        return ok ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
 }
 
 /* FILL dst(2) size(2) pattern */
@@ -70,9 +74,10 @@ static enum rpcgpu_error resolve_fill(const struct cmd *c, const struct addr_spa
                                       struct cmd_target *t) {
         if (c->u.fill.size == 0)
                 return RPCGPU_ERR_NONE;
-        t->dst = as_translate(as, c->flags & RPCGPU_F_DST_VRAM, c->u.fill.dst, c->u.fill.size,
-                              VFU_DMA_FLAG_WRITE);
-        return t->dst ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
+        return as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.fill.dst, c->u.fill.size, VFU_DMA_FLAG_WRITE,
+                         &t->dst, &t->dst_remote)
+                       ? RPCGPU_ERR_NONE
+                       : RPCGPU_ERR_ADDRESS;
 }
 
 /* BLIT dst(2) src(2) dst_pitch src_pitch width height */
@@ -105,9 +110,13 @@ static enum rpcgpu_error resolve_blit(const struct cmd *c, const struct addr_spa
         uint64_t sspan = blit_span(c->u.blit.src_pitch, c->u.blit.width, c->u.blit.height);
         if (dspan == 0)
                 return RPCGPU_ERR_NONE;
-        t->dst = as_translate(as, c->flags & RPCGPU_F_DST_VRAM, c->u.blit.dst, dspan, VFU_DMA_FLAG_WRITE);
-        t->src = as_translate(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.blit.src, sspan, VFU_DMA_FLAG_READ);
-        return t->dst && t->src ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
+        uint8_t *src;
+        bool ok = as_target(as, c->flags & RPCGPU_F_DST_VRAM, c->u.blit.dst, dspan, VFU_DMA_FLAG_WRITE,
+                            &t->dst, &t->dst_remote) &&
+                  as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.blit.src, sspan, VFU_DMA_FLAG_READ, &src,
+                            &t->src_remote);
+        t->src = ok ? src : NULL;
+        return ok ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
 }
 
 /* BATCH_START addr(2) size */
@@ -124,9 +133,11 @@ static enum rpcgpu_error check_batch(const struct cmd *c) {
 
 static enum rpcgpu_error resolve_batch(const struct cmd *c, const struct addr_space *as,
                                        struct cmd_target *t) {
-        t->src = as_translate(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.batch.addr, c->u.batch.size,
-                              VFU_DMA_FLAG_READ);
-        return t->src ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
+        uint8_t *src;
+        bool ok = as_target(as, c->flags & RPCGPU_F_SRC_VRAM, c->u.batch.addr, c->u.batch.size,
+                            VFU_DMA_FLAG_READ, &src, &t->src_remote);
+        t->src = src;
+        return ok ? RPCGPU_ERR_NONE : RPCGPU_ERR_ADDRESS;
 }
 
 /* REG_WRITE index value */

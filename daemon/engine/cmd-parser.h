@@ -65,10 +65,15 @@ struct addr_space {
         uint64_t vram_size;
 };
 
-/* Host pointers for one execution step of a command. */
+/*
+ * Host pointers for one execution step of a command; a side in a remote
+ * mapping (dma-map.h) has no pointer but its *_remote flag, and is reached
+ * through messages at the command's guest address.
+ */
 struct cmd_target {
         uint8_t *dst;
         const uint8_t *src;
+        bool dst_remote, src_remote;
 };
 
 struct cmd_desc {
@@ -103,6 +108,14 @@ static inline uint8_t *as_translate(const struct addr_space *as, bool vram, uint
         if (len == 0 || addr >= as->vram_size || len > as->vram_size - addr)
                 return NULL;
         return as->vram + addr;
+}
+
+/* as_translate(), or a remote mapping (*remote, NULL pointer): false if neither. */
+static inline bool as_target(const struct addr_space *as, bool vram, uint64_t addr, uint64_t len,
+                             uint32_t prot, uint8_t **host, bool *remote) {
+        *host = as_translate(as, vram, addr, len, prot);
+        *remote = !*host && !vram && dma_map_remote(as->dma, addr, len, prot);
+        return *host || *remote;
 }
 
 /* Bytes a BLIT touches on one side: pitch * (height - 1) + width, or UINT64_MAX on overflow. */

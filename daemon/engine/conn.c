@@ -26,6 +26,7 @@
 #define MESSAGES_PER_WAKEUP 32u
 
 struct outbuf {
+        struct outbuf *next;
         size_t len, sent;
         int fd; /* still to be sent with the first byte, or -1 */
         uint8_t data[];
@@ -37,8 +38,8 @@ struct conn {
         struct vfu_rx rx;
         bool negotiated;
         struct vfu_caps client;
-        struct outbuf *out;
-        uint64_t out_since; /* when out last made progress */
+        struct outbuf *out, **out_tail; /* replies and our own DMA requests, in order */
+        uint64_t out_since;             /* when out last made progress */
         uint32_t events;
         bool paused; /* not read until the instance's MMIO window ends (engine.c) */
 };
@@ -62,6 +63,8 @@ static void reply_release(struct reply *r) {
         r->data = NULL;
 }
 
+static const struct dma_io_ops conn_dma_io_ops;
+
 bool conn_negotiated(const struct conn *c) {
         return c->negotiated;
 }
@@ -69,6 +72,9 @@ bool conn_negotiated(const struct conn *c) {
 void conn_set_negotiated(struct conn *c, const struct vfu_caps *client) {
         c->negotiated = true;
         c->client = *client;
+        /* From now on guest memory without a usable fd is reached through this client. */
+        dma_io_attach(&c->inst->dev.io, &conn_dma_io_ops, c,
+                      (uint32_t) MIN(client->max_data_xfer_size, 1u << 20));
 }
 
 const struct vfu_caps *conn_client_caps(const struct conn *c) {
@@ -108,51 +114,49 @@ int conn_set_paused(struct conn *c, bool paused) {
 
 /* Push pending output; -errno when the connection is broken. */
 static int flush(struct conn *c) {
-        struct outbuf *o = c->out;
-        if (!o)
-                return 0;
-        struct iovec iov = {o->data + o->sent, o->len - o->sent};
-        ssize_t n = vfu_send_iov(c->watch.fd, &iov, 1, o->fd >= 0 ? &o->fd : NULL, o->fd >= 0);
-        if (n == -EAGAIN)
-                return 0;
-        if (n < 0)
-                return (int) n;
-        if (n > 0) {
-                if (o->fd >= 0) {
-                        close(o->fd);
-                        o->fd = -1;
+        struct outbuf *o;
+        while ((o = c->out)) {
+                struct iovec iov = {o->data + o->sent, o->len - o->sent};
+                ssize_t n = vfu_send_iov(c->watch.fd, &iov, 1, o->fd >= 0 ? &o->fd : NULL, o->fd >= 0);
+                if (n == -EAGAIN)
+                        return 0;
+                if (n < 0)
+                        return (int) n;
+                if (n > 0) {
+                        if (o->fd >= 0) {
+                                close(o->fd);
+                                o->fd = -1;
+                        }
+                        o->sent += (size_t) n;
+                        c->out_since = now_ns();
                 }
-                o->sent += (size_t) n;
-                c->out_since = now_ns();
-        }
-        if (o->sent == o->len) {
+                if (o->sent < o->len)
+                        return 0;
+                c->out = o->next;
+                if (!c->out)
+                        c->out_tail = &c->out;
                 free(o);
-                c->out = NULL;
-                return update_events(c);
         }
-        return 0;
+        return update_events(c);
 }
 
-/* Send a reply now if the socket takes it; otherwise keep the rest and stop reading until it is gone. */
-static int send_reply(struct conn *c, const struct vfu_hdr *req, int error, const struct reply *r) {
-        struct vfu_hdr h = {
-                .msg_id = req->msg_id,
-                .command = req->command,
-                .size = VFU_HDR_SIZE + (error ? 0 : (uint32_t) r->len),
-                .flags = VFU_TYPE_REPLY | (error ? VFU_FLAG_ERROR : 0),
-                .error = (uint32_t) error,
-        };
+/*
+ * Send a message now if nothing is queued and the socket takes it; otherwise queue the rest. While
+ * output is queued nothing more is read from the client.
+ */
+static int send_message(struct conn *c, const struct vfu_hdr *h, const void *payload, size_t plen, int fd) {
         uint8_t hbuf[VFU_HDR_SIZE];
-        size_t plen = error ? 0 : r->len;
-        int fd = error ? -1 : r->fd;
-        struct iovec iov[2] = {{hbuf, VFU_HDR_SIZE}, {error ? NULL : r->data, plen}};
+        struct iovec iov[2] = {{hbuf, VFU_HDR_SIZE}, {(void *) payload, plen}};
+        ssize_t n = 0;
 
-        vfu_hdr_encode(hbuf, &h);
-        ssize_t n = vfu_send_iov(c->watch.fd, iov, plen ? 2 : 1, fd >= 0 ? &fd : NULL, fd >= 0);
-        if (n == -EAGAIN)
-                n = 0;
-        if (n < 0)
-                return (int) n;
+        vfu_hdr_encode(hbuf, h);
+        if (!c->out) {
+                n = vfu_send_iov(c->watch.fd, iov, plen ? 2 : 1, fd >= 0 ? &fd : NULL, fd >= 0);
+                if (n == -EAGAIN)
+                        n = 0;
+                if (n < 0)
+                        return (int) n;
+        }
         size_t total = VFU_HDR_SIZE + plen;
         if ((size_t) n == total)
                 return 0;
@@ -160,6 +164,7 @@ static int send_reply(struct conn *c, const struct vfu_hdr *req, int error, cons
         struct outbuf *o = malloc(sizeof(*o) + total - (size_t) n);
         if (!o)
                 return -ENOMEM;
+        o->next = NULL;
         o->len = total - (size_t) n;
         o->sent = 0;
         o->fd = -1;
@@ -181,10 +186,35 @@ static int send_reply(struct conn *c, const struct vfu_hdr *req, int error, cons
                 at += (unsigned) (l - skip);
                 skip = 0;
         }
-        c->out = o;
-        c->out_since = now_ns();
+        if (!c->out)
+                c->out_since = now_ns();
+        *c->out_tail = o;
+        c->out_tail = &o->next;
         return update_events(c);
 }
+
+static int send_reply(struct conn *c, const struct vfu_hdr *req, int error, const struct reply *r) {
+        struct vfu_hdr h = {
+                .msg_id = req->msg_id,
+                .command = req->command,
+                .size = VFU_HDR_SIZE + (error ? 0 : (uint32_t) r->len),
+                .flags = VFU_TYPE_REPLY | (error ? VFU_FLAG_ERROR : 0),
+                .error = (uint32_t) error,
+        };
+        return send_message(c, &h, error ? NULL : r->data, error ? 0 : r->len, error ? -1 : r->fd);
+}
+
+/* A request of ours (DMA_READ/DMA_WRITE) to the client (dma-io.h's send). */
+static int send_request(void *ctx, uint16_t id, uint16_t command, const void *payload, size_t len) {
+        struct conn *c = ctx;
+        struct vfu_hdr h = {.msg_id = id,
+                            .command = command,
+                            .size = (uint32_t) (VFU_HDR_SIZE + len),
+                            .flags = VFU_TYPE_COMMAND};
+        return send_message(c, &h, payload, len, -1);
+}
+
+static const struct dma_io_ops conn_dma_io_ops = {.send = send_request};
 
 /* One complete message in c->rx: validate the envelope, dispatch, answer. */
 static int handle_message(struct conn *c) {
@@ -202,10 +232,18 @@ static int handle_message(struct conn *c) {
 
         err = vfu_hdr_check(h, UINT32_MAX);
         if (err == 0 && vfu_hdr_is_reply(h)) {
-                /* We never ask the client anything: a reply is unsolicited. Drop it (and its fds). */
-                inst->protocol_errors++;
-                log_debug("%s: unsolicited reply (id %u, command %u) dropped", inst->uuid, h->msg_id,
-                          h->command);
+                /* Only our DMA_READ/DMA_WRITE are ever answered; anything else is unsolicited. */
+                int known = m.nfds ? -EPROTO
+                                   : dma_io_reply(&inst->dev.io, h->msg_id, h->command, h->flags, h->error,
+                                                  m.payload, m.len);
+                if (known < 0) {
+                        inst->protocol_errors++;
+                        log_debug("%s: unsolicited reply (id %u, command %u) dropped", inst->uuid, h->msg_id,
+                                  h->command);
+                }
+                vfu_close_fds(c->rx.fds, c->rx.nfds);
+                instance_update_runnable(inst);
+                instance_publish(inst);
                 return 0;
         }
         if (err == 0 && (h->flags & VFU_FLAG_ERROR))
@@ -245,12 +283,19 @@ int conn_receive(struct conn *c) {
                 if (r == -EAGAIN)
                         return 0;
                 if (r == 1) {
+                        bool replied = !(c->rx.hdr.flags & VFU_FLAG_NO_REPLY);
                         r = handle_message(c);
                         vfu_rx_reset(&c->rx);
                         if (r < 0) {
                                 log_debug("%s: reply failed: %s", inst->uuid, strerror(-r));
                                 return r;
                         }
+                        /* A guest that waits for this reply has sent nothing more: trying to read would
+                         * be one failed recvmsg per round trip (a fifth of the engine's system calls for
+                         * a BAR0 read). The watch is level-triggered, so whatever did come is reported
+                         * by the next wait. Messages without a reply (posted writes) are read on. */
+                        if (replied)
+                                return 0;
                         continue;
                 }
                 if (r == -E2BIG) {
@@ -316,6 +361,7 @@ int conn_new(struct instance *inst, int fd, struct conn **ret) {
         c->inst = inst;
         c->watch = (struct watch){.fd = fd, .handler = on_io};
         vfu_caps_init_defaults(&c->client);
+        c->out_tail = &c->out;
         /* The largest message: a region write of max_data_xfer_size bytes. */
         vfu_rx_init(&c->rx, VFU_HDR_SIZE + VFU_REGION_RW_SIZE + (uint32_t) e->server_caps.max_data_xfer_size,
                     (unsigned) e->server_caps.max_msg_fds);
@@ -332,12 +378,15 @@ int conn_new(struct instance *inst, int fd, struct conn **ret) {
 void conn_free(struct conn *c) {
         if (!c)
                 return;
+        dma_io_attach(&c->inst->dev.io, NULL, NULL, 0);
         engine_watch_del(c->inst->engine, &c->watch);
         vfu_rx_reset(&c->rx);
-        if (c->out) {
-                if (c->out->fd >= 0)
-                        close(c->out->fd);
-                free(c->out);
+        while (c->out) {
+                struct outbuf *o = c->out;
+                c->out = o->next;
+                if (o->fd >= 0)
+                        close(o->fd);
+                free(o);
         }
         close(c->watch.fd);
         free(c);

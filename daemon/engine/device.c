@@ -21,6 +21,7 @@ uint64_t now_ns(void) {
 
 static void regs_power_on(struct device *d) {
         exec_reset(&d->exec);
+        dma_io_cancel(&d->io);
         d->ring_base = 0;
         d->ring_size = 0;
         d->ring_head = d->ring_tail = 0;
@@ -38,22 +39,26 @@ static void regs_power_on(struct device *d) {
         d->failsafe = false;
 }
 
-void device_init(struct device *d, uint64_t vram_size, const struct sensitive_policy *sensitive,
-                 const struct exec_backend_ops *backend, size_t max_dma_maps, uint64_t max_dma_bytes) {
+void device_init(struct device *d, uint64_t vram_size, const struct pci_identity *identity,
+                 const struct sensitive_policy *sensitive, const struct exec_backend_ops *backend,
+                 size_t max_dma_maps, uint64_t max_dma_bytes) {
         memset(d, 0, sizeof(*d));
+        d->identity = identity ? *identity : pci_identity_default;
         d->vram_size = vram_size;
         d->vram = VRAM_NULL;
         d->sensitive = sensitive;
         d->backend = backend;
         dma_map_init(&d->dma, max_dma_maps, max_dma_bytes);
+        dma_io_init(&d->io);
         irq_init(&d->irq);
-        pci_config_init(&d->cfg, vram_size);
+        pci_config_init(&d->cfg, vram_size, &d->identity);
         regs_power_on(d);
 }
 
 void device_done(struct device *d) {
         device_disconnect(d);
         dma_map_done(&d->dma);
+        dma_io_done(&d->io);
 }
 
 int device_connect(struct device *d, const char *name) {
@@ -61,8 +66,11 @@ int device_connect(struct device *d, const char *name) {
         int r = vram_create(&d->vram, name, d->vram_size);
         if (r < 0)
                 return r;
-        pci_config_init(&d->cfg, d->vram_size);
+        pci_config_init(&d->cfg, d->vram_size, &d->identity);
         regs_power_on(d);
+        irq_done(&d->irq);
+        /* BAR0's statistics are the guest's own: a new client sees nothing of the previous one's work. */
+        memset(&d->stats, 0, sizeof(d->stats));
         return 0;
 }
 
@@ -71,13 +79,13 @@ void device_disconnect(struct device *d) {
         dma_map_remove_all(&d->dma);
         irq_done(&d->irq);
         vram_destroy(&d->vram);
-        pci_config_init(&d->cfg, d->vram_size);
+        pci_config_init(&d->cfg, d->vram_size, &d->identity);
         regs_power_on(d);
 }
 
 void device_reset(struct device *d) {
         exec_free(&d->exec);
-        pci_config_init(&d->cfg, d->vram_size);
+        pci_config_init(&d->cfg, d->vram_size, &d->identity);
         regs_power_on(d);
         irq_set_intx_level(&d->irq, false);
 }
@@ -85,6 +93,7 @@ void device_reset(struct device *d) {
 /* RESET register: the engine only; config space and BAR programming stay. */
 static void engine_reset(struct device *d) {
         exec_free(&d->exec);
+        dma_io_cancel(&d->io);
         d->ring_head = d->ring_tail = 0;
         d->int_status = 0;
         d->error_status = d->error_cmd = 0;
@@ -116,15 +125,20 @@ void device_violation(struct device *d, enum rpcgpu_error err, uint32_t cmd_head
         d->failsafe = true;
         d->stats.violations++;
         exec_reset(&d->exec);
+        dma_io_cancel(&d->io);       /* replies to what is in flight are dropped when they come */
         d->ring_head = d->ring_tail; /* what was queued is dropped, not run later */
         device_raise(d, RPCGPU_INT_ERROR);
 }
 
-bool device_runnable(const struct device *d) {
-        if (d->failsafe || !(pci_config_command(&d->cfg) & PCI_CFG_COMMAND_MASTER))
-                return false;
+bool device_busy(const struct device *d) {
         const struct exec_state *x = &d->exec;
-        return x->in_command || x->depth > 0 || x->s[0].pos != x->s[0].end;
+        return !d->failsafe && (x->in_command || x->depth > 0 || x->s[0].pos != x->s[0].end);
+}
+
+bool device_runnable(const struct device *d) {
+        /* Waiting for the client's DMA replies is busy, but nothing to run until they are in. */
+        return device_busy(d) && (pci_config_command(&d->cfg) & PCI_CFG_COMMAND_MASTER) &&
+               !dma_io_busy(&d->io);
 }
 
 /* BAR0 register file. */
@@ -177,7 +191,9 @@ static uint32_t reg_read(const struct device *d, uint32_t off) {
         case RPCGPU_REG_ERROR_ADDR_HI:
                 return (uint32_t) (d->error_addr >> 32);
         case RPCGPU_REG_STATUS:
-                return (device_runnable(d) ? RPCGPU_STATUS_BUSY : 0) |
+                return (device_busy(d) && (pci_config_command(&d->cfg) & PCI_CFG_COMMAND_MASTER)
+                                ? RPCGPU_STATUS_BUSY
+                                : 0) |
                        (d->failsafe ? RPCGPU_STATUS_FAILSAFE : 0);
         case RPCGPU_REG_ADDRESS_SPACE_LO:
                 return (uint32_t) d->address_space;
@@ -195,6 +211,7 @@ static bool ring_size_valid(uint32_t size) {
 /* Re-programming the ring starts it over: nothing queued survives. */
 static void ring_restart(struct device *d) {
         exec_reset(&d->exec);
+        dma_io_cancel(&d->io);
         d->ring_head = d->ring_tail = 0;
 }
 

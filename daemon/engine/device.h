@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "cmd-parser.h"
+#include "dma-io.h"
 #include "dma-map.h"
 #include "irq.h"
 #include "pci-config.h"
@@ -42,8 +43,9 @@ struct exec_stream {
 struct exec_state {
         struct exec_stream s[1 + RPCGPU_BATCH_DEPTH]; /* s[0] is the ring */
         unsigned depth;
-        uint32_t budget; /* commands left for the current top-level batch */
-        bool in_command; /* a COPY/FILL/BLIT/FENCE is partly done */
+        uint32_t budget;       /* commands left for the current top-level batch */
+        bool in_command;       /* a COPY/FILL/BLIT/FENCE is partly done */
+        bool complete_pending; /* its last chunk went out as DMA_WRITE: complete it once acknowledged */
         struct cmd cur;
         uint64_t done;    /* bytes (or rows, for BLIT) of cur already done */
         uint8_t *windows; /* allocated on first use, freed when the engine resets */
@@ -59,9 +61,11 @@ struct device_stats {
 
 struct device {
         uint64_t vram_size;
+        struct pci_identity identity;
         struct pci_config cfg;
         struct vram vram;
         struct dma_map dma;
+        struct dma_io io; /* remote mappings: DMA_READ/DMA_WRITE to the client */
         struct irq_state irq;
         const struct sensitive_policy *sensitive;
         const struct exec_backend_ops *backend;
@@ -82,8 +86,9 @@ struct device {
         struct device_stats stats;
 };
 
-void device_init(struct device *d, uint64_t vram_size, const struct sensitive_policy *sensitive,
-                 const struct exec_backend_ops *backend, size_t max_dma_maps, uint64_t max_dma_bytes);
+void device_init(struct device *d, uint64_t vram_size, const struct pci_identity *identity,
+                 const struct sensitive_policy *sensitive, const struct exec_backend_ops *backend,
+                 size_t max_dma_maps, uint64_t max_dma_bytes);
 /* Release everything (client session and VRAM). */
 void device_done(struct device *d);
 
@@ -104,7 +109,9 @@ void device_violation(struct device *d, enum rpcgpu_error err, uint32_t cmd_head
 /* Set interrupt cause(s) and deliver what is not masked. */
 void device_raise(struct device *d, uint32_t causes);
 
-/* Has queued work and may run (not failsafe, bus mastering on). */
+/* Has queued work (not failsafe). */
+bool device_busy(const struct device *d);
+/* Has queued work and may run now (not failsafe, bus mastering on, no DMA reply awaited). */
 bool device_runnable(const struct device *d);
 /*
  * Execute until idle, failsafe, `deadline` (CLOCK_MONOTONIC ns) passes, or

@@ -25,6 +25,7 @@ void dma_map_remove_all(struct dma_map *m) {
                 unmap_one(&m->v[i]);
         m->n = 0;
         m->bytes = 0;
+        m->remote = 0;
 }
 
 void dma_map_done(struct dma_map *m) {
@@ -47,27 +48,59 @@ static size_t first_ending_after(const struct dma_map *m, uint64_t addr) {
         return lo;
 }
 
+/* 0: map it; 1: a file the engine must not map, served by messages; < 0: refused. */
 static int check_fd(const struct dma_map *m, int fd, uint64_t offset, uint64_t size) {
         struct stat st;
         struct statfs sfs;
 
         if (fstat(fd, &st) < 0)
-                return -errno;
+                return -EBADF;
         if (!S_ISREG(st.st_mode))
-                return -EINVAL;
+                return -EBADF;
+        /* Pages past the end of the file would SIGBUS on first touch (or fail in the client): refuse. */
+        if (st.st_size < 0 || (uint64_t) st.st_size < offset || (uint64_t) st.st_size - offset < size)
+                return -ERANGE;
         if (!m->any_filesystem) {
                 if (fstatfs(fd, &sfs) < 0)
-                        return -errno;
+                        return -EBADF;
                 if (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC)
-                        return -EINVAL;
+                        return 1;
         }
-        /* Pages past the end of the file would SIGBUS on first touch: refuse them up front. */
-        if (st.st_size < 0 || (uint64_t) st.st_size < offset || (uint64_t) st.st_size - offset < size)
-                return -EINVAL;
         return 0;
 }
 
-int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd) {
+const char *dma_map_refusal(int err) {
+        switch (err) {
+        case -EINVAL:
+                return "malformed range (zero, wrapping, not 4 KiB aligned, or unknown flags)";
+        case -EBADF:
+                return "the descriptor is not a regular file";
+        case -ERANGE:
+                return "the file is shorter than the mapped range";
+        case -EEXIST:
+                return "overlaps an existing mapping";
+        case -ENOSPC:
+                return "too many mappings or bytes for one client";
+        case -ENOMEM:
+                return "out of memory";
+        default:
+                return "refused";
+        }
+}
+
+bool dma_map_remote(const struct dma_map *m, uint64_t addr, uint64_t len, uint32_t prot) {
+        if (len == 0 || addr + (len - 1) < addr || m->remote == 0)
+                return false;
+        size_t i = first_ending_after(m, addr);
+        if (i >= m->n)
+                return false;
+        const struct dma_mapping *d = &m->v[i];
+        if (d->host || addr < d->addr || addr - d->addr >= d->size || len > d->size - (addr - d->addr))
+                return false;
+        return (d->prot & prot) == prot;
+}
+
+int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd, bool *remote) {
         uint64_t addr = req->addr, size = req->size;
         uint8_t *host = NULL;
         int r;
@@ -85,10 +118,10 @@ int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd) {
         if (i < m->n && m->v[i].addr <= addr + (size - 1))
                 return -EEXIST;
 
-        if (fd >= 0) {
-                r = check_fd(m, fd, req->offset, size);
-                if (r < 0)
-                        return r;
+        r = fd >= 0 ? check_fd(m, fd, req->offset, size) : 1;
+        if (r < 0)
+                return r;
+        if (r == 0) {
                 int prot = ((req->flags & VFU_DMA_FLAG_READ) ? PROT_READ : 0) |
                            ((req->flags & VFU_DMA_FLAG_WRITE) ? PROT_WRITE : 0);
                 void *p = mmap(NULL, (size_t) size, prot, MAP_SHARED, fd, (off_t) req->offset);
@@ -112,6 +145,10 @@ int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd) {
         m->v[i] = (struct dma_mapping){.addr = addr, .size = size, .prot = req->flags, .host = host};
         m->n++;
         m->bytes += size;
+        if (!host)
+                m->remote++;
+        if (remote)
+                *remote = !host;
         return 0;
 }
 
@@ -123,6 +160,8 @@ int dma_map_remove(struct dma_map *m, uint64_t addr, uint64_t size) {
                 return -ENOENT;
         if (m->v[i].addr != addr || m->v[i].size != size)
                 return -EINVAL; /* overlaps a mapping without matching it */
+        if (!m->v[i].host)
+                m->remote--;
         unmap_one(&m->v[i]);
         m->bytes -= size;
         memmove(&m->v[i], &m->v[i + 1], (m->n - i - 1) * sizeof(*m->v));

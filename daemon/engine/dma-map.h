@@ -7,9 +7,12 @@
  * and host memory: the whole range must lie inside one mapping, with the
  * permission the access needs, without wrapping around.
  *
- * Only memory files are accepted (memfd, tmpfs, hugetlbfs): a descriptor on a
+ * Only memory files are mapped (memfd, tmpfs, hugetlbfs): a descriptor on a
  * disk or FUSE filesystem would let a page fault in the engine thread wait on
- * I/O the client controls, stalling every instance of this engine.
+ * I/O the client controls, stalling every instance of this engine. Such a
+ * file, and a range the client sent without a descriptor (QEMU's private
+ * guest RAM), is a *remote* mapping: known, permission-checked, and reached
+ * through DMA_READ/DMA_WRITE messages (dma-io.h) instead of a pointer.
  */
 #pragma once
 
@@ -25,7 +28,7 @@ struct dma_mapping {
         uint64_t addr;
         uint64_t size;
         uint32_t prot; /* VFU_DMA_FLAG_READ | VFU_DMA_FLAG_WRITE */
-        uint8_t *host; /* NULL: the client sent no fd, the range is known but not accessible */
+        uint8_t *host; /* NULL: a remote mapping, reached through messages */
 };
 
 struct dma_map {
@@ -34,6 +37,7 @@ struct dma_map {
         size_t max_maps;
         uint64_t max_bytes; /* sum of mapped sizes */
         uint64_t bytes;
+        unsigned remote;     /* mappings without a host pointer */
         bool any_filesystem; /* tests only: skip the memory-filesystem check */
 };
 
@@ -42,17 +46,26 @@ void dma_map_init(struct dma_map *m, size_t max_maps, uint64_t max_bytes);
 void dma_map_done(struct dma_map *m);
 
 /*
- * Add a mapping. fd < 0 records an inaccessible range. Errors: -EINVAL
- * misaligned/zero/wrapping range, unusable fd (not a memory file, too short,
- * mmap refused); -EEXIST overlaps an existing mapping; -ENOSPC too many
- * mappings or too many bytes. The fd is not consumed (the mapping holds its
- * own reference); the caller closes it.
+ * Add a mapping. fd < 0, or a regular file on a filesystem that is not a
+ * memory filesystem, records a remote mapping (*remote = true). Errors:
+ * -EINVAL misaligned/zero/wrapping range or flags; -EBADF an fd that is not a
+ * regular file; -ERANGE a file shorter than offset + size; -EEXIST overlaps an
+ * existing mapping; -ENOSPC too many mappings or too many bytes (or mmap
+ * refused for lack of address space). The fd is not consumed (the mapping
+ * holds its own reference); the caller closes it. dma_map_refusal() words an
+ * error for logs and `vgpuctl show`.
  */
-int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd);
+int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd, bool *remote);
+const char *dma_map_refusal(int err);
 /* Remove the mapping that matches [addr, addr+size) exactly: -ENOENT if none, -EINVAL if it only overlaps.
  */
 int dma_map_remove(struct dma_map *m, uint64_t addr, uint64_t size);
 void dma_map_remove_all(struct dma_map *m);
+
+/*
+ * Is [addr, addr+len) entirely inside one remote mapping granting prot?
+ */
+bool dma_map_remote(const struct dma_map *m, uint64_t addr, uint64_t len, uint32_t prot);
 
 /*
  * Host address of [addr, addr+len) for an access needing prot, or NULL if the

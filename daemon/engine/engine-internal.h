@@ -34,15 +34,19 @@ struct instance {
         char uuid[UUID_STRING_LEN + 1];
         char *socket_path;
         struct watch listen_watch;
+        struct watch unmask_watch; /* the client's INTx unmask eventfd, fd -1 when none is watched */
         struct conn *conn;
         struct device dev;
         struct sched_entity se;
         unsigned slot; /* index into engine->published */
         uint64_t connections;
         uint64_t protocol_errors;
-        uint64_t window_busy;    /* busy_ns at the start of the current share window */
-        uint64_t msg_ns;         /* engine time spent on its messages in the current MMIO window */
-        uint64_t mmio_throttled; /* windows in which its client was paused for taking too much */
+        uint64_t window_busy;           /* busy_ns at the start of the current share window */
+        uint64_t msg_ns;                /* engine time spent on its messages in the current MMIO window */
+        uint64_t mmio_throttled;        /* windows in which its client was paused for taking too much */
+        uint64_t dma_refused;           /* DMA_MAP requests refused */
+        uint64_t dma_messages;          /* DMA_READ/DMA_WRITE sent, all connections */
+        struct device_stats stats_base; /* what earlier connections' devices counted (the host's view) */
         uint32_t share_ppm;
         enum engine_instance_state published_state;
         bool published_connected;
@@ -93,6 +97,10 @@ void einstance_free(struct instance *inst);
 void instance_disconnect(struct instance *inst);
 /* Copy counters and state into the published snapshot; signal the daemon if the state changed. */
 void instance_publish(struct instance *inst);
+/* Stop watching the client's INTx unmask eventfd (before SET_IRQS or a disconnect may close it)... */
+void instance_unwatch_unmask(struct instance *inst);
+/* ...and watch the one the device has now, if any. */
+void instance_watch_unmask(struct instance *inst);
 /* After anything that may have queued or ended work. */
 void instance_update_runnable(struct instance *inst);
 /*

@@ -197,7 +197,7 @@ static int do_add(struct engine *e, const struct engine_instance_params *p, stru
         pthread_mutex_unlock(&e->stats_lock);
 
         sched_set_policy(&e->sched, e->sched.policy, slice_ns(e));
-        inst->window_busy = inst->dev.stats.busy_ns;
+        inst->window_busy = inst->stats_base.busy_ns + inst->dev.stats.busy_ns;
         instance_publish(inst);
         log_info("%s: RPC instance on %s, VRAM %llu MiB, socket %s", inst->uuid, e->name,
                  (unsigned long long) (p->vram_size >> 20), p->socket_path);
@@ -333,9 +333,10 @@ static void housekeeping(struct engine *e, uint64_t now) {
                 uint64_t span = now - e->window_start;
                 for (size_t i = 0; i < e->n_instances; i++) {
                         struct instance *inst = e->instances[i];
-                        uint64_t busy = inst->dev.stats.busy_ns - inst->window_busy;
+                        uint64_t busy =
+                                inst->stats_base.busy_ns + inst->dev.stats.busy_ns - inst->window_busy;
                         inst->share_ppm = (uint32_t) MIN(busy * 1000000u / span, 1000000u);
-                        inst->window_busy = inst->dev.stats.busy_ns;
+                        inst->window_busy = inst->stats_base.busy_ns + inst->dev.stats.busy_ns;
                         instance_publish(inst);
                 }
                 e->window_start = now;

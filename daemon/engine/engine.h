@@ -50,6 +50,10 @@ struct engine_instance_params {
         mode_t socket_mode;      /* 0: 0600 */
         uid_t socket_uid;        /* (uid_t) -1: unchanged */
         gid_t socket_gid;        /* (gid_t) -1: unchanged */
+        /* PCI identity the guest sees, used when vendor_id is not 0; otherwise the default
+         * (1af4:10f0, subsystem 1af4:0001, class 0x038000, docs/engine.md) */
+        uint16_t vendor_id, device_id, subsystem_vendor_id, subsystem_id;
+        uint32_t class_code;
 };
 
 enum engine_instance_state {
@@ -74,6 +78,9 @@ struct engine_instance_stats {
         uint32_t share_ppm;      /* measured share of the engine over the last full second */
         uint32_t entitled_ppm;   /* what the policy grants it now (0 for best-effort) */
         unsigned dma_maps;       /* current DMA mappings */
+        unsigned dma_remote_maps; /* of which reached through DMA_READ/DMA_WRITE messages */
+        uint64_t dma_messages;    /* DMA_READ/DMA_WRITE requests sent to clients */
+        uint64_t dma_refused;     /* DMA_MAP requests refused (the log says why) */
 };
 
 int engine_new(const struct engine_params *params, struct engine **ret);

@@ -14,6 +14,14 @@
 #include "device.h"
 #include "macro.h"
 
+/*
+ * Not an rpcgpu_error: the step needs guest bytes that are on their way
+ * (dma-io.h) and gives the engine up until they are in. It changed nothing.
+ */
+#define EXEC_BLOCKED ((enum rpcgpu_error) 0x100)
+/* BLIT rows per chunk when a side is remote: one message per row. */
+#define REMOTE_BLIT_ROWS 16u
+
 /* How often (in steps) the clock is read when steps are cheap, e.g. a run of NOPs. */
 #define CLOCK_EVERY 64u
 /*
@@ -58,11 +66,28 @@ static struct addr_space addr_space(const struct device *d) {
 /* Copy [pos, pos+n) of the stream into its window. The whole buffer is checked, every time. */
 static enum rpcgpu_error refill(struct device *d, struct exec_stream *st, uint64_t pos, uint32_t n) {
         struct addr_space as = addr_space(d);
-        const uint8_t *src = as_translate(&as, st->vram, st->base, st->size, VFU_DMA_FLAG_READ);
-        if (!src)
+        uint8_t *src;
+        bool remote;
+        if (!as_target(&as, st->vram, st->base, st->size, VFU_DMA_FLAG_READ, &src, &remote))
                 return st->ring ? RPCGPU_ERR_RING : RPCGPU_ERR_ADDRESS;
 
-        if (!st->ring) {
+        if (remote) {
+                struct dma_io_piece p[2] = {{st->base + pos, n}};
+                unsigned np = 1;
+                const uint8_t *b;
+                if (st->ring) {
+                        uint32_t at = (uint32_t) (pos % st->size), first = MIN(n, st->size - at);
+                        p[0] = (struct dma_io_piece){st->base + at, first};
+                        if (n > first)
+                                p[np++] = (struct dma_io_piece){st->base, n - first};
+                }
+                int r = dma_io_read(&d->io, p, np, &b);
+                if (r == -EAGAIN)
+                        return EXEC_BLOCKED;
+                if (r < 0)
+                        return RPCGPU_ERR_MEMORY;
+                memcpy(st->win, b, n);
+        } else if (!st->ring) {
                 if (d->backend->copy(st->win, src + pos, n) < 0)
                         return RPCGPU_ERR_MEMORY;
         } else {
@@ -119,6 +144,60 @@ static void pop_batch(struct device *d) {
  * the command is complete. The address checks were done by the caller for
  * this very step.
  */
+/* The bytes of one remote piece: 0 and *ret, EXEC_WAIT while they are on their way, or -EFAULT. */
+#define EXEC_WAIT 1
+static int remote_read(struct device *d, uint64_t addr, uint64_t n, const uint8_t **ret) {
+        struct dma_io_piece p = {addr, (uint32_t) n};
+        int r = dma_io_read(&d->io, &p, 1, ret);
+        return r == -EAGAIN ? EXEC_WAIT : r < 0 ? -EFAULT : 0;
+}
+
+/* n bytes for a remote destination: through the guard into the staging buffer (a local source can
+ * vanish under us), then out as DMA_WRITE. */
+static int remote_write(struct device *d, uint64_t addr, const uint8_t *src, uint64_t n, bool staged) {
+        if (!staged) {
+                uint8_t *w = dma_io_wbuf(&d->io, (size_t) n);
+                if (!w || d->backend->copy(w, src, (size_t) n) < 0)
+                        return -EFAULT;
+                src = w;
+        }
+        return dma_io_write(&d->io, addr, src, (size_t) n) < 0 ? -EFAULT : 0;
+}
+
+/* BLIT rows [first, first + rows) with a remote side: rows read as pieces, written one message each. */
+static int blit_remote(struct device *d, const struct cmd *c, const struct cmd_target *t, uint64_t first,
+                       uint64_t rows, bool backward) {
+        uint32_t w = c->u.blit.width, sp = c->u.blit.src_pitch, dp = c->u.blit.dst_pitch;
+        const uint8_t *src;
+        size_t src_pitch;
+        int r;
+
+        if (t->src_remote) {
+                struct dma_io_piece p[REMOTE_BLIT_ROWS];
+                for (uint64_t i = 0; i < rows; i++)
+                        p[i] = (struct dma_io_piece){c->u.blit.src + (first + i) * sp, w};
+                r = dma_io_read(&d->io, p, (unsigned) rows, &src);
+                if (r == -EAGAIN)
+                        return EXEC_WAIT;
+                if (r < 0)
+                        return -EFAULT;
+                src_pitch = w;
+        } else {
+                src = t->src + first * sp;
+                src_pitch = sp;
+        }
+        if (!t->dst_remote)
+                return d->backend->blit(t->dst + first * dp, dp, src, src_pitch, w, (size_t) rows,
+                                        backward ? -1 : 1);
+        uint8_t *out = dma_io_wbuf(&d->io, (size_t) rows * w);
+        if (!out || d->backend->blit(out, w, src, src_pitch, w, (size_t) rows, 1) < 0)
+                return -EFAULT;
+        for (uint64_t i = 0; i < rows; i++)
+                if (dma_io_write(&d->io, c->u.blit.dst + (first + i) * dp, out + i * w, w) < 0)
+                        return -EFAULT;
+        return 0;
+}
+
 static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_target *t, bool *finished) {
         struct exec_state *x = &d->exec;
         int r = 0;
@@ -131,9 +210,20 @@ static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_targ
                         return 0;
                 uint64_t n = MIN(size - x->done, (uint64_t) EXEC_CHUNK);
                 /* Overlapping with the destination above the source: copy the chunks back to front. */
-                bool backward = t->dst > t->src && t->dst < t->src + size;
+                bool backward = t->dst_remote || t->src_remote ? c->u.copy.dst > c->u.copy.src &&
+                                                                         c->u.copy.dst < c->u.copy.src + size
+                                                               : t->dst > t->src && t->dst < t->src + size;
                 uint64_t off = backward ? size - x->done - n : x->done;
-                r = d->backend->copy(t->dst + off, t->src + off, (size_t) n);
+                if (t->src_remote || t->dst_remote) {
+                        const uint8_t *src = t->src_remote ? NULL : t->src + off;
+                        if (t->src_remote && (r = remote_read(d, c->u.copy.src + off, n, &src)) != 0)
+                                return r;
+                        if (t->dst_remote)
+                                r = remote_write(d, c->u.copy.dst + off, src, n, t->src_remote);
+                        else
+                                r = d->backend->copy(t->dst + off, src, (size_t) n);
+                } else
+                        r = d->backend->copy(t->dst + off, t->src + off, (size_t) n);
                 x->done += n;
                 d->stats.bytes += n;
                 *finished = x->done == size;
@@ -144,7 +234,13 @@ static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_targ
                 if (size == 0)
                         return 0;
                 uint64_t n = MIN(size - x->done, (uint64_t) EXEC_CHUNK);
-                r = d->backend->fill(t->dst + x->done, c->u.fill.pattern, (size_t) n);
+                if (t->dst_remote) {
+                        uint8_t *w = dma_io_wbuf(&d->io, (size_t) n);
+                        r = w ? d->backend->fill(w, c->u.fill.pattern, (size_t) n) : -EFAULT;
+                        if (r >= 0)
+                                r = remote_write(d, c->u.fill.dst + x->done, w, n, true);
+                } else
+                        r = d->backend->fill(t->dst + x->done, c->u.fill.pattern, (size_t) n);
                 x->done += n;
                 d->stats.bytes += n;
                 *finished = x->done == size;
@@ -156,51 +252,84 @@ static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_targ
                         return 0;
                 uint64_t rows = MIN(MAX(1u, EXEC_CHUNK / w), (uint64_t) h - x->done);
                 uint64_t dspan = blit_span(c->u.blit.dst_pitch, w, h);
-                bool backward = t->dst > t->src && t->dst < t->src + dspan;
+                bool remote = t->dst_remote || t->src_remote;
+                bool backward =
+                        remote ? c->u.blit.dst > c->u.blit.src && c->u.blit.dst < c->u.blit.src + dspan
+                               : t->dst > t->src && t->dst < t->src + dspan;
+                if (remote)
+                        rows = MIN(rows, (uint64_t) REMOTE_BLIT_ROWS);
                 uint64_t first = backward ? h - x->done - rows : x->done;
-                r = d->backend->blit(t->dst + first * c->u.blit.dst_pitch, c->u.blit.dst_pitch,
-                                     t->src + first * c->u.blit.src_pitch, c->u.blit.src_pitch, w,
-                                     (size_t) rows, backward ? -1 : 1);
+                if (remote) {
+                        r = blit_remote(d, c, t, first, rows, backward);
+                        if (r == EXEC_WAIT)
+                                return r;
+                } else
+                        r = d->backend->blit(t->dst + first * c->u.blit.dst_pitch, c->u.blit.dst_pitch,
+                                             t->src + first * c->u.blit.src_pitch, c->u.blit.src_pitch, w,
+                                             (size_t) rows, backward ? -1 : 1);
                 x->done += rows;
                 d->stats.bytes += rows * w;
                 *finished = x->done == h;
                 return r;
         }
         case RPCGPU_OP_FENCE:
-                if (c->flags & RPCGPU_F_FENCE_WRITE)
+                if ((c->flags & RPCGPU_F_FENCE_WRITE) && t->dst_remote) {
+                        uint64_t v = c->u.fence.value;
+                        r = remote_write(d, c->u.fence.addr, (const uint8_t *) &v, 8, true);
+                } else if (c->flags & RPCGPU_F_FENCE_WRITE)
                         r = d->backend->store64(t->dst, c->u.fence.value);
-                if (r >= 0) {
-                        d->fence = c->u.fence.value;
-                        d->stats.fences++;
-                }
-                return r;
+                return r; /* FENCE and its interrupt take effect in finish_command() */
         default:
                 return 0;
         }
 }
 
-/* One bounded step of the current COPY/FILL/BLIT/FENCE. false on a violation. */
+/* The last step of a command is done (and, for remote memory, acknowledged): make it visible. */
+static void finish_command(struct device *d, const struct cmd *c) {
+        if (c->opcode == RPCGPU_OP_FENCE) {
+                d->fence = c->u.fence.value;
+                d->stats.fences++;
+        }
+        complete_command(d);
+        if (c->opcode == RPCGPU_OP_FENCE && (c->flags & RPCGPU_F_FENCE_IRQ))
+                device_raise(d, RPCGPU_INT_FENCE);
+}
+
+/* One bounded step of the current COPY/FILL/BLIT/FENCE. false on a violation or while waiting. */
 static bool step_command(struct device *d) {
-        struct cmd c = d->exec.cur;
+        struct exec_state *x = &d->exec;
+        struct cmd c = x->cur;
         struct addr_space as = addr_space(d);
         struct cmd_target t;
         bool finished;
 
+        if (x->complete_pending) {
+                /* The client acknowledged the last chunk's DMA_WRITEs: the command is complete. */
+                x->complete_pending = false;
+                finish_command(d, &c);
+                return true;
+        }
         enum rpcgpu_error e = cmd_resolve(&c, &as, &t);
         if (e != RPCGPU_ERR_NONE) {
                 device_violation(d, e, c.header,
                                  c.opcode == RPCGPU_OP_FENCE ? c.u.fence.addr : c.u.copy.dst);
                 return false;
         }
-        if (do_chunk(d, &c, &t, &finished) < 0) {
+        int r = do_chunk(d, &c, &t, &finished);
+        if (r == EXEC_WAIT)
+                return false; /* nothing done: the same chunk runs again when its bytes are in */
+        if (r < 0) {
                 device_violation(d, RPCGPU_ERR_MEMORY, c.header, 0);
+                return false;
+        }
+        if (dma_io_busy(&d->io)) {
+                /* Writes in flight: the next chunk, or the completion, waits for their acknowledgement. */
+                x->complete_pending = finished;
                 return false;
         }
         if (!finished)
                 return true;
-        complete_command(d);
-        if (c.opcode == RPCGPU_OP_FENCE && (c.flags & RPCGPU_F_FENCE_IRQ))
-                device_raise(d, RPCGPU_INT_FENCE);
+        finish_command(d, &c);
         return true;
 }
 
@@ -236,6 +365,8 @@ static bool start_command(struct device *d, bool *idle) {
 
         uint64_t at = stream_addr(st);
         e = fetch(d, st, c);
+        if (e == EXEC_BLOCKED)
+                return false;
         if (e == RPCGPU_ERR_NONE && x->depth > 0 && x->budget-- == 0)
                 e = RPCGPU_ERR_BATCH_BUDGET;
         if (e != RPCGPU_ERR_NONE) {
@@ -318,6 +449,11 @@ uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *us
 
         for (;;) {
                 bool idle = false, ok;
+                if (d->io.error) {
+                        /* The client could not read or write guest memory for us: as if it vanished. */
+                        device_violation(d, RPCGPU_ERR_MEMORY, x->in_command ? x->cur.header : 0, 0);
+                        break;
+                }
                 if (x->in_command) {
                         ok = step_command(d);
                         cheap = CLOCK_EVERY; /* a chunk is worth a clock read */
@@ -328,7 +464,7 @@ uint64_t device_exec(struct device *d, uint64_t deadline, bool (*yield)(void *us
                         else
                                 cheap++;
                 }
-                if (!ok && (idle || d->failsafe))
+                if (!ok && (idle || d->failsafe || dma_io_busy(&d->io)))
                         break;
                 if (cheap >= CLOCK_EVERY) {
                         cheap = 0;

@@ -13,10 +13,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "engine-internal.h"
 #include "log.h"
 #include "macro.h"
+
+static void on_unmask(struct watch *w, uint32_t events);
 
 static int fill_sockaddr(struct sockaddr_un *sa, const char *path) {
         *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
@@ -141,9 +144,17 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
         strcpy(inst->uuid, p->uuid);
         inst->se.share = p->share;
         inst->se.weight = p->weight ? p->weight : 1;
-        device_init(&inst->dev, p->vram_size, &e->sensitive, &backend_cpu, e->params.max_dma_maps,
-                    e->params.max_dma_bytes);
+        const struct pci_identity id = {
+                .vendor = p->vendor_id,
+                .device = p->device_id,
+                .subsys_vendor = p->subsystem_vendor_id,
+                .subsys = p->subsystem_id,
+                .class_code = p->class_code,
+        };
+        device_init(&inst->dev, p->vram_size, p->vendor_id ? &id : NULL, &e->sensitive, &backend_cpu,
+                    e->params.max_dma_maps, e->params.max_dma_bytes);
         inst->listen_watch = (struct watch){.fd = fd, .handler = on_accept};
+        inst->unmask_watch = (struct watch){.fd = -1, .handler = on_unmask};
         r = engine_watch_add(e, &inst->listen_watch, EPOLLIN);
         if (r < 0) {
                 (void) unlink(p->socket_path);
@@ -158,11 +169,51 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
         return 0;
 }
 
+static void on_unmask(struct watch *w, uint32_t events) {
+        struct instance *inst =
+                (struct instance *) ((uint8_t *) w - offsetof(struct instance, unmask_watch));
+        uint64_t v;
+        /* The guest acknowledged the interrupt (EOI): INTx may fire again. */
+        if (read(w->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                log_debug("%s: reading the INTx unmask eventfd: %m", inst->uuid);
+        irq_intx_unmask(&inst->dev.irq);
+        instance_publish(inst);
+}
+
+void instance_unwatch_unmask(struct instance *inst) {
+        if (inst->unmask_watch.fd >= 0)
+                engine_watch_del(inst->engine, &inst->unmask_watch);
+        inst->unmask_watch = (struct watch){.fd = -1, .handler = on_unmask};
+}
+
+void instance_watch_unmask(struct instance *inst) {
+        instance_unwatch_unmask(inst);
+        int fd = inst->dev.irq.intx_unmask_fd;
+        if (fd < 0)
+                return;
+        inst->unmask_watch.fd = fd;
+        if (engine_watch_add(inst->engine, &inst->unmask_watch, EPOLLIN) < 0) {
+                log_warning("%s: cannot watch the INTx unmask eventfd; INTx is unmasked by messages only",
+                            inst->uuid);
+                inst->unmask_watch.fd = -1;
+        }
+}
+
 void instance_disconnect(struct instance *inst) {
         if (!inst->conn)
                 return;
+        instance_unwatch_unmask(inst);
         conn_free(inst->conn);
         inst->conn = NULL;
+        /* The host keeps counting across clients; the next guest starts from zero (device_connect). */
+        inst->stats_base.commands += inst->dev.stats.commands;
+        inst->stats_base.bytes += inst->dev.stats.bytes;
+        inst->stats_base.busy_ns += inst->dev.stats.busy_ns;
+        inst->stats_base.fences += inst->dev.stats.fences;
+        inst->stats_base.violations += inst->dev.stats.violations;
+        inst->dma_messages += inst->dev.io.read_msgs + inst->dev.io.write_msgs;
+        inst->dev.io.read_msgs = inst->dev.io.write_msgs = 0;
+        memset(&inst->dev.stats, 0, sizeof(inst->dev.stats));
         device_disconnect(&inst->dev);
         inst->se.active = false;
         inst->se.runnable = false;
@@ -202,12 +253,20 @@ static enum engine_instance_state state_of(const struct instance *inst) {
                 return ENGINE_INSTANCE_DISCONNECTED;
         if (inst->dev.failsafe)
                 return ENGINE_INSTANCE_FAILSAFE;
-        return device_runnable(&inst->dev) ? ENGINE_INSTANCE_BUSY : ENGINE_INSTANCE_IDLE;
+        return device_busy(&inst->dev) ? ENGINE_INSTANCE_BUSY : ENGINE_INSTANCE_IDLE;
 }
 
 void instance_publish(struct instance *inst) {
         struct engine *e = inst->engine;
-        const struct device_stats *ds = &inst->dev.stats;
+        const struct device_stats *cur = &inst->dev.stats, *base = &inst->stats_base;
+        const struct device_stats sum = {
+                .commands = base->commands + cur->commands,
+                .bytes = base->bytes + cur->bytes,
+                .busy_ns = base->busy_ns + cur->busy_ns,
+                .fences = base->fences + cur->fences,
+                .violations = base->violations + cur->violations,
+        };
+        const struct device_stats *ds = &sum;
         enum engine_instance_state state = state_of(inst);
         struct engine_instance_stats s = {
                 .state = state,
@@ -224,6 +283,9 @@ void instance_publish(struct instance *inst) {
                 .share_ppm = inst->share_ppm,
                 .entitled_ppm = sched_entitlement_ppm(&e->sched, &inst->se),
                 .dma_maps = (unsigned) inst->dev.dma.n,
+                .dma_remote_maps = inst->dev.dma.remote,
+                .dma_messages = inst->dma_messages + inst->dev.io.read_msgs + inst->dev.io.write_msgs,
+                .dma_refused = inst->dma_refused,
         };
 
         pthread_mutex_lock(&e->stats_lock);

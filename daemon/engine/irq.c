@@ -15,12 +15,13 @@ static const struct {
         [VFU_PCI_INTX_IRQ] = {VFU_IRQ_INFO_EVENTFD | VFU_IRQ_INFO_MASKABLE | VFU_IRQ_INFO_AUTOMASKED, 1},
         [VFU_PCI_MSI_IRQ] = {VFU_IRQ_INFO_EVENTFD | VFU_IRQ_INFO_NORESIZE, 1},
         [VFU_PCI_MSIX_IRQ] = {VFU_IRQ_INFO_EVENTFD | VFU_IRQ_INFO_NORESIZE, RPCGPU_MSIX_VECTORS},
-        [VFU_PCI_ERR_IRQ] = {0, 0},
-        [VFU_PCI_REQ_IRQ] = {0, 0},
+        [VFU_PCI_ERR_IRQ] = {VFU_IRQ_INFO_EVENTFD, 1},
+        [VFU_PCI_REQ_IRQ] = {VFU_IRQ_INFO_EVENTFD, 1},
 };
 
 void irq_init(struct irq_state *s) {
-        *s = (struct irq_state){.active = -1, .intx_fd = -1, .msi_fd = -1};
+        *s = (struct irq_state){
+                .active = -1, .intx_fd = -1, .msi_fd = -1, .intx_unmask_fd = -1, .err_fd = -1, .req_fd = -1};
         for (unsigned i = 0; i < RPCGPU_MSIX_VECTORS; i++)
                 s->msix_fd[i] = -1;
 }
@@ -33,6 +34,10 @@ static int *slot(struct irq_state *s, uint32_t index, uint32_t i) {
                 return &s->msi_fd;
         case VFU_PCI_MSIX_IRQ:
                 return &s->msix_fd[i];
+        case VFU_PCI_ERR_IRQ:
+                return &s->err_fd;
+        case VFU_PCI_REQ_IRQ:
+                return &s->req_fd;
         default:
                 return NULL;
         }
@@ -54,8 +59,10 @@ static bool index_has_fds(struct irq_state *s, uint32_t index) {
 static void disable_index(struct irq_state *s, uint32_t index) {
         for (uint32_t i = 0; i < irq_indices[index].count; i++)
                 close_slot(slot(s, index, i));
-        if (index == VFU_PCI_INTX_IRQ)
+        if (index == VFU_PCI_INTX_IRQ) {
                 s->intx_masked = false;
+                close_slot(&s->intx_unmask_fd);
+        }
         if (s->active == (int) index)
                 s->active = -1;
 }
@@ -115,6 +122,11 @@ static void intx_fire(struct irq_state *s) {
         s->intx_masked = true; /* automasked until the client unmasks */
 }
 
+/* ERR and REQ are side channels: they never take the place of INTx, MSI or MSI-X. */
+static bool side_channel(uint32_t index) {
+        return index == VFU_PCI_ERR_IRQ || index == VFU_PCI_REQ_IRQ;
+}
+
 static bool selected(const uint8_t *bools, uint32_t i) {
         return !bools || bools[i];
 }
@@ -141,9 +153,25 @@ int irq_set(struct irq_state *s, const struct vfu_irq_set *req, const uint8_t *b
                 return -EINVAL;
 
         if (action != VFU_IRQ_SET_ACTION_TRIGGER) {
-                /* Masking exists for INTx only, as in vfio-pci; no mask/unmask eventfds. */
-                if (index != VFU_PCI_INTX_IRQ || data == VFU_IRQ_SET_DATA_EVENTFD)
+                /* Masking exists for INTx only, as in vfio-pci. */
+                if (index != VFU_PCI_INTX_IRQ)
                         return -EINVAL;
+                if (data == VFU_IRQ_SET_DATA_EVENTFD) {
+                        /* An unmask eventfd (QEMU with KVM's resampling irqfd), or none (-1: teardown). */
+                        if (action != VFU_IRQ_SET_ACTION_UNMASK || nfds > 1)
+                                return -EINVAL;
+                        if (nfds) {
+                                int r = check_eventfd(fds[0]);
+                                if (r < 0)
+                                        return r;
+                        }
+                        close_slot(&s->intx_unmask_fd);
+                        if (nfds) {
+                                s->intx_unmask_fd = fds[0];
+                                fds[0] = -1;
+                        }
+                        return 0;
+                }
                 if (!selected(bools, 0))
                         return 0;
                 if (action == VFU_IRQ_SET_ACTION_MASK)
@@ -165,7 +193,7 @@ int irq_set(struct irq_state *s, const struct vfu_irq_set *req, const uint8_t *b
 
         if (nfds != 0 && nfds != req->count)
                 return -EINVAL;
-        if (nfds != 0 && s->active >= 0 && s->active != (int) index)
+        if (nfds != 0 && !side_channel(index) && s->active >= 0 && s->active != (int) index)
                 return -EINVAL; /* one index at a time: the client disables the other first */
         for (unsigned i = 0; i < nfds; i++) {
                 int r = check_eventfd(fds[i]);
@@ -180,6 +208,8 @@ int irq_set(struct irq_state *s, const struct vfu_irq_set *req, const uint8_t *b
                         fds[i] = -1;
                 }
         }
+        if (side_channel(index))
+                return 0;
         if (index_has_fds(s, index)) {
                 s->active = (int) index;
                 if (index == VFU_PCI_INTX_IRQ)
@@ -194,6 +224,11 @@ void irq_edge(struct irq_state *s, unsigned vector) {
                 signal_fd(s, s->msix_fd[vector]);
         else if (s->active == VFU_PCI_MSI_IRQ)
                 signal_fd(s, s->msi_fd);
+}
+
+void irq_intx_unmask(struct irq_state *s) {
+        s->intx_masked = false;
+        intx_fire(s);
 }
 
 void irq_set_intx_level(struct irq_state *s, bool level) {

@@ -13,6 +13,7 @@ daemon_engine_libengine_a_SOURCES = \
 	daemon/engine/irq.h daemon/engine/irq.c \
 	daemon/engine/vram.h daemon/engine/vram.c \
 	daemon/engine/dma-map.h daemon/engine/dma-map.c \
+	daemon/engine/dma-io.h daemon/engine/dma-io.c \
 	daemon/engine/cmd-parser.h daemon/engine/cmd-parser.c \
 	daemon/engine/sensitive.h daemon/engine/sensitive.c \
 	daemon/engine/backend.h daemon/engine/backend-cpu.c \

@@ -17,19 +17,30 @@ static void put32(uint8_t *p, uint32_t v) {
         put16(p + 2, (uint16_t) (v >> 16));
 }
 
-void pci_config_init(struct pci_config *c, uint64_t vram_size) {
+const struct pci_identity pci_identity_default = {
+        .vendor = RPCGPU_VENDOR_ID,
+        .device = RPCGPU_DEVICE_ID,
+        .subsys_vendor = RPCGPU_SUBSYS_VENDOR_ID,
+        .subsys = RPCGPU_SUBSYS_ID,
+        .class_code = RPCGPU_CLASS_CODE,
+};
+
+void pci_config_init(struct pci_config *c, uint64_t vram_size, const struct pci_identity *id) {
         memset(c, 0, sizeof(*c));
         uint8_t *d = c->data, *w = c->wmask;
+        if (!id)
+                id = &pci_identity_default;
+        uint32_t class_code = id->class_code;
 
-        put16(d + 0x00, RPCGPU_VENDOR_ID);
-        put16(d + 0x02, RPCGPU_DEVICE_ID);
+        put16(d + 0x00, id->vendor);
+        put16(d + 0x02, id->device);
         /* command: memory space, bus master, parity response, SERR, INTx disable */
         put16(w + 0x04, 0x0546);
         put16(d + 0x06, 0x0010); /* status: capability list */
         d[0x08] = RPCGPU_REVISION;
-        d[0x09] = (uint8_t) RPCGPU_CLASS_CODE;
-        d[0x0a] = (uint8_t) (RPCGPU_CLASS_CODE >> 8);
-        d[0x0b] = (uint8_t) (RPCGPU_CLASS_CODE >> 16);
+        d[0x09] = (uint8_t) class_code;
+        d[0x0a] = (uint8_t) (class_code >> 8);
+        d[0x0b] = (uint8_t) (class_code >> 16);
         w[0x0c] = 0xff; /* cache line size */
         d[0x0e] = 0x00; /* header type 0, single function */
 
@@ -41,8 +52,8 @@ void pci_config_init(struct pci_config *c, uint64_t vram_size) {
         put32(w + 0x18, (uint32_t) mask & ~0x0fu);
         put32(w + 0x1c, (uint32_t) (mask >> 32));
 
-        put16(d + 0x2c, RPCGPU_SUBSYS_VENDOR_ID);
-        put16(d + 0x2e, RPCGPU_SUBSYS_ID);
+        put16(d + 0x2c, id->subsys_vendor);
+        put16(d + 0x2e, id->subsys);
         d[0x34] = PCI_CFG_CAP_MSI;
         w[0x3c] = 0xff; /* interrupt line */
         d[0x3d] = 0x01; /* INTA */

@@ -30,8 +30,16 @@ struct pci_config {
         uint8_t wmask[PCI_CONFIG_SIZE];
 };
 
-/* vram_size: a power of two >= 1 MiB (BAR2 is sized by it). */
-void pci_config_init(struct pci_config *c, uint64_t vram_size);
+/* What the guest identifies the device by. */
+struct pci_identity {
+        uint16_t vendor, device, subsys_vendor, subsys;
+        uint32_t class_code; /* base class << 16 | subclass << 8 | programming interface */
+};
+/* rpc-gpu.h's identity: 1af4:10f0, subsystem 1af4:0001, class 0x038000. */
+extern const struct pci_identity pci_identity_default;
+
+/* vram_size: a power of two >= 1 MiB (BAR2 is sized by it); id NULL: the default identity. */
+void pci_config_init(struct pci_config *c, uint64_t vram_size, const struct pci_identity *id);
 /* -EINVAL if [off, off+n) is not inside config space. */
 int pci_config_read(const struct pci_config *c, uint64_t off, void *buf, size_t n);
 int pci_config_write(struct pci_config *c, uint64_t off, const void *buf, size_t n);

@@ -7,6 +7,7 @@
  * connection sends it, or an error reply carrying the -errno they return.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "engine-internal.h"
@@ -59,10 +60,28 @@ static int handle_version(struct conn *c, struct instance *inst, const struct co
 static int handle_dma_map(struct conn *c, struct instance *inst, const struct conn_msg *m, struct reply *r) {
         struct vfu_dma_map req;
         int err = vfu_decode_dma_map(m->payload, m->len, &req);
-        if (err < 0)
+        if (err < 0) {
+                inst->dma_refused++;
+                log_warning("%s: DMA_MAP refused: malformed (size, argsz or flags)", inst->uuid);
                 return err;
+        }
         /* The mapping keeps its own reference to the file: the fd itself is closed with the message. */
-        return dma_map_add(&inst->dev.dma, &req, m->nfds ? m->fds[0] : -1);
+        bool remote = false;
+        err = dma_map_add(&inst->dev.dma, &req, m->nfds ? m->fds[0] : -1, &remote);
+        if (err < 0) {
+                /* QEMU sends its maps without waiting for the reply: the log is where this is seen. */
+                inst->dma_refused++;
+                log_warning("%s: DMA_MAP of 0x%" PRIx64 "+0x%" PRIx64 " refused: %s", inst->uuid, req.addr,
+                            req.size, dma_map_refusal(err));
+                /* On the wire an unusable descriptor is an invalid argument, whatever the reason. */
+                return err == -EBADF || err == -ERANGE ? -EINVAL : err;
+        }
+        if (remote)
+                log_info("%s: DMA_MAP of 0x%" PRIx64 "+0x%" PRIx64 " %s: reached through DMA_READ/DMA_WRITE",
+                         inst->uuid, req.addr, req.size,
+                         m->nfds ? "on a file the engine does not map (not tmpfs/hugetlbfs)"
+                                 : "without a file");
+        return 0;
 }
 
 static int handle_dma_unmap(struct conn *c, struct instance *inst, const struct conn_msg *m,
@@ -202,7 +221,11 @@ static int handle_set_irqs(struct conn *c, struct instance *inst, const struct c
         int err = vfu_decode_irq_set(m->payload, m->len, &req, &bools);
         if (err < 0)
                 return err;
-        return irq_set(&inst->dev.irq, &req, bools, m->fds, m->nfds);
+        /* The unmask eventfd may be replaced or closed: out of the epoll set first, back in after. */
+        instance_unwatch_unmask(inst);
+        err = irq_set(&inst->dev.irq, &req, bools, m->fds, m->nfds);
+        instance_watch_unmask(inst);
+        return err;
 }
 
 static int handle_region_read(struct conn *c, struct instance *inst, const struct conn_msg *m,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The synchronous vfio-user client (see client.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -19,7 +20,86 @@ struct vfu_client {
         struct vfu_caps server;
         bool negotiated;
         struct vfu_rx rx;
+        uint64_t dma_iova, dma_size;
+        uint8_t *dma_host;
+        uint64_t dma_reads, dma_writes;
 };
+
+void vfu_client_set_dma_memory(struct vfu_client *c, uint64_t iova, void *host, uint64_t size) {
+        c->dma_iova = iova;
+        c->dma_host = host;
+        c->dma_size = size;
+}
+
+void vfu_client_dma_served(const struct vfu_client *c, uint64_t *reads, uint64_t *writes) {
+        *reads = c->dma_reads;
+        *writes = c->dma_writes;
+}
+
+static uint8_t *dma_host(struct vfu_client *c, uint64_t addr, uint64_t len) {
+        if (!c->dma_host || len == 0 || addr < c->dma_iova || addr - c->dma_iova > c->dma_size ||
+            len > c->dma_size - (addr - c->dma_iova))
+                return NULL;
+        return c->dma_host + (addr - c->dma_iova);
+}
+
+/* Answer one DMA_READ/DMA_WRITE from the server as QEMU does (hw/vfio-user/pci.c). */
+static int serve_request(struct vfu_client *c, const struct vfu_reply *m) {
+        struct vfu_hdr h = {.msg_id = m->hdr.msg_id, .command = m->hdr.command, .flags = VFU_TYPE_REPLY};
+        uint64_t addr = 0;
+        uint64_t count = 0;
+        int err = 0;
+        _cleanup_free_ uint8_t *out = NULL;
+        size_t out_len = 0;
+
+        if (m->nfds > 0 || m->len < 16)
+                err = EINVAL;
+        else {
+                memcpy(&addr, m->payload, 8);
+                memcpy(&count, m->payload + 8, 8);
+        }
+        if (!err && m->hdr.command == VFU_CMD_DMA_READ) {
+                uint8_t *src = dma_host(c, addr, count);
+                if (count > (1u << 20))
+                        err = E2BIG;
+                else if (!src)
+                        err = EFAULT;
+                else {
+                        out_len = 16 + (size_t) count; /* count <= 1 MiB: checked above */
+                        out = calloc(1, out_len);
+                        if (!out)
+                                return -ENOMEM;
+                        memcpy(out, m->payload, 16);
+                        memcpy(out + 16, src, count);
+                        c->dma_reads++;
+                }
+        } else if (!err && m->hdr.command == VFU_CMD_DMA_WRITE) {
+                uint8_t *dst = dma_host(c, addr, count);
+                if (count > m->len - 16)
+                        err = E2BIG;
+                else if (!dst)
+                        err = EFAULT;
+                else {
+                        memcpy(dst, m->payload + 16, count);
+                        c->dma_writes++;
+                }
+        } else if (!err)
+                err = ENOSYS;
+        if (err) {
+                h.flags |= VFU_FLAG_ERROR;
+                h.error = (uint32_t) err;
+                out_len = 0;
+        }
+        h.size = (uint32_t) (VFU_HDR_SIZE + out_len);
+        if (m->hdr.flags & VFU_FLAG_NO_REPLY)
+                return 0;
+        return vfu_send_msg(c->fd, &h, out, out_len, NULL, 0);
+}
+
+static bool is_dma_request(const struct vfu_reply *m) {
+        return !vfu_hdr_is_reply(&m->hdr) &&
+               (m->hdr.command == VFU_CMD_DMA_READ || m->hdr.command == VFU_CMD_DMA_WRITE);
+}
 
 void vfu_reply_done(struct vfu_reply *r) {
         free(r->payload);
@@ -136,9 +216,18 @@ int vfu_client_request(struct vfu_client *c, uint16_t command, uint32_t flags, c
                 return 0;
         }
 
-        r = vfu_client_recv(c, &reply);
-        if (r < 0)
-                return r;
+        for (;;) {
+                r = vfu_client_recv(c, &reply);
+                if (r < 0)
+                        return r;
+                if (!is_dma_request(&reply))
+                        break;
+                /* The server reaches guest memory while we wait, as it does with QEMU. */
+                r = serve_request(c, &reply);
+                vfu_reply_done(&reply);
+                if (r < 0)
+                        return r;
+        }
         /* The server answers in order: anything else means the stream cannot be trusted. */
         if (!vfu_hdr_is_reply(&reply.hdr) || reply.hdr.msg_id != h.msg_id || reply.hdr.command != command) {
                 vfu_reply_done(&reply);
@@ -154,6 +243,32 @@ int vfu_client_request(struct vfu_client *c, uint16_t command, uint32_t flags, c
         else
                 vfu_reply_done(&reply);
         return 0;
+}
+
+int vfu_client_serve(struct vfu_client *c, int timeout_ms) {
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        int served = 0;
+
+        for (;;) {
+                int r = poll(&p, 1, served ? 0 : timeout_ms);
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        return served;
+                struct vfu_reply m;
+                r = vfu_client_recv(c, &m);
+                if (r < 0)
+                        return r;
+                if (!is_dma_request(&m)) {
+                        vfu_reply_done(&m);
+                        return -EPROTO;
+                }
+                r = serve_request(c, &m);
+                vfu_reply_done(&m);
+                if (r < 0)
+                        return r;
+                served++;
+        }
 }
 
 int vfu_client_negotiate(struct vfu_client *c) {

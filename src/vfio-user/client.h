@@ -70,6 +70,19 @@ int vfu_client_reset(struct vfu_client *c);
  */
 int vfu_client_mmap_region(struct vfu_client *c, uint32_t index, void **ret, size_t *ret_size);
 
+/*
+ * Guest memory the client serves itself: DMA_READ/DMA_WRITE requests from the
+ * server for [iova, iova + size) are answered from host (address u64, count
+ * u64, data at payload offset 16, as QEMU 11 does), while the client waits
+ * for a reply or in
+ * vfu_client_serve(). Anything outside is answered EFAULT. One range.
+ */
+void vfu_client_set_dma_memory(struct vfu_client *c, uint64_t iova, void *host, uint64_t size);
+/* Serve the server's requests that arrive within timeout_ms: how many, or -errno. */
+int vfu_client_serve(struct vfu_client *c, int timeout_ms);
+/* DMA requests served so far (reads, writes). */
+void vfu_client_dma_served(const struct vfu_client *c, uint64_t *reads, uint64_t *writes);
+
 /* Raw request for tests: any command, flags and fds; waits for the reply unless NO_REPLY. */
 int vfu_client_request(struct vfu_client *c, uint16_t command, uint32_t flags, const void *payload,
                        size_t len, const int *fds, unsigned nfds, struct vfu_reply *ret);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A guest driver for the RPC vGPU (see guest.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,19 @@ int rpcgpu_guest_write32(struct rpcgpu_guest *g, uint32_t reg, uint32_t value) {
         return vfu_client_region_write(g->client, VFU_PCI_BAR0_REGION, reg, &value, 4, false);
 }
 
+/*
+ * The PCI ids are a type's choice ([rpc-type] vendor_id, ...): the device is recognised by its
+ * register file, BAR0's ID and major version.
+ */
 static int check_identity(struct vfu_client *c) {
-        uint8_t cfg[256];
-        int r = vfu_client_region_read(c, VFU_PCI_CONFIG_REGION, 0, cfg, sizeof(cfg));
+        uint32_t id, version;
+        int r = vfu_client_region_read(c, VFU_PCI_BAR0_REGION, RPCGPU_REG_ID, &id, 4);
         if (r < 0)
                 return r;
-        uint16_t vendor = (uint16_t) (cfg[0] | cfg[1] << 8), device = (uint16_t) (cfg[2] | cfg[3] << 8);
-        uint32_t class = (uint32_t) (cfg[9] | cfg[10] << 8 | cfg[11] << 16);
-        if (vendor != RPCGPU_VENDOR_ID || device != RPCGPU_DEVICE_ID || class != RPCGPU_CLASS_CODE)
+        r = vfu_client_region_read(c, VFU_PCI_BAR0_REGION, RPCGPU_REG_VERSION, &version, 4);
+        if (r < 0)
+                return r;
+        if (id != RPCGPU_ID_MAGIC || version >> 16 != RPCGPU_VERSION >> 16)
                 return -ENODEV;
         return 0;
 }
@@ -75,15 +81,31 @@ int rpcgpu_guest_open(const char *socket, const struct rpcgpu_guest_params *para
         if ((r = check_identity(g->client)) < 0)
                 return r;
 
-        /* Guest RAM: a memfd, shared with the device through DMA_MAP as QEMU shares memory-backend-memfd. */
-        g->ram_fd = memfd_create("rpcgpu-guest-ram", MFD_CLOEXEC);
-        if (g->ram_fd < 0 || ftruncate(g->ram_fd, (off_t) params->ram_size) < 0)
-                return -errno;
-        void *ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->ram_fd, 0);
+        /*
+         * Guest RAM as QEMU has it: a memfd shared through DMA_MAP (memory-backend-memfd), a file on a
+         * real filesystem (memory-backend-file, libvirt's file-backed shared memory), or private memory
+         * mapped without a descriptor (QEMU's default), which the device reaches through DMA_READ and
+         * DMA_WRITE that this client answers.
+         */
+        void *ram;
+        if (params->ram == RPCGPU_RAM_PRIVATE) {
+                ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                           0);
+        } else {
+                if (params->ram == RPCGPU_RAM_FILE) {
+                        g->ram_fd = open(params->ram_dir ? params->ram_dir : "/var/tmp",
+                                         O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+                } else
+                        g->ram_fd = memfd_create("rpcgpu-guest-ram", MFD_CLOEXEC);
+                if (g->ram_fd < 0 || ftruncate(g->ram_fd, (off_t) params->ram_size) < 0)
+                        return -errno;
+                ram = mmap(NULL, params->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, g->ram_fd, 0);
+        }
         if (ram == MAP_FAILED)
                 return -errno;
         g->ram = ram;
         g->ram_size = params->ram_size;
+        vfu_client_set_dma_memory(g->client, RPCGPU_GUEST_RAM_IOVA, g->ram, g->ram_size);
         r = vfu_client_dma_map(g->client, g->ram_fd, 0, RPCGPU_GUEST_RAM_IOVA, params->ram_size,
                                VFU_DMA_FLAG_READ | VFU_DMA_FLAG_WRITE);
         if (r < 0)
@@ -190,6 +212,30 @@ int rpcgpu_guest_wait_irq(int fd, int timeout_ms) {
         return 1;
 }
 
+int rpcgpu_guest_wait_irq_serving(struct rpcgpu_guest *g, int fd, int timeout_ms) {
+        uint64_t deadline = mono_ms() + (uint64_t) timeout_ms;
+        for (;;) {
+                struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+                                      {.fd = vfu_client_fd(g->client), .events = POLLIN}};
+                uint64_t now = mono_ms(), v;
+                int r = poll(p, 2, now >= deadline ? 0 : (int) (deadline - now));
+                if (r < 0)
+                        return -errno;
+                if (p[1].revents) {
+                        r = vfu_client_serve(g->client, 0);
+                        if (r < 0)
+                                return r;
+                }
+                if (p[0].revents & POLLIN) {
+                        if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                                return -errno;
+                        return 1;
+                }
+                if (r == 0 || mono_ms() >= deadline)
+                        return 0;
+        }
+}
+
 int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_ms) {
         uint64_t deadline = mono_ms() + (uint64_t) timeout_ms;
         for (;;) {
@@ -208,87 +254,8 @@ int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_
                 uint64_t now = mono_ms();
                 if (now >= deadline)
                         return -ETIMEDOUT;
-                r = rpcgpu_guest_wait_irq(g->irq_fd, (int) MIN(deadline - now, 100u));
+                r = rpcgpu_guest_wait_irq_serving(g, g->irq_fd, (int) MIN(deadline - now, 100u));
                 if (r < 0)
                         return r;
         }
-}
-
-static void put64(uint32_t *out, uint64_t v) {
-        out[0] = (uint32_t) v;
-        out[1] = (uint32_t) (v >> 32);
-}
-
-size_t rpcgpu_cmd_nop(uint32_t *out, unsigned len) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_NOP, 0, len);
-        for (unsigned i = 1; i < len; i++)
-                out[i] = 0;
-        return len;
-}
-
-size_t rpcgpu_cmd_fence(uint32_t *out, uint8_t flags, uint64_t value, uint64_t addr) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_FENCE, flags, 5);
-        put64(out + 1, value);
-        put64(out + 3, addr);
-        return 5;
-}
-
-size_t rpcgpu_cmd_copy(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t src, uint64_t size) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_COPY, flags, 7);
-        put64(out + 1, dst);
-        put64(out + 3, src);
-        put64(out + 5, size);
-        return 7;
-}
-
-size_t rpcgpu_cmd_fill(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t size, uint32_t pattern) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_FILL, flags, 6);
-        put64(out + 1, dst);
-        put64(out + 3, size);
-        out[5] = pattern;
-        return 6;
-}
-
-size_t rpcgpu_cmd_blit(uint32_t *out, uint8_t flags, uint64_t dst, uint32_t dst_pitch, uint64_t src,
-                       uint32_t src_pitch, uint32_t width, uint32_t height) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_BLIT, flags, 9);
-        put64(out + 1, dst);
-        put64(out + 3, src);
-        out[5] = dst_pitch;
-        out[6] = src_pitch;
-        out[7] = width;
-        out[8] = height;
-        return 9;
-}
-
-size_t rpcgpu_cmd_batch_start(uint32_t *out, uint8_t flags, uint64_t addr, uint32_t size) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_BATCH_START, flags, 4);
-        put64(out + 1, addr);
-        out[3] = size;
-        return 4;
-}
-
-size_t rpcgpu_cmd_batch_end(uint32_t *out) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_BATCH_END, 0, 1);
-        return 1;
-}
-
-size_t rpcgpu_cmd_reg_write(uint32_t *out, uint32_t index, uint32_t value) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_REG_WRITE, 0, 3);
-        out[1] = index;
-        out[2] = value;
-        return 3;
-}
-
-size_t rpcgpu_cmd_set_address_space(uint32_t *out, uint64_t base) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_SET_ADDRESS_SPACE, 0, 3);
-        put64(out + 1, base);
-        return 3;
-}
-
-size_t rpcgpu_cmd_priv_mmio_write(uint32_t *out, uint64_t addr, uint32_t value) {
-        out[0] = RPCGPU_CMD(RPCGPU_OP_PRIV_MMIO_WRITE, 0, 4);
-        put64(out + 1, addr);
-        out[3] = value;
-        return 4;
 }

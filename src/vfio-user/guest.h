@@ -15,14 +15,24 @@
 #include <stdint.h>
 
 #include "vfio-user/client.h"
+#include "vfio-user/rpc-cmd.h"
 #include "vfio-user/rpc-gpu.h"
 
 #define RPCGPU_GUEST_RAM_IOVA  0x100000000ull /* guest RAM appears at 4 GiB */
 #define RPCGPU_GUEST_RING_SIZE 65536u         /* the ring: the first bytes of guest RAM */
 
+/* How guest RAM reaches the device: QEMU's three set-ups. */
+enum rpcgpu_guest_ram {
+        RPCGPU_RAM_MEMFD,   /* a shared memfd, DMA_MAP with its fd (memory-backend-memfd,share=on) */
+        RPCGPU_RAM_PRIVATE, /* anonymous memory, DMA_MAP without fd (QEMU's default RAM) */
+        RPCGPU_RAM_FILE,    /* a file in ram_dir, DMA_MAP with its fd (memory-backend-file,share=on) */
+};
+
 struct rpcgpu_guest_params {
-        uint64_t ram_size; /* bytes of guest RAM (memfd), a multiple of 4 KiB > ring size */
+        uint64_t ram_size; /* bytes of guest RAM, a multiple of 4 KiB > ring size */
         bool msix;         /* wire MSI-X vectors 0 (fence) and 1 (error) instead of MSI */
+        enum rpcgpu_guest_ram ram;
+        const char *ram_dir; /* RPCGPU_RAM_FILE: where the (unlinked) file is made */
 };
 
 struct rpcgpu_guest {
@@ -69,16 +79,5 @@ int rpcgpu_guest_fence(struct rpcgpu_guest *g, uint64_t *ret);
 int rpcgpu_guest_wait_fence(struct rpcgpu_guest *g, uint64_t value, int timeout_ms);
 /* Wait for one signal on an interrupt eventfd: 1, or 0 on timeout. */
 int rpcgpu_guest_wait_irq(int fd, int timeout_ms);
-
-/* Command builders: write one command at out, return its length in dwords. */
-size_t rpcgpu_cmd_nop(uint32_t *out, unsigned len);
-size_t rpcgpu_cmd_fence(uint32_t *out, uint8_t flags, uint64_t value, uint64_t addr);
-size_t rpcgpu_cmd_copy(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t src, uint64_t size);
-size_t rpcgpu_cmd_fill(uint32_t *out, uint8_t flags, uint64_t dst, uint64_t size, uint32_t pattern);
-size_t rpcgpu_cmd_blit(uint32_t *out, uint8_t flags, uint64_t dst, uint32_t dst_pitch, uint64_t src,
-                       uint32_t src_pitch, uint32_t width, uint32_t height);
-size_t rpcgpu_cmd_batch_start(uint32_t *out, uint8_t flags, uint64_t addr, uint32_t size);
-size_t rpcgpu_cmd_batch_end(uint32_t *out);
-size_t rpcgpu_cmd_reg_write(uint32_t *out, uint32_t index, uint32_t value);
-size_t rpcgpu_cmd_set_address_space(uint32_t *out, uint64_t base);
-size_t rpcgpu_cmd_priv_mmio_write(uint32_t *out, uint64_t addr, uint32_t value);
+/* The same, serving the device's DMA requests meanwhile (guest RAM it reaches by messages). */
+int rpcgpu_guest_wait_irq_serving(struct rpcgpu_guest *g, int fd, int timeout_ms);

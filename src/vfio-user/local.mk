@@ -10,4 +10,5 @@ src_vfio_user_libvfiouser_a_SOURCES = \
 	src/vfio-user/transport.h src/vfio-user/transport.c \
 	src/vfio-user/client.h src/vfio-user/client.c \
 	src/vfio-user/rpc-gpu.h \
+	src/vfio-user/rpc-cmd.h src/vfio-user/rpc-cmd.c \
 	src/vfio-user/guest.h src/vfio-user/guest.c

@@ -1,14 +1,19 @@
 #!/bin/bash
 # Benchmark of vgpud + vgpuctl against mdevctl on the simulated large host
-# (64 Tesla T4, room for 1,024 GRID T4-1B), in the same run:
-#   - create+destroy throughput: N x `vgpuctl create`/`destroy` vs N x `mdevctl start`/`stop`;
-#     also one `vgpuctl create --count N` + one `vgpuctl destroy` of all N (the bulk forms),
-#     4 vgpuctl clients at once, and a D-Bus client with 64 calls in flight (bench-client)
-#   - listing 1,000 instances: `vgpuctl list` vs `mdevctl list` (median of 5)
-#   - vgpud's resident memory with 1,000 instances
-# Uses an optimized build without sanitizers (build/bench). The runtime
-# directory is a tmpfs, as /run is on a real host. Prints figures; asserts
-# nothing. Usage: tests/bench/vgpud-large.sh [N]   (default N=200)
+# (64 Tesla T4, room for 1,024 GRID T4-1B), in the same run, every figure a
+# ratio to a reference measured beside it (docs/performance.md explains each):
+#   - one process per call: N x `vgpuctl create`/`destroy` vs N x `mdevctl start`/`stop`, alternated
+#     call by call (A/B), so that a change in the machine's load hits both sides alike
+#   - the bulk forms: one `vgpuctl create --count N` + one `vgpuctl destroy` of all N, vs the mdevctl
+#     loop, and vs the ceiling: one process (this shell, builtins only) writing the same creates and
+#     removes straight into the simulated sysfs, on the same GPUs
+#   - 4 vgpuctl clients at once, and a D-Bus client with 64 calls in flight (bench-client)
+#   - `gpus`, `types`, `list` at 100 and at 1,000 instances (median of 5; flat is the goal), and
+#     `vgpuctl list` vs `mdevctl list` at 1,000 (median of 5, alternated)
+#   - vgpud's resident memory idle and with 1,000 instances
+# Uses an optimized build without sanitizers (build/bench, or VGPU_BENCH_BUILD_DIR). The runtime
+# directory is a tmpfs, as /run is on a real host. Prints figures; asserts nothing.
+# Usage: tests/bench/vgpud-large.sh [N]   (default N=200)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${VGPU_BENCH_BUILD_DIR:-$top/build/bench}
@@ -18,7 +23,7 @@ n=${1:-200}
 make -s -C "$build" tests/sim/vgpu-sim tests/bench/bench-client >/dev/null
 export VGPU_TEST_SRCDIR=$top VGPU_BENCH_N=$n
 export PATH="$build/daemon:$build/cli:$build/tests/sim:$build/tests/bench:$PATH"
-export VGPUD_LIBVIRT_WATCH=$build/daemon/vgpud-libvirt-watch
+export VGPUD_LIBVIRT_WATCH=$build/daemon/vgpud-libvirt-watch VGPUCTL_LIBVIRT=$build/cli/vgpuctl-libvirt
 
 # shellcheck disable=SC2016 # expanded by the inner shell, on purpose
 exec vgpu-sim run --profile large -- bash -c '
@@ -28,80 +33,114 @@ trap "rm -rf $BATS_FILE_TMPDIR" EXIT
 . "$VGPU_TEST_SRCDIR/tests/integration/helpers.bash"
 . "$VGPU_TEST_SRCDIR/tests/integration/vgpud.bash"
 n=$VGPU_BENCH_N
-now() { date +%s%N; }
-ms() { echo $(( ($2 - $1) / 1000000 )); }
-rate() { awk -v n="$1" -v ms="$2" "BEGIN { printf \"%.1f\", n * 1000 / (ms > 0 ? ms : 1) }"; }
+T=$BATS_FILE_TMPDIR
+# Microseconds, without a process (bash 5): the clock must not cost what it measures.
+us() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }
+rate() { awk -v n="$1" -v us="$2" "BEGIN { printf \"%.1f\", n * 1000000 / (us > 0 ? us : 1) }"; }
+ratio() { awk -v a="$1" -v b="$2" "BEGIN { printf \"%.2fx\", a / (b > 0 ? b : 1) }"; }
 median5() { sort -n | sed -n 3p; }
+# figure NAME VGPUD REFERENCE RATIO [UNIT]: one line of the summary, as docs/performance.md reports it
+figure() { printf "%-52s %12s / %-12s %s\n" "$1" "$2" "$3" "$4" | tee -a "$T/summary"; }
 
-VGPUD_DIR=$BATS_FILE_TMPDIR/vgpud
+VGPUD_DIR=$T/vgpud
 mkdir -p "$VGPUD_DIR/run"
 mount -t tmpfs tmpfs "$VGPUD_DIR/run"   # private mount namespace: /run is a tmpfs on a real host
 bus_start_with_policy
 vgpud_start --log-level notice
 sleep 3 # the libvirt domain reader has started and done its first round
-echo "vgpud RSS idle: $(awk "/VmRSS/ {print \$2, \$3}" /proc/$VGPUD_PID/status)"
+rss() { awk "/VmRSS/ {print \$2}" /proc/$VGPUD_PID/status; }
+rss_idle=$(rss)
+echo "load average at the start: $(cut -d" " -f1-3 /proc/loadavg)"
+
+# mdevctl picks no parent by itself: it gets the GPUs in turn (each takes 16 T4-1B), as vgpud packs them;
+# from the last GPU down while vgpuctl fills them from the first up in the same loop (mdevctl_parent_of).
+mapfile -t parents < <(ls /sys/class/mdev_bus | sort)
+parent_of() { echo "${parents[$(($1 / 16 % ${#parents[@]}))]}"; }
+mdevctl_parent_of() { echo "${parents[$((${#parents[@]} - 1 - $1 / 16 % ${#parents[@]}))]}"; }
+
+echo "== one process per call, $n each way, vgpuctl and mdevctl alternated call by call"
+vc=0 mc=0 vd=0 md=0
+for i in $(seq 0 $((n - 1))); do
+        s=$(us); vgpuctl create --type grid-1b >>"$T/uuids"; e=$(us); vc=$((vc + e - s))
+        s=$(us); mdevctl start -p "$(mdevctl_parent_of "$i")" -t nvidia-222 >>"$T/mdevctl-uuids"; e=$(us); mc=$((mc + e - s))
+done
+mapfile -t vu <"$T/uuids"
+mapfile -t mu <"$T/mdevctl-uuids"
+for i in $(seq 0 $((n - 1))); do
+        s=$(us); vgpuctl destroy "${vu[$i]}" >/dev/null; e=$(us); vd=$((vd + e - s))
+        s=$(us); mdevctl stop -u "${mu[$i]}"; e=$(us); md=$((md + e - s))
+done
+figure "create, one process per call (calls/s)" "$(rate $n $vc)" "$(rate $n $mc)" "$(ratio $mc $vc)"
+figure "destroy, one process per call (calls/s)" "$(rate $n $vd)" "$(rate $n $md)" "$(ratio $md $vd)"
+md_loop=$((mc + md))
+figure "create+destroy, one process per call (ops/s)" "$(rate $((2 * n)) $((vc + vd)))" "$(rate $((2 * n)) $md_loop)" "$(ratio $md_loop $((vc + vd)))"
+
+echo "== the bulk forms vs the mdevctl loop above and vs the ceiling (one process writing sysfs)"
+s=$(us); vgpuctl create --type grid-1b --count "$n" >"$T/uuidsb"; m=$(us)
+vgpuctl destroy $(cat "$T/uuidsb") >/dev/null; e=$(us)
+nb=$(wc -l <"$T/uuidsb")
+bc=$((m - s)) bd=$((e - m))
+# The ceiling: the same creates on the same GPUs and their removes, from this shell with builtins only.
+for _ in $(seq "$n"); do cat /proc/sys/kernel/random/uuid; done >"$T/ceiling-uuids"
+mapfile -t cu <"$T/ceiling-uuids"
+s=$(us)
+for i in $(seq 0 $((n - 1))); do echo "${cu[$i]}" >"/sys/class/mdev_bus/$(parent_of "$i")/mdev_supported_types/nvidia-222/create"; done
+m=$(us)
+for u in "${cu[@]}"; do echo 1 >"/sys/bus/mdev/devices/$u/remove"; done
+e=$(us)
+cc=$((m - s)) cd=$((e - m))
+sleep 1 # vgpud has taken in the uevents of the ceiling
+figure "create --count $n (creates/s)" "$(rate $nb $bc)" "$(rate $n $mc)" "$(ratio $mc $((bc * n / (nb > 0 ? nb : 1))))"
+figure "destroy UUID... of $n (destroys/s)" "$(rate $nb $bd)" "$(rate $n $md)" "$(ratio $md $((bd * n / (nb > 0 ? nb : 1))))"
+figure "create+destroy, bulk vs the mdevctl loop (ops/s)" "$(rate $((2 * nb)) $((bc + bd)))" "$(rate $((2 * n)) $md_loop)" "$(ratio $md_loop $(((bc + bd) * n / (nb > 0 ? nb : 1))))"
+figure "create+destroy, bulk vs the ceiling (ops/s)" "$(rate $((2 * nb)) $((bc + bd)))" "$(rate $((2 * n)) $((cc + cd)))" "$(ratio $((cc + cd)) $(((bc + bd) * n / (nb > 0 ? nb : 1))))"
+echo "   (ceiling: create $(rate $n $cc)/s, remove $(rate $n $cd)/s)"
+
+echo "== 4 vgpuctl clients at once, and one D-Bus client with 64 calls in flight"
+s=$(us)
+seq "$n" | xargs -P 4 -I{} vgpuctl create --type grid-1b --placement spread >"$T/uuids4"
+m=$(us)
+xargs -P 4 -I{} vgpuctl destroy {} <"$T/uuids4" >/dev/null
+e=$(us)
+echo "vgpuctl, 4 clients: create $(rate $n $((m - s)))/s, destroy $(rate $n $((e - m)))/s"
+bench-client "$n" grid-1b >"$T/pipelined"
+read -r _ pc pcms < <(grep ^create "$T/pipelined")
+read -r _ pd pdms < <(grep ^destroy "$T/pipelined")
+echo "D-Bus, 64 calls in flight: create $(rate $pc $((pcms * 1000)))/s, destroy $(rate $pd $((pdms * 1000)))/s (destroy/create time $(ratio $pdms $pcms))"
+
+# median5_of CMD...: the median of 5 runs, in microseconds
+median5_of() { for _ in 1 2 3 4 5; do s=$(us); "$@" >/dev/null; e=$(us); echo $((e - s)); done | median5; }
+read_commands() {
+        g[$1]=$(median5_of vgpuctl gpus)
+        t[$1]=$(median5_of vgpuctl types)
+        l[$1]=$(median5_of vgpuctl list)
+}
+echo "== gpus, types and list at 100 and 1,000 instances (median of 5)"
+vgpuctl create --type grid-1b --placement pack --count 100 >/dev/null
+declare -A g t l
+read_commands 100
+vgpuctl create --type grid-1b --placement pack --count 900 >/dev/null
+read_commands 1000
+for c in g t l; do
+        declare -n v=$c
+        name=$([ $c = g ] && echo gpus || { [ $c = t ] && echo types || echo list; })
+        figure "vgpuctl $name, 1,000 vs 100 instances (ms)" "$((v[1000] / 1000)).$((v[1000] % 1000 / 100))" "$((v[100] / 1000)).$((v[100] % 1000 / 100))" "$(ratio ${v[1000]} ${v[100]})"
+done
+# vgpuctl list and mdevctl list alternated, 5 each
+for _ in 1 2 3 4 5; do
+        s=$(us); vgpuctl list >/dev/null; e=$(us); echo $((e - s)) >>"$T/vl"
+        s=$(us); mdevctl list >/dev/null; e=$(us); echo $((e - s)) >>"$T/ml"
+done
+vl=$(median5 <"$T/vl"); ml=$(median5 <"$T/ml")
+figure "list at 1,000 instances, vs mdevctl list (ms)" "$((vl / 1000))" "$((ml / 1000))" "$(ratio $ml $vl)"
+echo "instances listed: $(vgpuctl list --quiet | wc -l)"
+figure "vgpud RSS, 1,000 instances vs idle (MiB)" "$(awk -v k=$(rss) "BEGIN { printf \"%.1f\", k / 1024 }")" "$(awk -v k=$rss_idle "BEGIN { printf \"%.1f\", k / 1024 }")" "(bound 16 MiB)"
 reader=$(pgrep -P "$VGPUD_PID" | head -n1 || true)
 [[ -z $reader ]] || echo "libvirt domain reader (pid $reader) RSS: $(awk "/VmRSS/ {print \$2, \$3}" /proc/$reader/status)"
-
-echo "== create+destroy, $n instances each way (empty host at the start)"
-t0=$(now)
-for _ in $(seq "$n"); do vgpuctl create --type grid-1b >>"$BATS_FILE_TMPDIR/uuids"; done
-t1=$(now)
-while read -r u; do vgpuctl destroy "$u" >/dev/null; done <"$BATS_FILE_TMPDIR/uuids"
-t2=$(now)
-# mdevctl picks no parent by itself: it gets the GPUs in turn (each takes 16 T4-1B).
-mapfile -t parents < <(ls /sys/class/mdev_bus | sort)
-for i in $(seq 0 $((n - 1))); do
-        mdevctl start -p "${parents[$((i % ${#parents[@]}))]}" -t nvidia-222 >>"$BATS_FILE_TMPDIR/mdevctl-uuids"
-done
-t3=$(now)
-t4=$t3
-while read -r u; do mdevctl stop -u "$u"; done <"$BATS_FILE_TMPDIR/mdevctl-uuids"
-t5=$(now)
-made=$(wc -l <"$BATS_FILE_TMPDIR/mdevctl-uuids")
-echo "vgpuctl create:  $n in $(ms $t0 $t1) ms ($(rate $n $(ms $t0 $t1))/s)"
-echo "vgpuctl destroy: $n in $(ms $t1 $t2) ms ($(rate $n $(ms $t1 $t2))/s)"
-echo "mdevctl start:   $made in $(ms $t2 $t3) ms ($(rate $made $(ms $t2 $t3))/s)"
-echo "mdevctl stop:    $made in $(ms $t4 $t5) ms ($(rate $made $(ms $t4 $t5))/s)"
-vg=$(( $(ms $t0 $t2) ))
-md=$(( $(ms $t2 $t3) + $(ms $t4 $t5) ))
-# The same with 4 clients at once (vgpud works on different GPUs in parallel; mdevctl has no daemon).
-t6=$(now)
-seq "$n" | xargs -P 4 -I{} vgpuctl create --type grid-1b --placement spread >"$BATS_FILE_TMPDIR/uuids4"
-t7=$(now)
-xargs -P 4 -I{} vgpuctl destroy {} <"$BATS_FILE_TMPDIR/uuids4" >/dev/null
-t8=$(now)
-echo "vgpuctl create, 4 clients:  $n in $(ms $t6 $t7) ms ($(rate $n $(ms $t6 $t7))/s)"
-echo "vgpuctl destroy, 4 clients: $n in $(ms $t7 $t8) ms ($(rate $n $(ms $t7 $t8))/s)"
-# The bulk forms: one vgpuctl for all N creates (placed as in the loop), one for all N destroys.
-t9=$(now)
-vgpuctl create --type grid-1b --count "$n" >"$BATS_FILE_TMPDIR/uuidsb"
-t10=$(now)
-vgpuctl destroy $(cat "$BATS_FILE_TMPDIR/uuidsb") >/dev/null
-t11=$(now)
-nb=$(wc -l <"$BATS_FILE_TMPDIR/uuidsb")
-echo "vgpuctl create --count $n:  $nb in $(ms $t9 $t10) ms ($(rate $nb $(ms $t9 $t10))/s)"
-echo "vgpuctl destroy (all $nb):  $nb in $(ms $t10 $t11) ms ($(rate $nb $(ms $t10 $t11))/s)"
-# One client with up to 64 calls in flight: what vgpud itself sustains.
-bench-client "$n" grid-1b >"$BATS_FILE_TMPDIR/pipelined"
-read -r _ pc pcms < <(grep ^create "$BATS_FILE_TMPDIR/pipelined")
-read -r _ pd pdms < <(grep ^destroy "$BATS_FILE_TMPDIR/pipelined")
-echo "D-Bus, 64 calls in flight: create $pc in $pcms ms ($(rate $pc $pcms)/s), destroy $pd in $pdms ms ($(rate $pd $pdms)/s)"
-md_rate=$(rate $((2 * made)) $md)
-ratio() { awk -v a="$1" -v b="$md_rate" "BEGIN { printf \"%.1fx\", a / (b > 0 ? b : 1) }"; }
-loop_rate=$(rate $((2 * n)) $vg)
-bulk_rate=$(rate $((2 * nb)) $(ms $t9 $t11))
-echo "create+destroy ops/s: vgpuctl loop $loop_rate, vgpuctl --count + destroy UUID... $bulk_rate, 4 vgpuctl clients $(rate $((2 * n)) $(ms $t6 $t8)), pipelined D-Bus $(rate $((pc + pd)) $((pcms + pdms))); mdevctl loop $md_rate"
-echo "create+destroy vs the mdevctl loop: vgpuctl loop $(ratio $loop_rate), vgpuctl bulk $(ratio $bulk_rate)"
-
-echo "== 1,000 instances"
-for _ in $(seq 1000); do vgpuctl create --type grid-1b --placement pack >/dev/null; done
-for _ in 1 2 3 4 5; do s=$(now); vgpuctl list >/dev/null; e=$(now); ms $s $e; done >"$BATS_FILE_TMPDIR/vl"
-for _ in 1 2 3 4 5; do s=$(now); mdevctl list >/dev/null; e=$(now); ms $s $e; done >"$BATS_FILE_TMPDIR/ml"
-vl=$(median5 <"$BATS_FILE_TMPDIR/vl"); ml=$(median5 <"$BATS_FILE_TMPDIR/ml")
-echo "vgpuctl list: $vl ms, mdevctl list: $ml ms (median of 5), ratio $(awk -v a=$vl -v b=$ml "BEGIN { printf \"%.1fx\", b / (a > 0 ? a : 1) }")"
-echo "instances listed: $(vgpuctl list --quiet | wc -l)"
-echo "vgpud RSS with 1,000 instances: $(awk "/VmRSS/ {print \$2, \$3}" /proc/$VGPUD_PID/status)"
+echo "load average at the end: $(cut -d" " -f1-3 /proc/loadavg)"
+echo "== summary: vgpud / reference, ratio = reference time / vgpud time (above 1: vgpud is faster);"
+echo "   the 1,000-vs-100 rows: time at 1,000 / time at 100 (1.00x: flat); RSS: 1,000 instances / idle"
+cat "$T/summary"
 vgpud_stop
 bus_stop
 umount "$VGPUD_DIR/run"

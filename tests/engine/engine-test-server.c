@@ -131,14 +131,17 @@ int main(int argc, char **argv) {
                                        "fences=%llu "
                                        "violations=%llu connections=%llu protocol_errors=%llu "
                                        "mmio_throttled=%llu error=%u "
-                                       "share_ppm=%u entitled_ppm=%u dma_maps=%u\n",
+                                       "share_ppm=%u entitled_ppm=%u dma_maps=%u dma_remote_maps=%u "
+                                       "dma_messages=%llu dma_refused=%llu\n",
                                        engine_instance_state_to_string(s.state), s.connected,
                                        (unsigned long long) s.busy_ns, (unsigned long long) s.commands,
                                        (unsigned long long) s.bytes, (unsigned long long) s.fences,
                                        (unsigned long long) s.violations, (unsigned long long) s.connections,
                                        (unsigned long long) s.protocol_errors,
                                        (unsigned long long) s.mmio_throttled, s.error_status, s.share_ppm,
-                                       s.entitled_ppm, s.dma_maps);
+                                       s.entitled_ppm, s.dma_maps, s.dma_remote_maps,
+                                       (unsigned long long) s.dma_messages,
+                                       (unsigned long long) s.dma_refused);
                 } else if (streq(argv2[0], "events") && n == 1)
                         printf("ok %llu\n", (unsigned long long) events);
                 else if (streq(argv2[0], "quit"))

@@ -13,7 +13,8 @@ engine_tests = \
 	tests/engine/test-engine-protocol \
 	tests/engine/test-engine-workload \
 	tests/engine/test-engine-malicious \
-	tests/engine/test-engine-quota
+	tests/engine/test-engine-quota \
+	tests/engine/test-engine-qemu
 check_PROGRAMS += $(engine_tests)
 TESTS += $(engine_tests)
 
@@ -39,6 +40,13 @@ tests_engine_test_engine_quota_SOURCES = tests/engine/test-engine-quota.c
 tests_engine_test_engine_quota_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
 tests_engine_test_engine_quota_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_engine_test_engine_quota_LDADD = $(ENGINE_TEST_LDADD)
+
+# QEMU's own vfio-user client (tests/vm/qemu-root) against the engine, driven through qtest.
+tests_engine_test_engine_qemu_SOURCES = tests/engine/test-engine-qemu.c
+tests_engine_test_engine_qemu_CPPFLAGS = $(ENGINE_TEST_CPPFLAGS)
+tests_engine_test_engine_qemu_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_engine_test_engine_qemu_LDADD = $(ENGINE_TEST_LDADD)
+EXTRA_DIST += tests/vm/qemu-root
 
 # Unit tests of the vfio-user layer and the engine's modules (sources in tests/unit/).
 engine_unit_tests = \
@@ -81,3 +89,10 @@ tests_unit_test_pci_config_SOURCES = tests/unit/test-pci-config.c
 tests_unit_test_pci_config_CPPFLAGS = $(ENGINE_UNIT_CPPFLAGS)
 tests_unit_test_pci_config_CFLAGS = $(ENGINE_UNIT_CFLAGS)
 tests_unit_test_pci_config_LDADD = $(ENGINE_UNIT_LDADD)
+
+# The guest driver of the VM tier (tests/vm/rpc-qemu.bats): static, so that it runs in any guest;
+# without sanitizers (they cannot link static), built from the command builders alone.
+check_PROGRAMS += tests/helpers/rpc-vm-guest
+tests_helpers_rpc_vm_guest_SOURCES = tests/helpers/rpc-vm-guest.c src/vfio-user/rpc-cmd.c
+tests_helpers_rpc_vm_guest_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+tests_helpers_rpc_vm_guest_LDFLAGS = -static

@@ -121,7 +121,8 @@ static void test_device_and_irq_info(void **state) {
         assert_int_equal(info.num_regions, 9);
         assert_int_equal(info.num_irqs, 5);
 
-        static const uint32_t counts[] = {1, 1, RPCGPU_MSIX_VECTORS, 0, 0};
+        /* ERR and REQ have one vector each: QEMU warns "Could not enable error recovery" otherwise. */
+        static const uint32_t counts[] = {1, 1, RPCGPU_MSIX_VECTORS, 1, 1};
         for (uint32_t i = 0; i < 5; i++) {
                 assert_int_equal(vfu_client_irq_info(c, i, &irq), 0);
                 assert_int_equal(irq.count, counts[i]);
@@ -371,8 +372,12 @@ static void test_dma_map_unmap(void **state) {
         assert_int_equal(vfu_client_dma_map(c, pipefd[0], 0, 0x40000, 0x1000, rw), -EINVAL);
         close(pipefd[0]);
         close(pipefd[1]);
-        /* A range without an fd is known (it blocks overlaps) but not accessible. */
+        /* Each refusal is counted for `vgpuctl show` (and logged with its reason). */
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_refused"), 5);
+        /* A range without an fd is a remote mapping (reached through DMA_READ/DMA_WRITE); it blocks
+         * overlaps. */
         assert_int_equal(vfu_client_dma_map(c, -1, 0, 0x80000, 0x1000, rw), 0);
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_remote_maps"), 1);
         assert_int_equal(vfu_client_dma_map(c, fd, 0, 0x80000, 0x1000, rw), -EEXIST);
 
         /* Unmap must match a mapping exactly. */
@@ -413,7 +418,7 @@ static void test_irqs(void **state) {
                          -EINVAL);
         assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_MSIX_IRQ, assign, 1, 2, fds, 2, NULL), -EINVAL);
         assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_MSIX_IRQ, assign, 0, 2, fds, 1, NULL), -EINVAL);
-        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_ERR_IRQ, assign, 0, 1, fds, 1, NULL), -EINVAL);
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_ERR_IRQ, assign, 0, 2, fds, 2, NULL), -EINVAL);
         assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_MSIX_IRQ, assign | VFU_IRQ_SET_DATA_NONE, 0, 1, NULL,
                                              0, NULL),
                          -EINVAL);
@@ -427,6 +432,25 @@ static void test_irqs(void **state) {
                                              VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_UNMASK, 0, 1, NULL,
                                              0, NULL),
                          0);
+        /*
+         * What QEMU does at start-up: an eventfd on ERR and on REQ (side channels, whatever index is in
+         * use), an INTx unmask eventfd and its teardown (DATA_EVENTFD without fd). None is a protocol error.
+         */
+        uint64_t errors = test_server_stat(&server, UUID_A, "protocol_errors");
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_ERR_IRQ, assign, 0, 1, &e1, 1, NULL), 0);
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_REQ_IRQ, assign, 0, 1, &e1, 1, NULL), 0);
+        const uint32_t unmask_fd = VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_UNMASK;
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_INTX_IRQ, unmask_fd, 0, 1, &e1, 1, NULL), 0);
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_INTX_IRQ, unmask_fd, 0, 1, NULL, 0, NULL), 0);
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_ERR_IRQ, assign, 0, 1, NULL, 0, NULL), 0);
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_REQ_IRQ, trigger, 0, 0, NULL, 0, NULL), 0);
+        assert_int_equal(test_server_stat(&server, UUID_A, "protocol_errors"), errors);
+        /* Still refused: a mask eventfd, an unmask eventfd for MSI, two unmask eventfds. */
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_INTX_IRQ,
+                                             VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_MASK, 0, 1, &e1,
+                                             1, NULL),
+                         -EINVAL);
+        assert_int_equal(vfu_client_set_irqs(c, VFU_PCI_MSI_IRQ, unmask_fd, 0, 1, &e1, 1, NULL), -EINVAL);
         del(UUID_A);
 }
 

@@ -44,10 +44,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         struct vfu_dma_map rw = {.argsz = 32, .flags = 3, .addr = RAM_IOVA, .size = WINDOW};
         struct vfu_dma_map ro = {
                 .argsz = 32, .flags = 1, .offset = WINDOW, .addr = RAM_IOVA + (1 << 30), .size = WINDOW};
-        if (dma_map_add(&parser_dma, &rw, ram_fd) < 0 || dma_map_add(&parser_dma, &ro, ram_fd) < 0)
+        if (dma_map_add(&parser_dma, &rw, ram_fd, NULL) < 0 ||
+            dma_map_add(&parser_dma, &ro, ram_fd, NULL) < 0)
                 abort();
         /* One connected device for the whole run; each input starts from a device reset. */
-        device_init(&dev, 1 << 20, &policy, &backend_cpu, 16, 1ull << 40);
+        device_init(&dev, 1 << 20, NULL, &policy, &backend_cpu, 16, 1ull << 40);
         if (device_connect(&dev, "fuzz") < 0)
                 abort();
         return 0;
@@ -87,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         dma_map_remove_all(&dev.dma);
         memset(dev.vram.base, 0, 65536);
         struct vfu_dma_map m = {.argsz = 32, .flags = 3, .addr = RAM_IOVA, .size = WINDOW};
-        if (dma_map_add(&dev.dma, &m, ram_fd) < 0)
+        if (dma_map_add(&dev.dma, &m, ram_fd, NULL) < 0)
                 abort();
         uint16_t cmd = PCI_CFG_COMMAND_MASTER | PCI_CFG_COMMAND_MEMORY;
         device_region_write(&dev, VFU_PCI_CONFIG_REGION, PCI_CFG_COMMAND, &cmd, 2);

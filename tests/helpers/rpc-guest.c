@@ -7,6 +7,7 @@
  *   rpc-guest garbage SOCKET           send 64 KiB of garbage bytes, then hang up
  *   rpc-guest dma-outside SOCKET SECS  a COPY from outside the DMA mappings; prints the
  *                                      device's error status, then holds the connection
+ *   rpc-guest config SOCKET            print the identity in the config space a guest reads
  *
  * Exit status 0 when the guest saw what it expected (load: every fence
  * completed; dma-outside: the device reported an ADDRESS violation).
@@ -132,14 +133,32 @@ static int do_dma_outside(const char *socket, unsigned hold) {
         return status == RPCGPU_ERR_ADDRESS ? 0 : 1;
 }
 
+static int do_config(const char *sock) {
+        _cleanup_(vfu_client_freep) struct vfu_client *c = NULL;
+        uint8_t cfg[64];
+        int r;
+
+        if ((r = vfu_client_connect(sock, &c)) < 0 || (r = vfu_client_negotiate(c)) < 0 ||
+            (r = vfu_client_region_read(c, VFU_PCI_CONFIG_REGION, 0, cfg, sizeof(cfg))) < 0) {
+                fprintf(stderr, "rpc-guest: %s: %s\n", sock, strerror(-r));
+                return 1;
+        }
+        printf("id %02x%02x:%02x%02x class %02x%02x%02x subsystem %02x%02x:%02x%02x\n", cfg[1], cfg[0],
+               cfg[3], cfg[2], cfg[11], cfg[10], cfg[9], cfg[0x2d], cfg[0x2c], cfg[0x2f], cfg[0x2e]);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         if (argc == 4 && streq(argv[1], "load"))
                 return do_load(argv[2], (unsigned) atoi(argv[3]));
+        if (argc == 3 && streq(argv[1], "config"))
+                return do_config(argv[2]);
         if (argc == 3 && streq(argv[1], "garbage"))
                 return do_garbage(argv[2]);
         if (argc == 4 && streq(argv[1], "dma-outside"))
                 return do_dma_outside(argv[2], (unsigned) atoi(argv[3]));
-        fprintf(stderr,
-                "usage: rpc-guest load SOCKET SECONDS | garbage SOCKET | dma-outside SOCKET SECONDS\n");
+        fprintf(stderr, "usage: rpc-guest load SOCKET SECONDS | garbage SOCKET | dma-outside SOCKET SECONDS "
+                        "| config "
+                        "SOCKET\n");
         return 2;
 }

@@ -31,6 +31,13 @@ max_instances = 1
 vram = 16M
 share = 30
 max_instances = 3
+[rpc-type rpc-ids]
+vram = 16M
+max_instances = 1
+vendor_id = 0x1d0f
+device_id = abcd
+subsystem_id = 0x0000
+class = 0x030000
 CONF
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
 }
@@ -110,6 +117,25 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         (($(jq .engine.counters.bytes <<<"$output") >= 5 * (4 << 20) + 5 * (16 << 20)))
         (($(jq .engine.counters.fences <<<"$output") >= 10))
         [ "$(jq .engine.counters.violations <<<"$output")" = 0 ]
+}
+
+@test "an [rpc-type] sets the PCI identity its instances show the guest" {
+        local u
+        u=$(vgpuctl create --type rpc-ids)
+        run vgpuctl probe "$u" --json
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$(jq -r .pci_id <<<"$output")" = 1d0f:abcd ]
+        [ "$(jq -r .verified <<<"$output")" = true ]
+        # the config space the guest reads: class 0x030000, subsystem 1af4:0000 (the vendor's default)
+        run "$VGPU_TEST_BUILDDIR/tests/helpers/rpc-guest" config "$SOCKDIR/$u.sock"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ $output == *"class 030000"* ]]
+        [[ $output == *"subsystem 1af4:0000"* ]]
+        u=$(vgpuctl create --type rpc-small)
+        run vgpuctl probe "$u" --json
+        [ "$(jq -r .pci_id <<<"$output")" = 1af4:10f0 ]
 }
 
 @test "vgpuctl probe says clearly what is wrong: no such instance, not rpc, busy socket" {

@@ -44,6 +44,31 @@ teardown() {
         grep -q 'interface name="org.vgpud1.Instance"' "$BATS_TEST_TMPDIR/live.xml"
 }
 
+@test "GetObjects answers what GetManagedObjects does for the interfaces asked for, to anyone" {
+        local u gmo iface want got
+        u=$(vgpuctl create --type grid-2q)
+        gmo=$(busctl --system --json=short call org.vgpud1 /org/vgpud1 org.freedesktop.DBus.ObjectManager \
+                GetManagedObjects)
+        for iface in org.vgpud1.Gpu org.vgpud1.Type org.vgpud1.Instance; do
+                want=$(jq -S --arg i "$iface" '.data[0] | with_entries(select(.value[$i])) |
+                        map_values({($i): .[$i]})' <<<"$gmo")
+                got=$(as_user "" busctl --system --json=short call org.vgpud1 /org/vgpud1 org.vgpud1.Manager \
+                        GetObjects as 1 "$iface" | jq -S '.data[0]')
+                echo "$iface: $(jq length <<<"$got") objects"
+                [ "$(jq length <<<"$want")" -gt 0 ]
+                [ "$got" = "$want" ]
+        done
+        [ "$(jq -r '.data[0] | keys[]' <<<"$gmo" | grep -c /instance/)" -eq 1 ]
+        # none named: all three
+        got=$(busctl --system --json=short call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetObjects as 0 |
+                jq '.data[0] | length')
+        [ "$got" -eq "$(jq '.data[0] | length' <<<"$gmo")" ]
+        run busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetObjects as 1 org.vgpud1.Manager
+        [ "$status" -ne 0 ]
+        [[ $output == *"Unknown interface 'org.vgpud1.Manager'"* ]]
+        vgpuctl destroy "$u"
+}
+
 @test "gpus lists both T4s with driver, IOMMU group and board name" {
         run vgpuctl gpus
         [ "$status" -eq 0 ]

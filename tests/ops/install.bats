@@ -18,6 +18,7 @@ setup_file() {
                 usr/bin/vgpuctl \
                 usr/sbin/vgpud \
                 usr/libexec/vgpud/vgpud-libvirt-watch \
+                usr/libexec/vgpud/vgpuctl-libvirt \
                 lib/systemd/system/vgpud.service \
                 usr/lib/tmpfiles.d/vgpud.conf \
                 usr/share/dbus-1/system.d/org.vgpud1.conf \
@@ -36,6 +37,7 @@ setup_file() {
         [ -x "$ROOT/usr/bin/vgpuctl" ]
         [ -x "$ROOT/usr/sbin/vgpud" ]
         [ -x "$ROOT/usr/libexec/vgpud/vgpud-libvirt-watch" ]
+        [ -x "$ROOT/usr/libexec/vgpud/vgpuctl-libvirt" ]
         # the libvirt hook, once there is one, goes to libvirt's hook directory
         if [[ -d $ROOT/etc/libvirt ]]; then
                 [ -n "$(find "$ROOT/etc/libvirt/hooks" -type f -perm -u+x)" ]

@@ -198,13 +198,20 @@ static void test_flush(void **state) {
         assert_true(host_refresh_instance(w.h, U2) >= 0);
         assert_int_equal(available(&w, T4A, "nvidia-231"), 7);
 
-        /* a reader that cannot wait reads now; the queued refresh still completes, with the same numbers */
+        /* a reader that cannot wait reads now, after the change: nothing is stale any more, and the
+         * queued refresh, which no worker had taken, is not read a second time */
         refresher_flush(w.r);
         assert_int_equal(available(&w, T4A, "nvidia-231"), 6);
+        assert_false(refresher_pending(w.r));
+        /* a change after the flush: stale again, and read once more after the queued one */
+        fixture_add_mdev(&w.f, T4A, U3, "nvidia-231", 102);
+        fixture_set_available(&w.f, T4A, "nvidia-231", 5);
+        assert_true(host_refresh_instance(w.h, U3) >= 0);
         assert_true(refresher_pending(w.r));
         sem_post(&w.gate);
         run_until_idle(&w);
-        assert_int_equal(available(&w, T4A, "nvidia-231"), 6);
+        assert_int_equal(available(&w, T4A, "nvidia-231"), 5);
+        assert_int_equal(refresher_runs(w.r), 1);
         world_done(&w);
 }
 

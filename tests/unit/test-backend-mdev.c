@@ -239,6 +239,11 @@ static void test_in_use(void **state) {
         assert_int_equal(strv_length(nodes), 2);
         assert_string_equal(nodes[0], group_node);
         assert_string_equal(nodes[1], cdev_node);
+        /* no VFIO on the host: no node anyone could hold */
+        _cleanup_strv_free_ char **none = NULL;
+        _cleanup_free_ char *no_vfio = path_of(&f, "no-dev-vfio");
+        assert_int_equal(vfio_device_nodes(dev, no_vfio, &none), 0);
+        assert_int_equal(strv_length(none), 0);
 
         assert_int_equal(backend_mdev.in_use(&ctx, U1, &pid, &e), 0);
 

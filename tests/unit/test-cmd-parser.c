@@ -130,8 +130,8 @@ static int world_setup(void **state) {
         struct vfu_dma_map rw = {.argsz = 32, .flags = 3, .addr = 0x10000, .size = 0x10000};
         struct vfu_dma_map ro = {
                 .argsz = 32, .flags = 1, .offset = 0x10000, .addr = 0x40000, .size = 0x10000};
-        assert_int_equal(dma_map_add(&w->dma, &rw, w->fd), 0);
-        assert_int_equal(dma_map_add(&w->dma, &ro, w->fd), 0);
+        assert_int_equal(dma_map_add(&w->dma, &rw, w->fd, NULL), 0);
+        assert_int_equal(dma_map_add(&w->dma, &ro, w->fd, NULL), 0);
         w->as = (struct addr_space){.dma = &w->dma, .vram = w->vram, .vram_size = sizeof(w->vram)};
         *state = w;
         return 0;

@@ -64,6 +64,10 @@ static const char full[] = "# a comment\n"
                            "vram = 1G\n"
                            "share = 25\n"
                            "max_instances = 4\n"
+                           "vendor_id = 0x1d0f\n"
+                           "device_id = 1234\n"
+                           "subsystem_id = 0x0000\n"
+                           "class = 0x030000\n"
                            "[rpc-type rpc-256m]\n"
                            "vram = 256M\n";
 
@@ -95,6 +99,15 @@ static void test_full_file(void **state) {
         assert_int_equal(c->rpc.types[0].share, 25);
         assert_int_equal(c->rpc.types[0].max_instances, 4);
         assert_int_equal(c->rpc.types[0].line, 23);
+        assert_int_equal(c->rpc.types[0].vendor_id, 0x1d0f);
+        assert_int_equal(c->rpc.types[0].device_id, 0x1234); /* hexadecimal, 0x or not */
+        assert_int_equal(c->rpc.types[0].subsystem_vendor_id, 0x1af4);
+        assert_int_equal(c->rpc.types[0].subsystem_id, 0);
+        assert_int_equal(c->rpc.types[0].class_code, 0x030000);
+        assert_int_equal(c->rpc.types[1].vendor_id, 0x1af4); /* the engine's defaults */
+        assert_int_equal(c->rpc.types[1].device_id, 0x10f0);
+        assert_int_equal(c->rpc.types[1].subsystem_id, 0x0001);
+        assert_int_equal(c->rpc.types[1].class_code, 0x038000);
         assert_string_equal(c->rpc.types[1].name, "rpc-256m"); /* defaults to the id */
         assert_int_equal(c->rpc.types[1].max_instances, 1);
         assert_int_equal(c->rpc.types[1].share, 0);
@@ -147,6 +160,12 @@ static void test_errors(void **state) {
                  "t.conf:2: socket_dir = run/rpc: must be an absolute path"},
                 {"[rpc-type Big]\nvram = 1G\n", "t.conf:1: [rpc-type Big]: the type id must be"},
                 {"[rpc-type]\nvram = 1G\n", "t.conf:1: unknown section [rpc-type]"},
+                {"[rpc-type a]\nvram = 1G\nvendor_id = 0xffff\n",
+                 "t.conf:3: vendor_id = 0xffff: must be between 0x0001 and 0xfffe"},
+                {"[rpc-type a]\nvram = 1G\nclass = 0x1000000\n",
+                 "t.conf:3: class = 0x1000000: must be between"},
+                {"[rpc-type a]\nvram = 1G\ndevice_id = 0xg1\n",
+                 "t.conf:3: device_id = 0xg1: must be a hexadecimal number such as 0x1af4"},
                 {"[rpc]\n\n[rpc-type a]\nname = A\n", "t.conf:3: [rpc-type a] needs \"vram\""},
                 {"[rpc-type a]\nvram = 1048577\n", "t.conf:2: [rpc-type a]: vram must be a power of two"},
                 {"[rpc-type a]\nvram = 3M\n", "t.conf:2: [rpc-type a]: vram must be a power of two"},

@@ -19,7 +19,7 @@ static int memfd(size_t size) {
 
 static int add(struct dma_map *m, int fd, uint64_t off, uint64_t addr, uint64_t size, uint32_t flags) {
         struct vfu_dma_map req = {.argsz = 32, .flags = flags, .offset = off, .addr = addr, .size = size};
-        return dma_map_add(m, &req, fd);
+        return dma_map_add(m, &req, fd, NULL);
 }
 
 static void test_translate(void **state) {
@@ -117,10 +117,10 @@ static void test_fd_checks(void **state) {
         const uint32_t R = VFU_DMA_FLAG_READ, RW = R | VFU_DMA_FLAG_WRITE;
 
         dma_map_init(&m, 16, 1ull << 40);
-        assert_int_equal(add(&m, fd, 0x2000, 0x10000, 0x3000, R), -EINVAL); /* past the end of the file */
+        assert_int_equal(add(&m, fd, 0x2000, 0x10000, 0x3000, R), -ERANGE); /* past the end of the file */
         assert_int_equal(add(&m, fd, 0x2000, 0x10000, 0x2000, R), 0);
         assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
-        assert_int_equal(add(&m, pipefd[0], 0, 0x20000, 0x1000, R), -EINVAL);
+        assert_int_equal(add(&m, pipefd[0], 0, 0x20000, 0x1000, R), -EBADF);
         close(pipefd[0]);
         close(pipefd[1]);
         /* A read-only descriptor cannot be mapped for writing. */
@@ -129,12 +129,39 @@ static void test_fd_checks(void **state) {
         assert_true(ro >= 0);
         assert_int_equal(add(&m, ro, 0, 0x20000, 0x1000, RW), -EINVAL);
         assert_int_equal(add(&m, ro, 0, 0x20000, 0x1000, R), 0);
-        /* A file on a disk filesystem: page faults there could wait on I/O. */
+        /*
+         * A file on a disk filesystem: page faults there could wait on I/O, so it is not mapped but
+         * recorded as remote (reached through DMA_READ/DMA_WRITE): no pointer, a permission-checked range.
+         */
         disk = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         assert_true(disk >= 0);
-        assert_int_equal(add(&m, disk, 0, 0x30000, 0x1000, R), -EINVAL);
+        bool remote = false;
+        struct vfu_dma_map req = {
+                .argsz = VFU_DMA_MAP_SIZE, .flags = R, .offset = 0, .addr = 0x30000, .size = 0x1000};
+        assert_int_equal(dma_map_add(&m, &req, disk, &remote), 0);
+        assert_true(remote);
+        assert_int_equal(m.remote, 1);
+        assert_null(dma_map_translate(&m, 0x30000, 0x1000, R));
+        assert_true(dma_map_remote(&m, 0x30000, 0x1000, R));
+        assert_true(dma_map_remote(&m, 0x30800, 0x800, R));
+        assert_false(dma_map_remote(&m, 0x30800, 0x801, R));   /* past its end */
+        assert_false(dma_map_remote(&m, 0x30000, 0x1000, RW)); /* not granted */
+        assert_false(dma_map_remote(&m, 0x20000, 0x1000, R));  /* an ordinary mapping */
+        /* Without a descriptor (QEMU's private RAM): remote too. */
+        req.addr = 0x40000;
+        assert_int_equal(dma_map_add(&m, &req, -1, &remote), 0);
+        assert_true(remote);
+        assert_int_equal(m.remote, 2);
+        assert_int_equal(dma_map_remove(&m, 0x30000, 0x1000), 0);
+        assert_int_equal(m.remote, 1);
         m.any_filesystem = true;
-        assert_int_equal(add(&m, disk, 0, 0x30000, 0x1000, R), 0);
+        assert_int_equal(
+                dma_map_add(&m,
+                            &(struct vfu_dma_map){
+                                    .argsz = VFU_DMA_MAP_SIZE, .flags = R, .addr = 0x50000, .size = 0x1000},
+                            disk, &remote),
+                0);
+        assert_false(remote);
         dma_map_done(&m);
 }
 

@@ -84,6 +84,21 @@ static void test_write_file_atomic_no_dir(void **state) {
         assert_int_equal(write_file_atomic(p, "x", 1, 0600), -ENOENT);
 }
 
+static void test_write_file_replace(void **state) {
+        _cleanup_free_ char *p = path_in_tmp("runtime.json"), *v = NULL, *tmp = NULL;
+        struct stat st;
+
+        assert_int_equal(write_file_replace(p, "old", 3, 0600), 0);
+        assert_int_equal(write_file_replace(p, "new\n", 4, 0644), 0);
+        assert_int_equal(read_full_file(p, 1024, &v, NULL), 0);
+        assert_string_equal(v, "new\n");
+        assert_int_equal(stat(p, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0644);
+        /* replaced by a rename: no temporary file stays behind */
+        assert_true(asprintf(&tmp, "%s.tmp.%d", p, (int) getpid()) > 0);
+        assert_int_equal(access(tmp, F_OK), -1);
+}
+
 static void test_read_full_file_limit(void **state) {
         _cleanup_free_ char *p = path_in_tmp("big"), *v = NULL;
         char buf[100];
@@ -110,6 +125,7 @@ int main(void) {
                 cmocka_unit_test(test_read_attr_missing),
                 cmocka_unit_test(test_write_file_atomic_replaces),
                 cmocka_unit_test(test_write_file_atomic_no_dir),
+                cmocka_unit_test(test_write_file_replace),
                 cmocka_unit_test(test_read_full_file_limit),
                 cmocka_unit_test(test_mkdir_p),
         };

@@ -25,6 +25,8 @@ typedef struct Shared {
         sem_t sem;
         sd_event *event;
         int expected;
+        int batches[16]; /* n_done as each batch_done saw it */
+        int n_batches;
 } Shared;
 
 typedef struct Job {
@@ -55,6 +57,22 @@ static void on_done(int result, void *userdata) {
                 sd_event_exit(s->event, 0);
 }
 
+static void on_batch(void *userdata) {
+        Shared *s = userdata;
+        if (!pthread_equal(pthread_self(), s->main_thread))
+                s->done_off_main = true;
+        if (s->n_batches < (int) ELEMENTSOF(s->batches))
+                s->batches[s->n_batches++] = s->n_done;
+}
+
+/* Every batch follows at least one completion, and the last follows all of them. */
+static void assert_batches(const Shared *s) {
+        assert_true(s->n_batches >= 1);
+        for (int i = 0; i < s->n_batches; i++)
+                assert_true(s->batches[i] > (i > 0 ? s->batches[i - 1] : 0));
+        assert_int_equal(s->batches[s->n_batches - 1], s->expected);
+}
+
 static void shared_init(Shared *s, int expected) {
         memset(s, 0, sizeof(*s));
         s->main_thread = pthread_self();
@@ -75,6 +93,7 @@ static void test_same_key_serial_and_ordered(void **state) {
 
         shared_init(&s, ELEMENTSOF(jobs));
         assert_int_equal(hostops_new(s.event, 4, &h), 0);
+        hostops_set_batch_done(h, on_batch, &s);
         for (size_t i = 0; i < ELEMENTSOF(jobs); i++) {
                 jobs[i] = (Job){.s = &s, .index = (int) i};
                 assert_int_equal(hostops_submit(h, "a", run_serial, on_done, &jobs[i]), 0);
@@ -90,6 +109,7 @@ static void test_same_key_serial_and_ordered(void **state) {
                 assert_int_equal(jobs[i].result, (int) i);
         }
         assert_int_equal(hostops_pending(h, NULL), 0);
+        assert_batches(&s);
         hostops_free(h);
         shared_done(&s);
 }
@@ -140,6 +160,7 @@ static void test_free_cancels_queued(void **state) {
         shared_init(&s, 3);
         Job blocker = {.s = &s, .index = 0}, q1 = {.s = &s, .index = 1}, q2 = {.s = &s, .index = 2};
         assert_int_equal(hostops_new(s.event, 1, &h), 0);
+        hostops_set_batch_done(h, on_batch, &s);
         /* The blocker runs until the poster thread lets it go; q1 and q2 queue behind it on the same key. */
         assert_int_equal(hostops_submit(h, "k", run_wait, on_done, &blocker), 0);
         assert_int_equal(hostops_submit(h, "k", run_serial, on_done, &q1), 0);
@@ -157,6 +178,7 @@ static void test_free_cancels_queued(void **state) {
         assert_int_equal(q2.result, -ECANCELED);
         assert_int_equal(s.order[0], 0); /* the finished one completes first */
         assert_false(s.done_off_main);
+        assert_batches(&s);
         shared_done(&s);
 }
 

@@ -22,7 +22,7 @@ static void wr32(struct pci_config *c, unsigned off, uint32_t v) {
 
 static void test_identity_and_caps(void **state) {
         struct pci_config c;
-        pci_config_init(&c, 256u << 20);
+        pci_config_init(&c, 256u << 20, NULL);
 
         assert_int_equal(rd32(&c, 0), RPCGPU_VENDOR_ID | RPCGPU_DEVICE_ID << 16);
         assert_int_equal(rd32(&c, 8) >> 8, RPCGPU_CLASS_CODE);
@@ -35,11 +35,26 @@ static void test_identity_and_caps(void **state) {
         assert_int_equal(rd32(&c, PCI_CFG_CAP_MSIX + 4), RPCGPU_MSIX_TABLE_OFFSET);
         assert_int_equal(rd32(&c, PCI_CFG_CAP_MSIX + 8), RPCGPU_MSIX_PBA_OFFSET);
         assert_int_equal(c.data[0x3d], 1);
+
+        /* A type's own identity ([rpc-type] vendor_id, ...): read-only like the default one. */
+        const struct pci_identity id = {.vendor = 0x1d0f,
+                                        .device = 0x1234,
+                                        .subsys_vendor = 0x1d0f,
+                                        .subsys = 0,
+                                        .class_code = 0x030000};
+        pci_config_init(&c, 256u << 20, &id);
+        assert_int_equal(rd32(&c, 0), 0x1d0fu | 0x1234u << 16);
+        assert_int_equal(rd32(&c, 8) >> 8, 0x030000);
+        assert_int_equal(rd32(&c, 0x2c), 0x1d0f);
+        wr32(&c, 0, 0);
+        wr32(&c, 8, 0);
+        assert_int_equal(rd32(&c, 0), 0x1d0fu | 0x1234u << 16);
+        assert_int_equal(rd32(&c, 8) >> 8, 0x030000);
 }
 
 static void test_write_masks(void **state) {
         struct pci_config c;
-        pci_config_init(&c, 256u << 20);
+        pci_config_init(&c, 256u << 20, NULL);
 
         wr32(&c, 0, 0);
         assert_int_equal(rd32(&c, 0), RPCGPU_VENDOR_ID | RPCGPU_DEVICE_ID << 16);
@@ -58,7 +73,7 @@ static void test_write_masks(void **state) {
         wr32(&c, 0x30, 0xffffffff);
         assert_int_equal(rd32(&c, 0x30), 0); /* no ROM */
         /* A VRAM above 4 GiB: the low dword has no address bits to size. */
-        pci_config_init(&c, 8ull << 30);
+        pci_config_init(&c, 8ull << 30, NULL);
         wr32(&c, 0x18, 0xffffffff);
         wr32(&c, 0x1c, 0xffffffff);
         assert_int_equal(rd32(&c, 0x18), 0xc);
@@ -146,11 +161,29 @@ static void test_irq_rules(void **state) {
         struct vfu_irq_set um_fd = {.flags = VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_UNMASK,
                                     .index = VFU_PCI_INTX_IRQ,
                                     .count = 1};
-        assert_int_equal(irq_set(&s, &um_fd, NULL, NULL, 0), -EINVAL); /* no resample eventfds */
+        /* QEMU's unmask (resample) eventfd: taken, and its teardown (no descriptor) too. */
+        int ufd[1] = {dup(e1)};
+        assert_int_equal(irq_set(&s, &um_fd, NULL, ufd, 1), 0);
+        assert_int_equal(ufd[0], -1); /* kept */
+        assert_true(s.intx_unmask_fd >= 0);
+        assert_int_equal(irq_set(&s, &um_fd, NULL, NULL, 0), 0);
+        assert_int_equal(s.intx_unmask_fd, -1);
+        struct vfu_irq_set mask_fd = {.flags = VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_MASK,
+                                      .index = VFU_PCI_INTX_IRQ,
+                                      .count = 1};
+        assert_int_equal(irq_set(&s, &mask_fd, NULL, NULL, 0), -EINVAL); /* no mask eventfds in VFIO */
         struct vfu_irq_set range = {.flags = assign, .index = VFU_PCI_INTX_IRQ, .start = 1, .count = 1};
         assert_int_equal(irq_set(&s, &range, NULL, NULL, 0), -EINVAL);
+        /* ERR has one vector (QEMU's error recovery); it never takes INTx's place. */
+        assert_int_equal(irq_info(VFU_PCI_ERR_IRQ, &info), 0);
+        assert_int_equal(info.count, 1);
         struct vfu_irq_set err = {.flags = assign, .index = VFU_PCI_ERR_IRQ, .count = 1};
-        assert_int_equal(irq_set(&s, &err, NULL, NULL, 0), -EINVAL);
+        int efd[1] = {dup(e1)};
+        int active = s.active;
+        assert_int_equal(irq_set(&s, &err, NULL, efd, 1), 0);
+        assert_int_equal(s.active, active);
+        assert_int_equal(irq_set(&s, &err, NULL, NULL, 0), 0);
+        assert_int_equal(s.err_fd, -1);
         irq_done(&s);
 
         close(p[0]);

@@ -283,12 +283,30 @@ static void test_store_torn_and_corrupt(void **state) {
         vgpu_error_list_clear(&problems);
 }
 
+/* The runtime directory's store: the same records, written without syncs. */
+static void test_store_volatile(void **state) {
+        _cleanup_(store_freep) struct vgpu_store *s = NULL;
+        _cleanup_(record_freep) struct vgpu_record *a = sample(U1), *one = NULL;
+        struct vgpu_error e = {};
+
+        assert_int_equal(store_open_volatile(tmpdir, &s), 0);
+        assert_true(s->volatile_);
+        a->persistent = false;
+        a->autostart = false;
+        assert_int_equal(store_save(s, a, &e), 0);
+        assert_int_equal(store_load_one(s, U1, &one, &e), 0);
+        assert_records_equal(one, a);
+        assert_int_equal(store_delete(s, U1, &e), 0);
+        vgpu_error_clear(&e);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_json_round_trip),
                 cmocka_unit_test(test_json_hostile),
                 cmocka_unit_test_setup_teardown(test_store_round_trip_and_delete, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_store_torn_and_corrupt, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_volatile, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

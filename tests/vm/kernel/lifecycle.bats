@@ -13,7 +13,7 @@ setup() {
 }
 
 teardown() {
-        vgpud_stop || true
+        vm_vgpud_stop
         vm_clean_host
 }
 
@@ -78,7 +78,8 @@ teardown_file() {
         t=$(vgpuctl create --type mbochs-medium)
         # the kernel removes the mdevs with their parent (remove uevents, then the parent's)
         rmmod mbochs
-        wait_for 10 bash -c "! vgpuctl gpus | grep -q '^mbochs '"
+        # vgpud keeps a GPU that went away, marked absent, for the definitions that wait for it
+        wait_for 20 bash -c "vgpuctl --json gpus | jq -e '.[] | select(.address == \"mbochs\") | .present == false'"
         run vgpuctl list --all
         [[ $output == *"$a"* ]]       # the autostart definition stays, waiting for its parent
         [[ $output != *"$t"* ]]       # the transient one is gone with its device

@@ -10,7 +10,7 @@ setup_file() {
 }
 
 teardown_file() {
-        vgpud_stop
+        vm_vgpud_stop
         bus_stop
         vm_clean_host
 }

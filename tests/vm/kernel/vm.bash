@@ -48,8 +48,24 @@ CONF
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
 }
 
+# Stop the vgpud of this suite's state directory, whichever shell started it (a test restarts what
+# setup_file started; bats gives teardown_file setup_file's environment, not the test's).
+vm_vgpud_stop() {
+        if [[ -n ${VGPUD_PID:-} ]] && jobs -p | grep -qx "$VGPUD_PID"; then
+                vgpud_stop # our child: its exit status is checked (a sanitizer report fails it)
+                return
+        fi
+        pkill -TERM -f -- "--state-dir $VGPUD_DIR/state" || true
+        wait_for 30 bash -c "! pgrep -f -- '--state-dir $VGPUD_DIR/state' >/dev/null"
+        unset VGPUD_PID
+        # not our child: no exit status to read, so the sanitizers' reports are looked for instead
+        if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$VGPUD_LOG"; then
+                return 1
+        fi
+}
+
 vm_vgpud_restart() {
-        vgpud_stop
+        vm_vgpud_stop
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
 }
 

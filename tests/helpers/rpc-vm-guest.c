@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rpc-vm-guest: a guest driver for the RPC vGPU that runs inside a VM (tests/vm/rpc-qemu.bats),
+ * built static so that it needs nothing of the guest's userland. It drives the device the way a
+ * kernel driver would, from user space through sysfs: it finds the device by its ids and class,
+ * maps BAR0 (registers) and BAR2 (VRAM) through the resource files, turns on memory decoding and
+ * bus mastering in config space, and puts the ring and the data in one 2 MiB huge page of guest
+ * RAM whose guest-physical address comes from /proc/self/pagemap. (vgpu-vm's guest has an IOMMU in
+ * pass-through mode: the device's DMA addresses are guest-physical ones.) Completion is polled
+ * on the FENCE register: interrupts need a kernel driver or VFIO, which this program does not use.
+ *
+ *   rpc-vm-guest [--vendor 0x1af4 --device 0x10f0 --class 0x038000] workload
+ *   rpc-vm-guest ... hostile
+ *
+ * workload: FILL, COPY RAM -> VRAM -> RAM, BLIT, FENCE with write-back, a nested batch, checked
+ * byte for byte, then a device reset; prints BAR0 read round trip p50/p99, doorbell-to-fence
+ * latency and COPY bandwidth. hostile: a COPY from outside guest RAM and a sensitive command must
+ * each leave the device in failsafe with the right ERROR_STATUS, and RESET must recover it.
+ * Exit status 0 when everything checked out; each failure is printed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vfio-user/rpc-cmd.h"
+#include "vfio-user/rpc-gpu.h"
+
+#define HUGE_SIZE (2u << 20)
+#define RING_SIZE 4096u
+
+static volatile uint32_t *bar0;
+static uint8_t *vram;
+static uint64_t vram_size;
+static uint8_t *ram;     /* the huge page */
+static uint64_t ram_gpa; /* its guest-physical address */
+static uint32_t tail;
+static uint64_t next_fence = 1;
+static int failures;
+
+#define CHECK(cond, ...)                                                                                    \
+        do {                                                                                                \
+                if (!(cond)) {                                                                              \
+                        printf("FAIL: " __VA_ARGS__);                                                       \
+                        printf("\n");                                                                       \
+                        failures++;                                                                         \
+                }                                                                                           \
+        } while (0)
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static uint32_t rd(uint32_t off) {
+        return bar0[off / 4];
+}
+
+static void wr(uint32_t off, uint32_t v) {
+        bar0[off / 4] = v;
+}
+
+static unsigned long read_hex(const char *dir, const char *file) {
+        char path[512], buf[64] = "";
+        snprintf(path, sizeof(path), "%s/%s", dir, file);
+        FILE *f = fopen(path, "re");
+        if (!f || !fgets(buf, sizeof(buf), f)) {
+                if (f)
+                        fclose(f);
+                return ~0ul;
+        }
+        fclose(f);
+        return strtoul(buf, NULL, 16);
+}
+
+static int find_device(unsigned long vendor, unsigned long device, unsigned long class, char *ret,
+                       size_t size) {
+        DIR *d = opendir("/sys/bus/pci/devices");
+        struct dirent *e;
+        int found = -ENODEV;
+        if (!d)
+                return -errno;
+        while ((e = readdir(d))) {
+                char dir[300];
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", e->d_name);
+                if (read_hex(dir, "vendor") == vendor && read_hex(dir, "device") == device &&
+                    read_hex(dir, "class") == class) {
+                        snprintf(ret, size, "%s", dir);
+                        found = 0;
+                        break;
+                }
+        }
+        closedir(d);
+        return found;
+}
+
+/* BAR n's size from the "resource" file (one "start end flags" line per BAR), then its mapping. */
+static void *map_resource(const char *dir, int n, size_t *size) {
+        char path[512], line[128];
+        unsigned long long start = 0, end = 0;
+        snprintf(path, sizeof(path), "%s/resource", dir);
+        FILE *f = fopen(path, "re");
+        for (int i = 0; f && i <= n; i++)
+                if (!fgets(line, sizeof(line), f) || sscanf(line, "%llx %llx", &start, &end) != 2)
+                        end = start = 0;
+        if (f)
+                fclose(f);
+        if (end <= start) {
+                errno = ENODEV;
+                return NULL;
+        }
+        *size = (size_t) (end - start + 1);
+        snprintf(path, sizeof(path), "%s/resource%d", dir, n);
+        int fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        void *p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+        return p == MAP_FAILED ? NULL : p;
+}
+
+/* Memory decoding and bus mastering, as a driver's pci_set_master() does. */
+static int enable_device(const char *dir) {
+        char path[512];
+        uint16_t cmd;
+        snprintf(path, sizeof(path), "%s/config", dir);
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
+                return -errno;
+        cmd |= 0x6;
+        int r = pwrite(fd, &cmd, 2, 4) == 2 ? 0 : -errno;
+        close(fd);
+        return r;
+}
+
+static int guest_ram(void) {
+        void *p = mmap(NULL, HUGE_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_LOCKED, -1, 0);
+        if (p == MAP_FAILED) {
+                printf("no 2 MiB huge page (echo 2 > /proc/sys/vm/nr_hugepages): %s\n", strerror(errno));
+                return -errno;
+        }
+        ram = p;
+        memset(ram, 0, HUGE_SIZE);
+        int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+        uint64_t entry;
+        if (fd < 0 || pread(fd, &entry, 8, (off_t) ((uintptr_t) p / 4096 * 8)) != 8)
+                return -errno;
+        close(fd);
+        if (!(entry & (1ull << 63)) || (entry & ((1ull << 55) - 1)) == 0) {
+                printf("pagemap shows no frame (not root?)\n");
+                return -EPERM;
+        }
+        ram_gpa = (entry & ((1ull << 55) - 1)) * 4096;
+        return 0;
+}
+
+static void submit(const uint32_t *cmds, size_t ndw) {
+        size_t bytes = ndw * 4;
+        for (size_t i = 0; i < bytes; i++)
+                ram[(tail + i) % RING_SIZE] = ((const uint8_t *) cmds)[i];
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        tail = (uint32_t) ((tail + bytes) % RING_SIZE);
+        wr(RPCGPU_REG_RING_TAIL, tail);
+}
+
+/* Submit a FENCE and poll until it signals (or the device fails): ns waited, or 0 on failure. */
+static uint64_t fence_wait(void) {
+        uint32_t cmd[8];
+        uint64_t v = next_fence++, t0 = now_ns();
+        submit(cmd, rpcgpu_cmd_fence(cmd, 0, v, 0));
+        for (;;) {
+                uint64_t f = rd(RPCGPU_REG_FENCE_LO) | (uint64_t) rd(RPCGPU_REG_FENCE_HI) << 32;
+                if (f >= v)
+                        return now_ns() - t0;
+                if (rd(RPCGPU_REG_STATUS) & RPCGPU_STATUS_FAILSAFE)
+                        return 0;
+                if (now_ns() - t0 > 30000000000ull)
+                        return 0;
+        }
+}
+
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static void program_ring(void) {
+        tail = 0;
+        wr(RPCGPU_REG_RING_BASE_LO, (uint32_t) ram_gpa);
+        wr(RPCGPU_REG_RING_BASE_HI, (uint32_t) (ram_gpa >> 32));
+        wr(RPCGPU_REG_RING_SIZE, RING_SIZE);
+}
+
+static void workload(void) {
+        const uint64_t data = ram_gpa + 65536; /* past the ring */
+        uint8_t *d = ram + 65536;
+        uint32_t cmd[64], *b1 = (uint32_t *) (ram + 0x1f0000);
+        size_t n = 0, n1 = 0;
+
+        for (unsigned i = 0; i < 65536; i++)
+                d[i] = (uint8_t) (i * 13 + 5);
+        n += rpcgpu_cmd_fill(cmd + n, 0, data + 0x40000, 8192, 0x5a5a5a5a);
+        n += rpcgpu_cmd_copy(cmd + n, RPCGPU_F_DST_VRAM, 0, data, 65536);
+        n += rpcgpu_cmd_copy(cmd + n, RPCGPU_F_SRC_VRAM, data + 0x20000, 0, 65536);
+        n += rpcgpu_cmd_blit(cmd + n, 0, data + 0x60000, 256, data, 128, 100, 32);
+        n += rpcgpu_cmd_fence(cmd + n, RPCGPU_F_FENCE_WRITE, 0xfeedfacecafebeefull, data + 0x70000);
+        submit(cmd, n);
+        CHECK(fence_wait() > 0, "the first batch of work did not complete (ERROR_STATUS %u)",
+              rd(RPCGPU_REG_ERROR_STATUS));
+        for (unsigned i = 0; i < 8192; i++)
+                CHECK(d[0x40000 + i] == 0x5a, "FILL byte %u is %#x", i, d[0x40000 + i]);
+        CHECK(memcmp(vram, d, 65536) == 0, "COPY to VRAM differs");
+        CHECK(memcmp(d + 0x20000, d, 65536) == 0, "COPY back from VRAM differs");
+        for (unsigned r = 0; r < 32; r++) {
+                CHECK(memcmp(d + 0x60000 + r * 256, d + r * 128, 100) == 0, "BLIT row %u differs", r);
+                for (unsigned i = 100; i < 256; i++)
+                        CHECK(d[0x60000 + r * 256 + i] == 0, "BLIT wrote past row %u's width", r);
+        }
+        uint64_t fv;
+        memcpy(&fv, d + 0x70000, 8);
+        CHECK(fv == 0xfeedfacecafebeefull, "FENCE write-back %#" PRIx64, fv);
+
+        /* A nested batch: ring -> batch in RAM -> batch in VRAM. */
+        uint32_t *b2 = (uint32_t *) (vram + 0x100000);
+        size_t n2 = rpcgpu_cmd_fill(b2, 0, data + 0x80000, 256, 0x11111111);
+        n1 += rpcgpu_cmd_batch_start(b1 + n1, RPCGPU_F_SRC_VRAM, 0x100000, (uint32_t) n2 * 4);
+        n1 += rpcgpu_cmd_fill(b1 + n1, 0, data + 0x80100, 256, 0x22222222);
+        n1 += rpcgpu_cmd_batch_end(b1 + n1);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        n = rpcgpu_cmd_batch_start(cmd, 0, ram_gpa + 0x1f0000, (uint32_t) n1 * 4);
+        submit(cmd, n);
+        CHECK(fence_wait() > 0, "the nested batch did not complete");
+        for (unsigned i = 0; i < 512; i++)
+                CHECK(d[0x80000 + i] == (i < 256 ? 0x11 : 0x22), "nested batch byte %u is %#x", i,
+                      d[0x80000 + i]);
+
+        /* Figures: BAR0 round trips, doorbell to fence, COPY bandwidth (VRAM to VRAM, 8 MiB). */
+        enum { N = 2000 };
+        static uint64_t t[N];
+        for (int i = 0; i < N; i++) {
+                uint64_t t0 = now_ns();
+                (void) rd(RPCGPU_REG_ID);
+                t[i] = now_ns() - t0;
+        }
+        qsort(t, N, sizeof(t[0]), cmp_u64);
+        printf("BAR0 read: p50 %.1f us, p99 %.1f us (%d reads)\n", t[N / 2] / 1e3, t[N * 99 / 100] / 1e3, N);
+        for (int i = 0; i < 100; i++)
+                t[i] = fence_wait();
+        qsort(t, 100, sizeof(t[0]), cmp_u64);
+        printf("doorbell to fence: p50 %.1f us, p99 %.1f us (100 fences, polled)\n", t[50] / 1e3,
+               t[99] / 1e3);
+        uint64_t size = vram_size / 2 > (8u << 20) ? 8u << 20 : vram_size / 2;
+        n = rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM, vram_size / 2, 0, size);
+        uint64_t t0 = now_ns();
+        submit(cmd, n);
+        uint64_t waited = fence_wait();
+        CHECK(waited > 0, "the bandwidth COPY did not complete");
+        printf("COPY VRAM to VRAM: %" PRIu64 " MiB in %.2f ms, %.2f GB/s\n", size >> 20,
+               (now_ns() - t0) / 1e6, size / (double) (now_ns() - t0));
+        n = rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM, 0, data, 65536);
+        t0 = now_ns();
+        for (int i = 0; i < 16; i++)
+                submit(cmd, n);
+        CHECK(fence_wait() > 0, "the RAM to VRAM copies did not complete");
+        printf("COPY RAM to VRAM: 16 x 64 KiB in %.2f ms, %.3f GB/s\n", (now_ns() - t0) / 1e6,
+               (16 << 16) / (double) (now_ns() - t0));
+
+        /* Device reset: HEAD and TAIL back to 0, the ring keeps its base and size. */
+        wr(RPCGPU_REG_RESET, 1);
+        CHECK(rd(RPCGPU_REG_RING_HEAD) == 0 && rd(RPCGPU_REG_RING_TAIL) == 0, "RESET left HEAD %u TAIL %u",
+              rd(RPCGPU_REG_RING_HEAD), rd(RPCGPU_REG_RING_TAIL));
+        tail = 0;
+        CHECK(fence_wait() > 0, "no work after RESET");
+}
+
+static void expect_failsafe(uint32_t err, const char *what) {
+        uint64_t t0 = now_ns();
+        while (!(rd(RPCGPU_REG_STATUS) & RPCGPU_STATUS_FAILSAFE) && now_ns() - t0 < 10000000000ull)
+                ;
+        CHECK(rd(RPCGPU_REG_STATUS) & RPCGPU_STATUS_FAILSAFE, "%s: no failsafe", what);
+        CHECK(rd(RPCGPU_REG_ERROR_STATUS) == err, "%s: ERROR_STATUS %u, expected %u", what,
+              rd(RPCGPU_REG_ERROR_STATUS), err);
+        printf("%s: failsafe, ERROR_STATUS %u, ERROR_ADDR %#x\n", what, rd(RPCGPU_REG_ERROR_STATUS),
+               rd(RPCGPU_REG_ERROR_ADDR_LO));
+        wr(RPCGPU_REG_RESET, 1);
+        tail = 0;
+        CHECK(!(rd(RPCGPU_REG_STATUS) & RPCGPU_STATUS_FAILSAFE), "%s: RESET did not end failsafe", what);
+        CHECK(fence_wait() > 0, "%s: no work after RESET", what);
+}
+
+static void hostile(void) {
+        uint32_t cmd[16];
+        /* Far outside guest RAM (and every other mapping QEMU made). */
+        submit(cmd, rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM, 0, 0x7f0000000000ull, 4096));
+        expect_failsafe(RPCGPU_ERR_ADDRESS, "COPY from outside guest memory");
+        submit(cmd, rpcgpu_cmd_priv_mmio_write(cmd, 0xfee00000, 1));
+        expect_failsafe(RPCGPU_ERR_SENSITIVE, "PRIV_MMIO_WRITE");
+        cmd[0] = 0xdeadbeef;
+        submit(cmd, 1);
+        expect_failsafe(RPCGPU_ERR_UNKNOWN_COMMAND, "ring garbage");
+}
+
+int main(int argc, char *argv[]) {
+        unsigned long vendor = RPCGPU_VENDOR_ID, device = RPCGPU_DEVICE_ID, class = RPCGPU_CLASS_CODE;
+        char dir[300];
+        size_t size0, size2;
+        int i;
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        for (i = 1; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+                if (!strcmp(argv[i], "--vendor"))
+                        vendor = strtoul(argv[i + 1], NULL, 16);
+                else if (!strcmp(argv[i], "--device"))
+                        device = strtoul(argv[i + 1], NULL, 16);
+                else if (!strcmp(argv[i], "--class"))
+                        class = strtoul(argv[i + 1], NULL, 16);
+        }
+        if (i >= argc || (strcmp(argv[i], "workload") && strcmp(argv[i], "hostile"))) {
+                fprintf(stderr, "usage: rpc-vm-guest [--vendor V --device D --class C] workload|hostile\n");
+                return 2;
+        }
+        if (find_device(vendor, device, class, dir, sizeof(dir)) < 0) {
+                printf("no %04lx:%04lx class %06lx in this guest\n", vendor, device, class);
+                return 1;
+        }
+        printf("device %s\n", strrchr(dir, '/') + 1);
+        if (enable_device(dir) < 0 || !(bar0 = map_resource(dir, 0, &size0)) ||
+            !(vram = map_resource(dir, 2, &size2))) {
+                printf("cannot map the BARs of %s: %s\n", dir, strerror(errno));
+                return 1;
+        }
+        vram_size = size2;
+        if (rd(RPCGPU_REG_ID) != RPCGPU_ID_MAGIC) {
+                printf("BAR0 ID reads %#x, not the vGPU's\n", rd(RPCGPU_REG_ID));
+                return 1;
+        }
+        /* What the previous VM left: nothing (docs/engine.md, the power-on state of each client). */
+        printf("at start: commands %u fences %u violations %u fence %u ring size %u error %u engine reg %u "
+               "VRAM[0] %#x\n",
+               rd(RPCGPU_REG_STAT_COMMANDS), rd(RPCGPU_REG_STAT_FENCES), rd(RPCGPU_REG_STAT_VIOLATIONS),
+               rd(RPCGPU_REG_FENCE_LO), rd(RPCGPU_REG_RING_SIZE), rd(RPCGPU_REG_ERROR_STATUS),
+               rd(RPCGPU_REG_ENGINE_REGS), vram[0]);
+        if (guest_ram() < 0)
+                return 1;
+        printf("guest RAM for the ring and data at guest-physical %#" PRIx64 "\n", ram_gpa);
+        program_ring();
+        if (!strcmp(argv[i], "workload"))
+                workload();
+        else
+                hostile();
+        printf("%s: %s\n", argv[i], failures ? "FAILED" : "verified");
+        return failures ? 1 : 0;
+}
