@@ -47,7 +47,8 @@ void auth_cache_store(AuthCache *cache, sd_id128_t bus_id, const char *sender, u
         CachedCaller *c = &cache->slots[cache->next];
         cache->next = (cache->next + 1) % AUTH_CACHE_SIZE;
         *c = (CachedCaller){.bus_id = bus_id, .euid = euid, .n_groups = n_groups};
-        memcpy(c->groups, groups, n_groups * sizeof(gid_t));
+        if (n_groups > 0) /* root is stored with no groups (NULL): memcpy() may not be given NULL */
+                memcpy(c->groups, groups, n_groups * sizeof(gid_t));
         snprintf(c->sender, sizeof(c->sender), "%s", sender);
 }
 
