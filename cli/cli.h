@@ -77,6 +77,8 @@ int cmd_undefine(Cli *c, int argc, char *argv[]);
 int cmd_start(Cli *c, int argc, char *argv[]);
 int cmd_stop(Cli *c, int argc, char *argv[]);
 int cmd_autostart(Cli *c, int argc, char *argv[]);
+int cmd_apply(Cli *c, int argc, char *argv[]);
+int cmd_export(Cli *c, int argc, char *argv[]);
 int cmd_doctor(Cli *c, int argc, char *argv[]);
 int cmd_monitor(Cli *c, int argc, char *argv[]);
 int cmd_events(Cli *c, int argc, char *argv[]);

@@ -27,6 +27,11 @@ static const Command commands[] = {
          "Remove instances from the host, keeping their definitions (--force: even if a domain holds one)"},
         {"autostart", cmd_autostart, "autostart UUID on|off",
          "Start a defined instance whenever vgpud starts and its GPU is present"},
+        {"apply", cmd_apply, "apply -f FILE [--config NAME] [--dry-run] [--force] [--json]",
+         "Make the host match a desired state (vgpud-apply(5)): all or nothing, a second apply changes "
+         "nothing"},
+        {"export", cmd_export, "export [--format vgpud|vgpu-device-manager] [--config NAME]",
+         "Print the host's vGPUs as a desired state that apply reproduces"},
         {"monitor", cmd_monitor, "monitor [--once] [--json] [--interval SECONDS]",
          "Live view of the GPUs and instances, refreshed in place (q to quit)"},
         {"doctor", cmd_doctor, "doctor [--json]",

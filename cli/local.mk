@@ -16,6 +16,7 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-sriov.c \
 	cli/cmd-list.c \
 	cli/cmd-lifecycle.c \
+	cli/cmd-apply.c \
 	cli/pipeline.h cli/pipeline.c \
 	cli/bus-json.h cli/bus-json.c \
 	cli/watch.h cli/watch.c \
@@ -38,7 +39,7 @@ cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) $(LIBVI
 # libvirt is not linked: attach and detach load it (cli/libvirt-dl.h). --as-needed drops the libraries
 # of libvgpu parts vgpuctl does not use: every library loaded is start-up time of every command.
 VGPUCTL_LIBS = cli/libvgpuctl.a src/vfio-user/libvfiouser.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS) \
-	$(LIBVGPU_LIBS)
+	$(LIBVGPU_LIBS) $(YAML_LIBS)
 
 bin_PROGRAMS += cli/vgpuctl
 cli_vgpuctl_SOURCES = cli/vgpuctl.c

@@ -410,8 +410,8 @@ int objects_fetch_of(sd_bus *bus, const char *interface, sd_bus_error *error, Ob
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "GetObjects", error,
-                               &reply, "as", 1, interface);
+        r = sd_bus_call_method(bus, VGPUD_BUS_NAME, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, "GetObjects",
+                               error, &reply, "as", 1, interface);
         if (r < 0 && sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD)) {
                 sd_bus_error_free(error);
                 return objects_fetch(bus, error, ret);

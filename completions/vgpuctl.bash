@@ -10,7 +10,7 @@ _vgpuctl() {
         _init_completion || return
 
         local commands="gpus types list show create define destroy undefine start stop autostart probe sriov bind unbind
-                policy quota xml attach detach monitor doctor metrics events nfd"
+                policy quota xml attach detach apply export monitor doctor metrics events nfd"
         local cmd="" i
         for ((i = 1; i < cword; i++)); do
                 case ${words[i]} in
@@ -45,7 +45,29 @@ _vgpuctl() {
                 return
                 ;;
         --format)
-                COMPREPLY=($(compgen -W "openmetrics prometheus" -- "$cur"))
+                if [[ $cmd == export ]]; then
+                        COMPREPLY=($(compgen -W "vgpud vgpu-device-manager" -- "$cur"))
+                else
+                        COMPREPLY=($(compgen -W "openmetrics prometheus" -- "$cur"))
+                fi
+                return
+                ;;
+        --file | -f)
+                _filedir '@(yaml|yml)'
+                return
+                ;;
+        --config | -c)
+                # apply: the configurations of the file named with -f (the keys under vgpu-configs)
+                local file="" k
+                for ((k = 1; k < cword - 1; k++)); do
+                        [[ ${words[k]} == -f || ${words[k]} == --file ]] && file=${words[k + 1]}
+                done
+                if [[ $cmd == apply && -r $file ]]; then
+                        COMPREPLY=($(compgen -W "$(awk '/^vgpu-configs:/ { in_c = 1; next }
+                                in_c && /^[^ #]/ { in_c = 0 }
+                                in_c && /^  [^ #-][^:]*:/ { sub(/^  /, ""); sub(/:.*/, ""); gsub(/"/, ""); print }' \
+                                "$file" 2>/dev/null)" -- "$cur"))
+                fi
                 return
                 ;;
         --output | -o)
@@ -71,6 +93,8 @@ _vgpuctl() {
         xml) opts+=" --display --ramfb --domain" ;;
         attach | detach) opts+=" --domain --connect --config --live" ;;
         monitor) opts+=" --once --interval" ;;
+        apply) opts+=" --file --config --dry-run --force" ;;
+        export) opts="--help --format --config" ;;
         metrics) opts="--help --output --format" ;;
         nfd) opts="--help --output --expiry" ;;
         probe) opts+=" --size" ;;
@@ -88,7 +112,7 @@ _vgpuctl() {
                 case ${words[i]} in
                 --type | -t | --gpu | -g | --uuid | -u | --attr | -A | --placement | --size | --vfs | -n | --count | --share | \
                         -s | --weight | -w | --slice | --averaging-factor | --frequency | --display | --domain | \
-                        --connect | --format | --output | -o | --interval | -i | --expiry) ((i++)) ;;
+                        --connect | --format | --output | -o | --interval | -i | --expiry | --file | -f | --config | -c) ((i++)) ;;
                 -*) ;;
                 *) ((npos++)) ;;
                 esac

@@ -42,7 +42,8 @@ const CachedCaller *auth_cache_lookup(const AuthCache *cache, sd_id128_t bus_id,
 
 void auth_cache_store(AuthCache *cache, sd_id128_t bus_id, const char *sender, uid_t euid,
                       const gid_t *groups, size_t n_groups) {
-        if (isempty(sender) || strlen(sender) >= sizeof(cache->slots[0].sender) || n_groups > AUTH_CACHE_GROUPS)
+        if (isempty(sender) || strlen(sender) >= sizeof(cache->slots[0].sender) ||
+            n_groups > AUTH_CACHE_GROUPS)
                 return;
         CachedCaller *c = &cache->slots[cache->next];
         cache->next = (cache->next + 1) % AUTH_CACHE_SIZE;

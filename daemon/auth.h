@@ -33,7 +33,7 @@ bool auth_caller_allowed(const Caller *c, gid_t admin_gid, char *const *admin_me
  * answer stays true for the connection's life. Why: asking is a round trip to the bus that blocks the loop,
  * and `vgpuctl destroy UUID...` makes hundreds of calls from one connection. Small (the last
  * AUTH_CACHE_SIZE senders), and only what the bus reported, never groups read from /proc. */
-#define AUTH_CACHE_SIZE 16
+#define AUTH_CACHE_SIZE   16
 #define AUTH_CACHE_GROUPS 64
 
 typedef struct CachedCaller {

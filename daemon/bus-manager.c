@@ -4,6 +4,7 @@
  * client mirror the whole host with one GetManagedObjects call.
  */
 #include "alias.h"
+#include "apply.h"
 #include "auth.h"
 #include "backend.h"
 #include "bus-error.h"
@@ -279,6 +280,10 @@ static const sd_bus_vtable manager_vtable[] = {
                 SD_BUS_RESULT("a(ss)", results), bus_manager_acquire_for_domain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReleaseDomain", SD_BUS_ARGS("s", domain, "a{sv}", options),
                                 SD_BUS_RESULT("a(ss)", results), bus_manager_release_domain,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        /* a desired state as one transaction (apply.c) */
+        SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("a(sasasa(ssu)a{sv})", entries, "a{sv}", options),
+                                SD_BUS_RESULT("b", changed, "a(ssss)", steps), bus_manager_apply,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };

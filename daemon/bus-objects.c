@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Implementation of bus-objects.h. */
-#include "bus-error.h"
 #include "bus-objects.h"
+#include "bus-error.h"
 #include "manager.h"
 #include "strutil.h"
 

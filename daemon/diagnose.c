@@ -121,7 +121,22 @@ static bool module_available(const char *module) {
         return false;
 }
 
-/* The VFIO drivers: vfio-pci for VFs and passthrough, vfio_mdev (the mdev bus driver) for mdevs. */
+/* Does any driver serve the mdev bus? Up to Linux 5.15 that was vfio_mdev; since 5.16 each parent's
+ * driver registers its own (nvidia, mbochs, ...) and vfio_mdev is gone: any one will do. */
+static bool mdev_bus_has_driver(const char *sysfs_root) {
+        _cleanup_free_ char *path = sysfs_path(sysfs_root, "bus/mdev/drivers");
+        DIR *dir = path ? opendir(path) : NULL;
+        struct dirent *de;
+        bool found = false;
+
+        while (dir && !found && (de = readdir(dir)))
+                found = de->d_name[0] != '.';
+        if (dir)
+                closedir(dir);
+        return found;
+}
+
+/* The VFIO drivers: vfio-pci for VFs and passthrough, a driver of the mdev bus for mdevs. */
 static int check_vfio(Manager *m, Diagnosis *d) {
         static const struct {
                 const char *driver_dir; /* below the sysfs root, present when the driver is registered */
@@ -136,6 +151,8 @@ static int check_vfio(Manager *m, Diagnosis *d) {
 
         for (size_t i = 0; i < ELEMENTSOF(drivers); i++) {
                 if (sysfs_exists(m->host->sysfs_root, drivers[i].driver_dir))
+                        continue;
+                if (streq(drivers[i].module, "vfio_mdev") && mdev_bus_has_driver(m->host->sysfs_root))
                         continue;
                 if (streq(drivers[i].module, "vfio_mdev") && !need_mdev)
                         continue;

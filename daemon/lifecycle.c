@@ -780,3 +780,62 @@ int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, 
         }
         return operation_submit(op);
 }
+
+/* ---- for Manager.Apply (apply.c): the same steps with a record chosen by the caller --------------------
+ */
+
+int lifecycle_queue_create_record(Manager *m, const struct vgpu_record *rec, bool make_device,
+                                  operation_done_t done, void *userdata) {
+        Operation *op;
+        Instance *i;
+        int r;
+
+        if (manager_find_instance(m, rec->uuid))
+                return -EEXIST;
+        if (make_device && isempty(rec->parent))
+                return -EINVAL;
+        r = manager_add_instance(m, rec->uuid, &i);
+        if (r < 0)
+                return r;
+        i->origin = ORIGIN_VGPUD;
+        r = operation_new(m, i, rec->backend, NULL, done, &op);
+        if (r >= 0) {
+                op->userdata = userdata;
+                r = fill_new(op, make_device, rec);
+                if (r < 0)
+                        operation_free(op);
+                else
+                        r = operation_submit(op); /* frees op on failure */
+        }
+        if (r < 0)
+                manager_drop_instance(m, i);
+        return r;
+}
+
+int lifecycle_queue_destroy(Instance *i, bool check_in_use, operation_done_t done, void *userdata) {
+        Operation *op;
+        int r;
+
+        if (i->pending > 0)
+                return -EALREADY;
+        r = operation_new(i->manager, i, instance_backend(i), NULL, done, &op);
+        if (r < 0)
+                return r;
+        op->userdata = userdata;
+        if (i->live) {
+                op->device = DEVICE_DESTROY;
+                op->check_in_use = check_in_use;
+                if (i->live->parent_name && !(op->parent = strdup(i->live->parent_name))) {
+                        operation_free(op);
+                        return -ENOMEM;
+                }
+        }
+        r = plan_records(op, i->record, NULL);
+        if (r < 0) {
+                operation_free(op);
+                return r;
+        }
+        if (i->live && instance_persistent(i) && op->backend && op->backend->device_kind == VGPU_DEVICE_PCI)
+                op->delete_runtime = true;
+        return operation_submit(op);
+}

@@ -41,6 +41,14 @@ int lifecycle_record_change(Instance *i, sd_bus_message *call, const struct vgpu
 int lifecycle_queue_start(Instance *i, operation_done_t done, void *userdata, char **ret_error);
 int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, void *userdata);
 
+/* For Manager.Apply (apply.c), without a caller; done gets the result on the main thread:
+ * - a new instance with exactly this record (uuid, backend, type, parent, attributes, persistence,
+ *   quota), made on rec->parent when make_device, only recorded otherwise (-EEXIST: the UUID is taken);
+ * - destroy i: the device (with or without the in-use check) and its definition. */
+int lifecycle_queue_create_record(Manager *m, const struct vgpu_record *rec, bool make_device,
+                                  operation_done_t done, void *userdata);
+int lifecycle_queue_destroy(Instance *i, bool check_in_use, operation_done_t done, void *userdata);
+
 /* Start a defined instance without a caller (autostart); done gets the result. */
 typedef void (*lifecycle_done_t)(Manager *m, const char *uuid, int r, const char *error_message);
 int lifecycle_autostart(Instance *i, lifecycle_done_t done);

@@ -16,6 +16,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/availability.h daemon/availability.c \
 	daemon/own-events.h daemon/own-events.c \
 	daemon/lifecycle.h daemon/lifecycle.c \
+	daemon/apply.h daemon/apply.c \
 	daemon/reconcile.c \
 	daemon/autostart.c \
 	daemon/diagnose.c \
@@ -118,6 +119,11 @@ check_PROGRAMS += tests/helpers/rpc-guest
 tests_helpers_rpc_guest_SOURCES = tests/helpers/rpc-guest.c
 tests_helpers_rpc_guest_LDADD = src/vfio-user/libvfiouser.a src/libvgpu.a
 TESTS += tests/integration/vgpud-t4.bats
+# vgpuctl apply / export on every backend (apply.bash: the checks they share)
+TESTS += tests/integration/apply-t4.bats tests/integration/apply-a16.bats tests/integration/apply-gvtg.bats \
+	tests/integration/apply-sriov.bats tests/integration/apply-l40s.bats
+EXTRA_DIST += tests/integration/apply.bash tests/integration/apply-t4.bats tests/integration/apply-a16.bats \
+	tests/integration/apply-gvtg.bats tests/integration/apply-sriov.bats tests/integration/apply-l40s.bats
 EXTRA_DIST += tests/integration/vgpud-t4.bats daemon/org.vgpud1.xml
 TESTS += tests/integration/vgpud-lifecycle.bats
 EXTRA_DIST += tests/integration/vgpud-lifecycle.bats

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <systemd/sd-daemon.h>
 
+#include "apply.h"
 #include "availability.h"
 #include "bus-names.h"
 #include "config-file.h"
@@ -230,7 +231,9 @@ Manager *manager_free(Manager *m) {
         /* Workers first: their cancelled completions may still reply on the bus and touch the objects. */
         if (m->refresher)
                 refresher_shutdown(m->refresher);
+        manager_apply_abandon(m);
         hostops_free(m->hostops);
+        manager_apply_free(m);
         m->refresher = refresher_free(m->refresher);
         m->own_events = own_events_free(m->own_events);
         /* Then the engines (no worker calls them any more): their clients go, their sockets are removed. */

@@ -78,7 +78,8 @@ typedef struct Manager {
         size_t n_assignments_saved;         /* owners in the last file written */
         struct LibvirtWatch *libvirt_watch; /* reads libvirt's domain list on its own thread */
 
-        char *status; /* what sd_notify STATUS and Manager.Status say */
+        struct ApplyTx *apply; /* the Manager.Apply in flight (apply.h), NULL if none */
+        char *status;          /* what sd_notify STATUS and Manager.Status say */
         Finding *findings;
         size_t n_findings;
 } Manager;

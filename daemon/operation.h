@@ -40,7 +40,7 @@ struct Operation {
         Operation *next_create;   /* Manager.creates: creates in flight, for placement */
         Operation *next_finished; /* Manager.finished: completed, waiting for the batch's sync */
         int result;               /* for done, once finished */
-        Instance *instance;     /* its pending count is held while the operation is in flight */
+        Instance *instance;       /* its pending count is held while the operation is in flight */
         sd_bus_message *call;
         operation_done_t done;
         void *userdata; /* for done */

@@ -221,9 +221,22 @@ static void schedule_retry(SriovState *s, int error, const char *why);
 static void finish(SriovState *s, int r, const char *message) {
         Manager *m = s->manager;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = TAKE_PTR(s->call);
+        void (*done)(Manager * m, const char *address, int r, const char *message) = s->done;
 
         s->wait_timer = sd_event_source_disable_unref(s->wait_timer);
         s->busy = false;
+        s->done = NULL;
+        if (done) {
+                /* Apply's change: its result goes to apply, which undoes or goes on; no retry here. */
+                if (r >= 0) {
+                        set_status(s, "%s", s->config && s->config->num_vfs == s->want_vfs ? "ok" : "");
+                        log_info("SR-IOV on %s: %u VF(s).", s->address, s->want_vfs);
+                        manager_sync_now(m);
+                } else
+                        log_warning("SR-IOV on %s: %s", s->address, strna(message));
+                done(m, s->address, r, message);
+                return;
+        }
         if (r >= 0) {
                 s->attempts = 0;
                 s->delay_usec = 0;
@@ -584,5 +597,47 @@ int sriov_set(GpuObject *obj, sd_bus_message *call, unsigned num_vfs, bool persi
         if (r < 0)
                 return bus_error_setf(e, r, SUBJECT_ARGUMENT, "Cannot queue the change: %s", strerror(-r));
         s->call = sd_bus_message_ref(call);
+        return 1;
+}
+
+int sriov_change(GpuObject *obj, unsigned num_vfs,
+                 void (*done)(Manager *m, const char *address, int r, const char *message),
+                 char **ret_error) {
+        Manager *m = obj->manager;
+        struct vgpu_gpu *g = obj->gpu;
+        SriovState *s;
+        int r;
+
+        if (!g)
+                return asprintf(ret_error, "GPU %s is not present", obj->address) < 0 ? -ENOMEM : -ENODEV;
+        if (!g->sriov.capable || g->sriov.total_vfs == 0)
+                return asprintf(ret_error, "GPU %s has no SR-IOV", obj->address) < 0 ? -ENOMEM : -EOPNOTSUPP;
+        if (num_vfs > g->sriov.total_vfs)
+                return asprintf(ret_error, "GPU %s supports at most %u VFs (sriov_totalvfs); %u asked",
+                                obj->address, g->sriov.total_vfs, num_vfs) < 0
+                               ? -ENOMEM
+                               : -ERANGE;
+        s = state_get(m, obj->address, true);
+        if (!s)
+                return -ENOMEM;
+        if (s->busy)
+                return asprintf(ret_error, "an SR-IOV change on %s is in progress", obj->address) < 0
+                               ? -ENOMEM
+                               : -EALREADY;
+        if (num_vfs != g->sriov.num_vfs) {
+                Instance *i = instance_on_vfs(m, g);
+                if (i)
+                        return asprintf(ret_error, "instance %s lives on a VF of %s (%s)", i->uuid,
+                                        obj->address, strna(instance_parent(i))) < 0
+                                       ? -ENOMEM
+                                       : -EBUSY;
+        }
+        s->retry_timer = sd_event_source_disable_unref(s->retry_timer);
+        s->attempts = 0;
+        s->delay_usec = 0;
+        r = submit(s, num_vfs, sriov_autoprobe_default(g), false, true);
+        if (r < 0)
+                return r;
+        s->done = done;
         return 1;
 }

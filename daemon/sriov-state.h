@@ -40,6 +40,8 @@ typedef struct SriovState {
         unsigned want_vfs;
         uint64_t deadline_usec;
         sd_event_source *wait_timer;
+        /* a change asked by vgpud itself (apply.c) instead of a caller: told the result on the main loop */
+        void (*done)(Manager *m, const char *address, int r, const char *message);
 } SriovState;
 
 /* Load the configurations and restore them (blocking: before the bus and the records). */
@@ -50,6 +52,12 @@ void manager_sriov_kick(Manager *m);
 
 /* Gpu.SetSriov, once its handler authorized call. */
 int sriov_set(GpuObject *g, sd_bus_message *call, unsigned num_vfs, bool persistent, sd_bus_error *e);
+
+/* The same change without a caller (Manager.Apply, authorized already): the checks of SetSriov, with the
+ * refusal in *ret_error; done is called on the main loop when the VFs are there (or it failed). */
+int sriov_change(GpuObject *g, unsigned num_vfs,
+                 void (*done)(Manager *m, const char *address, int r, const char *message),
+                 char **ret_error);
 
 /* For the Gpu properties: the configured count (0: none) and the status ("" if nothing to say). */
 unsigned sriov_configured_vfs(Manager *m, const char *address);

@@ -60,7 +60,11 @@ src_libvgpu_a_SOURCES += \
 	src/sched-store.h src/sched-store.c \
 	src/assignment.h src/assignment.c
 
-src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) $(LIBXML_CFLAGS)
+# The desired state `vgpuctl apply` reads (libyaml; linked by vgpuctl, its tests and fuzzer only).
+src_libvgpu_a_SOURCES += \
+	src/desired-state.h src/desired-state.c
+
+src_libvgpu_a_CFLAGS = $(AM_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) $(INIH_CFLAGS) $(LIBXML_CFLAGS) $(YAML_CFLAGS)
 
 # What a program linking libvgpu.a needs besides it.
 LIBVGPU_LIBS = $(UDEV_LIBS) $(JSONC_LIBS) $(INIH_LIBS) $(LIBXML_LIBS)

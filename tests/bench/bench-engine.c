@@ -17,10 +17,10 @@
  * integration tests. Figures are printed, never asserted.
  */
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +132,8 @@ static void mmio_run(struct rpcgpu_guest *g, int fd, int n, uint64_t *rt, uint64
                         uint64_t t0 = now();
                         if (engine)
                                 die(rpcgpu_guest_read32(g, RPCGPU_REG_ID, &v), "bar0 read");
-                        else if (send(fd, req, 32, MSG_NOSIGNAL) != 32 || recv(fd, rep, 36, MSG_WAITALL) != 36)
+                        else if (send(fd, req, 32, MSG_NOSIGNAL) != 32 ||
+                                 recv(fd, rep, 36, MSG_WAITALL) != 36)
                                 die(-EIO, "ping-pong");
                         t[engine ? 0 : 1] = now() - t0;
                 }
@@ -167,7 +168,8 @@ static int pin_to_one_cpu(void) {
 }
 
 static void bench_mmio(void) {
-        const char *n_env = getenv("BENCH_MMIO_N"); /* pairs per run (default 20000), e.g. fewer under strace */
+        const char *n_env =
+                getenv("BENCH_MMIO_N"); /* pairs per run (default 20000), e.g. fewer under strace */
         const int N = n_env && atoi(n_env) > 0 ? atoi(n_env) : 20000, RUNS = 5;
         struct engine_params ep = {.name = "bench"};
         struct engine *e;
@@ -192,14 +194,16 @@ static void bench_mmio(void) {
                 mmio_run(g, sv[0], N, rt, raw, ratio, &runs[r]);
                 p50s[r] = runs[r].ratio_p50;
                 p99s[r] = runs[r].ratio_p99;
-                printf("mmio run %d: BAR0 read p50 %.2f us, p99 %.2f us; raw ping-pong p50 %.2f us, p99 %.2f us; "
+                printf("mmio run %d: BAR0 read p50 %.2f us, p99 %.2f us; raw ping-pong p50 %.2f us, p99 "
+                       "%.2f us; "
                        "median of pair ratios %.2fx, p99/p99 %.2fx\n",
                        r + 1, runs[r].p50 / 1e3, runs[r].p99 / 1e3, runs[r].r50 / 1e3, runs[r].r99 / 1e3,
                        runs[r].ratio_p50, runs[r].ratio_p99);
         }
         qsort(p50s, RUNS, sizeof(double), cmp_double);
         qsort(p99s, RUNS, sizeof(double), cmp_double);
-        printf("mmio: engine / raw ping-pong over %d runs of %d interleaved pairs (%s): p50 %.2fx (%.2f-%.2f), "
+        printf("mmio: engine / raw ping-pong over %d runs of %d interleaved pairs (%s): p50 %.2fx "
+               "(%.2f-%.2f), "
                "p99 %.2fx (%.2f-%.2f) (target <= 1.5x)\n",
                RUNS, N, cpu >= 0 ? "all threads on one CPU" : "not pinned", p50s[RUNS / 2], p50s[0],
                p50s[RUNS - 1], p99s[RUNS / 2], p99s[0], p99s[RUNS - 1]);

@@ -17,9 +17,9 @@ tests_chaos_vgpud_nosan_SOURCES = $(daemon_vgpud_SOURCES) $(daemon_libvgpud_a_SO
 	$(daemon_engine_libengine_a_SOURCES) $(src_vfio_user_libvfiouser_a_SOURCES)
 tests_chaos_vgpud_nosan_CPPFLAGS = $(daemon_libvgpud_a_CPPFLAGS)
 tests_chaos_vgpud_nosan_CFLAGS = -std=gnu11 $(WARN_CFLAGS) $(SYSTEMD_CFLAGS) $(UDEV_CFLAGS) $(JSONC_CFLAGS) \
-	$(INIH_CFLAGS) $(LIBXML_CFLAGS)
+	$(INIH_CFLAGS) $(LIBXML_CFLAGS) $(YAML_CFLAGS)
 tests_chaos_vgpud_nosan_LDFLAGS =
-tests_chaos_vgpud_nosan_LDADD = $(SYSTEMD_LIBS) $(LIBVGPU_LIBS) -lpthread
+tests_chaos_vgpud_nosan_LDADD = $(SYSTEMD_LIBS) $(LIBVGPU_LIBS) $(YAML_LIBS) -lpthread
 
 # bus-flood: a hostile D-Bus client for limits.bats.
 check_PROGRAMS += tests/chaos/bus-flood

@@ -59,6 +59,14 @@ cli_commands() {
         [ "$output" = spread ]
         run complete create --co
         [ "$output" = --count ]
+        run complete export --format ""
+        [ "$output" = $'vgpu-device-manager\nvgpud' ]
+        run complete apply --
+        [ "$output" = $'--config\n--dry-run\n--file\n--force\n--help\n--json' ]
+        printf 'version: v1\nvgpu-configs:\n  A16-2Q:\n    - devices: all\n  "mixed":\n    - devices: [0]\n' \
+                >"$BATS_TEST_TMPDIR/c.yaml"
+        run complete apply -f "$BATS_TEST_TMPDIR/c.yaml" --config ""
+        [ "$output" = $'A16-2Q\nmixed' ]
 }
 
 @test "bash: destroy and stop take several UUIDs, each offered once" {

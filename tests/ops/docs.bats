@@ -5,7 +5,7 @@
 
 bats_require_minimum_version 1.5.0 # run ! (a negated command that can fail the test)
 
-PAGES="man/vgpuctl.8 man/vgpud.8 man/vgpud.conf.5 man/org.vgpud1.5"
+PAGES="man/vgpuctl.8 man/vgpud.8 man/vgpud.conf.5 man/org.vgpud1.5 man/vgpud-apply.5"
 
 setup() {
         cd "$VGPU_TEST_SRCDIR" || return

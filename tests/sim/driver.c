@@ -25,6 +25,10 @@ static bool match_hda(const struct pci_dev *dev) {
         return dev->class >> 8 == 0x0403;
 }
 
+static bool match_nvme(const struct pci_dev *dev) {
+        return dev->class == 0x010802;
+}
+
 static bool match_none(const struct pci_dev *dev) {
         return false;
 }
@@ -65,7 +69,7 @@ static int sriov_configure_generic(struct sim *sim, struct pci_dev *pf, unsigned
                         if (pf->vfs[i] && pf->vfs[i]->open)
                                 return -EBUSY;
                 for (struct mdev *m = sim->mdevs; m; m = m->next)
-                        if (m->open && m->type->parent->dev->physfn == pf)
+                        if (m->open && m->type->parent->dev && m->type->parent->dev->physfn == pf)
                                 return -EBUSY;
                 sriov_disable(sim, pf);
                 return 0;
@@ -91,17 +95,32 @@ static int vfio_pci_sriov_configure(struct sim *sim, struct pci_dev *pf, unsigne
         return -ENOENT;
 }
 
+static void nvme_remove(struct sim *sim, struct pci_dev *dev) {
+        if (dev->vfs)
+                sriov_disable(sim, dev);
+}
+
 static const struct pci_driver_ops nvidia_ops = {
         .match = match_nvidia,
         .probe = nvidia_probe,
         .remove = nvidia_remove,
         .sriov_configure = sriov_configure_generic,
+        .enables = true,
 };
 static const struct pci_driver_ops i915_ops = {
         .match = match_intel_gpu,
         .probe = i915_probe,
         .remove = i915_remove,
         .sriov_configure = sriov_configure_generic,
+        .enables = true,
+};
+/* nvme: an NVMe controller's driver with pci_sriov_configure_simple (QEMU's emulated PF). */
+static const struct pci_driver_ops nvme_ops = {
+        .match = match_nvme,
+        .probe = probe_nothing,
+        .remove = nvme_remove,
+        .sriov_configure = sriov_configure_generic,
+        .enables = true,
 };
 static const struct pci_driver_ops vfio_pci_ops = {
         .match = match_none,
@@ -118,6 +137,7 @@ static const struct pci_driver_ops hda_ops = {
         .match = match_hda,
         .probe = probe_nothing,
         .remove = remove_nothing,
+        .enables = true,
 };
 
 static const struct {
@@ -129,6 +149,7 @@ static const struct {
         {"vfio-pci", "vfio_pci", &vfio_pci_ops},
         {"pci-stub", "pci_stub", &stub_ops},
         {"snd_hda_intel", "snd_hda_intel", &hda_ops},
+        {"nvme", "nvme", &nvme_ops},
 };
 
 /* ---- matching and binding ---- */
@@ -174,6 +195,9 @@ int pci_dev_bind(struct sim *sim, struct pci_dev *dev, struct pci_driver *drv) {
                 dev->driver = NULL;
                 return r;
         }
+        /* A driver that enables the function sets up its MSI/MSI-X vectors (nvme, nvidia, i915). */
+        if (drv->ops->enables)
+                node_dir(dev->dir, "msi_irqs");
         uevent_send(sim, dev->dir, "bind", NULL);
         return 0;
 }
@@ -185,6 +209,7 @@ void pci_dev_unbind(struct sim *sim, struct pci_dev *dev) {
         node_remove_child(dev->dir, "driver");
         node_remove_child(drv->dir, dev->name);
         drv->ops->remove(sim, dev);
+        node_remove_child(dev->dir, "msi_irqs");
         dev->driver = NULL;
         uevent_send(sim, dev->dir, "unbind", NULL);
 }
@@ -328,9 +353,11 @@ void pci_drivers_register(struct sim *sim) {
         node_dir(bus, "devices");
         struct node *drivers = node_dir(bus, "drivers");
         node_attr(bus, "drivers_probe", 0200, &drivers_probe_ops, NULL, 0);
-        node_const(bus, "drivers_autoprobe", "1\n");
+        node_const(bus, "drivers_autoprobe", "1\n")->mode = 0644;
         node_attr(bus, "rescan", 0200, &rescan_ops, NULL, 0);
-        node_const(bus, "resource_alignment", "\n");
+        node_const(bus, "resource_alignment", "\n")->mode = 0644;
+        node_attr(bus, "uevent", 0200, NULL, NULL, 0);
+        node_dir(bus, "slots");
         node_dir(node_dir_p(sim->root, "class"), "pci_bus");
 
         struct pci_driver **tail = &sim->drivers;
@@ -348,7 +375,7 @@ void pci_drivers_register(struct sim *sim) {
                         node_attr(drv->dir, "unbind", 0200, &unbind_ops, drv, 0);
                         node_attr(drv->dir, "new_id", 0200, &new_id_ops, drv, 0);
                         node_attr(drv->dir, "remove_id", 0200, &remove_id_ops, drv, 0);
-                        node_const(drv->dir, "uevent", "%s", "");
+                        node_attr(drv->dir, "uevent", 0200, NULL, NULL, 0);
                         _cleanup_free_ char *mod_path = xasprintf("/module/%s", drv->module);
                         _cleanup_free_ char *drv_path = node_path(drv->dir);
                         node_link(drv->dir, "module", mod_path);

@@ -36,7 +36,9 @@ struct iommu_group *iommu_group_get(struct sim *sim, int id) {
         snprintf(name, sizeof(name), "%u", want);
         g->dir = node_dir(node_dir_p(sim->root, "kernel/iommu_groups"), name);
         g->devices = node_dir(g->dir, "devices");
-        node_const(g->dir, "type", "DMA\n");
+        /* The default domain's type, from the kernel's configuration (iommu.passthrough, strict);
+         * root may change it while the group has no driver, hence 0644. */
+        node_const(g->dir, "type", "%s\n", sim->profile->iommu_domain)->mode = 0644;
         node_const(g->dir, "reserved_regions", "0x00000000fee00000 0x00000000feefffff msi\n");
         sim->groups[want] = g;
         return g;

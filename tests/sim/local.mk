@@ -7,7 +7,7 @@ tests_sim_vgpu_sim_SOURCES = \
 	tests/sim/profile.h tests/sim/profile.c \
 	tests/sim/sim.h tests/sim/sim.c \
 	tests/sim/pci.c tests/sim/driver.c tests/sim/iommu.c tests/sim/sriov.c \
-	tests/sim/mdev.c tests/sim/vendor-nvidia.c tests/sim/vendor-gvtg.c \
+	tests/sim/mdev.c tests/sim/vendor-nvidia.c tests/sim/vendor-gvtg.c tests/sim/vendor-sample.c \
 	tests/sim/uevent.c tests/sim/udev-db.c tests/sim/control.c \
 	tests/sim/fs.h tests/sim/fs.c \
 	tests/sim/runner.h tests/sim/runner.c \
@@ -19,6 +19,8 @@ tests_sim_vgpu_sim_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(JSONC_CFLAGS) -pthread
 tests_sim_vgpu_sim_LDADD = $(FUSE_LIBS) $(JSONC_LIBS) -lpthread
 
 EXTRA_DIST += tests/sim/profiles
+# The probe that measures vgpu-sim against the kernel (tests/vm/kernel/sim-diff.bats).
+EXTRA_DIST += tests/vm/probe/sysfs-probe
 
 # Unit tests of the simulator's own building blocks (kernel parsing rules, the tree).
 sim_unit_tests = tests/sim/test-sim-util tests/sim/test-sim-node
@@ -48,6 +50,7 @@ sim_suites = \
 	tests/sim/sim-control.bats \
 	tests/sim/sim-large.bats \
 	tests/sim/sim-l40s.bats \
+	tests/sim/sim-kernel-samples.bats \
 	tests/sim/sim-robust.bats \
 	tests/sim/sim-runner.bats
 TESTS += $(sim_suites)

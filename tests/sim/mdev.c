@@ -5,14 +5,19 @@
  * syntax, uniqueness across every parent, then the vendor's verdict),
  * devices with mdev_type/iommu_group links and a remove store, the
  * /sys/class/mdev_bus and /sys/bus/mdev views, and the MDEV_STATE change
- * uevents on parent (un)registration. Vendor rules live in the parent's ops.
+ * uevents on parent (un)registration. Vendor rules live in the parent's ops;
+ * a parent whose ops leave the count out is counted here, as the kernel's
+ * mdev core does for an mdev_driver without get_available (EUSERS when full).
+ * Parents are PCI functions (a GPU, a VF) or virtual devices (the kernel's
+ * sample drivers, /sys/devices/virtual/<drv>/<drv>).
  */
 #include <ctype.h>
 
 #include "sim-util.h"
 #include "sim.h"
 
-#define MDEV_DRIVER "vfio_mdev"
+/* The mdev driver of the NVIDIA and GVT-g profiles: the vfio_mdev of kernels before 5.16. */
+#define MDEV_DRIVER_LEGACY "vfio_mdev"
 
 static int type_name_show(struct sim *sim, struct node *n, char *buf, size_t size) {
         struct mdev_type *t = n->obj;
@@ -24,9 +29,17 @@ static int type_description_show(struct sim *sim, struct node *n, char *buf, siz
         return t->parent->ops->description(t->type, buf, size);
 }
 
+static unsigned type_available(struct sim *sim, struct mdev_type *t) {
+        struct mdev_parent *p = t->parent;
+        if (p->ops->available)
+                return p->ops->available(sim, t);
+        /* The core's count is the parent's: every type shows what is left of max_instances. */
+        return p->n_created < p->max_instances ? p->max_instances - p->n_created : 0;
+}
+
 static int type_available_show(struct sim *sim, struct node *n, char *buf, size_t size) {
         struct mdev_type *t = n->obj;
-        return snprintf(buf, size, "%u\n", t->parent->ops->available(sim, t));
+        return snprintf(buf, size, "%u\n", type_available(sim, t));
 }
 
 /* uuid_is_valid(): 8-4-4-4-12 hex digits; upper case is accepted and printed lower case. */
@@ -43,8 +56,9 @@ static int uuid_parse(const char *s, char out[37]) {
         return 0;
 }
 
+/* The mdev bus adds no keys of its own (Linux 6.1): only DRIVER while bound. */
 static char *mdev_uevent_env(struct mdev *m) {
-        return xasprintf("%sMDEV_TYPE=%s\n", m->bound ? "DRIVER=" MDEV_DRIVER "\n" : "", m->type->type->id);
+        return m->bound ? xasprintf("DRIVER=%s\n", m->type->parent->mdev_driver) : xstrdup("");
 }
 
 static int mdev_remove_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
@@ -81,14 +95,21 @@ static int type_create_store(struct sim *sim, struct node *n, const char *buf, s
                 return -EINVAL;
         if (mdev_find(sim, name))
                 return -EEXIST;
-        int r = t->parent->ops->create(sim, t);
-        if (r < 0)
-                return r;
+        struct mdev_parent *p = t->parent;
+        if (!p->ops->create) {
+                /* mdev_device_create(): the core takes one of the parent's instances or refuses. */
+                if (p->n_created >= p->max_instances)
+                        return -EUSERS;
+        } else {
+                int r = p->ops->create(sim, t);
+                if (r < 0)
+                        return r;
+        }
 
         struct mdev *m = xmalloc0(sizeof(*m));
         memcpy(m->name, name, sizeof(m->name));
         m->type = t;
-        m->dir = node_dir(t->parent->dev->dir, name);
+        m->dir = node_dir(p->dir, name);
         _cleanup_free_ char *type_path = node_path(t->dir), *mdev_path = node_path(m->dir);
         node_link(m->dir, "mdev_type", type_path);
         node_attr(m->dir, "remove", 0200, &mdev_remove_ops, m, 0);
@@ -107,8 +128,9 @@ static int type_create_store(struct sim *sim, struct node *n, const char *buf, s
         sim->mdevs = m;
         sim->n_mdevs++;
         /* The kernel announces the device, then its binding to the mdev driver. */
-        node_link(m->dir, "driver", "/bus/mdev/drivers/" MDEV_DRIVER);
-        node_link(node_dir_p(sim->root, "bus/mdev/drivers/" MDEV_DRIVER), name, mdev_path);
+        _cleanup_free_ char *drv_path = xasprintf("/bus/mdev/drivers/%s", p->mdev_driver);
+        node_link(m->dir, "driver", drv_path);
+        node_link(node_dir_p(sim->root, drv_path), name, mdev_path);
         uevent_send(sim, m->dir, "add", NULL);
         m->bound = true;
         uevent_send(sim, m->dir, "bind", NULL);
@@ -128,14 +150,17 @@ struct mdev *mdev_find(struct sim *sim, const char *uuid) {
 static void mdev_destroy(struct sim *sim, struct mdev *m) {
         struct mdev_type *t = m->type;
         m->bound = false;
+        node_remove_child(m->dir, "driver");
         uevent_send(sim, m->dir, "unbind", NULL);
         uevent_send(sim, m->dir, "remove", NULL);
-        node_remove_child(node_lookup(sim->root, "/bus/mdev/drivers/" MDEV_DRIVER), m->name);
+        _cleanup_free_ char *drv_path = xasprintf("/bus/mdev/drivers/%s", t->parent->mdev_driver);
+        node_remove_child(node_lookup(sim->root, drv_path), m->name);
         node_remove_child(node_lookup(sim->root, "/bus/mdev/devices"), m->name);
         node_remove_child(t->devices, m->name);
         iommu_group_del(sim, m->group, m->dir, m->name);
         node_remove(m->dir);
-        t->parent->ops->destroy(sim, t);
+        if (t->parent->ops->destroy)
+                t->parent->ops->destroy(sim, t);
         t->parent->n_created--;
         if (m->prev)
                 m->prev->next = m->next;
@@ -148,57 +173,127 @@ static void mdev_destroy(struct sim *sim, struct mdev *m) {
 }
 
 int mdev_remove(struct sim *sim, struct mdev *m) {
-        int r = m->type->parent->ops->remove_check(sim, m);
+        int r = m->type->parent->ops->remove_check ? m->type->parent->ops->remove_check(sim, m) : 0;
         if (r < 0)
                 return r;
         mdev_destroy(sim, m);
         return 0;
 }
 
-int mdev_parent_register(struct sim *sim, struct pci_dev *dev, struct pci_dev *gpu,
-                         const struct mdev_parent_ops *ops, const struct type_catalog *types) {
-        if (dev->parent)
-                return -EEXIST;
+/* The mdev bus driver's directory, as the driver's module registers it. */
+static void mdev_driver_dir(struct sim *sim, const char *name) {
+        _cleanup_free_ char *path = xasprintf("bus/mdev/drivers/%s", name);
+        struct node *d = node_dir_p(sim->root, path);
+        if (node_child(d, "bind"))
+                return;
+        _cleanup_free_ char *module = xasprintf("/module/%s", name);
+        node_attr(d, "bind", 0200, NULL, NULL, 0);
+        node_attr(d, "unbind", 0200, NULL, NULL, 0);
+        node_attr(d, "uevent", 0200, NULL, NULL, 0);
+        node_link(d, "module", module);
+        node_dir_p(sim->root, module);
+}
+
+static struct mdev_parent *parent_register(struct sim *sim, struct node *dir, const char *name,
+                                           const struct mdev_parent_ops *ops,
+                                           const struct type_catalog *types, const char *mdev_driver) {
         struct mdev_parent *p = xmalloc0(sizeof(*p));
-        p->dev = dev;
-        p->gpu = gpu;
+        p->dir = dir;
+        snprintf(p->name, sizeof(p->name), "%s", name);
         p->ops = ops;
+        p->mdev_driver = mdev_driver;
+        mdev_driver_dir(sim, mdev_driver);
         p->n_types = types->n_types;
         p->types = xmalloc0(p->n_types * sizeof(*p->types));
-        struct node *dir = node_dir(dev->dir, "mdev_supported_types");
+        struct node *tdir = node_dir(dir, "mdev_supported_types");
         for (size_t i = 0; i < p->n_types; i++) {
                 struct mdev_type *t = &p->types[i];
+                char probe[8];
                 t->parent = p;
                 t->type = &types->types[i];
-                t->dir = node_dir(dir, t->type->id);
+                t->dir = node_dir(tdir, t->type->id);
                 node_attr(t->dir, "name", 0444, &type_name_ops, t, 0);
-                node_attr(t->dir, "description", 0444, &type_description_ops, t, 0);
+                if (ops->description && ops->description(t->type, probe, sizeof(probe)) != -ENOENT)
+                        node_attr(t->dir, "description", 0444, &type_description_ops, t, 0);
                 node_const(t->dir, "device_api", "%s\n", t->type->device_api);
                 node_attr(t->dir, "available_instances", 0444, &type_available_ops, t, 0);
                 node_attr(t->dir, "create", 0200, &type_create_ops, t, 0);
                 t->devices = node_dir(t->dir, "devices");
         }
-        dev->parent = p;
-        _cleanup_free_ char *path = pci_dev_path(dev);
-        node_link(node_dir_p(sim->root, "class/mdev_bus"), dev->name, path);
-        uevent_send(sim, dev->dir, "change", "MDEV_STATE=registered\n");
-        return 0;
+        _cleanup_free_ char *path = node_path(dir);
+        node_link(node_dir_p(sim->root, "class/mdev_bus"), name, path);
+        uevent_send(sim, dir, "change", "MDEV_STATE=registered\n");
+        return p;
 }
 
-void mdev_parent_unregister(struct sim *sim, struct pci_dev *dev) {
-        struct mdev_parent *p = dev->parent;
-        if (!p)
-                return;
-        node_remove_child(node_lookup(sim->root, "/class/mdev_bus"), dev->name);
+static void parent_unregister(struct sim *sim, struct mdev_parent *p) {
+        node_remove_child(node_lookup(sim->root, "/class/mdev_bus"), p->name);
         /* mdev_unregister_parent() removes every child device, in use or not. */
         for (struct mdev *m = sim->mdevs, *next; m; m = next) {
                 next = m->next;
                 if (m->type->parent == p)
                         mdev_destroy(sim, m);
         }
-        node_remove_child(dev->dir, "mdev_supported_types");
+        node_remove_child(p->dir, "mdev_supported_types");
+        uevent_send(sim, p->dir, "change", "MDEV_STATE=unregistered\n");
         free(p->types);
         free(p);
+}
+
+int mdev_parent_register(struct sim *sim, struct pci_dev *dev, struct pci_dev *gpu,
+                         const struct mdev_parent_ops *ops, const struct type_catalog *types) {
+        if (dev->parent)
+                return -EEXIST;
+        dev->parent = parent_register(sim, dev->dir, dev->name, ops, types, MDEV_DRIVER_LEGACY);
+        dev->parent->dev = dev;
+        dev->parent->gpu = gpu;
+        return 0;
+}
+
+void mdev_parent_unregister(struct sim *sim, struct pci_dev *dev) {
+        if (!dev->parent)
+                return;
+        parent_unregister(sim, dev->parent);
         dev->parent = NULL;
-        uevent_send(sim, dev->dir, "change", "MDEV_STATE=unregistered\n");
+}
+
+/*
+ * The kernel's sample drivers: each module makes a class and one device of its name under
+ * /sys/devices/virtual, then registers it as an mdev parent with its own mdev driver.
+ */
+void virt_parents_add(struct sim *sim) {
+        struct virt_dev **tail = &sim->virts;
+        for (size_t i = 0; i < sim->profile->n_parents; i++) {
+                const struct parent_spec *s = &sim->profile->parents[i];
+                struct virt_dev *v = xmalloc0(sizeof(*v));
+                v->spec = s;
+                v->pool_free = s->pool;
+                _cleanup_free_ char *rel = xasprintf("devices/virtual/%s/%s", s->name, s->name),
+                                    *class = xasprintf("/class/%s", s->name);
+                v->dir = node_dir_p(sim->root, rel);
+                node_dir(v->dir, "power");
+                node_link(v->dir, "subsystem", class);
+                struct node *u = node_const(v->dir, "uevent", "%s", "");
+                u->mode = 0644;
+                _cleanup_free_ char *path = node_path(v->dir);
+                node_link(node_dir_p(sim->root, class), s->name, path);
+                _cleanup_free_ char *module = xasprintf("module/%s", s->name);
+                node_dir_p(sim->root, module);
+                v->parent = parent_register(sim, v->dir, s->name,
+                                            s->core_counted ? &sample_core_mdev_ops : &sample_mdev_ops,
+                                            s->types, s->name);
+                v->parent->max_instances = s->max_instances;
+                v->parent->driver_data = v;
+                *tail = v;
+                tail = &v->next;
+        }
+}
+
+void virt_parents_remove(struct sim *sim) {
+        while (sim->virts) {
+                struct virt_dev *v = sim->virts;
+                sim->virts = v->next;
+                parent_unregister(sim, v->parent);
+                free(v);
+        }
 }

@@ -132,6 +132,15 @@ static int resource_show(struct sim *sim, struct node *n, char *buf, size_t size
 
 static const struct attr_ops resource_ops = {.show = resource_show};
 
+/* enable: pci_enable_device() was called, by a driver's probe or by vfio-pci for its user. */
+static int enable_show(struct sim *sim, struct node *n, char *buf, size_t size) {
+        struct pci_dev *dev = n->obj;
+        bool on = (dev->driver && dev->driver->ops->enables) || dev->open;
+        return snprintf(buf, size, "%u\n", on ? 1u : 0u);
+}
+
+static const struct attr_ops enable_ops = {.show = enable_show};
+
 static int pci_uevent_show(struct sim *sim, struct node *n, char *buf, size_t size) {
         _cleanup_free_ char *env = pci_dev_uevent_env(n->obj);
         return snprintf(buf, size, "%s", env);
@@ -253,10 +262,13 @@ struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const 
                 dev->gpu.fence_free = spec->pool_fence;
         }
 
-        /* Functions hang under their root bus, VFs beside their PF. */
+        /* Functions hang under their root bus or their bridge, VFs beside their PF. */
         struct node *bus_dir;
+        struct pci_dev *bridge = !physfn && spec->upstream[0] ? pci_dev_find(sim, spec->upstream) : NULL;
         if (physfn)
                 bus_dir = physfn->dir->parent;
+        else if (bridge)
+                bus_dir = bridge->dir;
         else {
                 char root[32];
                 snprintf(root, sizeof(root), "pci%04x:%02x", dev->domain, dev->bus);
@@ -284,14 +296,21 @@ struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const 
         node_const(d, "class", "0x%06x\n", dev->class);
         node_const(d, "revision", "0x%02x\n", dev->revision);
         node_const(d, "irq", "%u\n", physfn ? 0u : 16u + (dev->bus % 100));
-        node_const(d, "numa_node", "%d\n", spec->numa_node);
+        /* Writable in the kernel (with CAP_SYS_ADMIN); here the modes are right, the writes refused. */
+        node_const(d, "numa_node", "%d\n", spec->numa_node)->mode = 0644;
         node_const(d, "local_cpulist", "%s", sim->host_cpu[0]);
-        node_const(d, "enable", "1\n");
+        node_const(d, "local_cpus", "%s", "1\n");
+        node_attr(d, "enable", 0644, &enable_ops, dev, 0);
         node_const(d, "dma_mask_bits", "64\n");
         node_const(d, "consistent_dma_mask_bits", "64\n");
-        node_const(d, "d3cold_allowed", "1\n");
-        node_const(d, "msi_bus", "1\n");
-        node_const(d, "broken_parity_status", "0\n");
+        node_const(d, "d3cold_allowed", "1\n")->mode = 0644;
+        node_const(d, "msi_bus", "1\n")->mode = 0644;
+        node_const(d, "broken_parity_status", "0\n")->mode = 0644;
+        node_const(d, "ari_enabled", "0\n");
+        node_const(d, "power_state", "D0\n");
+        node_const(d, "reset_method", "flr\n")->mode = 0644;
+        node_attr(d, "reset", 0200, NULL, NULL, 0);
+        node_dir(d, "link");
         node_const(d, "current_link_speed", "16.0 GT/s PCIe\n");
         node_const(d, "current_link_width", "16\n");
         node_const(d, "max_link_speed", "16.0 GT/s PCIe\n");
@@ -304,8 +323,11 @@ struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const 
         cfg->size = dev->config_size;
         node_attr(d, "driver_override", 0644, &driver_override_ops, dev, 0);
         node_attr(d, "uevent", 0644, &pci_uevent_ops, dev, 0);
-        if (!physfn) /* VFs come and go with sriov_numvfs */
-                node_attr(d, "remove", 0200, &remove_ops, dev, 0);
+        if (!physfn) { /* VFs come and go with sriov_numvfs */
+                node_attr(d, "remove", 0220, &remove_ops, dev, 0);
+                node_attr(d, "rescan", 0200, NULL, NULL, 0);
+        } else
+                node_attr(d, "sriov_vf_msix_count", 0200, NULL, NULL, 0);
         node_const(node_dir(d, "power"), "control", "on\n");
         node_link(d, "subsystem", "/bus/pci");
         if (physfn) {
@@ -324,6 +346,9 @@ struct pci_dev *pci_dev_add(struct sim *sim, const struct dev_spec *spec, const 
         if (!sim->profile->no_iommu) {
                 dev->group = iommu_group_get(sim, physfn ? -1 : spec->iommu_group);
                 iommu_group_add(sim, dev->group, d, name);
+                /* The IOMMU unit translating for the function (an Intel VT-d's DMAR unit). */
+                node_dir_p(sim->root, "devices/virtual/iommu/dmar0");
+                node_link(d, "iommu", "/devices/virtual/iommu/dmar0");
         }
 
         if (spec->sriov && !physfn)

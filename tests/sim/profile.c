@@ -101,6 +101,7 @@ static void catalog_free(struct type_catalog *c) {
                 free(t->device_api);
                 free(t->max_resolution);
                 free(t->resolution);
+                free(t->description);
         }
         free(c->types);
         free(c->name);
@@ -117,8 +118,8 @@ static int catalog_load(const char *dir, const char *name, struct type_catalog *
         if (!root)
                 return fail(&c, "cannot read: %s", json_util_get_last_err() ?: "unknown error");
         const char *vendor = get_str(root, "vendor");
-        if (!vendor || (!streq(vendor, "nvidia") && !streq(vendor, "gvtg")))
-                return fail(&c, "\"vendor\" must be \"nvidia\" or \"gvtg\"");
+        if (!vendor || (!streq(vendor, "nvidia") && !streq(vendor, "gvtg") && !streq(vendor, "sample")))
+                return fail(&c, "\"vendor\" must be \"nvidia\", \"gvtg\" or \"sample\"");
         json_object *types;
         if (!json_object_object_get_ex(root, "types", &types) ||
             !json_object_is_type(types, json_type_array) || json_object_array_length(types) == 0)
@@ -129,7 +130,7 @@ static int catalog_load(const char *dir, const char *name, struct type_catalog *
         cat->vendor = xstrdup(vendor);
         cat->n_types = json_object_array_length(types);
         cat->types = xmalloc0(cat->n_types * sizeof(*cat->types));
-        bool gvt = streq(vendor, "gvtg");
+        bool gvt = streq(vendor, "gvtg"), sample = streq(vendor, "sample");
         for (size_t i = 0; i < cat->n_types; i++) {
                 json_object *o = json_object_array_get_idx(types, i);
                 struct vgpu_type *t = &cat->types[i];
@@ -170,7 +171,20 @@ static int catalog_load(const char *dir, const char *name, struct type_catalog *
                 }
                 t->name = xstrdup(s);
                 t->device_api = xstrdup(get_str(o, "device_api") ?: "vfio-pci");
-                if (gvt) {
+                if (sample) {
+                        unsigned long long cost;
+                        if ((r = get_uint(&c, o, where, "cost", 1 << 20, false, 1, &cost)) < 0) {
+                                catalog_free(cat);
+                                return r;
+                        }
+                        if (cost == 0) {
+                                catalog_free(cat);
+                                return fail(&c, "%s: \"cost\" must be positive", where);
+                        }
+                        t->cost = (unsigned) cost;
+                        if (get_str(o, "description"))
+                                t->description = xstrdup(get_str(o, "description"));
+                } else if (gvt) {
                         unsigned long long low, high, fence, weight;
                         if ((r = get_uint(&c, o, where, "low_gm_mb", 1 << 20, true, 0, &low)) < 0 ||
                             (r = get_uint(&c, o, where, "high_gm_mb", 1 << 20, true, 0, &high)) < 0 ||
@@ -268,9 +282,22 @@ static int parse_device(struct ctx *c, struct profile *p, const char *dir, json_
         if ((r = get_uint(c, o, where, "revision", 0xff, false, 0xa1, &v)) < 0)
                 return r;
         d->revision = (uint8_t) v;
-        if ((r = get_uint(c, o, where, "numa_node", 63, false, 0, &v)) < 0)
-                return r;
-        d->numa_node = (int) v;
+        json_object *numa;
+        if (json_object_object_get_ex(o, "numa_node", &numa) && json_object_is_type(numa, json_type_int) &&
+            json_object_get_int64(numa) == -1)
+                d->numa_node = -1;
+        else {
+                if ((r = get_uint(c, o, where, "numa_node", 63, false, 0, &v)) < 0)
+                        return r;
+                d->numa_node = (int) v;
+        }
+        const char *up = get_str(o, "upstream");
+        if (up) {
+                unsigned ud, ub, uf;
+                if (pci_address_parse(up, &ud, &ub, &uf) < 0 || !profile_find_dev(p, up))
+                        return fail(c, "%s: \"upstream\" must name a bridge listed before it", where);
+                snprintf(d->upstream, sizeof(d->upstream), "%s", up);
+        }
         json_object *g;
         if (json_object_object_get_ex(o, "iommu_group", &g)) {
                 if ((r = get_uint(c, o, where, "iommu_group", 65535, true, 0, &v)) < 0)
@@ -368,6 +395,43 @@ static int parse_device(struct ctx *c, struct profile *p, const char *dir, json_
         return 0;
 }
 
+static int parse_parent(struct ctx *c, struct profile *p, const char *dir, json_object *o, const char *where,
+                        struct parent_spec *ps) {
+        unsigned long long v;
+        int r;
+        const char *name = get_str(o, "name");
+        if (!name || !*name || strlen(name) > 32 || strchr(name, '/') || name[0] == '.')
+                return fail(c, "%s: \"name\" must be a device name like \"mtty\"", where);
+        ps->name = xstrdup(name);
+        const char *types = get_str(o, "types");
+        if (!types)
+                return fail(c, "%s: missing \"types\" (a catalog in types/)", where);
+        ps->types = profile_catalog(p, dir, types, &r, c->error);
+        if (!ps->types)
+                return r;
+        if (!streq(ps->types->vendor, "sample"))
+                return fail(c, "%s: catalog %s is for %s, not a virtual parent", where, types,
+                            ps->types->vendor);
+        const char *counting = get_str(o, "counting");
+        if (!counting || (!streq(counting, "core") && !streq(counting, "driver")))
+                return fail(c,
+                            "%s: \"counting\" must be \"core\" (the mdev core keeps the count: EUSERS) "
+                            "or \"driver\" (ENOSPC)",
+                            where);
+        ps->core_counted = streq(counting, "core");
+        if ((r = get_uint(c, o, where, ps->core_counted ? "max_instances" : "pool", 1 << 20, true, 0, &v)) <
+            0)
+                return r;
+        if (v == 0)
+                return fail(c, "%s: %s must be positive", where,
+                            ps->core_counted ? "max_instances" : "pool");
+        if (ps->core_counted)
+                ps->max_instances = (unsigned) v;
+        else
+                ps->pool = (unsigned) v;
+        return 0;
+}
+
 static void spec_free(struct dev_spec *d) {
         free(d->driver);
         free(d->label);
@@ -379,6 +443,9 @@ void profile_free(struct profile *p) {
         for (size_t i = 0; i < p->n_devs; i++)
                 spec_free(&p->devs[i]);
         free(p->devs);
+        for (size_t i = 0; i < p->n_parents; i++)
+                free(p->parents[i].name);
+        free(p->parents);
         for (size_t i = 0; i < p->n_drivers; i++)
                 free(p->drivers[i]);
         free(p->drivers);
@@ -387,6 +454,7 @@ void profile_free(struct profile *p) {
         free(p->catalogs);
         free(p->name);
         free(p->description);
+        free(p->iommu_domain);
         free(p->path);
         free(p);
 }
@@ -395,7 +463,8 @@ static void profile_freep(struct profile **p) {
         profile_free(*p);
 }
 
-static const char *const known_drivers[] = {"nvidia", "i915", "vfio-pci", "pci-stub", "snd_hda_intel"};
+static const char *const known_drivers[] = {"nvidia",   "i915",          "vfio-pci",
+                                            "pci-stub", "snd_hda_intel", "nvme"};
 
 int profile_load(const char *dir, const char *name, struct profile **ret, char **error) {
         _cleanup_free_ char *path = NULL, *pdir = NULL;
@@ -445,6 +514,11 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                 p->no_iommu = !json_object_get_boolean(iommu);
         }
 
+        const char *domain = get_str(root, "iommu_domain");
+        if (domain && !streq(domain, "DMA") && !streq(domain, "DMA-FQ") && !streq(domain, "identity"))
+                return fail(&c, "\"iommu_domain\" must be \"DMA\", \"DMA-FQ\" or \"identity\"");
+        p->iommu_domain = xstrdup(domain ?: "DMA");
+
         json_object *drivers, *devices;
         if (!json_object_object_get_ex(root, "drivers", &drivers) ||
             !json_object_is_type(drivers, json_type_array))
@@ -460,7 +534,7 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                         return fail(
                                 &c,
                                 "drivers[%zu]: unknown driver \"%s\" (simulated: nvidia, i915, vfio-pci, "
-                                "pci-stub, snd_hda_intel)",
+                                "pci-stub, snd_hda_intel, nvme)",
                                 i, s ?: "");
                 p->drivers[i] = xstrdup(s);
         }
@@ -501,6 +575,27 @@ int profile_load(const char *dir, const char *name, struct profile **ret, char *
                                 if (d->iommu_group >= 0)
                                         d->iommu_group += (int) k;
                         }
+                }
+        }
+        json_object *parents;
+        if (json_object_object_get_ex(root, "mdev_parents", &parents)) {
+                if (!json_object_is_type(parents, json_type_array))
+                        return fail(&c, "\"mdev_parents\" must be an array");
+                p->n_parents = json_object_array_length(parents);
+                p->parents = xmalloc0((p->n_parents + 1) * sizeof(*p->parents));
+                for (size_t i = 0; i < p->n_parents; i++) {
+                        char where[48];
+                        snprintf(where, sizeof(where), "mdev_parents[%zu]", i);
+                        json_object *o = json_object_array_get_idx(parents, i);
+                        if (!json_object_is_type(o, json_type_object))
+                                return fail(&c, "%s: must be an object", where);
+                        int r = parse_parent(&c, p, pdir, o, where, &p->parents[i]);
+                        if (r < 0)
+                                return r;
+                        for (size_t k = 0; k < i; k++)
+                                if (streq(p->parents[k].name, p->parents[i].name))
+                                        return fail(&c, "%s: parent %s listed twice", where,
+                                                    p->parents[i].name);
                 }
         }
         /* Every address once, including every VF a PF could enable. */

@@ -23,11 +23,15 @@ struct vgpu_type {
         /* Intel GVT-g */
         unsigned low_gm_mb, high_gm_mb, fence, weight;
         char *resolution;
+        /* The kernel's sample drivers: the description (NULL: the type has no description file)
+         * and what one instance takes from its parent's pool (mtty: ports, mbochs: MiB). */
+        char *description;
+        unsigned cost;
 };
 
 struct type_catalog {
         char *name;   /* file name without .json */
-        char *vendor; /* "nvidia", "gvtg" */
+        char *vendor; /* "nvidia", "gvtg", "sample" */
         struct vgpu_type *types;
         size_t n_types;
 };
@@ -45,10 +49,11 @@ struct dev_spec {
         uint16_t vendor, device, subvendor, subdevice;
         uint32_t class;
         uint8_t revision;
-        char *driver;    /* bound at power-on, NULL for none */
-        char *label;     /* comment shown in docs and ctl list */
-        int iommu_group; /* -1: allocate */
-        int numa_node;
+        char *driver;      /* bound at power-on, NULL for none */
+        char *label;       /* comment shown in docs and ctl list */
+        int iommu_group;   /* -1: allocate */
+        int numa_node;     /* -1: no NUMA node (a VM, a one-node host's firmware) */
+        char upstream[16]; /* the bridge the function sits behind ("" for the root bus) */
         bool sriov;
         unsigned totalvfs, numvfs, offset, stride;
         uint16_t vf_device;
@@ -59,15 +64,32 @@ struct dev_spec {
         unsigned pool_low_mb, pool_high_mb, pool_fence;
 };
 
+/*
+ * An mdev parent that is no PCI function: a virtual device under /sys/devices/virtual/<name>/<name>
+ * registered with the mdev core by a driver of that name, as the kernel's samples mtty, mdpy and
+ * mbochs are. Either the driver keeps the count (a pool its types draw from; no room: ENOSPC) or
+ * it leaves it to the mdev core (max_instances for the whole parent; no room: EUSERS).
+ */
+struct parent_spec {
+        char *name; /* device, class and mdev driver name ("mtty") */
+        const struct type_catalog *types;
+        bool core_counted;
+        unsigned max_instances; /* core-counted */
+        unsigned pool;          /* driver-counted: units the types' costs draw from */
+};
+
 struct profile {
         char *name;
         char *description;
         char *path;
-        bool no_iommu;  /* "iommu": false — a host with the IOMMU off: PCI functions get no groups */
-        char **drivers; /* loaded driver names */
+        bool no_iommu;      /* "iommu": false — a host with the IOMMU off: PCI functions get no groups */
+        char *iommu_domain; /* the groups' default domain type: "DMA" (default), "DMA-FQ", "identity" */
+        char **drivers;     /* loaded driver names */
         size_t n_drivers;
         struct dev_spec *devs;
         size_t n_devs;
+        struct parent_spec *parents;
+        size_t n_parents;
         struct type_catalog **catalogs;
         size_t n_catalogs;
 };

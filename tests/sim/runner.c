@@ -104,7 +104,8 @@ static int run_udev(void) {
 static int lib_modules(void) {
         static const char *const modules[] = {
                 "nvidia",        "i915", "vfio_pci",  "vfio_pci_core", "pci_stub",
-                "snd_hda_intel", "mdev", "vfio_mdev", "vfio",          "vfio_iommu_type1"};
+                "snd_hda_intel", "mdev", "vfio_mdev", "vfio",          "vfio_iommu_type1",
+                "nvme",          "mtty", "mdpy",      "mbochs"};
         char tmp[] = "/tmp/vgpu-sim-modules.XXXXXX";
         if (!mkdtemp(tmp))
                 return -errno;

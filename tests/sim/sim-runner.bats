@@ -78,7 +78,7 @@ start_sleeper() {
 }
 
 @test "every profile loads and lspci sees its functions and VFs" {
-        for p in t4 a16 l40s gvtg sriov-plain mixed large chaos; do
+        for p in t4 a16 l40s gvtg sriov-plain mixed large chaos kernel-samples; do
                 run vgpu-sim check-profile $p
                 [ "$status" -eq 0 ]
                 want=$(sed -E 's/^[^:]*: ([0-9]+) functions, ([0-9]+) VFs.*/\1+\2/' <<<"$output")
@@ -91,7 +91,7 @@ start_sleeper() {
 @test "vgpu-sim profiles lists every profile with its description" {
         run vgpu-sim profiles
         [ "$status" -eq 0 ]
-        for p in t4 a16 l40s gvtg sriov-plain mixed large chaos; do
+        for p in t4 a16 l40s gvtg sriov-plain mixed large chaos kernel-samples; do
                 grep -q "^$p " <<<"$output"
         done
 }

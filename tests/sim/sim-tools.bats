@@ -155,7 +155,7 @@ teardown() {
         [ "$status" -ne 0 ]
 }
 
-@test "udevadm monitor --udev sees mdev add/bind/unbind/remove with MDEV_TYPE" {
+@test "udevadm monitor --udev sees mdev add/bind/unbind/remove with DRIVER and, as Linux 6.1, no MDEV_TYPE" {
         monitor_start
         uuid=0b1e0f5a-3b55-4d2c-8d3e-1a2b3c4d5e6f
         echo $uuid >"$(type_dir $T4 nvidia-222)/create"
@@ -163,8 +163,9 @@ teardown() {
         monitor_wait "^UDEV .* remove +/devices/pci0000:3b/$T4/$uuid \(mdev\)"
         grep -qE "^UDEV .* add +/devices/pci0000:3b/$T4/$uuid \(mdev\)" "$MONITOR_LOG"
         grep -qE "^UDEV .* bind +/devices/pci0000:3b/$T4/$uuid \(mdev\)" "$MONITOR_LOG"
-        grep -qx "MDEV_TYPE=nvidia-222" "$MONITOR_LOG"
         grep -qx "DRIVER=vfio_mdev" "$MONITOR_LOG"
+        run grep -c "^MDEV_TYPE=" "$MONITOR_LOG"
+        [ "$output" = 0 ]
 }
 
 @test "udev events on driver unbind/bind carry MDEV_STATE=unregistered/registered" {

@@ -46,8 +46,14 @@ static void skeleton(struct sim *sim) {
         node_const(cpu, "present", "%s", sim->host_cpu[2]);
         struct node *mdev = node_dir_p(r, "bus/mdev");
         node_dir(mdev, "devices");
-        node_dir_p(mdev, "drivers/vfio_mdev");
-        node_const(mdev, "drivers_autoprobe", "1\n");
+        node_dir(mdev, "drivers");
+        /* The NVIDIA and GVT-g profiles model kernels before 5.16, where vfio_mdev was the one mdev
+         * driver; on 6.1 (the kernel-samples profile) each parent's driver is its own. */
+        if (sim->profile->n_parents == 0)
+                node_dir_p(mdev, "drivers/vfio_mdev");
+        node_const(mdev, "drivers_autoprobe", "1\n")->mode = 0644;
+        node_attr(mdev, "drivers_probe", 0200, NULL, NULL, 0);
+        node_attr(mdev, "uevent", 0200, NULL, NULL, 0);
         node_dir_p(r, "class/mdev_bus");
         node_dir_p(r, "kernel/iommu_groups");
         node_dir_p(r, "module/mdev");
@@ -66,6 +72,7 @@ static void skeleton(struct sim *sim) {
 static void teardown(struct sim *sim) {
         bool quiet = sim->quiet;
         sim->quiet = true;
+        virt_parents_remove(sim);
         while (sim->devs_tail) {
                 struct pci_dev *d = sim->devs_tail;
                 while (d->physfn)
@@ -119,6 +126,7 @@ int sim_power_on(struct sim *sim, const char *profile_name) {
         sim->quiet = true;
         for (size_t i = 0; i < sim->profile->n_devs; i++)
                 sim_plug(sim, &sim->profile->devs[i]);
+        virt_parents_add(sim);
         sim->quiet = quiet;
         udev_db_coldplug(sim);
         sim->generation++;

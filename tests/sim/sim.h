@@ -29,6 +29,8 @@ struct pci_driver_ops {
         void (*remove)(struct sim *sim, struct pci_dev *dev);
         /* Enable (n > 0) or disable (n == 0) VFs; NULL: the driver has no sriov_configure. */
         int (*sriov_configure)(struct sim *sim, struct pci_dev *dev, unsigned n);
+        /* probe() enables the device (pci_enable_device); vfio-pci only does when a user opens it. */
+        bool enables;
 };
 
 struct pci_dynid {
@@ -96,13 +98,18 @@ struct mdev {
         struct mdev *next, *prev;
 };
 
-/* Behaviour of a vendor's mdev parent: how many fit, and what a create/remove costs. */
+/*
+ * Behaviour of a vendor's mdev parent: how many fit, and what a create/remove costs. A driver
+ * without available/create leaves the count to the mdev core (the kernel's mdev_driver without
+ * get_available): the parent's max_instances for all its types together, EUSERS when none is left.
+ */
 struct mdev_parent_ops {
-        const char *driver; /* the mdev driver devices bind to */
+        const char *driver; /* the parent's driver */
         unsigned (*available)(struct sim *sim, struct mdev_type *t);
         int (*create)(struct sim *sim, struct mdev_type *t);   /* reserve; -errno refuses */
         void (*destroy)(struct sim *sim, struct mdev_type *t); /* release */
         int (*remove_check)(struct sim *sim, struct mdev *m);  /* -EBUSY while in use */
+        /* NULL, or returning -ENOENT for a type: no description file (mtty has none). */
         int (*description)(const struct vgpu_type *t, char *buf, size_t size);
 };
 
@@ -113,8 +120,13 @@ struct mdev_type {
 };
 
 struct mdev_parent {
-        struct pci_dev *dev;
-        struct pci_dev *gpu; /* the physical GPU whose resources the types share */
+        struct pci_dev *dev;     /* NULL for a virtual parent */
+        struct node *dir;        /* the parent device's directory */
+        char name[64];           /* its name in /sys/class/mdev_bus */
+        const char *mdev_driver; /* the mdev bus driver its devices bind to ("vfio_mdev", "mtty") */
+        unsigned max_instances;  /* core-counted parents */
+        void *driver_data;       /* the vendor's own state (a virtual parent's pool) */
+        struct pci_dev *gpu;     /* the physical GPU whose resources the types share */
         const struct mdev_parent_ops *ops;
         struct mdev_type *types;
         size_t n_types;
@@ -130,6 +142,15 @@ struct fault {
         struct fault *next;
 };
 
+/* A virtual (non-PCI) device that is an mdev parent: /sys/devices/virtual/<name>/<name>. */
+struct virt_dev {
+        const struct parent_spec *spec;
+        struct node *dir;
+        struct mdev_parent *parent;
+        unsigned pool_free; /* driver-counted: units left */
+        struct virt_dev *next;
+};
+
 struct sim {
         pthread_mutex_t lock;
         pthread_cond_t changed; /* broadcast when a device is released or the model is rebuilt */
@@ -139,6 +160,7 @@ struct sim {
         struct pci_dev *devs, *devs_tail;
         struct mdev *mdevs;
         unsigned n_mdevs;
+        struct virt_dev *virts;
         struct pci_driver *drivers;
         struct iommu_group **groups; /* indexed by id */
         unsigned n_groups;
@@ -198,12 +220,17 @@ void sriov_disable(struct sim *sim, struct pci_dev *pf);
 int mdev_parent_register(struct sim *sim, struct pci_dev *dev, struct pci_dev *gpu,
                          const struct mdev_parent_ops *ops, const struct type_catalog *types);
 void mdev_parent_unregister(struct sim *sim, struct pci_dev *dev);
+/* A virtual device and its mdev parent (sim.c at power-on); unregistered and freed with the model. */
+void virt_parents_add(struct sim *sim);
+void virt_parents_remove(struct sim *sim);
 int mdev_remove(struct sim *sim, struct mdev *m);
 struct mdev *mdev_find(struct sim *sim, const char *uuid);
 
 /* vendor-nvidia.c, vendor-gvtg.c */
 extern const struct mdev_parent_ops nvidia_mdev_ops;
 extern const struct mdev_parent_ops gvtg_mdev_ops;
+extern const struct mdev_parent_ops sample_mdev_ops;      /* mtty, mbochs: the driver counts */
+extern const struct mdev_parent_ops sample_core_mdev_ops; /* mdpy: the mdev core counts */
 void nvidia_vfio_register(struct sim *sim, struct pci_dev *vf);
 void nvidia_vfio_unregister(struct sim *sim, struct pci_dev *vf);
 int nvidia_sriov_release_check(struct sim *sim, struct pci_dev *pf);

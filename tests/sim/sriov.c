@@ -18,9 +18,9 @@ static int numvfs_show(struct sim *sim, struct node *n, char *buf, size_t size) 
 static int numvfs_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
         struct pci_dev *pf = n->obj;
         uint16_t want;
-        int r = kstrtou16(buf, len, 0, &want);
-        if (r < 0)
-                return r;
+        /* Linux 6.1 answers EINVAL for anything kstrtou16 refuses, 70000 included. */
+        if (kstrtou16(buf, len, 0, &want) < 0)
+                return -EINVAL;
         if (want > pf->spec->totalvfs)
                 return -ERANGE;
         if (want == pf->numvfs)
@@ -55,7 +55,7 @@ static const struct attr_ops autoprobe_ops = {.show = autoprobe_show, .store = a
 void sriov_init(struct sim *sim, struct pci_dev *pf) {
         const struct dev_spec *s = pf->spec;
         node_const(pf->dir, "sriov_totalvfs", "%u\n", s->totalvfs);
-        node_attr(pf->dir, "sriov_numvfs", 0664, &numvfs_ops, pf, 0);
+        node_attr(pf->dir, "sriov_numvfs", 0644, &numvfs_ops, pf, 0);
         node_const(pf->dir, "sriov_offset", "%u\n", s->offset);
         node_const(pf->dir, "sriov_stride", "%u\n", s->stride);
         node_const(pf->dir, "sriov_vf_device", "%x\n", s->vf_device);
@@ -75,15 +75,19 @@ int sriov_enable(struct sim *sim, struct pci_dev *pf, unsigned n) {
                 snprintf(name, sizeof(name), "%04x:%02x:%02x.%u", pf->domain, vf_rid >> 8 & 0xff,
                          vf_rid >> 3 & 0x1f, vf_rid & 7);
                 pf->vfs[i] = pci_dev_add(sim, s, name, pf, i);
+                /* pci_iov_sysfs_link() announces the physfn link with a change event. */
+                uevent_send(sim, pf->vfs[i]->dir, "change", NULL);
                 /* pci_bus_add_device() -> device_attach(), which honours autoprobe. */
                 pci_dev_attach(sim, pf->vfs[i]);
         }
+        /* sriov_enable() ends with a change event on the PF. */
+        uevent_send(sim, pf->dir, "change", NULL);
         return 0;
 }
 
 void sriov_disable(struct sim *sim, struct pci_dev *pf) {
-        /* The kernel removes VFs last to first. */
-        for (unsigned i = pf->numvfs; i-- > 0;)
+        /* sriov_del_vfs() removes VFs first to last (measured on Linux 6.1: tests/vm/kernel/). */
+        for (unsigned i = 0; i < pf->numvfs; i++)
                 if (pf->vfs[i])
                         pci_dev_remove(sim, pf->vfs[i]);
         free(pf->vfs);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int enumerate(struct udev *udev, const char *subsystem) {
         struct udev_enumerate *e = udev_enumerate_new(udev);
@@ -32,7 +33,15 @@ static int enumerate(struct udev *udev, const char *subsystem) {
                 }
                 const char *driver = udev_device_get_driver(d);
                 const char *vendor = udev_device_get_sysattr_value(d, "vendor");
-                const char *type = udev_device_get_property_value(d, "MDEV_TYPE");
+                /* An mdev's type is its mdev_type link (the kernel's uevent carries no MDEV_TYPE). */
+                char link[4096], target[4096];
+                const char *type = NULL;
+                snprintf(link, sizeof(link), "%s/mdev_type", udev_device_get_syspath(d));
+                ssize_t n = readlink(link, target, sizeof(target) - 1);
+                if (n > 0) {
+                        target[n] = '\0';
+                        type = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+                }
                 printf("%s driver=%s vendor=%s mdev_type=%s initialized=%d\n", udev_device_get_sysname(d),
                        driver ? driver : "-", vendor ? vendor : "-", type ? type : "-",
                        udev_device_get_is_initialized(d));

@@ -165,6 +165,48 @@ static void test_profile_validation(void **state) {
         assert_non_null(strstr(error, "where a VF of 0000:3b:00.0 would be"));
         free(error);
 
+        /* Virtual mdev parents (the kernel's samples): a sample catalog, counted by the core or the
+         * driver; a catalog of another vendor, a bad counting rule or a missing count are refused. */
+        snprintf(types, sizeof(types), "%s/types/samples.json", dir);
+        f = fopen(types, "w");
+        fputs("{\"vendor\":\"sample\",\"types\":[{\"id\":\"s-1\",\"name\":\"One\"},"
+              "{\"id\":\"s-2\",\"name\":\"Two\",\"description\":\"two ports\",\"cost\":2}]}",
+              f);
+        fclose(f);
+        write_profile("virt",
+                      "{\"name\":\"v\",\"drivers\":[],\"devices\":[],\"iommu_domain\":\"identity\","
+                      "\"mdev_parents\":[{\"name\":\"mtty\",\"types\":\"samples\",\"counting\":\"driver\","
+                      "\"pool\":24},{\"name\":\"mdpy\",\"types\":\"samples\",\"counting\":\"core\","
+                      "\"max_instances\":4}]}");
+        assert_int_equal(profile_load(dir, "virt", &p, &error), 0);
+        assert_int_equal(p->n_parents, 2);
+        assert_false(p->parents[0].core_counted);
+        assert_int_equal(p->parents[0].pool, 24);
+        assert_true(p->parents[1].core_counted);
+        assert_int_equal(p->parents[1].max_instances, 4);
+        assert_int_equal(p->parents[0].types->types[0].cost, 1);
+        assert_null(p->parents[0].types->types[0].description);
+        assert_int_equal(p->parents[0].types->types[1].cost, 2);
+        assert_string_equal(p->parents[0].types->types[1].description, "two ports");
+        assert_string_equal(p->iommu_domain, "identity");
+        profile_free(p);
+        write_profile("virtvendor",
+                      "{\"name\":\"v\",\"drivers\":[],\"devices\":[],\"mdev_parents\":[{"
+                      "\"name\":\"x\",\"types\":\"cat\",\"counting\":\"core\",\"max_instances\":1}]}");
+        assert_int_equal(load("virtvendor", &error), -EINVAL);
+        assert_non_null(strstr(error, "not a virtual parent"));
+        free(error);
+        write_profile("virtcount", "{\"name\":\"v\",\"drivers\":[],\"devices\":[],\"mdev_parents\":[{"
+                                   "\"name\":\"x\",\"types\":\"samples\",\"counting\":\"both\"}]}");
+        assert_int_equal(load("virtcount", &error), -EINVAL);
+        assert_non_null(strstr(error, "\"counting\" must be"));
+        free(error);
+        write_profile("virtmax", "{\"name\":\"v\",\"drivers\":[],\"devices\":[],\"mdev_parents\":[{"
+                                 "\"name\":\"x\",\"types\":\"samples\",\"counting\":\"core\"}]}");
+        assert_int_equal(load("virtmax", &error), -EINVAL);
+        assert_non_null(strstr(error, "missing \"max_instances\""));
+        free(error);
+
         write_profile("notobj", "[1,2]");
         assert_int_equal(load("notobj", &error), -EINVAL);
         free(error);

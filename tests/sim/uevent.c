@@ -110,6 +110,20 @@ static void buf_add_lines(struct buf *b, const char *lines) {
         }
 }
 
+/* Remove the "KEY=..." line from a NUL-terminated "KEY=VALUE\n..." text in place. */
+static void drop_key(char *env, const char *key) {
+        size_t klen = strlen(key);
+        for (char *line = env; *line;) {
+                char *end = strchr(line, '\n');
+                size_t len = end ? (size_t) (end - line + 1) : strlen(line);
+                if (strncmp(line, key, klen) == 0) {
+                        memmove(line, line + len, strlen(line + len) + 1);
+                        continue;
+                }
+                line += len;
+        }
+}
+
 static int uevent_env(struct sim *sim, struct node *dir, char *out, size_t size) {
         struct node *u = node_child(dir, "uevent");
         if (!u || u->kind != NODE_ATTR)
@@ -145,6 +159,9 @@ void uevent_send(struct sim *sim, struct node *dir, const char *action, const ch
         buf_add(&b, a, strlen(a));
         buf_add(&b, p, strlen(p));
         buf_add(&b, s, strlen(s));
+        /* kobject_uevent_env() zaps MODALIAS from unbind events, so that udev loads no module. */
+        if (streq(action, "unbind"))
+                drop_key(env, "MODALIAS=");
         buf_add_lines(&b, env);
         buf_add_lines(&b, extra);
         buf_add(&b, q, strlen(q));

@@ -91,3 +91,10 @@ TESTS += tests/unit/test-sched-store
 tests_unit_test_sched_store_SOURCES = tests/unit/test-sched-store.c tests/unit/unit.h
 tests_unit_test_sched_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sched_store_LDADD = $(UNIT_LDADD)
+
+# The desired-state files of vgpuctl apply (libyaml).
+check_PROGRAMS += tests/unit/test-desired-state
+TESTS += tests/unit/test-desired-state
+tests_unit_test_desired_state_SOURCES = tests/unit/test-desired-state.c tests/unit/unit.h
+tests_unit_test_desired_state_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_desired_state_LDADD = $(UNIT_LDADD) $(YAML_LIBS)

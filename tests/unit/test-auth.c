@@ -41,8 +41,10 @@ static void test_no_group(void **state) {
 
 static void test_cache(void **state) {
         static AuthCache cache;
-        const sd_id128_t bus_a = SD_ID128_MAKE(01, 02, 03, 04, 05, 06, 07, 08, 09, 0a, 0b, 0c, 0d, 0e, 0f, 10);
-        const sd_id128_t bus_b = SD_ID128_MAKE(11, 02, 03, 04, 05, 06, 07, 08, 09, 0a, 0b, 0c, 0d, 0e, 0f, 10);
+        const sd_id128_t bus_a =
+                SD_ID128_MAKE(01, 02, 03, 04, 05, 06, 07, 08, 09, 0a, 0b, 0c, 0d, 0e, 0f, 10);
+        const sd_id128_t bus_b =
+                SD_ID128_MAKE(11, 02, 03, 04, 05, 06, 07, 08, 09, 0a, 0b, 0c, 0d, 0e, 0f, 10);
         const gid_t groups[] = {100, 4242};
         gid_t many[AUTH_CACHE_GROUPS + 1] = {};
         char name[32];

@@ -74,3 +74,10 @@ teardown_file() {
         vgpuctl destroy "$u"
         [ ! -e /sys/bus/mdev/devices/"$u" ]
 }
+
+@test "doctor: no vfio_mdev on a kernel >= 5.16 is no problem (each parent's driver serves the mdev bus)" {
+        [ ! -e /sys/bus/mdev/drivers/vfio_mdev ]
+        run vgpuctl doctor
+        echo "$output"
+        [[ $output != *"vfio_mdev"* ]]
+}

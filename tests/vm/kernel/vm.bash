@@ -55,8 +55,10 @@ vm_vgpud_stop() {
                 vgpud_stop # our child: its exit status is checked (a sanitizer report fails it)
                 return
         fi
-        pkill -TERM -f -- "--state-dir $VGPUD_DIR/state" || true
-        wait_for 30 bash -c "! pgrep -f -- '--state-dir $VGPUD_DIR/state' >/dev/null"
+        # "stat[e]": the pattern matches vgpud's command line, not the command line of the shell that
+        # runs pgrep with it
+        pkill -TERM -f -- "--state-dir $VGPUD_DIR/stat[e]" || true
+        wait_for 30 bash -c "! pgrep -f -- '--state-dir $VGPUD_DIR/stat[e]' >/dev/null"
         unset VGPUD_PID
         # not our child: no exit status to read, so the sanitizers' reports are looked for instead
         if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$VGPUD_LOG"; then
