@@ -752,7 +752,9 @@ int lifecycle_queue_start(Instance *i, operation_done_t done, void *userdata, ch
         return queue_start(i, NULL, done, userdata, ret_error);
 }
 
-int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, void *userdata) {
+/* An operation that removes i's device when it has one (stop, destroy); the caller adds the records. */
+static int new_removal(Instance *i, bool check_in_use, operation_done_t done, void *userdata,
+                       Operation **ret) {
         Operation *op;
         int r;
 
@@ -770,6 +772,17 @@ int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, 
                         return -ENOMEM;
                 }
         }
+        *ret = op;
+        return 0;
+}
+
+int lifecycle_queue_stop(Instance *i, bool check_in_use, operation_done_t done, void *userdata) {
+        Operation *op;
+        int r;
+
+        r = new_removal(i, check_in_use, done, userdata, &op);
+        if (r < 0)
+                return r;
         /* A transient instance exists only while created: stopping it forgets it. */
         if (!instance_persistent(i)) {
                 r = plan_records(op, i->record, NULL);
@@ -816,20 +829,9 @@ int lifecycle_queue_destroy(Instance *i, bool check_in_use, operation_done_t don
         Operation *op;
         int r;
 
-        if (i->pending > 0)
-                return -EALREADY;
-        r = operation_new(i->manager, i, instance_backend(i), NULL, done, &op);
+        r = new_removal(i, check_in_use, done, userdata, &op);
         if (r < 0)
                 return r;
-        op->userdata = userdata;
-        if (i->live) {
-                op->device = DEVICE_DESTROY;
-                op->check_in_use = check_in_use;
-                if (i->live->parent_name && !(op->parent = strdup(i->live->parent_name))) {
-                        operation_free(op);
-                        return -ENOMEM;
-                }
-        }
         r = plan_records(op, i->record, NULL);
         if (r < 0) {
                 operation_free(op);

@@ -115,6 +115,8 @@ void relink(struct op *o);
 /* The model core's steps (host.c): each merges what sysfs says now into the model. */
 int gpu_refresh(struct op *o, const char *bdf);
 int gpu_remove(struct op *o, struct vgpu_gpu *g);
+/* Put *g into the model and announce it; the model owns it then (*g is NULL). */
+int gpu_add(struct op *o, struct vgpu_gpu **g);
 int parent_refresh(struct op *o, const char *name, struct vgpu_error_list *problems);
 int parent_remove(struct op *o, struct vgpu_parent *p);
 /* Merge freshly read types into p: same id keeps its object (and identity). */

@@ -44,13 +44,8 @@ static int software_gpu_insert(struct op *o, struct vgpu_gpu **g, struct vgpu_pa
         struct vgpu_host *h = o->h;
         int r;
 
-        if ((r = strmap_put(h->gpu_by_bdf, (*g)->bdf, *g)) < 0)
+        if ((r = gpu_add(o, g)) < 0)
                 return r;
-        if ((r = gpus_insert(&h->gpus, &h->n_gpus, *g)) < 0) {
-                strmap_remove(h->gpu_by_bdf, (*g)->bdf);
-                return r;
-        }
-        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_GPU, TAKE_PTR(*g));
         if ((r = strmap_put(h->parent_by_name, (*p)->name, *p)) < 0)
                 return r;
         if ((r = parents_insert(&h->parents, &h->n_parents, *p)) < 0) {

@@ -388,6 +388,21 @@ int gpu_remove(struct op *o, struct vgpu_gpu *g) {
         return 0;
 }
 
+int gpu_add(struct op *o, struct vgpu_gpu **g) {
+        struct vgpu_host *h = o->h;
+        int r = strmap_put(h->gpu_by_bdf, (*g)->bdf, *g);
+
+        if (r < 0)
+                return r;
+        r = gpus_insert(&h->gpus, &h->n_gpus, *g);
+        if (r < 0) {
+                strmap_remove(h->gpu_by_bdf, (*g)->bdf);
+                return r;
+        }
+        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_GPU, TAKE_PTR(*g));
+        return 0;
+}
+
 int gpu_refresh(struct op *o, const char *bdf) {
         struct vgpu_host *h = o->h;
         _cleanup_(gpu_freep) struct vgpu_gpu *n = NULL;
@@ -418,17 +433,7 @@ int gpu_refresh(struct op *o, const char *bdf) {
                 }
                 return 0;
         }
-        r = strmap_put(h->gpu_by_bdf, n->bdf, n);
-        if (r < 0)
-                return r;
-        r = gpus_insert(&h->gpus, &h->n_gpus, n);
-        if (r < 0) {
-                strmap_remove(h->gpu_by_bdf, n->bdf);
-                return r;
-        }
-        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_GPU, n);
-        TAKE_PTR(n);
-        return 0;
+        return gpu_add(o, &n);
 }
 
 /* ---- parents and their types ---- */
@@ -465,17 +470,7 @@ static int virtual_gpu_ensure(struct op *o, const char *name) {
         /* The sample drivers bind no driver: the parent's own name says what it is. */
         if (!(g->model_name = strdup(name)))
                 return -ENOMEM;
-        r = strmap_put(h->gpu_by_bdf, g->bdf, g);
-        if (r < 0)
-                return r;
-        r = gpus_insert(&h->gpus, &h->n_gpus, g);
-        if (r < 0) {
-                strmap_remove(h->gpu_by_bdf, g->bdf);
-                return r;
-        }
-        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_GPU, g);
-        TAKE_PTR(g);
-        return 0;
+        return gpu_add(o, &g);
 }
 
 int parent_remove(struct op *o, struct vgpu_parent *p) {

@@ -25,13 +25,6 @@ apply_teardown() {
         rm -f /etc/driverctl.d/pci-* /etc/mdevctl.d/*/* 2>/dev/null || true
 }
 
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-        local n=$(($1 * 10))
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
-
 # What the host has, as export writes it without its comments: what the checks compare.
 host_state() { vgpuctl export --config host | sed -e 's/ *#.*//' -e '/^$/d'; }
 n_instances() { vgpuctl --json list --all | jq length; }

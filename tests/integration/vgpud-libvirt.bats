@@ -37,13 +37,6 @@ teardown() {
         vgpu-sim ctl reboot
 }
 
-wait_for() { # wait_for SECONDS COMMAND...
-        local n=$(($1 * 10))
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
-
 # ---- a private libvirtd (QEMU driver) ----
 
 libvirtd_start() {

@@ -30,13 +30,6 @@ teardown() {
         rm -rf /etc/mdevctl.d/0000:*
 }
 
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-        local n=$(($1 * 10))
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
-
 state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
 
 @test "a daemon restart keeps persistent and transient instances" {

@@ -29,13 +29,6 @@ teardown() {
         vgpu-sim ctl reboot
 }
 
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-        local n=$(($1 * 10))
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
-
 current() { cat "/sys/bus/pci/devices/$1/nvidia/current_vgpu_type"; }
 inst() { vgpuctl --json list --all | jq -r ".[] | select(.uuid == \"$1\") | .$2"; }
 

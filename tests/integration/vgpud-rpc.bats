@@ -48,13 +48,6 @@ teardown() {
         vgpu-sim ctl reboot
 }
 
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-        local n=$(($1 * 10))
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
-
 state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
 
 @test "software GPUs and their types are listed next to the PCI GPUs" {

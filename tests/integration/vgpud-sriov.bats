@@ -30,13 +30,6 @@ teardown() {
         rm -f /etc/driverctl.d/pci-*
 }
 
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-        local n=$(($1 * 10))
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
-
 driver_of() {
         local l
         l=$(readlink "/sys/bus/pci/devices/$1/driver") || { echo none; return 0; }

@@ -99,3 +99,14 @@ vgpud_config() {
         cat >"$VGPUD_DIR/vgpud.conf"
         echo "$VGPUD_DIR/vgpud.conf"
 }
+
+# wait_for SECONDS COMMAND...: run COMMAND until it succeeds, for at most SECONDS (by the clock, not
+# by tries: under TCG one try can take seconds).
+wait_for() {
+        local end=$((SECONDS + $1))
+        shift
+        until "$@"; do
+                ((SECONDS < end)) || return 1
+                sleep 0.1
+        done
+}

@@ -71,13 +71,6 @@ vm_vgpud_restart() {
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
 }
 
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-        local n=$(($1 * 10))
-        shift
-        for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-        "$@"
-}
-
 state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
 
 new_uuid() { cat /proc/sys/kernel/random/uuid; }
