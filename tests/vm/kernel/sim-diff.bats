@@ -7,6 +7,10 @@
 #   tests/vm/vgpu-vm run --devices mbochs,mdpy,mtty,nvme -- bats --tap tests/vm/kernel/sim-diff.bats
 
 setup_file() {
+        # The probe starts from the kernel's defaults: an earlier suite's vgpud may have turned the PF's
+        # VF autoprobing off (it does so to keep VFs from their PF's driver).
+        local a
+        for a in /sys/bus/pci/devices/*/sriov_drivers_autoprobe; do echo 1 >"$a"; done
         TOP=$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)
         PROBE=$TOP/tests/vm/probe/sysfs-probe
         ALLOW=$BATS_TEST_DIRNAME/sim-diff.allow

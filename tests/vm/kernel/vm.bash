@@ -83,6 +83,8 @@ vm_clean_host() {
         done
         [[ -n ${PF:-} && $(cat /sys/bus/pci/devices/"$PF"/sriov_numvfs) != 0 ]] &&
                 echo 0 >/sys/bus/pci/devices/"$PF"/sriov_numvfs
+        # vgpud turns VF autoprobing off to keep VFs from their PF's driver; the kernel's default is on
+        [[ -n ${PF:-} ]] && echo 1 >/sys/bus/pci/devices/"$PF"/sriov_drivers_autoprobe
         rm -rf /etc/mdevctl.d/mbochs /etc/mdevctl.d/mdpy /etc/mdevctl.d/mtty /etc/driverctl.d/*
         return 0
 }
