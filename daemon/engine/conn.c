@@ -283,19 +283,12 @@ int conn_receive(struct conn *c) {
                 if (r == -EAGAIN)
                         return 0;
                 if (r == 1) {
-                        bool replied = !(c->rx.hdr.flags & VFU_FLAG_NO_REPLY);
                         r = handle_message(c);
                         vfu_rx_reset(&c->rx);
                         if (r < 0) {
                                 log_debug("%s: reply failed: %s", inst->uuid, strerror(-r));
                                 return r;
                         }
-                        /* A guest that waits for this reply has sent nothing more: trying to read would
-                         * be one failed recvmsg per round trip (a fifth of the engine's system calls for
-                         * a BAR0 read). The watch is level-triggered, so whatever did come is reported
-                         * by the next wait. Messages without a reply (posted writes) are read on. */
-                        if (replied)
-                                return 0;
                         continue;
                 }
                 if (r == -E2BIG) {
