@@ -561,10 +561,19 @@ int manager_start_rpc(Manager *m) {
                 return log_error_errno(-EINVAL, "[rpc] policy %s is not one the engine knows", c->policy);
         if (!isempty(c->socket_group)) {
                 struct group *gr = getgrnam(c->socket_group);
-                if (!gr)
-                        return log_error_errno(-ENOENT, "[rpc] socket_group %s does not exist",
+                if (gr)
+                        rpc->socket_gid = gr->gr_gid;
+                else if (streq(c->socket_group, RPC_SOCKET_GROUP_DEFAULT))
+                        /* the default on a host without libvirt's QEMU group: QEMU running as root
+                         * (or in vgpud's group) still reaches the sockets */
+                        log_info("[rpc] socket_group: no group %s on this host, the sockets stay in "
+                                 "vgpud's own group (set socket_group to the group QEMU runs as).",
+                                 c->socket_group);
+                else
+                        return log_error_errno(-ENOENT,
+                                               "[rpc] socket_group %s does not exist: create it or set "
+                                               "socket_group to the group QEMU runs as",
                                                c->socket_group);
-                rpc->socket_gid = gr->gr_gid;
         }
         r = mkdir_p(c->socket_dir, 0755);
         if (r < 0)

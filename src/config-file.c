@@ -75,7 +75,7 @@ static const struct key_def keys[] = {
         {"rpc", "gpus", V_UNSIGNED, C(rpc.gpus), "1", 1, 64},
         {"rpc", "policy", V_STRING, C(rpc.policy), "best-effort", 0, 0},
         {"rpc", "time_slice", V_DURATION, C(rpc.time_slice_usec), "0", 0, 100 * USEC_PER_MSEC},
-        {"rpc", "socket_group", V_GROUP, C(rpc.socket_group), "", 0, 0},
+        {"rpc", "socket_group", V_GROUP, C(rpc.socket_group), RPC_SOCKET_GROUP_DEFAULT, 0, 0},
         {"rpc-type", "name", V_STRING, T(name), NULL, 0, 0},
         {"rpc-type", "vram", V_SIZE, T(vram_bytes), NULL, UINT64_C(1) << 20, UINT64_C(16) << 30},
         {"rpc-type", "share", V_UNSIGNED, T(share), "0", 0, 100},

@@ -34,13 +34,18 @@ struct vgpu_rpc_type {
         unsigned line; /* where the section starts, for later messages */
 };
 
+/* [rpc] socket_group's default: the group libvirt runs QEMU as on Debian and Ubuntu (the user
+ * libvirt-qemu is in it). Used when that group exists; without it the sockets stay in vgpud's own
+ * group, where any other value must name an existing group. */
+#define RPC_SOCKET_GROUP_DEFAULT "libvirt-qemu"
+
 struct vgpu_rpc_config {
         bool enabled;
         char *socket_dir;
         unsigned gpus;            /* number of software GPUs (engines) */
         char *policy;             /* the engines' scheduling policy (quota.h names) */
         uint64_t time_slice_usec; /* 0: the engine's default (2 ms up to 8 instances, 1 ms above) */
-        char *socket_group;       /* group of the sockets ("" = vgpud's own) */
+        char *socket_group;       /* group of the sockets ("" = vgpud's own; see RPC_SOCKET_GROUP_DEFAULT) */
         struct vgpu_rpc_type *types;
         size_t n_types;
 };

@@ -10,7 +10,10 @@ EXTRA_DIST += tests/vm/stack.vm tests/vm/stack
 # QEMU 11's vfio-user client against vgpud, with a Debian 12 guest (one boot; tests/vm/qemu-root).
 TESTS += tests/vm/rpc-qemu.bats
 EXTRA_DIST += tests/vm/rpc-qemu.bats
+# The same through libvirt: this machine's libvirtd (9.0) with QEMU 11 as the domain's emulator.
+TESTS += tests/vm/rpc-libvirt.bats
+EXTRA_DIST += tests/vm/rpc-libvirt.bats
 # The VM boots start once every other suite is done: two TCG guests take both cores, and suites that
 # measure shares or throttling (test-engine-quota, vgpud-rpc.bats) would be starved under them.
-vm_logs = tests/vm/kernel.log tests/vm/stack.log tests/vm/rpc-qemu.log
+vm_logs = tests/vm/kernel.log tests/vm/stack.log tests/vm/rpc-qemu.log tests/vm/rpc-libvirt.log
 $(filter $(vm_logs),$(TEST_LOGS)): $(filter-out $(vm_logs),$(TEST_LOGS))
