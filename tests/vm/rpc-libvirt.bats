@@ -9,8 +9,8 @@
 #
 # Everything libvirt would find on a Debian host is laid over this suite's private mount namespace
 # (vgpu-sim's): its own /etc/libvirt (qemu.conf keeps libvirt's defaults: user and group
-# libvirt-qemu, dynamic ownership, the DAC driver; only cgroups and QEMU's /dev namespace are off,
-# as a container cannot give them), /run/libvirt, /var/lib/libvirt (on a real filesystem: QEMU's
+# libvirt-qemu, dynamic ownership, the DAC driver, QEMU's own mount namespace; only cgroups are
+# off, as this container cannot give them), /run/libvirt, /var/lib/libvirt (on a real filesystem: QEMU's
 # memory files live there), /var/cache/libvirt, /var/log/libvirt; the libvirt-qemu user and group
 # as libvirt-daemon-system's postinst makes them (uid and gid 64055, user in groups kvm and
 # libvirt-qemu) when this host has none; /run/dbus/system_bus_socket is the suite's private bus,
@@ -86,12 +86,12 @@ libvirt_host() {
         mkdir -p "$LV"/{etc,lib,cache,log/qemu}
         cp -a /etc/libvirt/. "$LV/etc/" 2>/dev/null || true
         rm -rf "$LV/etc/hooks" "$LV/etc/qemu" # no host hooks, no host domains
-        # libvirt's defaults (user and group libvirt-qemu, dynamic_ownership, remember_owner), minus
-        # what a container cannot give: cgroups and a private /dev for QEMU. No virtlogd: QEMU's
-        # output goes to a file.
+        # libvirt's defaults (user and group libvirt-qemu, dynamic_ownership, remember_owner, QEMU in
+        # a mount namespace of its own with a private /dev), minus cgroups, which this container
+        # does not delegate ("Failed to create v1 controller cpu"). No virtlogd: QEMU's output
+        # goes to a file.
         cat >"$LV/etc/qemu.conf" <<'EOF'
 cgroup_controllers = [ ]
-namespaces = [ ]
 stdio_handler = "file"
 EOF
         cat >"$LV/etc/libvirtd.conf" <<EOF
@@ -193,8 +193,7 @@ tree.write(sys.stdout, encoding="unicode")
 PY
 }
 
-# wait_console PATTERN: until the guest's console has a line matching PATTERN (the guest ends with
-# "guest: done" or a kernel panic); fails if the domain stops first.
+# console_has PATTERN: the guest's console (a file libvirt opened for QEMU) has a line matching it.
 console_has() {
         grep -q "$1" /var/log/libvirt/qemu/vgpud-rpc-console.log 2>/dev/null
 }
@@ -219,10 +218,12 @@ console_has() {
         run vgpuctl show --json "$u"
         echo "$output"
         [ "$(jq -r .owner <<<"$output")" = vgpud-rpc ]
-        # QEMU runs as libvirt-qemu.
+        [ "$(jq -r .owner_source <<<"$output")" = hook ]
+        [ "$(jq -r .state <<<"$output")" = assigned ]
+        # QEMU runs as libvirt-qemu, group libvirt-qemu: the socket's group is how it gets in.
         local pid
         pid=$(cat /run/libvirt/qemu/vgpud-rpc.pid)
-        [ "$(stat -c %U "/proc/$pid")" = libvirt-qemu ]
+        [ "$(stat -c '%U %G' "/proc/$pid")" = "libvirt-qemu libvirt-qemu" ]
         # The guest: under TCG, about a minute to the end of the hostile run.
         wait_for 480 console_has 'guest: done\|Kernel panic' || true
         cat /var/log/libvirt/qemu/vgpud-rpc-console.log
@@ -230,6 +231,7 @@ console_has() {
         console_has 'guest: done'
         output=$(cat /var/log/libvirt/qemu/vgpud-rpc-console.log)
         [[ $output == *"guest: pci 0x1af4:0x10f0 class 0x038000"* ]]
+        [[ $output == *"at start: commands 0 fences 0 violations 0 fence 0 ring size 0 error 0 engine reg 0 VRAM[0] 0"* ]]
         [[ $output == *"workload: verified"* ]]
         [[ $output == *"hostile: verified"* ]]
         [[ $output == *"guest: workload exit 0"* ]]
@@ -247,6 +249,7 @@ console_has() {
         run vgpuctl show --json "$u"
         echo "$output"
         [ "$(jq -r '.owner // ""' <<<"$output")" = "" ]
+        [ "$(jq -r .state <<<"$output")" = created ]
         wait_for 10 bash -c "vgpuctl show --json $u | jq -e '.engine.state == \"disconnected\"'"
         # QEMU said nothing about the vGPU: no warning, no error. One warning is libvirt 9.0's, not
         # vgpud's: it passes QEMU's monitor as -mon, which QEMU 11 deprecates.
