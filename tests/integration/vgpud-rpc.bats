@@ -89,6 +89,47 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         [ "$status" -ne 0 ]
 }
 
+# groups_file WITH|WITHOUT: /etc/group with or without libvirt-qemu (this suite's mount namespace)
+groups_file() {
+        local f=$BATS_TEST_TMPDIR/group.$1
+        grep -v '^libvirt-qemu:' /etc/group >"$f"
+        [ "$1" = with ] && echo "libvirt-qemu:x:64055:libvirt-qemu" >>"$f"
+        mount --bind "$f" /etc/group
+}
+
+@test "socket_group: libvirt-qemu by default when the group exists, vgpud's own group when not; a named group that does not exist stops vgpud" {
+        local u
+        vgpud_stop
+        groups_file without
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        u=$(vgpuctl create --type rpc-small)
+        [ "$(stat -c '%a %g' "$SOCKDIR/$u.sock")" = "660 $(id -g)" ]
+        grep -q "no group libvirt-qemu on this host, the sockets stay in vgpud's own group" "$VGPUD_LOG"
+        vgpud_stop
+        umount /etc/group
+        groups_file with
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        u=$(vgpuctl create --type rpc-small)
+        [ "$(stat -c '%a %G' "$SOCKDIR/$u.sock")" = "660 libvirt-qemu" ]
+        vgpud_stop
+        umount /etc/group
+        # Named explicitly: it must exist.
+        sed 's/^\[rpc\]$/[rpc]\nsocket_group = no-such-group/' "$VGPUD_DIR/vgpud.conf" >"$VGPUD_DIR/bad.conf"
+        run timeout 30 vgpud --config "$VGPUD_DIR/bad.conf" --state-dir "$VGPUD_DIR/state" --runtime-dir "$VGPUD_DIR/run"
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [ "$status" -ne 124 ]
+        [[ $output == *"[rpc] socket_group no-such-group does not exist: create it or set socket_group to the group QEMU runs as"* ]]
+        # Empty: vgpud's own group, even where libvirt-qemu exists.
+        groups_file with
+        sed 's/^\[rpc\]$/[rpc]\nsocket_group =/' "$VGPUD_DIR/vgpud.conf" >"$VGPUD_DIR/own.conf"
+        vgpud_start --config "$VGPUD_DIR/own.conf"
+        u=$(vgpuctl create --type rpc-small)
+        [ "$(stat -c '%a %g' "$SOCKDIR/$u.sock")" = "660 $(id -g)" ]
+        vgpud_stop
+        umount /etc/group
+}
+
 @test "vgpuctl probe attaches as a guest, verifies a workload and reports latency and bandwidth" {
         local u
         u=$(vgpuctl create --type rpc-small)

@@ -27,6 +27,7 @@ static void test_defaults(void **state) {
         assert_int_equal(c->autostart_give_up_usec, 0);
         assert_false(c->rpc.enabled);
         assert_string_equal(c->rpc.socket_dir, "/run/vgpud/rpc");
+        assert_string_equal(c->rpc.socket_group, "libvirt-qemu");
         assert_int_equal(c->rpc.gpus, 1);
         assert_int_equal(c->rpc.n_types, 0);
         assert_null(c->path);
@@ -59,6 +60,7 @@ static const char full[] = "# a comment\n"
                            "enabled = true\n"
                            "socket_dir = /tmp/rpc\n"
                            "gpus = 2\n"
+                           "socket_group =\n"
                            "[rpc-type rpc-1g]\n"
                            "name = VGPUD RPC-1G\n"
                            "vram = 1G\n"
@@ -91,6 +93,7 @@ static void test_full_file(void **state) {
         assert_int_equal(c->autostart_give_up_usec, 3600000000ull);
         assert_true(c->rpc.enabled);
         assert_string_equal(c->rpc.socket_dir, "/tmp/rpc");
+        assert_string_equal(c->rpc.socket_group, ""); /* explicitly empty: vgpud's own group */
         assert_int_equal(c->rpc.gpus, 2);
         assert_int_equal(c->rpc.n_types, 2);
         assert_string_equal(c->rpc.types[0].id, "rpc-1g");
@@ -98,7 +101,7 @@ static void test_full_file(void **state) {
         assert_int_equal(c->rpc.types[0].vram_bytes, 1ull << 30);
         assert_int_equal(c->rpc.types[0].share, 25);
         assert_int_equal(c->rpc.types[0].max_instances, 4);
-        assert_int_equal(c->rpc.types[0].line, 23);
+        assert_int_equal(c->rpc.types[0].line, 24);
         assert_int_equal(c->rpc.types[0].vendor_id, 0x1d0f);
         assert_int_equal(c->rpc.types[0].device_id, 0x1234); /* hexadecimal, 0x or not */
         assert_int_equal(c->rpc.types[0].subsystem_vendor_id, 0x1af4);
