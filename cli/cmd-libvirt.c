@@ -340,8 +340,11 @@ static int attach_or_detach(Cli *c, bool attach, int argc, char *argv[]) {
         }
 
         if (backend_device_kind(f.v.backend) == VGPU_DEVICE_VFIO_USER) {
-                /* Edit the definition and define it again. */
-                r = attach ? libvirt_domain_add_vgpu(dom_xml, strlen(dom_xml), &f.v, &a.o, &new_xml, &why)
+                /* Edit the definition and define it again. --domain names the domain to edit, not
+                 * one to wrap the device in (libvirt_domain_add_vgpu refuses a name). */
+                struct libvirt_xml_options o = a.o;
+                o.domain_name = NULL;
+                r = attach ? libvirt_domain_add_vgpu(dom_xml, strlen(dom_xml), &f.v, &o, &new_xml, &why)
                            : libvirt_domain_remove_vgpu(dom_xml, strlen(dom_xml), &f.v, &new_xml, &why);
                 if (r < 0) {
                         fprintf(stderr, "%s: %s\n", a.o.domain_name, why ?: strerror(-r));

@@ -251,6 +251,20 @@ console_has() {
         [ "$(jq -r '.owner // ""' <<<"$output")" = "" ]
         [ "$(jq -r .state <<<"$output")" = created ]
         wait_for 10 bash -c "vgpuctl show --json $u | jq -e '.engine.state == \"disconnected\"'"
+        # vgpuctl detach/attach --config on the defined domain, through the QEMU driver (which, unlike
+        # libvirt's test driver, keeps <qemu:commandline>).
+        vgpuctl detach "$u" --domain vgpud-rpc --config
+        run virsh -q -c qemu:///system dumpxml --inactive vgpud-rpc
+        [[ $output != *vfio-user-pci* ]]
+        [[ $output == *"<source type='memfd'/>"* ]] # detach leaves the memory settings alone
+        run vgpuctl attach "$u" --domain vgpud-rpc --config
+        echo "$output"
+        [ "$status" -eq 0 ]
+        run virsh -q -c qemu:///system dumpxml --inactive vgpud-rpc
+        echo "$output"
+        # libvirt 9.0 writes it back with single quotes around the value and &quot; inside
+        [[ $output == *"<qemu:arg value='-device'/>"* ]]
+        [[ $output == *"<qemu:arg value='{&quot;driver&quot;:&quot;vfio-user-pci&quot;,&quot;id&quot;:&quot;vgpud-$u&quot;,&quot;socket&quot;:{&quot;path&quot;:&quot;$sock&quot;,&quot;type&quot;:&quot;unix&quot;}}'/>"* ]]
         # QEMU said nothing about the vGPU: no warning, no error. One warning is libvirt 9.0's, not
         # vgpud's: it passes QEMU's monitor as -mon, which QEMU 11 deprecates.
         if grep -i 'warning\|error' /var/log/libvirt/qemu/vgpud-rpc.log | grep -v "'-mon' is deprecated"; then
