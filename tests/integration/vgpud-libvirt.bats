@@ -188,6 +188,57 @@ EOF
         [[ $output == *vm1* ]]
 }
 
+@test "attach/detach --config of an rpc instance through the QEMU driver: memory made shared, the -device kept" {
+        local u
+        if ! libvirtd_start; then
+                skip "libvirtd (libvirt-daemon-driver-qemu, qemu-system-x86) cannot run here"
+        fi
+        vgpud_stop
+        cat >>"$VGPUD_DIR/vgpud.conf" <<EOF
+[rpc]
+enabled = yes
+socket_dir = $VGPUD_DIR/rpc
+[rpc-type rpc-small]
+vram = 16M
+EOF
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        u=$(vgpuctl create --type rpc-small)
+        cat >"$BATS_TEST_TMPDIR/vm2.xml" <<EOF
+<domain type='qemu'>
+  <name>vm2</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices/>
+</domain>
+EOF
+        virsh -q -c "$LV_URI" define "$BATS_TEST_TMPDIR/vm2.xml" >/dev/null
+        run vgpuctl attach "$u" --domain vm2 --config --connect "$LV_URI"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$u attached to the definition of domain vm2." ]
+        run virsh -q -c "$LV_URI" dumpxml --inactive vm2
+        echo "$output"
+        [[ $output == *"<source type='memfd'/>"* ]]
+        [[ $output == *"<access mode='shared'/>"* ]]
+        [[ $output == *"<qemu:arg value='-device'/>"* ]]
+        [[ $output == *"vfio-user-pci&quot;,&quot;id&quot;:&quot;vgpud-$u&quot;"* ]]
+        [[ $output == *"$VGPUD_DIR/rpc/$u.sock"* ]]
+        run vgpuctl attach "$u" --domain vm2 --config --connect "$LV_URI"
+        [ "$status" -eq 4 ]
+        [[ $output == *"already attached"* ]]
+        # an rpc vGPU is on QEMU's command line: nothing to attach to a running VM
+        run vgpuctl attach "$u" --domain vm2 --live --connect "$LV_URI"
+        [ "$status" -eq 4 ]
+        [[ $output == *"can only be attached with --config"* ]]
+        run vgpuctl detach "$u" --domain vm2 --config --connect "$LV_URI"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        run virsh -q -c "$LV_URI" dumpxml --inactive vm2
+        [[ $output != *vfio-user-pci* ]]
+        [[ $output != *"qemu:commandline"* ]]
+        [[ $output == *"<access mode='shared'/>"* ]] # the memory settings stay
+}
+
 @test "ownership from libvirt's domain list: a running domain that uses an instance owns it" {
         local a
         a=$(vgpuctl create --type grid-2q --gpu $GPU0)
