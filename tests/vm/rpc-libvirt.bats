@@ -23,12 +23,12 @@ load ../integration/vgpud
 CMDLINE="console=ttyS0 no_timer_check panic=-1 quiet loglevel=4 rdinit=/init"
 
 setup() {
-        command -v libvirtd >/dev/null && command -v virsh >/dev/null || {
+        if ! command -v libvirtd >/dev/null || ! command -v virsh >/dev/null; then
                 echo "libvirtd or virsh is missing: install libvirt-daemon-driver-qemu and libvirt-clients (scripts/deps does)" >&2
                 return 1
-        }
-        QROOT=$("$VGPU_TEST_SRCDIR/tests/vm/qemu-root" path 2>/dev/null) && "$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command >/dev/null 2>&1 ||
-                QROOT=$("$VGPU_TEST_SRCDIR/tests/vm/qemu-root" build) || {
+        fi
+        "$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command >/dev/null 2>&1 ||
+                "$VGPU_TEST_SRCDIR/tests/vm/qemu-root" build >/dev/null || {
                 echo "no QEMU with vfio-user-pci: tests/vm/qemu-root build failed (see above)" >&2
                 return 1
         }
