@@ -10,8 +10,8 @@
 # Everything libvirt would find on a Debian host is laid over this suite's private mount namespace
 # (vgpu-sim's): its own /etc/libvirt (qemu.conf keeps libvirt's defaults: user and group
 # libvirt-qemu, dynamic ownership, the DAC driver, QEMU's own mount namespace; only cgroups are
-# off, as this container cannot give them), /run/libvirt, /var/lib/libvirt (on a real filesystem: QEMU's
-# memory files live there), /var/cache/libvirt, /var/log/libvirt; the libvirt-qemu user and group
+# off, as this container cannot give them), /run/libvirt, /var/lib/libvirt (on a real filesystem:
+# QEMU's memory files live there), /var/cache/libvirt, /var/log/libvirt; the libvirt-qemu user and group
 # as libvirt-daemon-system's postinst makes them (uid and gid 64055, user in groups kvm and
 # libvirt-qemu) when this host has none; /run/dbus/system_bus_socket is the suite's private bus,
 # where the hook (run by libvirtd with a cleaned environment) finds vgpud; /run/vgpud is vgpud's
@@ -66,6 +66,10 @@ CONF
 }
 
 teardown() {
+        if [[ -z ${BATS_TEST_COMPLETED:-} && -n ${LV:-} ]]; then
+                echo "--- libvirtd's log (end):"
+                tail -n 30 "$LV/libvirtd.log" 2>/dev/null
+        fi
         virsh -q -c qemu:///system destroy vgpud-rpc >/dev/null 2>&1 || true
         if [[ -n ${LIBVIRTD_PID:-} ]]; then
                 kill "$LIBVIRTD_PID" 2>/dev/null || true
