@@ -13,7 +13,10 @@ EXTRA_DIST += tests/vm/rpc-qemu.bats
 # The same through libvirt: this machine's libvirtd (9.0) with QEMU 11 as the domain's emulator.
 TESTS += tests/vm/rpc-libvirt.bats
 EXTRA_DIST += tests/vm/rpc-libvirt.bats
+# Two such VMs at once on one RPC GPU at fixed shares 70/30 (issue 15 item 4).
+TESTS += tests/vm/rpc-share.bats
+EXTRA_DIST += tests/vm/rpc-share.bats tests/vm/demo-qemu
 # The VM boots start once every other suite is done: two TCG guests take both cores, and suites that
 # measure shares or throttling (test-engine-quota, vgpud-rpc.bats) would be starved under them.
-vm_logs = tests/vm/kernel.log tests/vm/stack.log tests/vm/rpc-qemu.log tests/vm/rpc-libvirt.log
+vm_logs = tests/vm/kernel.log tests/vm/stack.log tests/vm/rpc-qemu.log tests/vm/rpc-libvirt.log tests/vm/rpc-share.log
 $(filter $(vm_logs),$(TEST_LOGS)): $(filter-out $(vm_logs),$(TEST_LOGS))
