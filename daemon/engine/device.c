@@ -367,7 +367,8 @@ int device_region_info(const struct device *d, uint32_t index, struct vfu_region
                 .index = index,
                 .size = region_size(d, index),
         };
-        *mmap_fd = (regions[index].flags & VFU_REGION_FLAG_MMAP) ? d->vram.fd : -1;
+        /* Without an fd the server drops the mmap flag and capability (vfio-server.c). */
+        *mmap_fd = (regions[index].flags & VFU_REGION_FLAG_MMAP) && !d->vram_no_mmap ? d->vram.fd : -1;
         return 0;
 }
 
