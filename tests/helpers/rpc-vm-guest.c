@@ -16,12 +16,15 @@
  *
  *   rpc-vm-guest [--access vfio|sysfs] [--vendor 0x1af4 --device 0x10f0 --class 0x038000] workload
  *   rpc-vm-guest ... hostile
+ *   rpc-vm-guest ... bench      (QEMU started with -device edu as well)
  *
  * workload: FILL, COPY RAM -> VRAM -> RAM, BLIT, FENCE with write-back, a nested batch, checked
  * byte for byte, then a device reset; prints BAR0 read round trip p50/p99, doorbell-to-fence
  * latency and COPY bandwidth. hostile: a COPY from outside the buffers mapped for the device, a
  * sensitive command and ring garbage must each leave the device in failsafe with the right
- * ERROR_STATUS (and, with VFIO, raise the error interrupt), and a reset must recover it.
+ * ERROR_STATUS (and, with VFIO, raise the error interrupt), and a reset must recover it. bench:
+ * figures with a reference beside each (tests/bench/rpc-qemu-bench): BAR0 read round trip against
+ * the ID register of QEMU's own edu device, device COPY against memcpy by the guest's CPU.
  * Exit status 0 when everything checked out; each failure is printed.
  */
 #include <dirent.h>
@@ -91,6 +94,8 @@ static unsigned long read_hex(const char *dir, const char *file) {
         return strtoul(buf, NULL, 16);
 }
 
+#define ANY_CLASS (~0ul)
+
 static int find_device(unsigned long vendor, unsigned long device, unsigned long class, char *ret,
                        size_t size) {
         DIR *d = opendir("/sys/bus/pci/devices");
@@ -104,7 +109,7 @@ static int find_device(unsigned long vendor, unsigned long device, unsigned long
                         continue;
                 snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", e->d_name);
                 if (read_hex(dir, "vendor") == vendor && read_hex(dir, "device") == device &&
-                    read_hex(dir, "class") == class) {
+                    (class == ANY_CLASS || read_hex(dir, "class") == class)) {
                         snprintf(ret, size, "%s", dir);
                         found = 0;
                         break;
@@ -592,6 +597,118 @@ static void hostile(void) {
         expect_failsafe(RPCGPU_ERR_UNKNOWN_COMMAND, "ring garbage", false);
 }
 
+/* --- bench: issue 15's figures, each against a reference measured beside it in this guest --- */
+
+static void percentiles(uint64_t *t, size_t n, double *p50, double *p99) {
+        qsort(t, n, sizeof(t[0]), cmp_u64);
+        *p50 = t[n / 2] / 1e3;
+        *p99 = t[n * 99 / 100] / 1e3;
+}
+
+/* The ID register of QEMU's own edu device (1234:11e8, emulated inside QEMU: no socket hop). */
+static volatile uint32_t *map_edu(void) {
+        char dir[300];
+        size_t size;
+        if (find_device(0x1234, 0x11e8, ANY_CLASS, dir, sizeof(dir)) < 0) {
+                printf("no QEMU edu device (1234:11e8) in this guest: start QEMU with -device edu\n");
+                return NULL;
+        }
+        volatile uint32_t *edu = NULL;
+        if (sysfs_enable_device(dir) < 0 || !(edu = map_resource(dir, 0, &size))) {
+                printf("cannot map edu's BAR0 through sysfs: %s\n", strerror(errno));
+                return NULL;
+        }
+        if ((edu[0] & 0xff) != 0xed) {
+                printf("edu's ID register reads %#x\n", edu[0]);
+                return NULL;
+        }
+        return edu;
+}
+
+/* ns for a device COPY of size bytes (flags, dst, src), doorbell to fence; the best of three. */
+static uint64_t time_copy(uint32_t flags, uint64_t dst, uint64_t src, uint64_t size) {
+        uint64_t best = UINT64_MAX;
+        for (int i = 0; i < 3; i++) {
+                uint32_t cmd[8];
+                size_t n = rpcgpu_cmd_copy(cmd, flags, dst, src, size);
+                uint64_t t0 = now_ns();
+                submit(cmd, n);
+                if (fence_wait() == 0) {
+                        printf("FAIL: the bench COPY did not complete\n");
+                        failures++;
+                        return 1;
+                }
+                best = now_ns() - t0 < best ? now_ns() - t0 : best;
+        }
+        return best;
+}
+
+/* ns for a memcpy by this guest's CPU; the best of three. */
+static uint64_t time_memcpy(void *dst, const void *src, size_t size) {
+        uint64_t best = UINT64_MAX;
+        for (int i = 0; i < 3; i++) {
+                uint64_t t0 = now_ns();
+                memcpy(dst, src, size);
+                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                best = now_ns() - t0 < best ? now_ns() - t0 : best;
+        }
+        return best;
+}
+
+static void bench(void) {
+        volatile uint32_t *edu = map_edu();
+        if (!edu) {
+                failures++;
+                return;
+        }
+        /* Alternated in blocks, so that a change in the machine's load hits both sides alike. */
+        enum { N = 4000, BLOCK = 100 };
+        static uint64_t tv[N], te[N];
+        for (int b = 0; b < N; b += BLOCK) {
+                for (int i = b; i < b + BLOCK; i++) {
+                        uint64_t t0 = now_ns();
+                        (void) rd(RPCGPU_REG_ID);
+                        tv[i] = now_ns() - t0;
+                }
+                for (int i = b; i < b + BLOCK; i++) {
+                        uint64_t t0 = now_ns();
+                        (void) edu[0];
+                        te[i] = now_ns() - t0;
+                }
+        }
+        double v50, v99, e50, e99;
+        percentiles(tv, N, &v50, &v99);
+        percentiles(te, N, &e50, &e99);
+        printf("bench: MMIO read, vGPU BAR0 over vfio-user: p50 %.1f us, p99 %.1f us (%d reads)\n", v50, v99, N);
+        printf("bench: MMIO read, QEMU's edu (emulated in QEMU): p50 %.1f us, p99 %.1f us (%d reads)\n", e50, e99,
+               N);
+        printf("bench: ratio MMIO read vfio-user / QEMU-emulated: p50 %.1fx, p99 %.1fx\n", v50 / e50, v99 / e99);
+
+        /* COPY by the device against memcpy by the guest's CPU, same sizes. */
+        const uint64_t big = vram_size / 2 > (8u << 20) ? 8u << 20 : vram_size / 2;
+        uint8_t *a = malloc(big), *b2 = malloc(big);
+        if (!a || !b2) {
+                printf("FAIL: no memory for the memcpy reference\n");
+                failures++;
+                return;
+        }
+        memset(a, 0x5a, big);
+        memset(b2, 0, big);
+        uint64_t dev = time_copy(RPCGPU_F_DST_VRAM | RPCGPU_F_SRC_VRAM, big, 0, big);
+        uint64_t cpu = time_memcpy(b2, a, big);
+        printf("bench: COPY VRAM to VRAM %" PRIu64 " MiB: %.3f GB/s; guest memcpy RAM to RAM: %.3f GB/s; "
+               "device/memcpy %.2fx\n",
+               big >> 20, big / (double) dev, big / (double) cpu, (double) cpu / dev);
+        const uint64_t small = 1u << 20; /* in the DMA buffer, after the ring */
+        uint64_t dev2 = time_copy(RPCGPU_F_DST_VRAM, 0, ram_dma + 65536, small);
+        uint64_t cpu2 = time_memcpy(vram, ram + 65536, small);
+        printf("bench: COPY RAM to VRAM 1 MiB: %.3f GB/s; guest memcpy RAM to the VRAM mapping: %.3f GB/s; "
+               "device/memcpy %.2fx\n",
+               small / (double) dev2, small / (double) cpu2, (double) cpu2 / dev2);
+        free(a);
+        free(b2);
+}
+
 int main(int argc, char *argv[]) {
         unsigned long vendor = RPCGPU_VENDOR_ID, device = RPCGPU_DEVICE_ID, class = RPCGPU_CLASS_CODE;
         char dir[300];
@@ -612,9 +729,9 @@ int main(int argc, char *argv[]) {
                 else
                         break;
         }
-        if (i >= argc || (strcmp(argv[i], "workload") && strcmp(argv[i], "hostile"))) {
+        if (i >= argc || (strcmp(argv[i], "workload") && strcmp(argv[i], "hostile") && strcmp(argv[i], "bench"))) {
                 fprintf(stderr, "usage: rpc-vm-guest [--access vfio|sysfs] [--vendor V --device D --class C] "
-                                "workload|hostile\n");
+                                "workload|hostile|bench\n");
                 return 2;
         }
         if (find_device(vendor, device, class, dir, sizeof(dir)) < 0) {
@@ -637,6 +754,8 @@ int main(int argc, char *argv[]) {
         program_ring();
         if (!strcmp(argv[i], "workload"))
                 workload();
+        else if (!strcmp(argv[i], "bench"))
+                bench();
         else
                 hostile();
         printf("%s: %s\n", argv[i], failures ? "FAILED" : "verified");
