@@ -32,7 +32,7 @@ struct vgpu_rpc_type {
         /* PCI identity of its instances (the engine's defaults: 1af4:10f0, subsystem 1af4:0001, 0x038000) */
         unsigned vendor_id, device_id, subsystem_vendor_id, subsystem_id, class_code;
         bool vram_mmap; /* BAR2 offered for mmap (QEMU then posts no BAR write) */
-        unsigned line; /* where the section starts, for later messages */
+        unsigned line;  /* where the section starts, for later messages */
 };
 
 struct vgpu_rpc_config {

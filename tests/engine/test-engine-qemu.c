@@ -492,8 +492,8 @@ static void test_file_ram(void **state) {
  * guard: one mmap-able region turns posting off for the whole device), so the instance's VRAM is
  * offered without mmap here (vgpud.conf's vram_mmap = no). Once more than 1024 messages wait in
  * QEMU's outgoing queue (VFIO_USER_OUT_HIGH) because the server does not read, it coalesces
- * further posted writes into REGION_WRITE_MULTI messages. The engine is stopped (SIGSTOP) while thousands of doorbells
- * are written, each advancing the tail by one FENCE; after SIGCONT every fence must have run once,
+ * further posted writes into REGION_WRITE_MULTI messages. The engine is stopped (SIGSTOP) while thousands of
+ * doorbells are written, each advancing the tail by one FENCE; after SIGCONT every fence must have run once,
  * in order: one doorbell applied out of order would move the tail backwards, and the engine would
  * run the zeroed rest of the ring (a violation) and count more commands than were written.
  */
@@ -507,7 +507,9 @@ static void test_posted_writes(void **state) {
         static uint32_t ring[POSTED_RING_BYTES / 4];
         size_t n = 0;
 
-        assert_int_equal(test_server_cmd(&server, NULL, 0, "add %s %u %s 0 0 vram-no-mmap", UUID_A, VRAM_MIB, sock), 0);
+        assert_int_equal(
+                test_server_cmd(&server, NULL, 0, "add %s %u %s 0 0 vram-no-mmap", UUID_A, VRAM_MIB, sock),
+                0);
         qemu_start(&q, sock, RAM_MEMFD);
         enable_device(&q);
         for (uint32_t i = 1; i <= POSTED_FENCES; i++)

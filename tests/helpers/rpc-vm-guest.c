@@ -336,7 +336,8 @@ static int vfio_open(const char *dir) {
                 return -ENOTSUP;
         }
         if (ioctl(vfio_group, VFIO_GROUP_GET_STATUS, &gs) < 0 || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-                printf("IOMMU group %s is not viable: another device in it has a driver other than vfio-pci\n",
+                printf("IOMMU group %s is not viable: another device in it has a driver other than "
+                       "vfio-pci\n",
                        path);
                 return -EBUSY;
         }
@@ -378,7 +379,8 @@ static int vfio_open(const char *dir) {
                 return -errno;
         }
         ram_dma = VFIO_IOVA;
-        printf("access: VFIO type1 (group %s), MSI-X %u vectors on eventfds, VFIO_DEVICE_RESET %s; buffer at "
+        printf("access: VFIO type1 (group %s), MSI-X %u vectors on eventfds, VFIO_DEVICE_RESET %s; buffer "
+               "at "
                "IOVA %#" PRIx64 "\n",
                strrchr(link, '/') + 1, RPCGPU_MSIX_VECTORS, vfio_reset_offered ? "offered" : "not offered",
                ram_dma);
@@ -426,7 +428,8 @@ static uint64_t fence_wait(void) {
                 drain(irq_fd[0]);
                 t0 = now_ns();
                 submit(cmd, rpcgpu_cmd_fence(cmd, RPCGPU_F_FENCE_IRQ, v, 0));
-                struct pollfd p[2] = {{.fd = irq_fd[0], .events = POLLIN}, {.fd = irq_fd[1], .events = POLLIN}};
+                struct pollfd p[2] = {{.fd = irq_fd[0], .events = POLLIN},
+                                      {.fd = irq_fd[1], .events = POLLIN}};
                 while (now_ns() - t0 < 30000000000ull) {
                         if (poll(p, 2, 1000) < 0 || p[1].revents)
                                 return 0;
@@ -570,7 +573,8 @@ static void workload(void) {
 /* The device must be in failsafe for err (with VFIO: announced by the error interrupt); then a
  * reset (the RESET register, or VFIO_DEVICE_RESET) must end it and work must run again. */
 static void expect_failsafe(uint32_t err, const char *what, bool vfio_reset) {
-        CHECK(wait_failsafe(), "%s: no failsafe%s", what, access_mode == ACCESS_VFIO ? " (or no error interrupt)" : "");
+        CHECK(wait_failsafe(), "%s: no failsafe%s", what,
+              access_mode == ACCESS_VFIO ? " (or no error interrupt)" : "");
         CHECK(rd(RPCGPU_REG_ERROR_STATUS) == err, "%s: ERROR_STATUS %u, expected %u", what,
               rd(RPCGPU_REG_ERROR_STATUS), err);
         printf("%s: failsafe%s, ERROR_STATUS %u, ERROR_ADDR %#x\n", what,
@@ -591,7 +595,8 @@ static void hostile(void) {
         submit(cmd, rpcgpu_cmd_copy(cmd, RPCGPU_F_DST_VRAM, 0, 0x7f0000000000ull, 4096));
         expect_failsafe(RPCGPU_ERR_ADDRESS, "COPY from outside the device's mappings", false);
         submit(cmd, rpcgpu_cmd_priv_mmio_write(cmd, 0xfee00000, 1));
-        expect_failsafe(RPCGPU_ERR_SENSITIVE, "PRIV_MMIO_WRITE", access_mode == ACCESS_VFIO && vfio_reset_offered);
+        expect_failsafe(RPCGPU_ERR_SENSITIVE, "PRIV_MMIO_WRITE",
+                        access_mode == ACCESS_VFIO && vfio_reset_offered);
         cmd[0] = 0xdeadbeef;
         submit(cmd, 1);
         expect_failsafe(RPCGPU_ERR_UNKNOWN_COMMAND, "ring garbage", false);
@@ -679,10 +684,12 @@ static void bench(void) {
         double v50, v99, e50, e99;
         percentiles(tv, N, &v50, &v99);
         percentiles(te, N, &e50, &e99);
-        printf("bench: MMIO read, vGPU BAR0 over vfio-user: p50 %.1f us, p99 %.1f us (%d reads)\n", v50, v99, N);
-        printf("bench: MMIO read, QEMU's edu (emulated in QEMU): p50 %.1f us, p99 %.1f us (%d reads)\n", e50, e99,
+        printf("bench: MMIO read, vGPU BAR0 over vfio-user: p50 %.1f us, p99 %.1f us (%d reads)\n", v50, v99,
                N);
-        printf("bench: ratio MMIO read vfio-user / QEMU-emulated: p50 %.1fx, p99 %.1fx\n", v50 / e50, v99 / e99);
+        printf("bench: MMIO read, QEMU's edu (emulated in QEMU): p50 %.1f us, p99 %.1f us (%d reads)\n", e50,
+               e99, N);
+        printf("bench: ratio MMIO read vfio-user / QEMU-emulated: p50 %.1fx, p99 %.1fx\n", v50 / e50,
+               v99 / e99);
 
         /* COPY by the device against memcpy by the guest's CPU, same sizes. */
         const uint64_t big = vram_size / 2 > (8u << 20) ? 8u << 20 : vram_size / 2;
@@ -729,9 +736,11 @@ int main(int argc, char *argv[]) {
                 else
                         break;
         }
-        if (i >= argc || (strcmp(argv[i], "workload") && strcmp(argv[i], "hostile") && strcmp(argv[i], "bench"))) {
-                fprintf(stderr, "usage: rpc-vm-guest [--access vfio|sysfs] [--vendor V --device D --class C] "
-                                "workload|hostile|bench\n");
+        if (i >= argc ||
+            (strcmp(argv[i], "workload") && strcmp(argv[i], "hostile") && strcmp(argv[i], "bench"))) {
+                fprintf(stderr,
+                        "usage: rpc-vm-guest [--access vfio|sysfs] [--vendor V --device D --class C] "
+                        "workload|hostile|bench\n");
                 return 2;
         }
         if (find_device(vendor, device, class, dir, sizeof(dir)) < 0) {

@@ -78,8 +78,8 @@ static void test_overlaps_and_alignment(void **state) {
         uint64_t removed;
         assert_int_equal(dma_map_remove(&m, 0x30000, 0x1000, &removed), 0); /* nothing there */
         assert_int_equal(removed, 0);
-        assert_int_equal(dma_map_remove(&m, 0x10000, 0x1000, &removed), -EINVAL); /* the start of one */
-        assert_int_equal(dma_map_remove(&m, 0x8000, 0x10000, &removed), -EINVAL); /* across an edge */
+        assert_int_equal(dma_map_remove(&m, 0x10000, 0x1000, &removed), -EINVAL);  /* the start of one */
+        assert_int_equal(dma_map_remove(&m, 0x8000, 0x10000, &removed), -EINVAL);  /* across an edge */
         assert_int_equal(dma_map_remove(&m, 0x10000, 0x10001, &removed), -EINVAL); /* into the next */
         assert_int_equal(m.n, 3);
         assert_int_equal(dma_map_remove(&m, 0x10000, 0x10000, &removed), 0);
