@@ -747,7 +747,7 @@ int main(int argc, char *argv[]) {
                 printf("no %04lx:%04lx class %06lx in this guest\n", vendor, device, class);
                 return 1;
         }
-        printf("device %s\n", strrchr(dir, '/') + 1);
+        printf("device %s %04lx:%04lx\n", strrchr(dir, '/') + 1, vendor, device);
         if (access_open(dir) < 0)
                 return 1;
         if (rd(RPCGPU_REG_ID) != RPCGPU_ID_MAGIC) {

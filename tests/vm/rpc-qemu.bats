@@ -27,6 +27,12 @@ socket_dir = $SOCKDIR
 [rpc-type rpc-small]
 vram = 16M
 max_instances = 2
+# VRAM by messages only: QEMU then posts BAR writes (docs/engine.md, "Posted writes"); its own
+# device id, which the guest driver looks for.
+[rpc-type rpc-posted]
+vram = 16M
+vram_mmap = no
+device_id = 0x10f1
 CONF
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
         QEMU=$("$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command 2>/dev/null | tr '\n' ' ') ||
@@ -67,6 +73,11 @@ GUEST
         for run in "$@"; do
                 echo "\"$VGPU_TEST_BUILDDIR/tests/helpers/rpc-vm-guest\" $run"
         done
+}
+
+# The guest's figures, each line prefixed with LABEL and the device the run drove.
+figures() {
+        awk -v label="$1" '/^device / { id = $3 } /^(BAR0 read|doorbell|COPY [RV])/ { print "# " label " " id ": " $0 }' <<<"$output" >&3
 }
 
 # boot_vm SOCKET 'GUEST RUNS' QEMU-ARGS...: one boot of the guest with the vGPU; the guest probes
@@ -155,7 +166,7 @@ ram_file() {
         [ "$status" -eq 0 ]
         check_guest_output
         # The figures the guest measured (TCG figures: reported, not asserted).
-        grep -E '^(BAR0 read|doorbell|COPY [RV])' <<<"$output" | sed 's/^/# memfd RAM: /' >&3
+        figures "memfd RAM"
         wait_disconnected "$u"
         run vgpuctl show --json "$u"
         [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
@@ -171,7 +182,7 @@ ram_file() {
         [[ $output == *"access: sysfs resource files, polling; buffer at guest-physical 0x"* ]]
         [[ $output == *"(100 fences, polled)"* ]]
         [ "$(grep -c 'workload: verified' <<<"$output")" = 2 ]
-        grep -E '^(BAR0 read|doorbell|COPY [RV])' <<<"$output" | sed 's/^/# private RAM: /' >&3
+        figures "private RAM"
         wait_disconnected "$u"
         run vgpuctl show --json "$u"
         [ "$(jq .engine.counters.connections <<<"$output")" = 2 ]
@@ -184,13 +195,21 @@ ram_file() {
 
         # 3: file-backed shared RAM on a disk filesystem (libvirt's memoryBacking source type=file,
         # access=shared): the file comes with DMA_MAP, the engine does not map it and uses messages.
+        # A second vGPU in the same guest, 1af4:10f1 with its VRAM by messages only: QEMU posts its
+        # BAR writes (doorbells, VRAM stores), and the guest runs the workload on it too.
+        local u2 sock2
+        u2=$(vgpuctl create --type rpc-posted)
+        sock2=$SOCKDIR/$u2.sock
         file=$(ram_file)
-        boot_vm "$sock" $'workload\nhostile' --qemu-arg -machine --qemu-arg memory-backend=ram \
-                --qemu-arg -object --qemu-arg "memory-backend-file,id=ram,size=1024M,mem-path=$file,share=on"
+        boot_vm "$sock" $'workload\nhostile\n--device 0x10f1 workload' --qemu-arg -machine --qemu-arg memory-backend=ram \
+                --qemu-arg -object --qemu-arg "memory-backend-file,id=ram,size=1024M,mem-path=$file,share=on" \
+                --qemu-arg -device --qemu-arg "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$sock2\",\"type\":\"unix\"}}"
         rm -f "$file"
         [ "$status" -eq 0 ]
         check_guest_output
-        grep -E '^(BAR0 read|doorbell|COPY [RV])' <<<"$output" | sed 's/^/# file-backed RAM: /' >&3
+        [[ $output == *"device "*" 1af4:10f1"* ]]
+        [ "$(grep -c 'workload: verified' <<<"$output")" = 2 ]
+        figures "file-backed RAM"
         wait_disconnected "$u"
         run vgpuctl show --json "$u"
         echo "$output"
@@ -199,4 +218,13 @@ ram_file() {
         [ "$(jq .engine.counters.dma_refused <<<"$output")" = 0 ]
         [ "$(jq .engine.counters.violations <<<"$output")" = 9 ]
         (($(jq .engine.counters.dma_messages <<<"$output") > messages))
+        [ "$(jq .engine.counters.posted_writes <<<"$output")" = 0 ] # its VRAM is mmap-able
+        wait_disconnected "$u2"
+        run vgpuctl show --json "$u2"
+        echo "$output"
+        [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
+        [ "$(jq .engine.counters.dma_refused <<<"$output")" = 0 ]
+        [ "$(jq .engine.counters.violations <<<"$output")" = 0 ]
+        (($(jq .engine.counters.posted_writes <<<"$output") > 0))
+        echo "# file-backed RAM 1af4:10f1: $(jq .engine.counters.posted_writes <<<"$output") posted REGION_WRITEs, $(jq .engine.counters.write_multi <<<"$output") REGION_WRITE_MULTI" >&3
 }
