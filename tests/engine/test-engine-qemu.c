@@ -538,7 +538,11 @@ static void test_posted_writes(void **state) {
         fprintf(stderr, "# %u doorbells: %llu posted REGION_WRITEs, %llu REGION_WRITE_MULTI messages\n",
                 POSTED_FENCES, (unsigned long long) posted, (unsigned long long) multi);
         assert_true(posted > 0);
-        assert_true(multi > 0);
+        if (multi == 0)
+                fail_msg("QEMU sent no REGION_WRITE_MULTI: it coalesces only past 1024 queued messages, and "
+                         "the "
+                         "socket took %llu of the %u writes (a large net.core.wmem_default?)",
+                         (unsigned long long) posted, POSTED_FENCES);
         assert_true(posted < POSTED_FENCES); /* the rest came in the multi messages */
         qemu_stop(&q, err, sizeof(err));
         check_clean(err);
