@@ -10,7 +10,10 @@ EXTRA_DIST += tests/vm/stack.vm tests/vm/stack
 # QEMU 11's vfio-user client against vgpud, with a Debian 12 guest (one boot; tests/vm/qemu-root).
 TESTS += tests/vm/rpc-qemu.bats
 EXTRA_DIST += tests/vm/rpc-qemu.bats
+# Two such VMs at once on one RPC GPU at fixed shares 70/30 (issue 15 item 4).
+TESTS += tests/vm/rpc-share.bats
+EXTRA_DIST += tests/vm/rpc-share.bats tests/vm/demo-qemu
 # The VM boots start once every other suite is done: two TCG guests take both cores, and suites that
 # measure shares or throttling (test-engine-quota, vgpud-rpc.bats) would be starved under them.
-vm_logs = tests/vm/kernel.log tests/vm/stack.log tests/vm/rpc-qemu.log
+vm_logs = tests/vm/kernel.log tests/vm/stack.log tests/vm/rpc-qemu.log tests/vm/rpc-share.log
 $(filter $(vm_logs),$(TEST_LOGS)): $(filter-out $(vm_logs),$(TEST_LOGS))
