@@ -94,6 +94,9 @@ void engine_info_print(const EngineInfo *e) {
                        engine_info_counter(e, "dma_remote_maps"), engine_info_counter(e, "dma_messages"),
                        engine_info_counter(e, "dma_refused"),
                        engine_info_counter(e, "dma_refused") ? " (vgpud's log says why)" : "");
+        if (engine_info_counter(e, "posted_writes") || engine_info_counter(e, "write_multi"))
+                printf("MMIO:        %" PRIu64 " posted writes, %" PRIu64 " REGION_WRITE_MULTI messages\n",
+                       engine_info_counter(e, "posted_writes"), engine_info_counter(e, "write_multi"));
         if (engine_info_counter(e, "error_status"))
                 printf("Error:       %" PRIu64
                        " (docs/engine.md \"Failure semantics\"; the guest ends it with a "

@@ -133,6 +133,7 @@ int rpc_engine_create(const struct backend_ctx *ctx, const struct backend_create
                 .subsystem_vendor_id = (uint16_t) t->subsystem_vendor_id,
                 .subsystem_id = (uint16_t) t->subsystem_id,
                 .class_code = t->class_code,
+                .vram_no_mmap = !t->vram_mmap,
         };
         r = engine_add_instance(g->engine, &p);
         if (r == -ENOSPC)
@@ -357,6 +358,8 @@ int rpc_append_counters(Manager *m, const Instance *i, sd_bus_message *reply) {
                         {"dma_remote_maps", st.dma_remote_maps},
                         {"dma_messages", st.dma_messages},
                         {"dma_refused", st.dma_refused},
+                        {"posted_writes", st.posted_writes},
+                        {"write_multi", st.write_multi},
                 };
                 for (size_t k = 0; r >= 0 && k < ELEMENTSOF(c); k++)
                         r = sd_bus_message_append(reply, "{st}", c[k].name, c[k].value);
@@ -372,7 +375,8 @@ static bool counters_differ(const struct engine_instance_stats *a, const struct 
                a->connections != b->connections || a->protocol_errors != b->protocol_errors ||
                a->mmio_throttled != b->mmio_throttled || a->error_status != b->error_status ||
                a->dma_maps != b->dma_maps || a->dma_remote_maps != b->dma_remote_maps ||
-               a->dma_messages != b->dma_messages || a->dma_refused != b->dma_refused;
+               a->dma_messages != b->dma_messages || a->dma_refused != b->dma_refused ||
+               a->posted_writes != b->posted_writes || a->write_multi != b->write_multi;
 }
 
 /* Announce what changed of i's statistics, unless it was announced less than a second ago (the next tick

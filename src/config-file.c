@@ -86,6 +86,7 @@ static const struct key_def keys[] = {
         {"rpc-type", "subsystem_vendor_id", V_HEX, T(subsystem_vendor_id), "0x1af4", 0x0000, 0xffff},
         {"rpc-type", "subsystem_id", V_HEX, T(subsystem_id), "0x0001", 0x0000, 0xffff},
         {"rpc-type", "class", V_HEX, T(class_code), "0x038000", 0x000001, 0xffffff},
+        {"rpc-type", "vram_mmap", V_BOOL, T(vram_mmap), "yes", 0, 0},
         {"libvirt", "uri", V_STRING, C(libvirt_uri), "qemu:///system", 0, 0},
         {"libvirt", "refresh_interval", V_DURATION, C(libvirt_refresh_usec), "30s", 0, 3600 * USEC_PER_SEC},
         {"libvirt", "watch_user", V_USER, C(libvirt_watch_user), "nobody", 0, 0},

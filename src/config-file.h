@@ -31,7 +31,8 @@ struct vgpu_rpc_type {
         unsigned weight;        /* the instances' weight under the weighted policy */
         /* PCI identity of its instances (the engine's defaults: 1af4:10f0, subsystem 1af4:0001, 0x038000) */
         unsigned vendor_id, device_id, subsystem_vendor_id, subsystem_id, class_code;
-        unsigned line; /* where the section starts, for later messages */
+        bool vram_mmap; /* BAR2 offered for mmap (QEMU then posts no BAR write) */
+        unsigned line;  /* where the section starts, for later messages */
 };
 
 /* [rpc] socket_group's default: the group libvirt runs QEMU as on Debian and Ubuntu (the user

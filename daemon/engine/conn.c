@@ -250,6 +250,10 @@ static int handle_message(struct conn *c) {
                 err = -EINVAL;
         if (err == 0 && c->rx.fds_dropped)
                 err = -EINVAL; /* more descriptors than max_msg_fds */
+        if (err == 0 && h->command == VFU_CMD_REGION_WRITE && (h->flags & VFU_FLAG_NO_REPLY))
+                inst->posted_writes++;
+        else if (err == 0 && h->command == VFU_CMD_REGION_WRITE_MULTI)
+                inst->write_multi++;
         if (err == 0)
                 err = server_handle(c, inst, &m, &r);
         if (err < 0) {

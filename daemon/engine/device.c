@@ -2,8 +2,9 @@
 /*
  * The device model's regions and state changes: config space, the BAR0
  * register file (docs/engine.md, "Register map"), BAR2 VRAM, interrupts
- * causes, failsafe and the three kinds of reset (engine reset through the
- * RESET register, DEVICE_RESET from the client, and a disconnect).
+ * causes, failsafe and the kinds of reset (engine reset through the RESET
+ * register, DEVICE_RESET from the client or a function-level reset from the
+ * guest, and a disconnect).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -320,7 +321,12 @@ static int config_read(struct device *d, uint64_t off, void *buf, uint32_t count
 
 static int config_write(struct device *d, uint64_t off, const void *buf, uint32_t count) {
         int r = pci_config_write(&d->cfg, off, buf, count);
-        if (r >= 0)
+        if (r < 0)
+                return r;
+        /* A function-level reset (the guest's VFIO_DEVICE_RESET, pci_reset_function()): as DEVICE_RESET. */
+        if (pci_config_flr_requested(off, buf, count))
+                device_reset(d);
+        else
                 update_intx(d); /* the INTx-disable bit may have changed */
         return r;
 }
@@ -361,7 +367,8 @@ int device_region_info(const struct device *d, uint32_t index, struct vfu_region
                 .index = index,
                 .size = region_size(d, index),
         };
-        *mmap_fd = (regions[index].flags & VFU_REGION_FLAG_MMAP) ? d->vram.fd : -1;
+        /* Without an fd the server drops the mmap flag and capability (vfio-server.c). */
+        *mmap_fd = (regions[index].flags & VFU_REGION_FLAG_MMAP) && !d->vram_no_mmap ? d->vram.fd : -1;
         return 0;
 }
 

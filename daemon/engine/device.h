@@ -69,6 +69,7 @@ struct device {
         struct irq_state irq;
         const struct sensitive_policy *sensitive;
         const struct exec_backend_ops *backend;
+        bool vram_no_mmap; /* BAR2 by messages only (engine_instance_params) */
 
         /* BAR0 */
         uint64_t ring_base;

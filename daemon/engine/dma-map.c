@@ -152,19 +152,25 @@ int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd, bool *
         return 0;
 }
 
-int dma_map_remove(struct dma_map *m, uint64_t addr, uint64_t size) {
+int dma_map_remove(struct dma_map *m, uint64_t addr, uint64_t size, uint64_t *removed) {
+        *removed = 0;
         if (size == 0 || addr + (size - 1) < addr)
                 return -EINVAL;
-        size_t i = first_ending_after(m, addr);
-        if (i >= m->n || m->v[i].addr > addr + (size - 1))
-                return -ENOENT;
-        if (m->v[i].addr != addr || m->v[i].size != size)
-                return -EINVAL; /* overlaps a mapping without matching it */
-        if (!m->v[i].host)
-                m->remote--;
-        unmap_one(&m->v[i]);
-        m->bytes -= size;
-        memmove(&m->v[i], &m->v[i + 1], (m->n - i - 1) * sizeof(*m->v));
-        m->n--;
+        uint64_t last = addr + (size - 1);
+        size_t i = first_ending_after(m, addr), j = i;
+        /* [i, j): the mappings the range touches; each must lie wholly inside it. */
+        while (j < m->n && m->v[j].addr <= last)
+                j++;
+        if (i < j && (m->v[i].addr < addr || m->v[j - 1].addr + (m->v[j - 1].size - 1) > last))
+                return -EINVAL; /* would cut a mapping in two */
+        for (size_t k = i; k < j; k++) {
+                if (!m->v[k].host)
+                        m->remote--;
+                m->bytes -= m->v[k].size;
+                *removed += m->v[k].size;
+                unmap_one(&m->v[k]);
+        }
+        memmove(&m->v[i], &m->v[j], (m->n - j) * sizeof(*m->v));
+        m->n -= j - i;
         return 0;
 }

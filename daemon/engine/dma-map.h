@@ -57,9 +57,13 @@ void dma_map_done(struct dma_map *m);
  */
 int dma_map_add(struct dma_map *m, const struct vfu_dma_map *req, int fd, bool *remote);
 const char *dma_map_refusal(int err);
-/* Remove the mapping that matches [addr, addr+size) exactly: -ENOENT if none, -EINVAL if it only overlaps.
+/*
+ * Remove every mapping inside [addr, addr+size), as the kernel's VFIO type1 IOMMU does: a range
+ * holding none removes nothing and succeeds (QEMU behind a guest vIOMMU unmaps whole address
+ * space chunks when the guest switches domains); -EINVAL for an empty or wrapping range or one that
+ * would cut a mapping in two (nothing is removed then). *removed: the bytes unmapped.
  */
-int dma_map_remove(struct dma_map *m, uint64_t addr, uint64_t size);
+int dma_map_remove(struct dma_map *m, uint64_t addr, uint64_t size, uint64_t *removed);
 void dma_map_remove_all(struct dma_map *m);
 
 /*

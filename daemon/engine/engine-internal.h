@@ -46,6 +46,8 @@ struct instance {
         uint64_t mmio_throttled;        /* windows in which its client was paused for taking too much */
         uint64_t dma_refused;           /* DMA_MAP requests refused */
         uint64_t dma_messages;          /* DMA_READ/DMA_WRITE sent, all connections */
+        uint64_t posted_writes;         /* REGION_WRITE with NO_REPLY */
+        uint64_t write_multi;           /* REGION_WRITE_MULTI */
         struct device_stats stats_base; /* what earlier connections' devices counted (the host's view) */
         uint32_t share_ppm;
         enum engine_instance_state published_state;

@@ -54,6 +54,9 @@ struct engine_instance_params {
          * (1af4:10f0, subsystem 1af4:0001, class 0x038000, docs/engine.md) */
         uint16_t vendor_id, device_id, subsystem_vendor_id, subsystem_id;
         uint32_t class_code;
+        /* BAR2 (VRAM) reached by messages only, not offered for mmap. QEMU posts BAR writes
+         * (REGION_WRITE with NO_REPLY, and REGION_WRITE_MULTI) only while no region is mmap-able. */
+        bool vram_no_mmap;
 };
 
 enum engine_instance_state {
@@ -81,6 +84,8 @@ struct engine_instance_stats {
         unsigned dma_remote_maps; /* of which reached through DMA_READ/DMA_WRITE messages */
         uint64_t dma_messages;    /* DMA_READ/DMA_WRITE requests sent to clients */
         uint64_t dma_refused;     /* DMA_MAP requests refused (the log says why) */
+        uint64_t posted_writes;   /* REGION_WRITE messages the client sent without waiting (NO_REPLY) */
+        uint64_t write_multi;     /* REGION_WRITE_MULTI messages (posted writes the client coalesced) */
 };
 
 int engine_new(const struct engine_params *params, struct engine **ret);

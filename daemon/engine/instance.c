@@ -153,6 +153,7 @@ int instance_new(struct engine *e, const struct engine_instance_params *p, unsig
         };
         device_init(&inst->dev, p->vram_size, p->vendor_id ? &id : NULL, &e->sensitive, &backend_cpu,
                     e->params.max_dma_maps, e->params.max_dma_bytes);
+        inst->dev.vram_no_mmap = p->vram_no_mmap;
         inst->listen_watch = (struct watch){.fd = fd, .handler = on_accept};
         inst->unmask_watch = (struct watch){.fd = -1, .handler = on_unmask};
         r = engine_watch_add(e, &inst->listen_watch, EPOLLIN);
@@ -286,6 +287,8 @@ void instance_publish(struct instance *inst) {
                 .dma_remote_maps = inst->dev.dma.remote,
                 .dma_messages = inst->dma_messages + inst->dev.io.read_msgs + inst->dev.io.write_msgs,
                 .dma_refused = inst->dma_refused,
+                .posted_writes = inst->posted_writes,
+                .write_multi = inst->write_multi,
         };
 
         pthread_mutex_lock(&e->stats_lock);

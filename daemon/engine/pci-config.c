@@ -69,11 +69,18 @@ void pci_config_init(struct pci_config *c, uint64_t vram_size, const struct pci_
 
         /* MSI-X: table and PBA in BAR0; enable and function mask are writable. */
         d[PCI_CFG_CAP_MSIX + 0] = 0x11;
-        d[PCI_CFG_CAP_MSIX + 1] = 0x00;
+        d[PCI_CFG_CAP_MSIX + 1] = PCI_CFG_CAP_AF;
         put16(d + PCI_CFG_MSIX_FLAGS, RPCGPU_MSIX_VECTORS - 1);
         put16(w + PCI_CFG_MSIX_FLAGS, 0xc000);
         put32(d + PCI_CFG_CAP_MSIX + 4, RPCGPU_MSIX_TABLE_OFFSET | 0);
         put32(d + PCI_CFG_CAP_MSIX + 8, RPCGPU_MSIX_PBA_OFFSET | 0);
+
+        /* Advanced Features: length 6, transactions-pending and FLR supported; control and status
+         * read 0 (a reset completes before the write's reply, so nothing is ever pending). */
+        d[PCI_CFG_CAP_AF + 0] = 0x13;
+        d[PCI_CFG_CAP_AF + 1] = 0x00;
+        d[PCI_CFG_CAP_AF + 2] = 6;
+        d[PCI_CFG_CAP_AF + 3] = 0x03;
 }
 
 int pci_config_read(const struct pci_config *c, uint64_t off, void *buf, size_t n) {
@@ -92,6 +99,11 @@ int pci_config_write(struct pci_config *c, uint64_t off, const void *buf, size_t
                 c->data[o] = (uint8_t) ((c->data[o] & ~c->wmask[o]) | (v[i] & c->wmask[o]));
         }
         return 0;
+}
+
+bool pci_config_flr_requested(uint64_t off, const void *buf, size_t n) {
+        return off <= PCI_CFG_AF_CTRL && PCI_CFG_AF_CTRL - off < n &&
+               (((const uint8_t *) buf)[PCI_CFG_AF_CTRL - off] & PCI_CFG_AF_CTRL_FLR);
 }
 
 uint16_t pci_config_command(const struct pci_config *c) {

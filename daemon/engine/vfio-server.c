@@ -93,7 +93,8 @@ static int handle_dma_unmap(struct conn *c, struct instance *inst, const struct 
         if (req.flags & VFU_DMA_UNMAP_FLAG_ALL)
                 dma_map_remove_all(&inst->dev.dma);
         else {
-                err = dma_map_remove(&inst->dev.dma, req.addr, req.size);
+                uint64_t removed;
+                err = dma_map_remove(&inst->dev.dma, req.addr, req.size, &removed);
                 if (err < 0)
                         return err;
         }

@@ -107,6 +107,7 @@ int main(int argc, char **argv) {
                                 .socket_path = argv2[3],
                                 .share = n > 4 ? (unsigned) strtoul(argv2[4], NULL, 10) : 0,
                                 .weight = n > 5 ? (unsigned) strtoul(argv2[5], NULL, 10) : 0,
+                                .vram_no_mmap = n > 6 && streq(argv2[6], "vram-no-mmap"),
                                 .socket_mode = 0600,
                                 .socket_uid = (uid_t) -1,
                                 .socket_gid = (gid_t) -1,
@@ -132,7 +133,8 @@ int main(int argc, char **argv) {
                                        "violations=%llu connections=%llu protocol_errors=%llu "
                                        "mmio_throttled=%llu error=%u "
                                        "share_ppm=%u entitled_ppm=%u dma_maps=%u dma_remote_maps=%u "
-                                       "dma_messages=%llu dma_refused=%llu\n",
+                                       "dma_messages=%llu dma_refused=%llu posted_writes=%llu "
+                                       "write_multi=%llu\n",
                                        engine_instance_state_to_string(s.state), s.connected,
                                        (unsigned long long) s.busy_ns, (unsigned long long) s.commands,
                                        (unsigned long long) s.bytes, (unsigned long long) s.fences,
@@ -141,7 +143,9 @@ int main(int argc, char **argv) {
                                        (unsigned long long) s.mmio_throttled, s.error_status, s.share_ppm,
                                        s.entitled_ppm, s.dma_maps, s.dma_remote_maps,
                                        (unsigned long long) s.dma_messages,
-                                       (unsigned long long) s.dma_refused);
+                                       (unsigned long long) s.dma_refused,
+                                       (unsigned long long) s.posted_writes,
+                                       (unsigned long long) s.write_multi);
                 } else if (streq(argv2[0], "events") && n == 1)
                         printf("ok %llu\n", (unsigned long long) events);
                 else if (streq(argv2[0], "quit"))

@@ -210,9 +210,10 @@ static void test_dma_map_abuse(void **state) {
         assert_int_equal(vfu_client_dma_map(c, g->ram_fd, 0, IOVA(4096), 4096, rw), -EEXIST);
         assert_int_equal(vfu_client_dma_map(c, g->ram_fd, 0, IOVA(DMA_SIZE - 4096), 8192, rw), -EEXIST);
         assert_int_equal(vfu_client_dma_map(c, g->ram_fd, 0, IOVA(0) - 4096, 8192, rw), -EEXIST);
-        assert_int_equal(vfu_client_dma_unmap(c, 0x7000000, 4096, 0), -ENOENT);
+        /* Unmaps as the kernel's type1: nothing there is fine; cutting the mapping is not. */
+        assert_int_equal(vfu_client_dma_unmap(c, 0x7000000, 4096, 0), 0);
         assert_int_equal(vfu_client_dma_unmap(c, IOVA(0), 4096, 0), -EINVAL);
-        assert_int_equal(vfu_client_dma_unmap(c, IOVA(0), DMA_SIZE + 4096, 0), -EINVAL);
+        assert_int_equal(vfu_client_dma_unmap(c, IOVA(0) - 4096, DMA_SIZE, 0), -EINVAL);
         assert_int_equal(vfu_client_dma_map(c, g->ram_fd, 0, UINT64_MAX - 4095, 8192, rw), -EINVAL);
         assert_int_equal(vfu_client_dma_map(c, g->ram_fd, 1, 0x10000000, 4096, rw), -EINVAL);
         assert_int_equal(vfu_client_dma_map(c, g->ram_fd, UINT64_MAX - 4095, 0x10000000, 4096, rw), -EINVAL);

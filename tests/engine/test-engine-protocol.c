@@ -380,11 +380,15 @@ static void test_dma_map_unmap(void **state) {
         assert_int_equal(test_server_stat(&server, UUID_A, "dma_remote_maps"), 1);
         assert_int_equal(vfu_client_dma_map(c, fd, 0, 0x80000, 0x1000, rw), -EEXIST);
 
-        /* Unmap must match a mapping exactly. */
-        assert_int_equal(vfu_client_dma_unmap(c, 0x90000, 0x1000, 0), -ENOENT);
+        /* Unmap takes whole mappings, as the kernel's type1 IOMMU: a range with none is fine (QEMU behind
+         * a guest vIOMMU unmaps the whole space in chunks), one that would cut a mapping is not. */
+        assert_int_equal(vfu_client_dma_unmap(c, 0x90000, 0x1000, 0), 0);
         assert_int_equal(vfu_client_dma_unmap(c, 0x10000, 0x1000, 0), -EINVAL);
         assert_int_equal(vfu_client_dma_unmap(c, 0x10000, 0x10000, 0), 0);
-        assert_int_equal(vfu_client_dma_unmap(c, 0x10000, 0x10000, 0), -ENOENT);
+        assert_int_equal(vfu_client_dma_unmap(c, 0x10000, 0x10000, 0), 0);
+        assert_int_equal(vfu_client_dma_map(c, fd, 0, 0x10000, 0x1000, rw), 0);
+        assert_int_equal(vfu_client_dma_unmap(c, 0, 0x80000, 0), 0); /* around one, next to another */
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_maps"), 1);
         assert_int_equal(vfu_client_dma_unmap(c, 0, 0, VFU_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP), -ENOTSUP);
         assert_int_equal(vfu_client_dma_unmap(c, 0, 0, VFU_DMA_UNMAP_FLAG_ALL), 0);
         assert_int_equal(test_server_stat(&server, UUID_A, "dma_maps"), 0);

@@ -448,6 +448,8 @@ static void run_setup(enum ram_setup ram) {
                 assert_true(test_server_stat(&server, UUID_A, "dma_messages") > 0);
         uint64_t commands = test_server_stat(&server, UUID_A, "commands");
         assert_true(commands >= 9);
+        /* The VRAM BAR is mmap-able: QEMU posts no BAR write (every one waits for its reply). */
+        assert_int_equal(test_server_stat(&server, UUID_A, "posted_writes"), 0);
         qemu_stop(&q, err, sizeof(err));
         check_clean(err);
         assert_int_equal(test_server_wait_stat(&server, UUID_A, "connected", 0, 5000), 0);
@@ -484,7 +486,71 @@ static void test_file_ram(void **state) {
         run_setup(RAM_FILE);
 }
 
+/*
+ * Posted writes and REGION_WRITE_MULTI, as QEMU 11 sends them: BAR writes go out with NO_REPLY
+ * (unless x-no-posted-writes=on) but only while no region is mmap-able (QEMU's read-after-write
+ * guard: one mmap-able region turns posting off for the whole device), so the instance's VRAM is
+ * offered without mmap here (vgpud.conf's vram_mmap = no). Once more than 1024 messages wait in
+ * QEMU's outgoing queue (VFIO_USER_OUT_HIGH) because the server does not read, it coalesces
+ * further posted writes into REGION_WRITE_MULTI messages. The engine is stopped (SIGSTOP) while thousands of
+ * doorbells are written, each advancing the tail by one FENCE; after SIGCONT every fence must have run once,
+ * in order: one doorbell applied out of order would move the tail backwards, and the engine would
+ * run the zeroed rest of the ring (a violation) and count more commands than were written.
+ */
+#define POSTED_RING_BYTES (128u << 10)
+#define POSTED_FENCES     4000u /* 20 bytes each: 80000 of the ring's 131072 bytes */
+
+static void test_posted_writes(void **state) {
+        const char *sock = test_server_socket(&server, UUID_A);
+        struct qemu q;
+        char err[4096];
+        static uint32_t ring[POSTED_RING_BYTES / 4];
+        size_t n = 0;
+
+        assert_int_equal(
+                test_server_cmd(&server, NULL, 0, "add %s %u %s 0 0 vram-no-mmap", UUID_A, VRAM_MIB, sock),
+                0);
+        qemu_start(&q, sock, RAM_MEMFD);
+        enable_device(&q);
+        for (uint32_t i = 1; i <= POSTED_FENCES; i++)
+                n += rpcgpu_cmd_fence(ring + n, 0, i, 0);
+        mem_write(&q, RING_GPA, ring, sizeof(ring));
+        bar0_wr(&q, RPCGPU_REG_RING_BASE_LO, (uint32_t) RING_GPA);
+        bar0_wr(&q, RPCGPU_REG_RING_BASE_HI, 0);
+        bar0_wr(&q, RPCGPU_REG_RING_SIZE, POSTED_RING_BYTES);
+        uint64_t posted_before = test_server_stat(&server, UUID_A, "posted_writes");
+
+        assert_int_equal(kill(server.pid, SIGSTOP), 0);
+        for (uint32_t i = 1; i <= POSTED_FENCES; i++)
+                bar0_wr(&q, RPCGPU_REG_RING_TAIL, i * 20); /* posted: QEMU does not wait */
+        assert_int_equal(kill(server.pid, SIGCONT), 0);
+
+        /* A read is not posted: QEMU sends it after every write, the engine answers it after them. */
+        for (int i = 0; i < 1000 && bar0_rd(&q, RPCGPU_REG_RING_HEAD) != POSTED_FENCES * 20; i++)
+                usleep(1000);
+        assert_int_equal(bar0_rd(&q, RPCGPU_REG_ERROR_STATUS), 0);
+        assert_int_equal(bar0_rd(&q, RPCGPU_REG_RING_HEAD), POSTED_FENCES * 20);
+        assert_int_equal(bar0_rd(&q, RPCGPU_REG_FENCE_LO), POSTED_FENCES);
+        assert_int_equal(bar0_rd(&q, RPCGPU_REG_STAT_FENCES), POSTED_FENCES);
+        assert_int_equal(bar0_rd(&q, RPCGPU_REG_STAT_COMMANDS), POSTED_FENCES);
+        uint64_t posted = test_server_stat(&server, UUID_A, "posted_writes") - posted_before;
+        uint64_t multi = test_server_stat(&server, UUID_A, "write_multi");
+        fprintf(stderr, "# %u doorbells: %llu posted REGION_WRITEs, %llu REGION_WRITE_MULTI messages\n",
+                POSTED_FENCES, (unsigned long long) posted, (unsigned long long) multi);
+        assert_true(posted > 0);
+        if (multi == 0)
+                fail_msg("QEMU sent no REGION_WRITE_MULTI: it coalesces only past 1024 queued messages, and "
+                         "the "
+                         "socket took %llu of the %u writes (a large net.core.wmem_default?)",
+                         (unsigned long long) posted, POSTED_FENCES);
+        assert_true(posted < POSTED_FENCES); /* the rest came in the multi messages */
+        qemu_stop(&q, err, sizeof(err));
+        check_clean(err);
+        assert_int_equal(test_server_cmd(&server, NULL, 0, "remove %s", UUID_A), 0);
+}
+
 static int cleanup(void **state) {
+        (void) kill(server.pid, SIGCONT); /* test_posted_writes may have ended with the server stopped */
         if (running_qemu > 0) {
                 kill(running_qemu, SIGKILL);
                 waitpid(running_qemu, NULL, 0);
@@ -499,6 +565,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_memfd_ram, cleanup),
                 cmocka_unit_test_teardown(test_private_ram, cleanup),
                 cmocka_unit_test_teardown(test_file_ram, cleanup),
+                cmocka_unit_test_teardown(test_posted_writes, cleanup),
         };
         if (getenv("QEMU_TEST_ONLY"))
                 cmocka_set_test_filter(getenv("QEMU_TEST_ONLY"));

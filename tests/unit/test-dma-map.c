@@ -74,14 +74,26 @@ static void test_overlaps_and_alignment(void **state) {
         assert_int_equal(add(&m, fd, 0, UINT64_MAX - 0xfff, 0x2000, RW), -EINVAL);
         assert_int_equal(m.n, 3);
 
-        /* Removal must match exactly. */
-        assert_int_equal(dma_map_remove(&m, 0x30000, 0x1000), -ENOENT);
-        assert_int_equal(dma_map_remove(&m, 0x10000, 0x1000), -EINVAL);
-        assert_int_equal(dma_map_remove(&m, 0x8000, 0x10000), -EINVAL);
-        assert_int_equal(dma_map_remove(&m, 0x10000, 0x10000), 0);
+        /* Removal takes whole mappings, as the kernel's type1 IOMMU: none is fine, a cut is not. */
+        uint64_t removed;
+        assert_int_equal(dma_map_remove(&m, 0x30000, 0x1000, &removed), 0); /* nothing there */
+        assert_int_equal(removed, 0);
+        assert_int_equal(dma_map_remove(&m, 0x10000, 0x1000, &removed), -EINVAL);  /* the start of one */
+        assert_int_equal(dma_map_remove(&m, 0x8000, 0x10000, &removed), -EINVAL);  /* across an edge */
+        assert_int_equal(dma_map_remove(&m, 0x10000, 0x10001, &removed), -EINVAL); /* into the next */
+        assert_int_equal(m.n, 3);
+        assert_int_equal(dma_map_remove(&m, 0x10000, 0x10000, &removed), 0);
+        assert_int_equal(removed, 0x10000);
         assert_null(dma_map_translate(&m, 0x10000, 1, VFU_DMA_FLAG_READ));
         assert_non_null(dma_map_translate(&m, 0xf000, 1, VFU_DMA_FLAG_READ));
-        assert_int_equal(dma_map_remove(&m, 0, 0), -EINVAL);
+        assert_int_equal(dma_map_remove(&m, 0, 0, &removed), -EINVAL);
+        assert_int_equal(dma_map_remove(&m, UINT64_MAX - 0xfff, 0x2000, &removed), -EINVAL);
+        /* A range around several (QEMU's chunks of the whole space when a guest vIOMMU switches domains). */
+        assert_int_equal(add(&m, fd, 0, 0x30000, 0x1000, RW), 0);
+        assert_int_equal(dma_map_remove(&m, 0, 0x100000, &removed), 0);
+        assert_int_equal(removed, 0x3000);
+        assert_int_equal(m.n, 0);
+        assert_int_equal(m.bytes, 0);
         dma_map_remove_all(&m);
         assert_int_equal(m.n, 0);
         assert_int_equal(m.bytes, 0);
@@ -97,7 +109,7 @@ static void test_limits(void **state) {
         assert_int_equal(add(&m, fd, 0, 0x1000, 0x1000, R), 0);
         assert_int_equal(add(&m, fd, 0, 0x3000, 0x2000, R), 0);
         assert_int_equal(add(&m, fd, 0, 0x9000, 0x1000, R), -ENOSPC); /* bytes */
-        assert_int_equal(dma_map_remove(&m, 0x3000, 0x2000), 0);
+        assert_int_equal(dma_map_remove(&m, 0x3000, 0x2000, &(uint64_t){0}), 0);
         assert_int_equal(add(&m, fd, 0, 0x9000, 0x1000, R), 0); /* room again */
         dma_map_done(&m);
 
@@ -152,7 +164,7 @@ static void test_fd_checks(void **state) {
         assert_int_equal(dma_map_add(&m, &req, -1, &remote), 0);
         assert_true(remote);
         assert_int_equal(m.remote, 2);
-        assert_int_equal(dma_map_remove(&m, 0x30000, 0x1000), 0);
+        assert_int_equal(dma_map_remove(&m, 0x30000, 0x1000, &(uint64_t){0}), 0);
         assert_int_equal(m.remote, 1);
         m.any_filesystem = true;
         assert_int_equal(

@@ -31,7 +31,19 @@ static void test_identity_and_caps(void **state) {
         assert_int_equal(c.data[PCI_CFG_CAP_MSI], 0x05);
         assert_int_equal(c.data[PCI_CFG_CAP_MSI + 1], PCI_CFG_CAP_MSIX);
         assert_int_equal(c.data[PCI_CFG_CAP_MSIX], 0x11);
-        assert_int_equal(c.data[PCI_CFG_CAP_MSIX + 1], 0);
+        assert_int_equal(c.data[PCI_CFG_CAP_MSIX + 1], PCI_CFG_CAP_AF);
+        assert_int_equal(c.data[PCI_CFG_CAP_AF], 0x13);     /* Advanced Features */
+        assert_int_equal(c.data[PCI_CFG_CAP_AF + 1], 0);    /* the last one */
+        assert_int_equal(c.data[PCI_CFG_CAP_AF + 2], 6);    /* length */
+        assert_int_equal(c.data[PCI_CFG_CAP_AF + 3], 0x03); /* TP and FLR */
+        /* Initiating an FLR is seen; the bit reads back 0. */
+        uint8_t flr = PCI_CFG_AF_CTRL_FLR;
+        assert_true(pci_config_flr_requested(PCI_CFG_AF_CTRL, &flr, 1));
+        assert_true(pci_config_flr_requested(PCI_CFG_CAP_AF, (uint8_t[]){0, 0, 0, 0, 1, 0}, 6));
+        assert_false(pci_config_flr_requested(PCI_CFG_CAP_AF, (uint8_t[]){0, 0, 0, 0}, 4));
+        assert_false(pci_config_flr_requested(PCI_CFG_AF_CTRL, (uint8_t[]){0}, 1));
+        pci_config_write(&c, PCI_CFG_AF_CTRL, &flr, 1);
+        assert_int_equal(c.data[PCI_CFG_AF_CTRL], 0);
         assert_int_equal(rd32(&c, PCI_CFG_CAP_MSIX + 4), RPCGPU_MSIX_TABLE_OFFSET);
         assert_int_equal(rd32(&c, PCI_CFG_CAP_MSIX + 8), RPCGPU_MSIX_PBA_OFFSET);
         assert_int_equal(c.data[0x3d], 1);
