@@ -47,14 +47,14 @@ setup_file() {
 }
 
 @test "the package holds every file make install does, at the same place and with the same text" {
-        # make install's files, the hook aside: the package moves it to /usr/libexec (lintian's
+        # make install's files, the hook aside: the package moves it to /usr/sbin (lintian's
         # binary-in-etc) and leaves a symlink where libvirt looks.
         local hook=etc/libvirt/hooks/qemu.d/vgpud
         run bash -c "cd '$ROOT' && find . -type f | cut -c3- | grep -vx '$hook' | sort"
         local want=$output
         [ -n "$want" ]
         run bash -c "cd '$PKG' && find . -type f | cut -c3- | sed 's/\.gz$//' | grep -v '^usr/share/doc/' |
-                grep -vx usr/libexec/vgpud/libvirt-hook | sort"
+                grep -vx usr/sbin/vgpud-libvirt-hook | sort"
         local got=$output
         echo "only in make install: $(comm -23 <(echo "$want") <(echo "$got") | tr '\n' ' ')"
         echo "only in the package: $(comm -13 <(echo "$want") <(echo "$got") | tr '\n' ' ')"
@@ -73,16 +73,62 @@ setup_file() {
         grep -qx 'ExecStart=/usr/sbin/vgpud' "$PKG/lib/systemd/system/vgpud.service"
 }
 
-@test "the hook: a symlink where libvirt looks, to an executable in /usr/libexec/vgpud" {
+@test "the hook: a symlink where libvirt looks, to an executable in /usr/sbin" {
         local link="$PKG/etc/libvirt/hooks/qemu.d/vgpud"
         [ -L "$link" ]
-        [ "$(readlink "$link")" = /usr/libexec/vgpud/libvirt-hook ]
-        [ -x "$PKG/usr/libexec/vgpud/libvirt-hook" ]
+        [ "$(readlink "$link")" = /usr/sbin/vgpud-libvirt-hook ]
+        [ -x "$PKG/usr/sbin/vgpud-libvirt-hook" ]
         # it is the hook: its usage line says how libvirt calls it
-        run "$PKG/usr/libexec/vgpud/libvirt-hook"
+        run "$PKG/usr/sbin/vgpud-libvirt-hook"
         echo "$output"
         [ "$status" -eq 2 ]
         [[ $output == *"DOMAIN OPERATION SUB-OPERATION"* ]]
+}
+
+# apparmor_may_exec PROFILE PATH: whether a rule of the AppArmor profile lets the confined program
+# execute PATH (an x permission, not denied). Globs: ** any path, * and ? within a component,
+# {a,b} alternatives.
+apparmor_may_exec() {
+        python3 - "$1" "$2" <<'PY'
+import re, sys
+def glob(g):
+    out, i = "", 0
+    while i < len(g):
+        if g.startswith("**", i): out += ".*"; i += 2; continue
+        c = g[i]
+        out += {"*": "[^/]*", "?": "[^/]", "{": "(?:", "}": ")", ",": "|"}.get(c, re.escape(c))
+        i += 1
+    return out
+rule = re.compile(r"^\s*(audit\s+)?(deny\s+)?(/\S+)\s+([a-zA-Z]+)\s*(->\s*\S+)?\s*,\s*$")
+for line in open(sys.argv[1]):
+    m = rule.match(line)
+    if m and not m.group(2) and "x" in m.group(4) and re.fullmatch(glob(m.group(3)), sys.argv[2]):
+        print("allowed by:", line.strip())
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+@test "the hook runs under libvirtd's AppArmor profile (Debian 12's libvirt-daemon-system) as shipped" {
+        # AppArmor checks the program the symlink leads to, not the link in /etc/libvirt/hooks: a
+        # target the profile does not cover stops libvirtd from starting any domain.
+        local cache=/var/cache/vgpud/apparmor deb profile="$BATS_FILE_TMPDIR/usr.sbin.libvirtd"
+        mkdir -p "$cache"
+        deb=$(ls "$cache"/libvirt-daemon-system_*.deb 2>/dev/null | tail -1)
+        if [ -z "$deb" ]; then
+                (cd "$cache" && apt-get download libvirt-daemon-system) || {
+                        echo "cannot download libvirt-daemon-system (its AppArmor profile is the reference)"
+                        return 1
+                }
+                deb=$(ls "$cache"/libvirt-daemon-system_*.deb | tail -1)
+        fi
+        dpkg-deb --fsys-tarfile "$deb" | tar -xO ./etc/apparmor.d/usr.sbin.libvirtd >"$profile"
+        grep -q 'profile libvirtd' "$profile"
+        run apparmor_may_exec "$profile" "$(readlink "$PKG/etc/libvirt/hooks/qemu.d/vgpud")"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        # the check tells them apart: where the package used to put it, the profile refuses it
+        run ! apparmor_may_exec "$profile" /usr/libexec/vgpud/libvirt-hook
 }
 
 @test "the programs in the package run and report configure.ac's version" {
@@ -96,7 +142,7 @@ setup_file() {
         [[ $output == *"$VERSION"* ]]
         # stripped (the debug symbols are in the -dbgsym package), no RUNPATH into the build tree
         local f
-        for f in usr/bin/vgpuctl usr/sbin/vgpud usr/libexec/vgpud/vgpud-libvirt-watch usr/libexec/vgpud/libvirt-hook; do
+        for f in usr/bin/vgpuctl usr/sbin/vgpud usr/libexec/vgpud/vgpud-libvirt-watch usr/sbin/vgpud-libvirt-hook; do
                 run file "$PKG/$f"
                 [[ $output == *ELF*", stripped"* ]] || { echo "$output"; return 1; }
                 run readelf -d "$PKG/$f"
