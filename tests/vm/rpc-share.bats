@@ -8,6 +8,10 @@
 # the guests' emulated CPUs. The two measurement windows start together (a file the host writes
 # into a directory both guests see over 9p) and both VMs keep loading the device until both
 # windows are over. Each guest's part of the total work must be within 2 points of its share.
+# Then guest b turns hostile (tests/helpers/rpc-vm-guest hostile: addresses outside its mappings,
+# sensitive commands, ring garbage; each ends in failsafe and a reset recovers it) while guest a
+# runs the verified workload over and over until b is done: a's results stay right, vgpud carries on.
+bats_require_minimum_version 1.5.0
 load ../integration/helpers
 load ../integration/vgpud
 
@@ -51,17 +55,18 @@ teardown() {
         bus_stop
 }
 
-# boot_vm NAME UUID SYNC-DIR: boot a guest with the instance's socket that runs the share
-# measurement as NAME; its output (with QEMU's stderr) goes to $BATS_TEST_TMPDIR/NAME.out.
+# boot_vm NAME UUID SYNC-DIR AFTER: boot a guest with the instance's socket that runs the share
+# measurement as NAME, then the guest commands AFTER; its output (with QEMU's stderr) goes to
+# $BATS_TEST_TMPDIR/NAME.out.
 boot_vm() {
-        local name=$1 sock=$SOCKDIR/$2.sock sync=$3
+        local name=$1 sock=$SOCKDIR/$2.sock sync=$3 after=$4 guest=$VGPU_TEST_BUILDDIR/tests/helpers/rpc-vm-guest
         # shellcheck disable=SC2086 # QEMU is a command line: the root's loader and its arguments
         timeout 600 "$VGPU_TEST_SRCDIR/tests/vm/vgpu-vm" run --timeout 480 --smp 1 --memory 512 --qemu "$QEMU" \
                 --share "$sync" \
                 --qemu-arg -object --qemu-arg memory-backend-memfd,id=ram,size=512M,share=on \
                 --qemu-arg -machine --qemu-arg memory-backend=ram \
                 --qemu-arg -device --qemu-arg "{\"driver\":\"vfio-user-pci\",\"socket\":{\"path\":\"$sock\",\"type\":\"unix\"}}" \
-                -- "echo 4 > /proc/sys/vm/nr_hugepages; exec 2>&1; \"$VGPU_TEST_BUILDDIR/tests/helpers/rpc-vm-guest\" share $SECONDS_MEASURED $sync $name" \
+                -- "echo 4 > /proc/sys/vm/nr_hugepages; exec 2>&1; \"$guest\" share $SECONDS_MEASURED $sync $name || exit 1; $after" \
                 >"$BATS_TEST_TMPDIR/$name.out" 2>&1
 }
 
@@ -84,14 +89,15 @@ wait_both() {
         return 1
 }
 
-@test "two Debian 12 guests at once on one RPC GPU at fixed shares 70/30: each measures its share of the work within 2 points" {
+@test "two Debian 12 guests at once on one RPC GPU at fixed shares 70/30: each measures its share of the work within 2 points; then one turns hostile and the other carries on" {
         local a b sync=$BATS_TEST_TMPDIR/sync ba bb fa sa sb
         a=$(vgpuctl create --type rpc-70 --gpu rpc0)
         b=$(vgpuctl create --type rpc-30 --gpu rpc0)
         mkdir "$sync"
-        boot_vm a "$a" "$sync" &
+        local guest=$VGPU_TEST_BUILDDIR/tests/helpers/rpc-vm-guest
+        boot_vm a "$a" "$sync" "until [ -e $sync/b.hostile ]; do \"$guest\" workload || exit 1; done; \"$guest\" workload" &
         VM_A=$!
-        boot_vm b "$b" "$sync" &
+        boot_vm b "$b" "$sync" "\"$guest\" hostile; s=\$?; : >$sync/b.hostile; exit \$s" &
         VM_B=$!
         # Both guests run their load (each boot takes about a minute under TCG) ...
         wait_both 420 a.ready b.ready "boot and start their load"
@@ -116,11 +122,19 @@ wait_both() {
         grep -h '^share ' "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out" | sed 's/^/# /' >&3
         echo "# guest a's part of the work: $fa % (share 70); engine's measured shares mid-window: $sa / $sb" >&3
         awk -v f="$fa" 'BEGIN { exit !(f >= 68 && f <= 72) }'
-        # Neither guest did anything the engine refused, and QEMU spoke the protocol cleanly.
+        # b's hostile run ended in failsafe each time and recovered; a's workload, run while b was
+        # hostile and once after, was verified byte for byte every time.
+        grep -q '^hostile: verified' "$BATS_TEST_TMPDIR/b.out"
+        local runs
+        runs=$(grep -c '^workload: verified' "$BATS_TEST_TMPDIR/a.out")
+        echo "# guest a: $((runs - 1)) verified workloads while b was hostile, and one after" >&3
+        ((runs >= 2))
+        run ! grep -h 'FAIL:' "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
+        # The engine refused only b's three attacks, and QEMU spoke the protocol cleanly.
         run vgpuctl show --json "$a"
         [ "$(jq .engine.counters.violations <<<"$output")" = 0 ]
         [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
         run vgpuctl show --json "$b"
-        [ "$(jq .engine.counters.violations <<<"$output")" = 0 ]
+        [ "$(jq .engine.counters.violations <<<"$output")" = 3 ]
         [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
 }
