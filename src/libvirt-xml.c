@@ -368,7 +368,7 @@ static int device_fragment(const struct libvirt_vgpu *v, const struct libvirt_xm
 /* A minimal complete domain around the device. */
 static int wrapped_domain(const struct libvirt_vgpu *v, const struct libvirt_xml_options *o, char **ret) {
         _cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
-        xmlNodePtr root, mem, os, type, devices, n, g;
+        xmlNodePtr root, mem, os, type, features, devices, n, g;
         char mib[16];
         int r;
 
@@ -393,9 +393,12 @@ static int wrapped_domain(const struct libvirt_vgpu *v, const struct libvirt_xml
                         return r;
                 xmlAddChild(root, n);
         }
-        /* No arch or machine: libvirt picks the host's. */
+        /* No arch or machine: libvirt picks the host's. ACPI: without it QEMU's pc machine takes no
+         * hot-plugged PCI device, and attach --live needs one. */
         if ((r = add_child(root, NULL, "os", &os)) < 0 ||
             (r = add_text_child(os, "type", "hvm", &type)) < 0 ||
+            (r = add_child(root, NULL, "features", &features)) < 0 ||
+            (r = add_child(features, NULL, "acpi", NULL)) < 0 ||
             (r = add_child(root, NULL, "devices", &devices)) < 0)
                 return r;
         if (backend_device_kind(v->backend) == VGPU_DEVICE_VFIO_USER) {

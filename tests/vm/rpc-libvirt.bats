@@ -182,9 +182,6 @@ for tag, text in (("kernel", lv + "/vmlinux"), ("initrd", lv + "/initramfs.cpio"
     ET.SubElement(os_, tag).text = text
 cpu = ET.Element("cpu", mode="maximum")
 d.insert(list(d).index(os_) + 1, cpu)
-feat = ET.Element("features")
-ET.SubElement(feat, "acpi")
-d.insert(list(d).index(os_) + 1, feat)
 ET.SubElement(d, "on_poweroff").text = "destroy"
 dev = d.find("devices")
 if dev is None:

@@ -217,13 +217,11 @@ same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/m
 }
 
 # The domain: a persistent, stopped mbochs instance (the hook starts it) and the VF bound to vfio-pci.
-# TCG (type qemu), 128 MiB, and ACPI: without it QEMU's pci.0 takes no hot-plugged device
-# ("Bus 'pci.0' does not support hotplugging"), and vgpuctl xml's skeleton has no <features>.
+# TCG (type qemu), 128 MiB.
 domain_xml() { # NAME MDEV-UUID [VF]
         local vf=${3:-}
         vgpuctl xml "$2" --display off --domain "$1" |
-                sed 's/<domain type="kvm">/<domain type="qemu">/; s|<memory unit="MiB">[0-9]*</memory>|<memory unit="MiB">128</memory>|
-                        s|</os>|</os><features><acpi/></features>|' |
+                sed 's/<domain type="kvm">/<domain type="qemu">/; s|<memory unit="MiB">[0-9]*</memory>|<memory unit="MiB">128</memory>|' |
                 if [[ -n $vf ]]; then
                         local dom=${vf%%:*} rest=${vf#*:}
                         local bus=${rest%%:*} slot=${rest#*:}
