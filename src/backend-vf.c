@@ -120,7 +120,7 @@ static int pick_function(const struct backend_ctx *ctx, const char *parent, cons
  * instance, see above), keeping what a runtime binding's note says it had, so that the binding stays when
  * the instance goes. Without such a note the function had vfio-pci and goes back to nothing else. */
 static int note_on_request(const struct backend_ctx *ctx, const char *bdf, const char *uuid,
-                           char *override, struct vgpu_error *err) {
+                           const char *override, struct vgpu_error *err) {
         _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
         struct vgpu_error ignored = {};
         int r;
@@ -241,8 +241,9 @@ static int vf_destroy(const struct backend_ctx *ctx, const char *device, struct 
                         (void) binding_delete(ctx->binding_dir, bdf, NULL);
                 return vgpu_error_set(err, ENODEV, NULL, "%s is not bound to vfio-pci.", bdf);
         }
+        /* bound on request: it stays bound */
         if (note && note->on_request)
-                return binding_drop_instance(ctx->binding_dir, note, err); /* bound on request: it stays bound */
+                return binding_drop_instance(ctx->binding_dir, note, err);
         if (ctx->binding_dir && !(note && note->instance[0]))
                 return 0; /* bound on request, not for an instance: it stays bound */
         r = vfio_unbind(ctx->sysfs_root, bdf, note ? note->original_driver : NULL,

@@ -34,7 +34,7 @@ struct vgpu_binding {
         /* The instance uses a function bound on request: original_driver is "vfio-pci" (it had nothing
          * of ours) or what a runtime binding's note said before the instance took it. */
         bool on_request;
-        char bound_with[PCI_BDF_MAX];   /* "" unless bound with another device's group */
+        char bound_with[PCI_BDF_MAX]; /* "" unless bound with another device's group */
 };
 
 int binding_new(const char *device, struct vgpu_binding **ret);

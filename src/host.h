@@ -46,7 +46,7 @@ typedef void (*host_parent_fn)(struct vgpu_host *h, struct vgpu_parent *parent, 
 struct mdev_available;
 
 struct vgpu_host {
-        char *sysfs_root; /* SYSFS_ROOT unless a test says otherwise */
+        char *sysfs_root;  /* SYSFS_ROOT unless a test says otherwise */
         char *binding_dir; /* host_set_binding_dir(); NULL: none */
 
         /* sorted: GPUs by BDF, parents by name, instances by UUID, groups by key */
