@@ -444,6 +444,19 @@ void manager_bindings_reconcile(Manager *m) {
 
                 if (!note->instance[0] || instance_using(m, note->device))
                         continue;
+                if (note->on_request) {
+                        /* On vfio-pci on request before the instance: the binding stays as it was. */
+                        log_info("Dropped %s from the binding note of %s, which it no longer uses.",
+                                 note->instance, note->device);
+                        if (binding_drop_instance(m->runtime_dir, notes[k], &err) < 0) {
+                                _cleanup_free_ char *msg = vgpu_error_to_string(&err);
+                                (void) manager_add_finding(m, "warning", "binding", note->device,
+                                                           "Cannot update the binding note of %s: %s",
+                                                           note->device, strna(msg));
+                        }
+                        (void) host_refresh_gpu(m->host, note->device);
+                        continue;
+                }
                 /* Noted, but the instance is not on the function: its create stopped before vfio-pci took it
                  * (a driver_override may be left), or its destroy after it left vfio-pci. Give the function
                  * back as the note says, unless it is on vfio-pci now (a persistent binding holds it). */

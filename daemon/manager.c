@@ -210,6 +210,10 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
         r = host_set_pci_ids(m->host, m->config->pci_ids.ids, m->config->pci_ids.n);
         if (r < 0)
                 return r;
+        /* the notes of whole-VF instances (operation.c's backend context) */
+        r = host_set_binding_dir(m->host, m->runtime_dir);
+        if (r < 0)
+                return r;
         host_set_event_handler(m->host, on_host_event, m);
         r = refresher_new(m->hostops, m->host, on_refresher_idle, m, &m->refresher);
         if (r < 0)

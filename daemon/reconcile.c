@@ -233,7 +233,8 @@ static void report_differences(Manager *m) {
         void *v;
         while (strmap_iterate(m->instances, &it, &key, &v)) {
                 Instance *i = v;
-                if (!i->record || i->live || !i->record->persistent)
+                /* The host, not i->live: the instance objects are joined with the host after this. */
+                if (!i->record || host_find_instance(h, i->uuid) || !i->record->persistent)
                         continue;
                 const char *parent = i->record->parent;
                 if (parent && !host_find_parent(h, parent))

@@ -320,7 +320,8 @@ static bool nvidia_vfio_function_offers(const struct vgpu_gpu *g) {
         return g->nvidia_vfio;
 }
 
-static bool nvidia_vfio_function_is_instance(const struct vgpu_gpu *g, const char *type_id) {
+static bool nvidia_vfio_function_is_instance(const struct backend_ctx *ctx, const struct vgpu_gpu *g,
+                                             const char *uuid, const char *type_id) {
         char cur[16];
 
         snprintf(cur, sizeof(cur), "%u", g->nvidia_current_type);

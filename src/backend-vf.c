@@ -11,6 +11,14 @@
  * binding directory) and binds it; destroy gives it back to exactly that. A
  * function that was already bound to vfio-pci on request (vgpuctl bind,
  * driverctl) is used as it is and left bound when the instance goes.
+ *
+ * With a binding directory the note is also what makes the function the
+ * instance: a function bound on request is on vfio-pci whether or not an
+ * instance was started on it, so its driver alone cannot say whether the
+ * instance that a definition keeps it for is created or stopped. Every create
+ * notes the instance (on a function bound on request too: "on_request"), every
+ * destroy takes it out again, and a function is the instance while it is on
+ * vfio-pci and its note names it.
  */
 #include <sys/stat.h>
 
@@ -108,6 +116,40 @@ static int pick_function(const struct backend_ctx *ctx, const char *parent, cons
         return vgpu_error_set(err, ENOSPC, NULL, "Every VF of %s is bound to vfio-pci already.", parent);
 }
 
+/* The instance takes a function that is on vfio-pci on request: noted as its instance (what makes it the
+ * instance, see above), keeping what a runtime binding's note says it had, so that the binding stays when
+ * the instance goes. Without such a note the function had vfio-pci and goes back to nothing else. */
+static int note_on_request(const struct backend_ctx *ctx, const char *bdf, const char *uuid,
+                           const char *override, struct vgpu_error *err) {
+        _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
+        struct vgpu_error ignored = {};
+        int r;
+
+        if (!ctx->binding_dir)
+                return 0;
+        r = binding_load(ctx->binding_dir, bdf, &note, &ignored);
+        vgpu_error_clear(&ignored);
+        if (r >= 0 && note->instance[0])
+                return vgpu_error_set(err, EBUSY, NULL, "%s is used by instance %s already.", bdf,
+                                      note->instance);
+        if (r < 0) {
+                binding_free(TAKE_PTR(note));
+                r = binding_new(bdf, &note);
+                if (r < 0)
+                        return r;
+                note->original_driver = strdup(VFIO_PCI_DRIVER);
+                if (!note->original_driver)
+                        return -ENOMEM;
+                note->original_override = override ? strdup(override) : NULL;
+                if (override && !note->original_override)
+                        return -ENOMEM;
+        }
+        note->on_request = true;
+        if (uuid_normalize(uuid, note->instance) < 0)
+                return vgpu_error_set(err, EINVAL, NULL, "Invalid UUID \"%s\".", strna(uuid));
+        return binding_save(ctx->binding_dir, note, err);
+}
+
 static int vf_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
                      struct vgpu_error *err) {
         _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
@@ -139,7 +181,11 @@ static int vf_create(const struct backend_ctx *ctx, const struct backend_create 
         r = pci_read_binding(ctx->sysfs_root, bdf, &driver, &override);
         if (r < 0)
                 return vgpu_error_set(err, r, NULL, "Cannot read the driver of %s.", bdf);
-        if (!streq_ptr(driver, VFIO_PCI_DRIVER)) {
+        if (streq_ptr(driver, VFIO_PCI_DRIVER)) {
+                r = note_on_request(ctx, bdf, req->uuid, override, err);
+                if (r < 0)
+                        return r;
+        } else {
                 if (ctx->binding_dir) {
                         /* Noted before binding: a crash in between still knows what to give it back to. */
                         r = binding_new(bdf, &note);
@@ -189,12 +235,17 @@ static int vf_destroy(const struct backend_ctx *ctx, const char *device, struct 
         }
         if (!streq_ptr(driver, VFIO_PCI_DRIVER)) {
                 /* Taken from vfio-pci behind our back: the instance is gone already. */
-                if (note && note->instance[0])
+                if (note && note->on_request)
+                        (void) binding_drop_instance(ctx->binding_dir, note, NULL);
+                else if (note && note->instance[0])
                         (void) binding_delete(ctx->binding_dir, bdf, NULL);
                 return vgpu_error_set(err, ENODEV, NULL, "%s is not bound to vfio-pci.", bdf);
         }
+        /* bound on request: it stays bound */
+        if (note && note->on_request)
+                return binding_drop_instance(ctx->binding_dir, note, err);
         if (ctx->binding_dir && !(note && note->instance[0]))
-                return 0; /* bound on request, not for the instance: it stays bound */
+                return 0; /* bound on request, not for an instance: it stays bound */
         r = vfio_unbind(ctx->sysfs_root, bdf, note ? note->original_driver : NULL,
                         note ? note->original_override : NULL, err);
         if (r < 0)
@@ -245,8 +296,19 @@ static bool vf_function_offers(const struct vgpu_gpu *g) {
         return !g->nvidia_vfio && vgpu_gpu_is_vf(g) && g->vendor_id != PCI_VENDOR_NVIDIA;
 }
 
-static bool vf_function_is_instance(const struct vgpu_gpu *g, const char *type_id) {
-        return streq_ptr(g->driver, VFIO_PCI_DRIVER);
+/* On vfio-pci, and with a binding directory noted for the instance (see the top of the file). */
+static bool vf_function_is_instance(const struct backend_ctx *ctx, const struct vgpu_gpu *g,
+                                    const char *uuid, const char *type_id) {
+        _cleanup_(binding_freep) struct vgpu_binding *note = NULL;
+        struct vgpu_error ignored = {};
+
+        if (!streq_ptr(g->driver, VFIO_PCI_DRIVER))
+                return false;
+        if (!ctx->binding_dir)
+                return true;
+        int r = binding_load(ctx->binding_dir, g->bdf, &note, &ignored);
+        vgpu_error_clear(&ignored);
+        return r >= 0 && streq_ptr(note->instance, uuid);
 }
 
 static void vf_function_type_id(const struct vgpu_gpu *g, char *buf, size_t size) {

@@ -98,9 +98,10 @@ struct backend_ops {
 
         /* Does the function offer this backend's types (is it one of its parents)? */
         bool (*function_offers)(const struct vgpu_gpu *g);
-        /* Is the function in the state that makes it an instance of type_id (vf: bound to vfio-pci;
-         * nvidia-vfio: that vGPU type set)? */
-        bool (*function_is_instance)(const struct vgpu_gpu *g, const char *type_id);
+        /* Is the function in the state that makes it the instance uuid of type_id (vf: bound to vfio-pci,
+         * and with ctx->binding_dir its note names uuid; nvidia-vfio: that vGPU type set)? */
+        bool (*function_is_instance)(const struct backend_ctx *ctx, const struct vgpu_gpu *g,
+                                     const char *uuid, const char *type_id);
         /* Optional: is the function an instance although nobody claimed it (nvidia-vfio: a vGPU set by
          * other tools)? It is then named by uuid_derive("<backend>:<address>"). */
         bool (*function_unclaimed_instance)(const struct vgpu_gpu *g);

@@ -9,6 +9,7 @@
 #include "pci.h"
 #include "strutil.h"
 #include "sysfs.h"
+#include "vfio.h"
 
 #define BINDING_VERSION 1
 
@@ -59,6 +60,7 @@ static const JsonField binding_fields[] = {
                     sysfs_name_is_valid, "is not a driver name"),
         JSON_BOOL("persistent", B, persistent),
         JSON_NAME("instance", B, instance, 0, instance_normalize, "is not a UUID"),
+        JSON_BOOL("on_request", B, on_request),
         JSON_NAME("bound_with", B, bound_with, JSON_OMIT_UNSET, pci_bdf_normalize, "is not a PCI address"),
 };
 #undef B
@@ -144,6 +146,16 @@ int binding_delete(const char *base_dir, const char *bdf, struct vgpu_error *err
         if (r == -ENOENT)
                 vgpu_error_clear(err);
         return r;
+}
+
+int binding_drop_instance(const char *base_dir, struct vgpu_binding *note, struct vgpu_error *err) {
+        if (streq_ptr(note->original_driver, VFIO_PCI_DRIVER)) {
+                int r = binding_delete(base_dir, note->device, err);
+                return r == -ENOENT ? 0 : r;
+        }
+        note->instance[0] = 0;
+        note->on_request = false;
+        return binding_save(base_dir, note, err);
 }
 
 int binding_load_all(const char *base_dir, struct vgpu_binding ***ret, size_t *ret_n,

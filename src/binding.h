@@ -13,6 +13,8 @@
  *     "original_override": null,             its driver_override before, null: unset
  *     "persistent": true,                    also in driverctl's directory (driverctl.h)
  *     "instance": "",                        the vf instance it was bound for, "" when asked for directly
+ *     "on_request": false,                   true: on vfio-pci on request before the instance took it;
+ *                                            it stays bound when the instance goes (backend-vf.c)
  *     "bound_with": "0000:65:00.0"           bound as a member of that device's IOMMU group (optional)
  *   }
  */
@@ -29,7 +31,10 @@ struct vgpu_binding {
         char *original_override; /* NULL: unset */
         bool persistent;
         char instance[UUID_STRING_MAX]; /* "" when bound on request */
-        char bound_with[PCI_BDF_MAX];   /* "" unless bound with another device's group */
+        /* The instance uses a function bound on request: original_driver is "vfio-pci" (it had nothing
+         * of ours) or what a runtime binding's note said before the instance took it. */
+        bool on_request;
+        char bound_with[PCI_BDF_MAX]; /* "" unless bound with another device's group */
 };
 
 int binding_new(const char *device, struct vgpu_binding **ret);
@@ -47,6 +52,9 @@ int binding_save(const char *base_dir, const struct vgpu_binding *b, struct vgpu
 int binding_load(const char *base_dir, const char *bdf, struct vgpu_binding **ret, struct vgpu_error *err);
 /* -ENOENT when there is none. */
 int binding_delete(const char *base_dir, const char *bdf, struct vgpu_error *err);
+/* The instance a note of a function bound on request (on_request) names no longer uses the function: the
+ * note goes back to what it was before the instance (a runtime binding's) or goes (it had none). */
+int binding_drop_instance(const char *base_dir, struct vgpu_binding *note, struct vgpu_error *err);
 /* Every note, sorted by device; corrupt ones are reported in problems and skipped. */
 int binding_load_all(const char *base_dir, struct vgpu_binding ***ret, size_t *ret_n,
                      struct vgpu_error_list *problems);

@@ -200,9 +200,13 @@ int pci_parent_refresh(struct op *o, const char *bdf) {
 }
 
 /* Is the function in the state that makes it claim's instance? */
-static bool claim_matches(const struct host_claim *c, const struct vgpu_gpu *g) {
+static bool claim_matches(const struct vgpu_host *h, const struct host_claim *c, const struct vgpu_gpu *g) {
         const struct backend_ops *b = backend_of(c->backend);
-        return b->function_is_instance && b->function_is_instance(g, c->type_id);
+        struct backend_ctx ctx = BACKEND_CTX_DEFAULT;
+
+        ctx.sysfs_root = h->sysfs_root;
+        ctx.binding_dir = h->binding_dir;
+        return b->function_is_instance && b->function_is_instance(&ctx, g, c->uuid, c->type_id);
 }
 
 /* The backend of a function that is an instance although nobody claimed it, or NULL. */
@@ -225,7 +229,7 @@ int device_instance_refresh(struct op *o, const char *bdf) {
         const struct backend_ops *backend = NULL, *unclaimed;
         int r;
 
-        if (g && claim && claim_matches(claim, g)) {
+        if (g && claim && claim_matches(h, claim, g)) {
                 memcpy(uuid, claim->uuid, sizeof(uuid));
                 backend = backend_of(claim->backend);
         } else if (g && (unclaimed = unclaimed_instance_backend(g))) {

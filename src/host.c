@@ -224,6 +224,16 @@ int host_set_pci_ids(struct vgpu_host *h, const uint32_t *ids, size_t n) {
         return 0;
 }
 
+int host_set_binding_dir(struct vgpu_host *h, const char *dir) {
+        char *copy = NULL;
+
+        if (dir && !(copy = strdup(dir)))
+                return -ENOMEM;
+        free(h->binding_dir);
+        h->binding_dir = copy;
+        return 0;
+}
+
 /* A function the model keeps as a GPU (host_set_pci_ids()). */
 static bool host_manages_function(const struct vgpu_host *h, const struct vgpu_gpu *g) {
         uint32_t id = (uint32_t) g->vendor_id << 16 | g->device_id;
@@ -269,6 +279,7 @@ void host_free(struct vgpu_host *h) {
         if (h->udev)
                 udev_unref(h->udev);
         free(h->sysfs_root);
+        free(h->binding_dir);
         free(h);
 }
 

@@ -46,7 +46,8 @@ typedef void (*host_parent_fn)(struct vgpu_host *h, struct vgpu_parent *parent, 
 struct mdev_available;
 
 struct vgpu_host {
-        char *sysfs_root; /* SYSFS_ROOT unless a test says otherwise */
+        char *sysfs_root;  /* SYSFS_ROOT unless a test says otherwise */
+        char *binding_dir; /* host_set_binding_dir(); NULL: none */
 
         /* sorted: GPUs by BDF, parents by name, instances by UUID, groups by key */
         struct vgpu_gpu **gpus;
@@ -84,6 +85,11 @@ struct vgpu_host {
  * vendor:device pairs given here (ids as pci_id_parse() makes them), and the VFs of any of them. Takes
  * effect for what is read from then on: call it before host_scan(). */
 int host_set_pci_ids(struct vgpu_host *h, const uint32_t *ids, size_t n);
+
+/* Where vgpud notes the functions it bound to vfio-pci for whole-VF instances (backend_ctx.binding_dir):
+ * a claimed function is that instance only while its note says so (backend-vf.c). NULL: none, the
+ * function's driver alone decides. Call it before host_scan(). */
+int host_set_binding_dir(struct vgpu_host *h, const char *dir);
 
 /* An empty model over the given sysfs root (NULL: SYSFS_ROOT). */
 int host_new(const char *sysfs_root, struct vgpu_host **ret);

@@ -40,6 +40,9 @@ state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
         run vgpuctl list
         [[ $output =~ $p\ .*created\ +manual\ +vgpud ]]
         [[ $output =~ $t\ .*created\ +transient\ +vgpud ]]
+        # created, so not reported as "defined but not created"
+        run busctl --system get-property org.vgpud1 /org/vgpud1 org.vgpud1.Manager Findings
+        [[ $output != *"\"missing\" \"$p\""* ]]
         # the transient one is still vgpud's: it can be made persistent
         run vgpuctl define "$t"
         [ "$status" -eq 0 ]

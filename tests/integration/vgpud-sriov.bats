@@ -372,3 +372,73 @@ vgpud_crash() {
         [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")" = "$VF1" ]
         vgpuctl destroy "$u"
 }
+
+# A VF bound on request (here persistently) is on vfio-pci with or without an instance on it: its
+# driver cannot say whether the instance a definition keeps it for is created or stopped. (vgpu-chaos
+# found it: "stopped" answered, the instance still created, before and after a restart.)
+vf_state() { vgpuctl --json list --all | jq -r ".[] | select(.uuid == \"$1\") | .state + \" \" + .device"; }
+missing_reported() {
+        busctl --system get-property org.vgpud1 /org/vgpud1 org.vgpud1.Manager Findings | grep -q "\"missing\" \"$1\""
+}
+
+@test "a persistent VF instance on a VF bound on request: created across a crash, stop leaves the VF bound" {
+        vgpuctl sriov enable "$PF" --vfs 3
+        vgpuctl bind "$VF2" --persistent
+        local u=5a8e2d6c-1b7f-4c3e-9d2a-6f4b8c1e7a90
+        vgpuctl create --type vf --gpu "$VF2" --uuid $u
+        vgpuctl define $u
+        [ "$(vf_state $u)" = "created $VF2" ]
+
+        vgpud_crash
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(vf_state $u)" = "created $VF2" ]
+        run ! missing_reported $u
+        run vgpuctl unbind "$VF2"
+        [ "$status" -eq 4 ]
+
+        # stopped: the instance is not on the VF any more, the binding keeps the VF on vfio-pci
+        vgpuctl stop $u
+        [ "$(vf_state $u)" = "defined " ]
+        [ "$(driver_of "$VF2")" = vfio-pci ]
+        vgpud_crash
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(vf_state $u)" = "defined " ]
+        missing_reported $u
+        [ "$(driver_of "$VF2")" = vfio-pci ]
+
+        vgpuctl start $u
+        [ "$(vf_state $u)" = "created $VF2" ]
+        vgpuctl destroy $u
+        [ "$(driver_of "$VF2")" = vfio-pci ]
+        [ -z "$(ls "$VGPUD_DIR/run/bindings")" ]
+        vgpuctl unbind "$VF2"
+        [ "$(driver_of "$VF2")" = none ]
+}
+
+@test "a VF bound on request under a stopped definition: the instance stays stopped until started" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        local u=5a8e2d6c-1b7f-4c3e-9d2a-6f4b8c1e7a91
+        vgpuctl create --type vf --gpu "$VF1" --uuid $u
+        vgpuctl define $u
+        vgpuctl stop $u
+        [ "$(driver_of "$VF1")" = none ]
+        # bound for something else while the definition keeps the VF: not the instance
+        vgpuctl bind "$VF1"
+        [ "$(vf_state $u)" = "defined " ]
+        vgpud_restart --config "$VGPUD_DIR/vgpud.conf"
+        [ "$(vf_state $u)" = "defined " ]
+
+        # started on it, and stopped again: the runtime binding and its note are as they were
+        local before
+        before=$(cat "$VGPUD_DIR/run/bindings/$VF1.json")
+        vgpuctl start $u
+        [ "$(vf_state $u)" = "created $VF1" ]
+        [ "$(jq -r .instance "$VGPUD_DIR/run/bindings/$VF1.json")" = $u ]
+        vgpuctl stop $u
+        [ "$(vf_state $u)" = "defined " ]
+        [ "$(driver_of "$VF1")" = vfio-pci ]
+        [ "$(cat "$VGPUD_DIR/run/bindings/$VF1.json")" = "$before" ]
+        vgpuctl destroy $u
+        vgpuctl unbind "$VF1"
+        [ "$(driver_of "$VF1")" = none ]
+}

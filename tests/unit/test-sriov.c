@@ -183,6 +183,45 @@ static void test_binding(void **state) {
         vgpu_error_clear(&e);
 }
 
+/* An instance on a function bound on request: its note goes back to the runtime binding's, or goes. */
+static void test_binding_on_request(void **state) {
+        static const char *const uuid = "5a8e2d6c-1b7f-4c3e-9d2a-6f4b8c1e7a90";
+        _cleanup_(binding_freep) struct vgpu_binding *b = NULL, *back = NULL, *loaded = NULL;
+        _cleanup_(binding_freep) struct vgpu_binding *only = NULL;
+        _cleanup_free_ char *json = NULL, *why = NULL;
+        struct vgpu_error e = {};
+
+        assert_int_equal(binding_new("0000:65:00.2", &b), 0);
+        b->original_driver = strdup("snd_hda_intel");
+        strcpy(b->instance, uuid);
+        b->on_request = true;
+        assert_int_equal(binding_to_json(b, &json), 0);
+        assert_int_equal(binding_from_json(json, strlen(json), &back, &why), 0);
+        assert_true(back->on_request);
+        assert_string_equal(back->instance, uuid);
+
+        /* a runtime binding's note: it is that again */
+        assert_int_equal(binding_save(tmpdir, b, &e), 0);
+        assert_int_equal(binding_drop_instance(tmpdir, b, &e), 0);
+        assert_int_equal(binding_load(tmpdir, "0000:65:00.2", &loaded, &e), 0);
+        assert_string_equal(loaded->instance, "");
+        assert_false(loaded->on_request);
+        assert_string_equal(loaded->original_driver, "snd_hda_intel");
+        assert_int_equal(binding_delete(tmpdir, "0000:65:00.2", &e), 0);
+
+        /* on vfio-pci with no note of ours before the instance: the note goes */
+        assert_int_equal(binding_new("0000:65:00.3", &only), 0);
+        only->original_driver = strdup("vfio-pci");
+        strcpy(only->instance, uuid);
+        only->on_request = true;
+        assert_int_equal(binding_save(tmpdir, only, &e), 0);
+        assert_int_equal(binding_drop_instance(tmpdir, only, &e), 0);
+        binding_free(TAKE_PTR(loaded));
+        assert_int_equal(binding_load(tmpdir, "0000:65:00.3", &loaded, &e), -ENOENT);
+        assert_int_equal(binding_drop_instance(tmpdir, only, &e), 0); /* gone already: fine */
+        vgpu_error_clear(&e);
+}
+
 static void test_driverctl(void **state) {
         _cleanup_free_ char *dir = NULL, *path = NULL, *text = NULL, *drv = NULL, *drv2 = NULL;
         struct vgpu_error e = {};
@@ -276,6 +315,7 @@ int main(void) {
                 cmocka_unit_test(test_uuid_derive),
                 cmocka_unit_test_setup_teardown(test_sriov_config, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_binding_on_request, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_driverctl, setup, teardown),
                 cmocka_unit_test(test_group_viability),
         };
