@@ -34,8 +34,14 @@ int host_handle_uevent(struct vgpu_host *h, const struct host_uevent *ev) {
         if (streq(ev->subsystem, "mdev")) {
                 if (!uuid_is_valid(name))
                         return 0;
-                if (streq(action, "remove"))
+                if (streq(action, "remove")) {
+                        const struct vgpu_instance *in = host_find_instance(h, name);
+                        /* udevd orders events per device path only: the remove of an earlier mdev with
+                         * this UUID on another parent can come after the add of the new one. */
+                        if (in && ev->parent && in->parent_name && !streq(in->parent_name, ev->parent))
+                                return 0;
                         return host_remove_instance(h, name);
+                }
                 return host_refresh_instance(h, name);
         }
 
@@ -78,12 +84,24 @@ int host_handle_uevent(struct vgpu_host *h, const struct host_uevent *ev) {
 }
 
 int host_handle_udev_device(struct vgpu_host *h, struct udev_device *d) {
+        const char *devpath = udev_device_get_devpath(d);
+        _cleanup_free_ char *parent = NULL;
         struct host_uevent ev = {
                 .action = udev_device_get_action(d),
                 .subsystem = udev_device_get_subsystem(d),
                 .sysname = udev_device_get_sysname(d),
                 .mdev_state = udev_device_get_property_value(d, "MDEV_STATE"),
         };
+        const char *last = devpath ? strrchr(devpath, '/') : NULL;
+        if (last && last > devpath) {
+                const char *p = last;
+                while (p > devpath && p[-1] != '/')
+                        p--;
+                parent = strndup(p, (size_t) (last - p));
+                if (!parent)
+                        return -ENOMEM;
+                ev.parent = parent;
+        }
         return host_handle_uevent(h, &ev);
 }
 

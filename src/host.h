@@ -142,6 +142,7 @@ struct host_uevent {
         const char *subsystem;  /* "pci", "mdev", "mdev_bus", ... */
         const char *sysname;    /* last component of the device path: BDF or UUID */
         const char *mdev_state; /* MDEV_STATE property, or NULL */
+        const char *parent;     /* the component before sysname in the device path, or NULL */
 };
 /* Apply one uevent; events for devices the model does not track are ignored (0). */
 int host_handle_uevent(struct vgpu_host *h, const struct host_uevent *ev);

@@ -363,8 +363,14 @@ static void test_uevents(void **state) {
         assert_non_null(host_find_instance(h, U2));
         assert_ptr_equal(host_find_instance(h, U2)->parent, host_find_parent(h, T4B));
 
+        /* a late remove of an earlier mdev with this UUID on another parent (udevd reorders events of
+         * different device paths): the instance stays */
+        struct host_uevent late = {"remove", "mdev", U2, NULL, T4A};
+        assert_int_equal(host_handle_uevent(h, &late), 0);
+        assert_non_null(host_find_instance(h, U2));
+
         /* remove uevent: gone from the model even before sysfs says so */
-        struct host_uevent rm = {"remove", "mdev", U2, NULL};
+        struct host_uevent rm = {"remove", "mdev", U2, NULL, T4B};
         assert_int_equal(host_handle_uevent(h, &rm), 1);
         assert_null(host_find_instance(h, U2));
 
