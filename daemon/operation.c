@@ -88,6 +88,7 @@ static int run_host_step(Operation *op) {
                         .uuid = op->uuid,
                         .attrs = op->attrs,
                         .n_attrs = op->n_attrs,
+                        .ret_instance = &op->created,
                 };
                 r = op->backend->create(&op->ctx, &req, &device, &op->error);
                 if (r < 0)
@@ -95,7 +96,7 @@ static int run_host_step(Operation *op) {
                 op->host_changed = true;
                 /* Read back here, not on the main thread: the reply then waits for nothing but this
                  * worker. Not there any more (removed at once by someone else): the completion looks. */
-                if (op->backend->read_instance)
+                if (!op->created && op->backend->read_instance)
                         (void) op->backend->read_instance(&op->ctx, op->uuid, &op->created);
                 return r;
         }

@@ -40,11 +40,10 @@ static const char *create_hint(int error) {
 
 static int mdev_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
                        struct vgpu_error *err) {
-        _cleanup_free_ char *types_dir = NULL, *type_dir = NULL, *create = NULL, *create_rel = NULL,
+        _cleanup_free_ char *parent_dir = NULL, *type_dir = NULL, *create = NULL, *create_rel = NULL,
                             *dev = NULL, *device = NULL;
-        _cleanup_close_ int types_fd = -1;
+        _cleanup_close_ int parent_fd = -1;
         char uuid[UUID_STRING_MAX];
-        struct stat st;
         int r;
 
         if (!sysfs_name_is_valid(req->parent))
@@ -62,21 +61,27 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
                                 "directory.",
                                 req->attrs[i].name);
 
-        /* Everything relative to the parent's types directory: one walk of the path through class/mdev_bus
-         * (each component a lookup) instead of one per step. */
-        types_dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES, req->parent);
-        if (!types_dir || asprintf(&type_dir, "%s/%s", types_dir, req->type_id) < 0 ||
+        /* Everything relative to the parent's device directory, opened as a path only (no open of the
+         * directory itself): one walk of the path through class/mdev_bus (each component a lookup, on
+         * FUSE a round trip each) instead of one per step, and the new device is its child. */
+        parent_dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s", req->parent);
+        if (!parent_dir || asprintf(&type_dir, "%s/" SYSFS_MDEV_TYPES "/%s", parent_dir, req->type_id) < 0 ||
             asprintf(&create, "%s/create", type_dir) < 0 ||
-            asprintf(&create_rel, "%s/create", req->type_id) < 0)
+            asprintf(&create_rel, SYSFS_MDEV_TYPES "/%s/create", req->type_id) < 0)
                 return -ENOMEM;
-        types_fd = open(types_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (types_fd < 0)
+        parent_fd = open(parent_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0)
                 return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.", req->parent);
-        if (fstatat(types_fd, req->type_id, &st, 0) < 0 || !S_ISDIR(st.st_mode))
-                return vgpu_error_set(err, ENOENT, type_dir, "Parent %s does not offer type %s.",
-                                      req->parent, req->type_id);
 
-        r = write_attr_at(types_fd, create_rel, uuid);
+        r = write_attr_at(parent_fd, create_rel, uuid);
+        /* No separate check that the type is offered: a type that is not there has no create file. */
+        if (r == -ENOENT) {
+                if (faccessat(parent_fd, SYSFS_MDEV_TYPES, F_OK, 0) < 0)
+                        return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.",
+                                              req->parent);
+                return vgpu_error_set(err, ENOENT, type_dir, "Parent %s does not offer type %s.", req->parent,
+                                      req->type_id);
+        }
         /* No room, in the mdev core's words: it answers EUSERS when it keeps the count itself (a driver
          * that sets mdev_driver.get_available, mdpy), ENOSPC comes from drivers that keep their own. */
         if (r == -EUSERS)
@@ -94,15 +99,16 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
         if (!dev)
                 return -ENOMEM;
         for (size_t i = 0; i < req->n_attrs; i++) {
-                _cleanup_free_ char *path = NULL, *remove = NULL;
+                _cleanup_free_ char *path = NULL, *rel = NULL, *remove = NULL;
                 if (asprintf(&path, "%s/%s", dev, req->attrs[i].name) < 0 ||
-                    asprintf(&remove, "%s/remove", dev) < 0)
+                    asprintf(&rel, "%s/%s", uuid, req->attrs[i].name) < 0 ||
+                    asprintf(&remove, "%s/remove", uuid) < 0)
                         r = -ENOMEM;
                 else
-                        r = write_attr(path, req->attrs[i].value);
+                        r = write_attr_at(parent_fd, rel, req->attrs[i].value);
                 if (r >= 0)
                         continue;
-                int k = remove ? write_attr(remove, "1") : -ENOMEM;
+                int k = remove ? write_attr_at(parent_fd, remove, "1") : -ENOMEM;
                 if (k < 0)
                         return vgpu_error_set(err, r, path,
                                               "Cannot set attribute %s of mdev %s, and removing the device "
@@ -113,6 +119,12 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
                         "Cannot set attribute %s of mdev %s to \"%s\"; the device was removed again.",
                         req->attrs[i].name, uuid, req->attrs[i].value);
         }
+
+        /* Read back while the parent is at hand (the caller's read_instance would walk bus/mdev/devices and
+         * the device's link back here). Not there any more (removed at once by someone else): the caller
+         * looks. */
+        if (req->ret_instance)
+                (void) mdev_read_created(parent_fd, req->parent, req->type_id, uuid, req->ret_instance);
 
         device = strdup(uuid);
         if (!device)

@@ -45,6 +45,9 @@ struct backend_create {
         const char *uuid;    /* the instance's UUID (the mdev's name) */
         const struct vgpu_attr *attrs; /* written in order after create */
         size_t n_attrs;
+        /* Optional: where a backend that can read the new device back cheaply while creating it puts it
+         * (as read_instance() would); left NULL otherwise. */
+        struct vgpu_instance **ret_instance;
 };
 
 struct backend_ops {

@@ -461,7 +461,7 @@ static int virtual_gpu_ensure(struct op *o, const char *name) {
         dev = sysfs_path(h->sysfs_root, SYSFS_MDEV_BUS "/%s", name);
         if (!dev)
                 return -ENOMEM;
-        dfd = open(dev, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = open(dev, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
                 r = sysfs_read_link_name_at(dfd, "driver", &g->driver);
                 if (r < 0 && r != -ENOENT)

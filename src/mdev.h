@@ -42,6 +42,11 @@ int mdev_read_availability(const char *sysfs_root, const char *parent, struct md
 int mdev_list_instances(const char *sysfs_root, char ***ret);
 /* Read one mdev; -ENODEV when it does not exist. */
 int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_instance **ret);
+/* Read an mdev just created under parent (parent_fd: the parent's device directory, e.g. O_PATH) with
+ * the type it was created as: its directory is the parent's child, so this is one lookup and the links,
+ * where mdev_read_instance() walks bus/mdev/devices and follows the device's link back. */
+int mdev_read_created(int parent_fd, const char *parent, const char *type_id, const char *uuid,
+                      struct vgpu_instance **ret);
 
 void instance_free(struct vgpu_instance *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_instance *, instance_free);
