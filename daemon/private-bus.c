@@ -114,6 +114,8 @@ int manager_start_private(Manager *m) {
         mode_t old = umask(0077);
         r = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? negative_errno() : 0;
         umask(old);
+        if (r >= 0 && chmod(m->private_path, 0600) < 0)
+                r = negative_errno();
         if (r < 0)
                 return r;
         if (listen(fd, PRIVATE_BACKLOG) < 0)
