@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "attr-cache.h"
 #include "fileio.h"
 #include "mdev.h"
 #include "parse-util.h"
@@ -182,7 +183,8 @@ int mdev_read_available(const char *sysfs_root, const char *parent, const char *
         return safe_atou(s, ret);
 }
 
-int mdev_read_availability(const char *sysfs_root, const char *parent, struct mdev_available *v, size_t n) {
+int mdev_read_availability(const char *sysfs_root, struct attr_cache *cache, const char *parent,
+                           struct mdev_available *v, size_t n) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -1;
 
@@ -191,19 +193,27 @@ int mdev_read_availability(const char *sysfs_root, const char *parent, struct md
         path = sysfs_path(sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES, parent);
         if (!path)
                 return -ENOMEM;
-        fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? -ENODEV : negative_errno();
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *rel = NULL, *s = NULL;
+                _cleanup_free_ char *rel = NULL, *key = NULL, *s = NULL;
                 v[i].error = 0;
                 if (!sysfs_name_is_valid(v[i].type_id)) {
                         v[i].error = -EINVAL;
                         continue;
                 }
-                if (asprintf(&rel, "%s/available_instances", v[i].type_id) < 0)
+                if (asprintf(&rel, "%s/available_instances", v[i].type_id) < 0 ||
+                    asprintf(&key, "%s/%s", parent, rel) < 0)
                         return -ENOMEM;
-                int r = read_attr_at(fd, rel, &s);
+                int r = attr_cache_read(cache, key, &s);
+                if (r < 0 && r != -ENOMEM) {
+                        /* Not kept yet, or its descriptor is stale: open it, relative to the types
+                         * directory, which is opened once for all the types that need it. */
+                        if (fd < 0) {
+                                fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                                if (fd < 0)
+                                        return errno == ENOENT ? -ENODEV : negative_errno();
+                        }
+                        r = attr_cache_open_read(cache, key, fd, rel, &s);
+                }
                 if (r >= 0)
                         r = safe_atou(s, &v[i].available);
                 if (r == -ENOMEM)
