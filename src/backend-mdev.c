@@ -79,8 +79,8 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
                 if (faccessat(parent_fd, SYSFS_MDEV_TYPES, F_OK, 0) < 0)
                         return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.",
                                               req->parent);
-                return vgpu_error_set(err, ENOENT, type_dir, "Parent %s does not offer type %s.", req->parent,
-                                      req->type_id);
+                return vgpu_error_set(err, ENOENT, type_dir, "Parent %s does not offer type %s.",
+                                      req->parent, req->type_id);
         }
         /* No room, in the mdev core's words: it answers EUSERS when it keeps the count itself (a driver
          * that sets mdev_driver.get_available, mdpy), ENOSPC comes from drivers that keep their own. */

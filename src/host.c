@@ -206,9 +206,9 @@ int host_new(const char *sysfs_root, struct vgpu_host **ret) {
         h->vfio_type_names = strmap_new();
         if (attr_cache_new(HOST_AVAIL_CACHE_MAX, &h->avail_cache) < 0)
                 h->avail_cache = NULL;
-        if (!h->avail_cache || !h->sysfs_root || !h->gpu_by_bdf || !h->parent_by_name || !h->instance_by_uuid ||
-            !h->group_by_key || !h->alias_index || !h->instance_by_device || !h->claim_by_uuid ||
-            !h->claim_by_device || !h->vfio_type_names) {
+        if (!h->avail_cache || !h->sysfs_root || !h->gpu_by_bdf || !h->parent_by_name ||
+            !h->instance_by_uuid || !h->group_by_key || !h->alias_index || !h->instance_by_device ||
+            !h->claim_by_uuid || !h->claim_by_device || !h->vfio_type_names) {
                 host_free(h);
                 return -ENOMEM;
         }
