@@ -25,6 +25,7 @@ int operation_new(Manager *m, Instance *i, enum vgpu_backend_kind backend, sd_bu
         op->done = done;
         op->ctx = BACKEND_CTX_DEFAULT;
         op->ctx.sysfs_root = m->host->sysfs_root;
+        op->ctx.cache = m->host->avail_cache;
         /* vf: the drivers the functions had before an instance bound them, for this boot */
         op->ctx.binding_dir = m->runtime_dir;
         op->ctx.rpc = m->rpc; /* rpc: vgpud's engines */

@@ -166,3 +166,49 @@ void attr_cache_forget_under(struct attr_cache *c, const char *prefix) {
         free(gone);
         pthread_mutex_unlock(&c->lock);
 }
+
+int attr_cache_dir(struct attr_cache *c, const char *key, const char *path) {
+        int fd;
+
+        if (c) {
+                pthread_mutex_lock(&c->lock);
+                struct entry *e = strmap_get(c->entries, key);
+                fd = e ? fcntl(e->fd, F_DUPFD_CLOEXEC, 3) : -1;
+                pthread_mutex_unlock(&c->lock);
+                if (fd >= 0)
+                        return fd;
+        }
+        fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (!c)
+                return fd;
+
+        size_t len = strlen(key);
+        struct entry *e = malloc(sizeof(*e) + len + 1);
+        int kept = e ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+        if (kept < 0) {
+                free(e);
+                return fd; /* used, not kept */
+        }
+        memcpy(e->key, key, len + 1);
+        e->fd = kept;
+        pthread_mutex_lock(&c->lock);
+        if (!strmap_get(c->entries, key)) {
+                if (strmap_size(c->entries) >= c->max)
+                        drop_all(c);
+                if (strmap_put(c->entries, e->key, e) >= 0)
+                        e = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        entry_free(e);
+        return fd;
+}
+
+void attr_cache_forget(struct attr_cache *c, const char *key) {
+        if (!c)
+                return;
+        pthread_mutex_lock(&c->lock);
+        entry_free(strmap_remove(c->entries, key));
+        pthread_mutex_unlock(&c->lock);
+}

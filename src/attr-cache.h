@@ -28,5 +28,11 @@ int attr_cache_read(struct attr_cache *c, const char *key, char **ret);
 /* Open dirfd/name, read it and keep it under key (if the cache has room or can make it). c may be NULL:
  * read_attr_at() then. */
 int attr_cache_open_read(struct attr_cache *c, const char *key, int dirfd, const char *name, char **ret);
+/* A descriptor of the directory at path (O_PATH), kept under key: a new descriptor of the kept one (the
+ * caller closes it), or path opened now and kept. c may be NULL: path opened now. A kept directory of a
+ * device that went away (and came back) finds nothing any more: forget it and ask again. */
+int attr_cache_dir(struct attr_cache *c, const char *key, const char *path);
+/* Close and forget what is kept under key. */
+void attr_cache_forget(struct attr_cache *c, const char *key);
 /* Close and forget every attribute kept under "<prefix>/...", e.g. a device's that is going away. */
 void attr_cache_forget_under(struct attr_cache *c, const char *prefix);

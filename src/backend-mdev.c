@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "attr-cache.h"
 #include "backend.h"
 #include "fileio.h"
 #include "mdev.h"
@@ -41,7 +42,7 @@ static const char *create_hint(int error) {
 static int mdev_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
                        struct vgpu_error *err) {
         _cleanup_free_ char *parent_dir = NULL, *type_dir = NULL, *create = NULL, *create_rel = NULL,
-                            *dev = NULL, *device = NULL;
+                            *dev = NULL, *device = NULL, *key = NULL;
         _cleanup_close_ int parent_fd = -1;
         char uuid[UUID_STRING_MAX];
         int r;
@@ -69,11 +70,25 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
             asprintf(&create, "%s/create", type_dir) < 0 ||
             asprintf(&create_rel, SYSFS_MDEV_TYPES "/%s/create", req->type_id) < 0)
                 return -ENOMEM;
-        parent_fd = open(parent_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* Kept open between creates (the key is under the parent's name: attr_cache_forget_under() when it
+         * goes away). */
+        if (asprintf(&key, "%s/.", req->parent) < 0)
+                return -ENOMEM;
+        parent_fd = attr_cache_dir(ctx->cache, key, parent_dir);
         if (parent_fd < 0)
                 return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.", req->parent);
 
         r = write_attr_at(parent_fd, create_rel, uuid);
+        if (r == -ENOENT && ctx->cache) {
+                /* A kept directory of a parent that went away and came back finds nothing: open it anew. */
+                attr_cache_forget(ctx->cache, key);
+                close(parent_fd);
+                parent_fd = attr_cache_dir(ctx->cache, key, parent_dir);
+                if (parent_fd < 0)
+                        return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.",
+                                              req->parent);
+                r = write_attr_at(parent_fd, create_rel, uuid);
+        }
         /* No separate check that the type is offered: a type that is not there has no create file. */
         if (r == -ENOENT) {
                 if (faccessat(parent_fd, SYSFS_MDEV_TYPES, F_OK, 0) < 0)

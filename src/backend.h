@@ -35,6 +35,9 @@ struct backend_ctx {
          * (binding.h), so that destroying the instance gives it back exactly. NULL: no notes;
          * destroy then lets the kernel probe the VF again. */
         const char *binding_dir;
+        /* Directories and attributes kept open (attr-cache.h; the host's), NULL: none. mdev: the parent's
+         * directory, which a create otherwise reaches through class/mdev_bus, a lookup per component. */
+        struct attr_cache *cache;
 };
 #define BACKEND_CTX_DEFAULT ((struct backend_ctx){SYSFS_ROOT, DEV_VFIO_DIR, PROC_ROOT, NULL})
 

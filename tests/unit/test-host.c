@@ -825,6 +825,16 @@ static void test_availability_cache(void **state) {
         assert_int_equal(attr_cache_read(c, T4B "/nvidia-222/available_instances", &s), -ENOENT);
         fixture_unregister_parent(&f, T4B);
         assert_int_equal(mdev_read_availability(f.root, c, T4B, v, ELEMENTSOF(v)), -ENODEV);
+        /* a directory is kept like an attribute: a new descriptor each time, forgotten with its parent */
+        _cleanup_free_ char *dir = NULL;
+        assert_true(asprintf(&dir, "%s/class/mdev_bus/%s", f.root, T4A) > 0);
+        int d1 = attr_cache_dir(c, T4A "/.", dir), d2 = attr_cache_dir(c, T4A "/.", dir);
+        assert_true(d1 >= 0 && d2 >= 0 && d1 != d2);
+        assert_int_equal(faccessat(d2, "mdev_supported_types", F_OK, 0), 0);
+        close(d1);
+        close(d2);
+        attr_cache_forget(c, T4A "/.");
+        assert_int_equal(attr_cache_dir(NULL, "x", "/nonexistent"), -ENOENT);
         /* a name that is a prefix of another is not its parent */
         assert_int_equal(mdev_read_availability(f.root, c, T4A, w, 1), 0);
         attr_cache_forget_under(c, "0000:3b");
