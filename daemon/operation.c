@@ -101,6 +101,7 @@ static int run_host_step(Operation *op) {
                         (void) op->backend->read_instance(&op->ctx, op->uuid, &op->created);
                 return r;
         }
+        op->ctx.parent = op->parent;
         r = op->backend->destroy(&op->ctx, host_device(op), &op->error);
         if (r == -ENODEV) {
                 /* Already gone (removed behind our back): the goal is reached. */

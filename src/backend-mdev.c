@@ -148,6 +148,26 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
         return 0;
 }
 
+/* Write "1" to the device's remove, from its parent's kept directory: two lookups where bus/mdev/devices
+ * is five and the device's link back. -ENOENT when that finds nothing (a stale directory, another
+ * parent, the device gone): the caller asks bus/mdev/devices. */
+static int remove_under_parent(const struct backend_ctx *ctx, const char *uuid) {
+        _cleanup_free_ char *key = NULL, *dir = NULL, *rel = NULL;
+
+        if (!ctx->cache || !ctx->parent || !sysfs_name_is_valid(ctx->parent))
+                return -ENOENT;
+        if (asprintf(&key, "%s/.", ctx->parent) < 0 || asprintf(&rel, "%s/remove", uuid) < 0 ||
+            !(dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s", ctx->parent)))
+                return -ENOMEM;
+        _cleanup_close_ int fd = attr_cache_dir(ctx->cache, key, dir);
+        if (fd < 0)
+                return -ENOENT;
+        int r = write_attr_at(fd, rel, "1");
+        if (r == -ENOENT)
+                attr_cache_forget(ctx->cache, key); /* stale, or not here: the next one opens it anew */
+        return r;
+}
+
 static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err) {
         _cleanup_free_ char *dev = NULL, *remove = NULL;
         char uuid[UUID_STRING_MAX];
@@ -158,8 +178,10 @@ static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struc
         dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
         if (!dev || asprintf(&remove, "%s/remove", dev) < 0)
                 return -ENOMEM;
+        r = remove_under_parent(ctx, uuid);
         /* No separate existence check: a device that is not there has no remove file either. */
-        r = write_attr(remove, "1");
+        if (r == -ENOENT)
+                r = write_attr(remove, "1");
         if (r == -ENOENT)
                 return vgpu_error_set(err, ENODEV, dev, "No mdev %s on this host.", uuid);
         if (r < 0)

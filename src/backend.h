@@ -38,6 +38,9 @@ struct backend_ctx {
         /* Directories and attributes kept open (attr-cache.h; the host's), NULL: none. mdev: the parent's
          * directory, which a create otherwise reaches through class/mdev_bus, a lookup per component. */
         struct attr_cache *cache;
+        /* mdev destroy: the parent the model knows the device under, NULL if none: with the cache, the
+         * device is reached from the parent's kept directory (bus/mdev/devices otherwise). */
+        const char *parent;
 };
 #define BACKEND_CTX_DEFAULT ((struct backend_ctx){SYSFS_ROOT, DEV_VFIO_DIR, PROC_ROOT, NULL})
 
