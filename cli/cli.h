@@ -44,8 +44,12 @@ const Command *command_find(const char *name);
 void main_help(void);
 int command_help(const char *name);
 
-/* Connect to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured); returns an exit code on failure. */
+/* Connect to vgpud for method calls: root over vgpud's private socket (VGPUCTL_PRIVATE_SOCKET, default
+ * VGPUD_PRIVATE_SOCKET) when it is there, else the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured); returns an
+ * exit code on failure. */
 int cli_bus(Cli *c, sd_bus **ret);
+/* The system bus itself, for what needs vgpud's signals or the bus's own (events, monitor). */
+int cli_system_bus(Cli *c, sd_bus **ret);
 
 /* Report a failed call: the daemon's message, what to do next; returns the exit code for it. */
 int cli_report_error(Cli *c, const char *what, const sd_bus_error *error, int r);

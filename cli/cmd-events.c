@@ -119,7 +119,7 @@ int cmd_events(Cli *c, int argc, char *argv[]) {
         if (optind < argc)
                 return cli_usage_error(c, "events", "unexpected argument '%s'", argv[optind]);
 
-        r = cli_bus(c, &bus);
+        r = cli_system_bus(c, &bus);
         if (r != EXIT_OK)
                 return r;
         r = sd_event_default(&e);

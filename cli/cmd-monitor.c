@@ -518,7 +518,7 @@ int cmd_monitor(Cli *c, int argc, char *argv[]) {
         if (optind < argc)
                 return cli_usage_error(c, "monitor", "unexpected argument '%s'", argv[optind]);
 
-        r = cli_bus(c, &m.bus);
+        r = cli_system_bus(c, &m.bus);
         if (r != EXIT_OK)
                 return r;
         m.tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) && !once && !c->json;

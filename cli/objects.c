@@ -55,6 +55,7 @@ static const BusDictField type_props[] = {
 };
 
 static const BusDictField instance_props[] = {
+        /* In the order vgpud sends them: bus_dict_walk() looks from after the last match first. */
         P("Uuid", "s", bus_dict_read_string, InstanceInfo, uuid),
         P("Gpu", "o", bus_dict_read_string, InstanceInfo, gpu),
         P("GpuAddress", "s", bus_dict_read_string, InstanceInfo, gpu_address),
@@ -63,22 +64,22 @@ static const BusDictField instance_props[] = {
         P("TypeName", "s", bus_dict_read_string, InstanceInfo, type_name),
         P("Backend", "s", bus_dict_read_string, InstanceInfo, backend),
         P("Device", "s", bus_dict_read_string, InstanceInfo, device),
-        P("State", "s", bus_dict_read_string, InstanceInfo, state),
-        P("Origin", "s", bus_dict_read_string, InstanceInfo, origin),
-        P("StartStatus", "s", bus_dict_read_string, InstanceInfo, start_status),
         P("IommuGroup", "i", bus_dict_read_basic, InstanceInfo, iommu_group),
+        P("State", "s", bus_dict_read_string, InstanceInfo, state),
         P("Persistent", "b", bus_dict_read_bool, InstanceInfo, persistent),
         P("Autostart", "b", bus_dict_read_bool, InstanceInfo, autostart),
+        {"Attributes", "a(ss)", read_pairs_field, offsetof(InstanceInfo, attributes),
+         offsetof(InstanceInfo, n_attributes)},
+        P("Origin", "s", bus_dict_read_string, InstanceInfo, origin),
+        P("StartStatus", "s", bus_dict_read_string, InstanceInfo, start_status),
+        {"Counters", "a{st}", read_counters_field, offsetof(InstanceInfo, counters),
+         offsetof(InstanceInfo, n_counters)},
         P("Owner", "s", bus_dict_read_string, InstanceInfo, owner),
         P("OwnerSource", "s", bus_dict_read_string, InstanceInfo, owner_source),
         P("Share", "u", bus_dict_read_basic, InstanceInfo, share),
         P("Weight", "u", bus_dict_read_basic, InstanceInfo, weight),
         P("ConfiguredShare", "d", bus_dict_read_basic, InstanceInfo, configured_share),
         P("MeasuredShare", "d", bus_dict_read_basic, InstanceInfo, measured_share),
-        {"Attributes", "a(ss)", read_pairs_field, offsetof(InstanceInfo, attributes),
-         offsetof(InstanceInfo, n_attributes)},
-        {"Counters", "a{st}", read_counters_field, offsetof(InstanceInfo, counters),
-         offsetof(InstanceInfo, n_counters)},
 };
 
 size_t strv_count(char *const *v) {

@@ -26,6 +26,7 @@ typedef struct Refresh {
         Refresher *owner;
         char *key;
         char *sysfs_root;
+        struct attr_cache *cache; /* the host's, shared (it locks) */
         atomic_bool started;
         bool again;   /* requested after it started: one more when it is done */
         bool flushed; /* read by refresher_flush() before a worker took it: the worker skips it */
@@ -96,7 +97,7 @@ static int refresh_run(void *userdata) {
                 return 0;
         for (size_t i = 0; i < q->n_parents; i++) {
                 ParentPlan *pp = &q->parents[i];
-                pp->error = mdev_read_availability(q->sysfs_root, pp->name, pp->v, pp->n);
+                pp->error = mdev_read_availability(q->sysfs_root, q->cache, pp->name, pp->v, pp->n);
         }
         return 0;
 }
@@ -148,6 +149,7 @@ static int refresh_submit(Refresher *r, const struct vgpu_parent *p) {
         q->owner = r;
         q->key = strdup(refresher_key(p));
         q->sysfs_root = strdup(h->sysfs_root);
+        q->cache = h->avail_cache;
         q->generation = h->types_generation;
         atomic_init(&q->started, false);
         for (size_t i = 0; i < h->n_parents; i++)

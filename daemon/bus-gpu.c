@@ -373,16 +373,16 @@ const BusObjectInterface bus_type_interface = {
         VGPUD_TYPE_IFACE, VGPUD_GPU_PREFIX, type_vtable, type_find, gpu_enumerate,
 };
 
-int bus_gpu_register(Manager *m) {
+int bus_gpu_register(Manager *m, sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, VGPUD_GPU_PREFIX, VGPUD_GPU_IFACE, gpu_vtable, gpu_find,
+        r = sd_bus_add_fallback_vtable(bus, NULL, VGPUD_GPU_PREFIX, VGPUD_GPU_IFACE, gpu_vtable, gpu_find,
                                        m);
         if (r < 0)
                 return r;
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, VGPUD_GPU_PREFIX, VGPUD_TYPE_IFACE, type_vtable,
+        r = sd_bus_add_fallback_vtable(bus, NULL, VGPUD_GPU_PREFIX, VGPUD_TYPE_IFACE, type_vtable,
                                        type_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(m->bus, NULL, VGPUD_GPU_PREFIX, gpu_enumerate, m);
+        return sd_bus_add_node_enumerator(bus, NULL, VGPUD_GPU_PREFIX, gpu_enumerate, m);
 }

@@ -280,12 +280,12 @@ const BusObjectInterface bus_instance_interface = {
         VGPUD_INSTANCE_IFACE, VGPUD_INSTANCE_PREFIX, instance_vtable, instance_find, instance_enumerate,
 };
 
-int bus_instance_register(Manager *m) {
+int bus_instance_register(Manager *m, sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, VGPUD_INSTANCE_PREFIX, VGPUD_INSTANCE_IFACE,
+        r = sd_bus_add_fallback_vtable(bus, NULL, VGPUD_INSTANCE_PREFIX, VGPUD_INSTANCE_IFACE,
                                        instance_vtable, instance_find, m);
         if (r < 0)
                 return r;
-        return sd_bus_add_node_enumerator(m->bus, NULL, VGPUD_INSTANCE_PREFIX, instance_enumerate, m);
+        return sd_bus_add_node_enumerator(bus, NULL, VGPUD_INSTANCE_PREFIX, instance_enumerate, m);
 }

@@ -288,12 +288,12 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int bus_manager_register(Manager *m) {
+int bus_manager_register(Manager *m, sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_object_manager(m->bus, NULL, VGPUD_ROOT_PATH);
+        r = sd_bus_add_object_manager(bus, NULL, VGPUD_ROOT_PATH);
         if (r < 0)
                 return r;
-        return sd_bus_add_object_vtable(m->bus, NULL, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, manager_vtable,
+        return sd_bus_add_object_vtable(bus, NULL, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, manager_vtable,
                                         m);
 }

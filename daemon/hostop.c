@@ -74,6 +74,19 @@ static Job *next_runnable(HostOps *h) {
         return NULL;
 }
 
+/* More than one runnable job? The worker that finished one takes the next itself: another is woken only
+ * for a second (waking every idle worker for each job costs each a switch and the lock, on the cores the
+ * main loop needs for the reply). */
+static bool second_runnable(HostOps *h) {
+        Job *first = next_runnable(h);
+        if (!first)
+                return false;
+        first->state = JOB_RUNNING; /* as if taken, to look past it and its key */
+        bool more = next_runnable(h) != NULL;
+        first->state = JOB_QUEUED;
+        return more;
+}
+
 static void unlink_job(HostOps *h, Job *job) {
         for (Job **p = &h->jobs; *p; p = &(*p)->next)
                 if (*p == job) {
@@ -112,8 +125,10 @@ static void *worker_main(void *arg) {
                 uint64_t one = 1;
                 if (write(h->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
                         log_error_errno(errno, "Failed to signal a finished host operation: %m");
-                /* A job of the same key may have become runnable. */
-                pthread_cond_broadcast(&h->wake);
+                /* A job of the same key may have become runnable: this worker takes one, another worker
+                 * a second. */
+                if (second_runnable(h))
+                        pthread_cond_signal(&h->wake);
         }
         pthread_mutex_unlock(&h->lock);
         return NULL;
@@ -243,7 +258,8 @@ int hostops_submit(HostOps *h, const char *key, hostop_run_t run, hostop_done_t 
         while (*p)
                 p = &(*p)->next;
         *p = job;
-        pthread_cond_broadcast(&h->wake);
+        /* One job, one worker (if its key is busy, the worker that finishes that key's job takes it). */
+        pthread_cond_signal(&h->wake);
         pthread_mutex_unlock(&h->lock);
         return 0;
 }

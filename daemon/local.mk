@@ -26,6 +26,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/bus-objects.h daemon/bus-objects.c \
 	daemon/bus-gpu.c \
 	daemon/bus-instance.c \
+	daemon/private-bus.c \
 	daemon/rpc.h daemon/rpc.c
 # Scheduling quotas and libvirt domains (docs/scheduling.md, docs/libvirt-xml.md).
 daemon_libvgpud_a_SOURCES += \

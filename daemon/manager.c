@@ -268,6 +268,7 @@ Manager *manager_free(Manager *m) {
         host_free(m->host);
         if (m->udev)
                 udev_unref(m->udev);
+        manager_stop_private(m);
         if (m->bus) {
                 sd_bus_flush(m->bus);
                 sd_bus_flush_close_unref(m->bus);
@@ -355,15 +356,7 @@ int manager_start(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        r = sd_bus_add_filter(m->bus, NULL, on_bus_message, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to add the bus filter: %m");
-
-        r = bus_manager_register(m);
-        if (r >= 0)
-                r = bus_gpu_register(m);
-        if (r >= 0)
-                r = bus_instance_register(m);
+        r = manager_register_objects(m, m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to publish the bus objects: %m");
 
@@ -373,6 +366,9 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Another vgpud already owns %s on this bus.", VGPUD_BUS_NAME);
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire the bus name %s: %m", VGPUD_BUS_NAME);
+        r = manager_start_private(m);
+        if (r < 0) /* root's clients use the bus then */
+                log_warning_errno(r, "Failed to listen on %s/private: %m", m->runtime_dir);
 
         r = manager_start_libvirt_watch(m);
         if (r < 0)
@@ -382,6 +378,17 @@ int manager_start(Manager *m) {
         (void) sd_notify(false, "READY=1");
         log_info("vgpud " PACKAGE_VERSION " ready on %s.", VGPUD_BUS_NAME);
         return 0;
+}
+
+int manager_register_objects(Manager *m, sd_bus *bus) {
+        int r = sd_bus_add_filter(bus, NULL, on_bus_message, m);
+        if (r >= 0)
+                r = bus_manager_register(m, bus);
+        if (r >= 0)
+                r = bus_gpu_register(m, bus);
+        if (r >= 0)
+                r = bus_instance_register(m, bus);
+        return r;
 }
 
 int manager_run(Manager *m) {

@@ -32,6 +32,11 @@ struct quota_instance;
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
+        /* the private socket's listener and connections (private-bus.c) */
+        char *private_path;
+        sd_event_source *private_source;
+        sd_bus **private_buses;
+        size_t n_private_buses;
         HostOps *hostops;
         struct vgpu_config *config;
         char *runtime_dir;                /* what vgpud made in this boot: its transient instances */
@@ -132,6 +137,12 @@ int manager_start_udev_monitor(Manager *m);
 void manager_stop_udev_monitor(Manager *m);
 
 /* The bus objects (bus-*.c). */
-int bus_manager_register(Manager *m);
-int bus_gpu_register(Manager *m);
-int bus_instance_register(Manager *m);
+int bus_manager_register(Manager *m, sd_bus *bus);
+int bus_gpu_register(Manager *m, sd_bus *bus);
+int bus_instance_register(Manager *m, sd_bus *bus);
+/* All of them on a connection: the system bus, or one of the private socket's. */
+int manager_register_objects(Manager *m, sd_bus *bus);
+
+/* The private socket (private-bus.c): <runtime_dir>/private, root's connections without dbus-daemon. */
+int manager_start_private(Manager *m);
+void manager_stop_private(Manager *m);

@@ -25,6 +25,7 @@ int operation_new(Manager *m, Instance *i, enum vgpu_backend_kind backend, sd_bu
         op->done = done;
         op->ctx = BACKEND_CTX_DEFAULT;
         op->ctx.sysfs_root = m->host->sysfs_root;
+        op->ctx.cache = m->host->avail_cache;
         /* vf: the drivers the functions had before an instance bound them, for this boot */
         op->ctx.binding_dir = m->runtime_dir;
         op->ctx.rpc = m->rpc; /* rpc: vgpud's engines */
@@ -88,6 +89,7 @@ static int run_host_step(Operation *op) {
                         .uuid = op->uuid,
                         .attrs = op->attrs,
                         .n_attrs = op->n_attrs,
+                        .ret_instance = &op->created,
                 };
                 r = op->backend->create(&op->ctx, &req, &device, &op->error);
                 if (r < 0)
@@ -95,10 +97,11 @@ static int run_host_step(Operation *op) {
                 op->host_changed = true;
                 /* Read back here, not on the main thread: the reply then waits for nothing but this
                  * worker. Not there any more (removed at once by someone else): the completion looks. */
-                if (op->backend->read_instance)
+                if (!op->created && op->backend->read_instance)
                         (void) op->backend->read_instance(&op->ctx, op->uuid, &op->created);
                 return r;
         }
+        op->ctx.parent = op->parent;
         r = op->backend->destroy(&op->ctx, host_device(op), &op->error);
         if (r == -ENODEV) {
                 /* Already gone (removed behind our back): the goal is reached. */

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "attr-cache.h"
 #include "backend.h"
 #include "fileio.h"
 #include "mdev.h"
@@ -40,11 +41,10 @@ static const char *create_hint(int error) {
 
 static int mdev_create(const struct backend_ctx *ctx, const struct backend_create *req, char **ret_device,
                        struct vgpu_error *err) {
-        _cleanup_free_ char *types_dir = NULL, *type_dir = NULL, *create = NULL, *create_rel = NULL,
-                            *dev = NULL, *device = NULL;
-        _cleanup_close_ int types_fd = -1;
+        _cleanup_free_ char *parent_dir = NULL, *type_dir = NULL, *create = NULL, *create_rel = NULL,
+                            *dev = NULL, *device = NULL, *key = NULL;
+        _cleanup_close_ int parent_fd = -1;
         char uuid[UUID_STRING_MAX];
-        struct stat st;
         int r;
 
         if (!sysfs_name_is_valid(req->parent))
@@ -62,21 +62,41 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
                                 "directory.",
                                 req->attrs[i].name);
 
-        /* Everything relative to the parent's types directory: one walk of the path through class/mdev_bus
-         * (each component a lookup) instead of one per step. */
-        types_dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES, req->parent);
-        if (!types_dir || asprintf(&type_dir, "%s/%s", types_dir, req->type_id) < 0 ||
+        /* Everything relative to the parent's device directory, opened as a path only (no open of the
+         * directory itself): one walk of the path through class/mdev_bus (each component a lookup, on
+         * FUSE a round trip each) instead of one per step, and the new device is its child. */
+        parent_dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s", req->parent);
+        if (!parent_dir || asprintf(&type_dir, "%s/" SYSFS_MDEV_TYPES "/%s", parent_dir, req->type_id) < 0 ||
             asprintf(&create, "%s/create", type_dir) < 0 ||
-            asprintf(&create_rel, "%s/create", req->type_id) < 0)
+            asprintf(&create_rel, SYSFS_MDEV_TYPES "/%s/create", req->type_id) < 0)
                 return -ENOMEM;
-        types_fd = open(types_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (types_fd < 0)
+        /* Kept open between creates (the key is under the parent's name: attr_cache_forget_under() when it
+         * goes away). */
+        if (asprintf(&key, "%s/.", req->parent) < 0)
+                return -ENOMEM;
+        parent_fd = attr_cache_dir(ctx->cache, key, parent_dir);
+        if (parent_fd < 0)
                 return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.", req->parent);
-        if (fstatat(types_fd, req->type_id, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+
+        r = write_attr_at(parent_fd, create_rel, uuid);
+        if (r == -ENOENT && ctx->cache) {
+                /* A kept directory of a parent that went away and came back finds nothing: open it anew. */
+                attr_cache_forget(ctx->cache, key);
+                close(parent_fd);
+                parent_fd = attr_cache_dir(ctx->cache, key, parent_dir);
+                if (parent_fd < 0)
+                        return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.",
+                                              req->parent);
+                r = write_attr_at(parent_fd, create_rel, uuid);
+        }
+        /* No separate check that the type is offered: a type that is not there has no create file. */
+        if (r == -ENOENT) {
+                if (faccessat(parent_fd, SYSFS_MDEV_TYPES, F_OK, 0) < 0)
+                        return vgpu_error_set(err, ENODEV, NULL, "%s is not a registered mdev parent.",
+                                              req->parent);
                 return vgpu_error_set(err, ENOENT, type_dir, "Parent %s does not offer type %s.",
                                       req->parent, req->type_id);
-
-        r = write_attr_at(types_fd, create_rel, uuid);
+        }
         /* No room, in the mdev core's words: it answers EUSERS when it keeps the count itself (a driver
          * that sets mdev_driver.get_available, mdpy), ENOSPC comes from drivers that keep their own. */
         if (r == -EUSERS)
@@ -94,15 +114,16 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
         if (!dev)
                 return -ENOMEM;
         for (size_t i = 0; i < req->n_attrs; i++) {
-                _cleanup_free_ char *path = NULL, *remove = NULL;
+                _cleanup_free_ char *path = NULL, *rel = NULL, *remove = NULL;
                 if (asprintf(&path, "%s/%s", dev, req->attrs[i].name) < 0 ||
-                    asprintf(&remove, "%s/remove", dev) < 0)
+                    asprintf(&rel, "%s/%s", uuid, req->attrs[i].name) < 0 ||
+                    asprintf(&remove, "%s/remove", uuid) < 0)
                         r = -ENOMEM;
                 else
-                        r = write_attr(path, req->attrs[i].value);
+                        r = write_attr_at(parent_fd, rel, req->attrs[i].value);
                 if (r >= 0)
                         continue;
-                int k = remove ? write_attr(remove, "1") : -ENOMEM;
+                int k = remove ? write_attr_at(parent_fd, remove, "1") : -ENOMEM;
                 if (k < 0)
                         return vgpu_error_set(err, r, path,
                                               "Cannot set attribute %s of mdev %s, and removing the device "
@@ -114,11 +135,37 @@ static int mdev_create(const struct backend_ctx *ctx, const struct backend_creat
                         req->attrs[i].name, uuid, req->attrs[i].value);
         }
 
+        /* Read back while the parent is at hand (the caller's read_instance would walk bus/mdev/devices and
+         * the device's link back here). Not there any more (removed at once by someone else): the caller
+         * looks. */
+        if (req->ret_instance)
+                (void) mdev_read_created(parent_fd, req->parent, req->type_id, uuid, req->ret_instance);
+
         device = strdup(uuid);
         if (!device)
                 return -ENOMEM;
         *ret_device = TAKE_PTR(device);
         return 0;
+}
+
+/* Write "1" to the device's remove, from its parent's kept directory: two lookups where bus/mdev/devices
+ * is five and the device's link back. -ENOENT when that finds nothing (a stale directory, another
+ * parent, the device gone): the caller asks bus/mdev/devices. */
+static int remove_under_parent(const struct backend_ctx *ctx, const char *uuid) {
+        _cleanup_free_ char *key = NULL, *dir = NULL, *rel = NULL;
+
+        if (!ctx->cache || !ctx->parent || !sysfs_name_is_valid(ctx->parent))
+                return -ENOENT;
+        if (asprintf(&key, "%s/.", ctx->parent) < 0 || asprintf(&rel, "%s/remove", uuid) < 0 ||
+            !(dir = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_BUS "/%s", ctx->parent)))
+                return -ENOMEM;
+        _cleanup_close_ int fd = attr_cache_dir(ctx->cache, key, dir);
+        if (fd < 0)
+                return -ENOENT;
+        int r = write_attr_at(fd, rel, "1");
+        if (r == -ENOENT)
+                attr_cache_forget(ctx->cache, key); /* stale, or not here: the next one opens it anew */
+        return r;
 }
 
 static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struct vgpu_error *err) {
@@ -131,8 +178,10 @@ static int mdev_destroy(const struct backend_ctx *ctx, const char *device, struc
         dev = sysfs_path(ctx->sysfs_root, SYSFS_MDEV_DEVICES "/%s", uuid);
         if (!dev || asprintf(&remove, "%s/remove", dev) < 0)
                 return -ENOMEM;
+        r = remove_under_parent(ctx, uuid);
         /* No separate existence check: a device that is not there has no remove file either. */
-        r = write_attr(remove, "1");
+        if (r == -ENOENT)
+                r = write_attr(remove, "1");
         if (r == -ENOENT)
                 return vgpu_error_set(err, ENODEV, dev, "No mdev %s on this host.", uuid);
         if (r < 0)

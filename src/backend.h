@@ -35,6 +35,12 @@ struct backend_ctx {
          * (binding.h), so that destroying the instance gives it back exactly. NULL: no notes;
          * destroy then lets the kernel probe the VF again. */
         const char *binding_dir;
+        /* Directories and attributes kept open (attr-cache.h; the host's), NULL: none. mdev: the parent's
+         * directory, which a create otherwise reaches through class/mdev_bus, a lookup per component. */
+        struct attr_cache *cache;
+        /* mdev destroy: the parent the model knows the device under, NULL if none: with the cache, the
+         * device is reached from the parent's kept directory (bus/mdev/devices otherwise). */
+        const char *parent;
 };
 #define BACKEND_CTX_DEFAULT ((struct backend_ctx){SYSFS_ROOT, DEV_VFIO_DIR, PROC_ROOT, NULL})
 
@@ -45,6 +51,9 @@ struct backend_create {
         const char *uuid;    /* the instance's UUID (the mdev's name) */
         const struct vgpu_attr *attrs; /* written in order after create */
         size_t n_attrs;
+        /* Optional: where a backend that can read the new device back cheaply while creating it puts it
+         * (as read_instance() would); left NULL otherwise. */
+        struct vgpu_instance **ret_instance;
 };
 
 struct backend_ops {

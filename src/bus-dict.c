@@ -12,6 +12,7 @@ int bus_dict_walk(sd_bus_message *m, const BusDictField *fields, size_t n, BusDi
                   bus_dict_visit_t visit, void *userdata, BusDictProblem *ret_problem, uint64_t *ret_seen) {
         bool strict = flags & BUS_DICT_STRICT;
         uint64_t seen = 0;
+        size_t next = 0;
         const char *key;
         int r;
 
@@ -27,8 +28,14 @@ int bus_dict_walk(sd_bus_message *m, const BusDictField *fields, size_t n, BusDi
                 r = sd_bus_message_read_basic(m, 's', &key);
                 if (r < 0)
                         return r;
-                for (k = 0; k < n && !streq(fields[k].key, key); k++)
+                /* Senders list the properties in one order, usually the table's: look from after the
+                 * last match first (a listing reads thousands of dictionaries). */
+                for (k = 0; k < n && !streq(fields[(next + k) % n].key, key); k++)
                         ;
+                if (k < n) {
+                        k = (next + k) % n;
+                        next = k + 1;
+                }
                 if (k < n && sd_bus_message_verify_type(m, 'v', fields[k].signature) > 0) {
                         r = sd_bus_message_enter_container(m, 'v', fields[k].signature);
                         if (r < 0)

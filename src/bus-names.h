@@ -12,6 +12,10 @@
 #define VGPUD_GPU_PREFIX      "/org/vgpud1/gpu"
 #define VGPUD_INSTANCE_PREFIX "/org/vgpud1/instance"
 
+/* Root's direct connection to vgpud, without dbus-daemon (daemon/private-bus.c): <runtime-dir>/private of
+ * a vgpud with the default runtime directory. */
+#define VGPUD_PRIVATE_SOCKET "/run/vgpud/private"
+
 #define VGPUD_MANAGER_IFACE  "org.vgpud1.Manager"
 #define VGPUD_GPU_IFACE      "org.vgpud1.Gpu"
 #define VGPUD_TYPE_IFACE     "org.vgpud1.Type"

@@ -36,7 +36,7 @@ static int parent_availability_refresh(struct op *o, struct vgpu_parent *p) {
                         v[n++].type_id = p->types[j]->id;
         if (n == 0)
                 return 0;
-        r = mdev_read_availability(o->h->sysfs_root, p->name, v, n);
+        r = mdev_read_availability(o->h->sysfs_root, o->h->avail_cache, p->name, v, n);
         if (r < 0)
                 return r; /* going away: its own uevent will say so */
         for (size_t j = 0; j < n; j++)

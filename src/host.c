@@ -12,6 +12,7 @@
 #include <libudev.h>
 
 #include "alias.h"
+#include "attr-cache.h"
 #include "host-internal.h"
 #include "mdev.h"
 #include "pci.h"
@@ -184,6 +185,10 @@ void op_begin(struct op *o, struct vgpu_host *h) {
 
 /* ---- construction ---- */
 
+/* Availability attributes kept open (attr-cache.h): 15 GPUs' worth of 17 types, well inside the
+ * default limit of 1,024 descriptors. */
+#define HOST_AVAIL_CACHE_MAX 256
+
 int host_new(const char *sysfs_root, struct vgpu_host **ret) {
         struct vgpu_host *h = calloc(1, sizeof(*h));
 
@@ -199,9 +204,11 @@ int host_new(const char *sysfs_root, struct vgpu_host **ret) {
         h->claim_by_uuid = strmap_new();
         h->claim_by_device = strmap_new();
         h->vfio_type_names = strmap_new();
-        if (!h->sysfs_root || !h->gpu_by_bdf || !h->parent_by_name || !h->instance_by_uuid ||
-            !h->group_by_key || !h->alias_index || !h->instance_by_device || !h->claim_by_uuid ||
-            !h->claim_by_device || !h->vfio_type_names) {
+        if (attr_cache_new(HOST_AVAIL_CACHE_MAX, &h->avail_cache) < 0)
+                h->avail_cache = NULL;
+        if (!h->avail_cache || !h->sysfs_root || !h->gpu_by_bdf || !h->parent_by_name ||
+            !h->instance_by_uuid || !h->group_by_key || !h->alias_index || !h->instance_by_device ||
+            !h->claim_by_uuid || !h->claim_by_device || !h->vfio_type_names) {
                 host_free(h);
                 return -ENOMEM;
         }
@@ -262,6 +269,7 @@ void host_free(struct vgpu_host *h) {
         for (size_t i = 0; i < h->n_groups; i++)
                 type_group_free(h->groups[i]);
         alias_index_free(h);
+        attr_cache_free(h->avail_cache);
         free(h->instances);
         free(h->parents);
         free(h->gpus);
@@ -472,7 +480,7 @@ static int virtual_gpu_ensure(struct op *o, const char *name) {
         dev = sysfs_path(h->sysfs_root, SYSFS_MDEV_BUS "/%s", name);
         if (!dev)
                 return -ENOMEM;
-        dfd = open(dev, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = open(dev, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
                 r = sysfs_read_link_name_at(dfd, "driver", &g->driver);
                 if (r < 0 && r != -ENOENT)
@@ -492,6 +500,9 @@ int parent_remove(struct op *o, struct vgpu_parent *p) {
 
         if (virt && virt->virtual_device && (r = gpu_remove(o, virt)) < 0)
                 return r;
+        /* Its attributes are not read again: an open one would keep the kernel's node of a device that is
+         * gone, and (on a plain directory, as in the unit tests) go on reading what it last said. */
+        attr_cache_forget_under(h->avail_cache, p->name);
 
         for (size_t i = 0; i < p->n_types && r >= 0; i++)
                 r = PARK(o, dead_types, p->types[i]);

@@ -76,6 +76,9 @@ struct vgpu_host {
          * availability elsewhere and finds it changed since knows its numbers may be older than the
          * model's. */
         unsigned long types_generation;
+        /* The availability attributes kept open for re-reading (attr-cache.h), shared with the threads
+         * that refresh availability (mdev_read_availability()). */
+        struct attr_cache *avail_cache;
         /* PCI functions managed besides display and accelerator classes (vendor << 16 | device) */
         uint32_t *pci_ids;
         size_t n_pci_ids;

@@ -4,6 +4,7 @@ src_libvgpu_a_SOURCES = \
 	src/macro.h \
 	src/log.h src/log.c \
 	src/fileio.h src/fileio.c \
+	src/attr-cache.h src/attr-cache.c \
 	src/strutil.h src/strutil.c src/string-table.h \
 	src/parse-util.h src/parse-util.c \
 	src/hashmap.h src/hashmap.c \

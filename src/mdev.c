@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "attr-cache.h"
 #include "fileio.h"
 #include "mdev.h"
 #include "parse-util.h"
@@ -86,7 +87,7 @@ static int read_type(int types_fd, const char *id, const char *dir_path, struct 
                      struct vgpu_error_list *problems) {
         _cleanup_(type_freep) struct vgpu_type *t = NULL;
         _cleanup_free_ char *api = NULL, *name = NULL, *desc = NULL;
-        _cleanup_close_ int dfd = openat(types_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = openat(types_fd, id, O_PATH | O_DIRECTORY | O_CLOEXEC);
         unsigned avail;
         int r;
 
@@ -182,7 +183,8 @@ int mdev_read_available(const char *sysfs_root, const char *parent, const char *
         return safe_atou(s, ret);
 }
 
-int mdev_read_availability(const char *sysfs_root, const char *parent, struct mdev_available *v, size_t n) {
+int mdev_read_availability(const char *sysfs_root, struct attr_cache *cache, const char *parent,
+                           struct mdev_available *v, size_t n) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -1;
 
@@ -191,19 +193,27 @@ int mdev_read_availability(const char *sysfs_root, const char *parent, struct md
         path = sysfs_path(sysfs_root, SYSFS_MDEV_BUS "/%s/" SYSFS_MDEV_TYPES, parent);
         if (!path)
                 return -ENOMEM;
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? -ENODEV : negative_errno();
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *rel = NULL, *s = NULL;
+                _cleanup_free_ char *rel = NULL, *key = NULL, *s = NULL;
                 v[i].error = 0;
                 if (!sysfs_name_is_valid(v[i].type_id)) {
                         v[i].error = -EINVAL;
                         continue;
                 }
-                if (asprintf(&rel, "%s/available_instances", v[i].type_id) < 0)
+                if (asprintf(&rel, "%s/available_instances", v[i].type_id) < 0 ||
+                    asprintf(&key, "%s/%s", parent, rel) < 0)
                         return -ENOMEM;
-                int r = read_attr_at(fd, rel, &s);
+                int r = attr_cache_read(cache, key, &s);
+                if (r < 0 && r != -ENOMEM) {
+                        /* Not kept yet, or its descriptor is stale: open it, relative to the types
+                         * directory, which is opened once for all the types that need it. */
+                        if (fd < 0) {
+                                fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                                if (fd < 0)
+                                        return errno == ENOENT ? -ENODEV : negative_errno();
+                        }
+                        r = attr_cache_open_read(cache, key, fd, rel, &s);
+                }
                 if (r >= 0)
                         r = safe_atou(s, &v[i].available);
                 if (r == -ENOMEM)
@@ -241,37 +251,16 @@ static int parent_from_link(int devices_fd, const char *uuid, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_instance **ret) {
-        _cleanup_(instance_freep) struct vgpu_instance *in = NULL;
-        _cleanup_free_ char *path = NULL, *group = NULL;
-        _cleanup_close_ int devices_fd = -1, dfd = -1;
+/* The links of an mdev's directory: its IOMMU group and driver, and its type unless the caller knows it. */
+static int read_device_links(int dfd, struct vgpu_instance *in) {
+        _cleanup_free_ char *group = NULL;
         int r;
 
-        in = calloc(1, sizeof(*in));
-        if (!in)
-                return -ENOMEM;
-        r = uuid_normalize(uuid, in->uuid);
-        if (r < 0)
-                return r;
-        in->backend = VGPU_BACKEND_MDEV;
-        in->iommu_group = -1;
-
-        path = sysfs_path(sysfs_root, SYSFS_MDEV_DEVICES);
-        if (!path)
-                return -ENOMEM;
-        devices_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (devices_fd < 0)
-                return errno == ENOENT ? -ENODEV : negative_errno();
-        r = parent_from_link(devices_fd, in->uuid, &in->parent_name);
-        if (r < 0)
-                return r;
-        dfd = openat(devices_fd, in->uuid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return errno == ENOENT ? -ENODEV : negative_errno();
-
-        r = sysfs_read_link_name_at(dfd, "mdev_type", &in->type_id);
-        if (r < 0)
-                return r == -ENOENT ? -ENODEV : r;
+        if (!in->type_id) {
+                r = sysfs_read_link_name_at(dfd, "mdev_type", &in->type_id);
+                if (r < 0)
+                        return r == -ENOENT ? -ENODEV : r;
+        }
         r = sysfs_read_link_name_at(dfd, "iommu_group", &group);
         if (r >= 0) {
                 unsigned g;
@@ -282,7 +271,72 @@ int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_ins
         r = sysfs_read_link_name_at(dfd, "driver", &in->driver);
         if (r < 0 && r != -ENOENT)
                 return r;
+        return 0;
+}
 
+static int instance_new(const char *uuid, struct vgpu_instance **ret) {
+        _cleanup_(instance_freep) struct vgpu_instance *in = calloc(1, sizeof(*in));
+        int r;
+
+        if (!in)
+                return -ENOMEM;
+        r = uuid_normalize(uuid, in->uuid);
+        if (r < 0)
+                return r;
+        in->backend = VGPU_BACKEND_MDEV;
+        in->iommu_group = -1;
+        *ret = TAKE_PTR(in);
+        return 0;
+}
+
+int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_instance **ret) {
+        _cleanup_(instance_freep) struct vgpu_instance *in = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int devices_fd = -1, dfd = -1;
+        int r;
+
+        r = instance_new(uuid, &in);
+        if (r < 0)
+                return r;
+        path = sysfs_path(sysfs_root, SYSFS_MDEV_DEVICES);
+        if (!path)
+                return -ENOMEM;
+        devices_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (devices_fd < 0)
+                return errno == ENOENT ? -ENODEV : negative_errno();
+        r = parent_from_link(devices_fd, in->uuid, &in->parent_name);
+        if (r < 0)
+                return r;
+        dfd = openat(devices_fd, in->uuid, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? -ENODEV : negative_errno();
+        r = read_device_links(dfd, in);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(in);
+        return 0;
+}
+
+int mdev_read_created(int parent_fd, const char *parent, const char *type_id, const char *uuid,
+                      struct vgpu_instance **ret) {
+        _cleanup_(instance_freep) struct vgpu_instance *in = NULL;
+        _cleanup_close_ int dfd = -1;
+        int r;
+
+        r = instance_new(uuid, &in);
+        if (r < 0)
+                return r;
+        in->parent_name = strdup(parent);
+        in->type_id = strdup(type_id);
+        if (!in->parent_name || !in->type_id)
+                return -ENOMEM;
+        /* The mdev core makes the device a child of its parent, named by its UUID. */
+        dfd = openat(parent_fd, in->uuid, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? -ENODEV : negative_errno();
+        r = read_device_links(dfd, in);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(in);
         return 0;
 }

@@ -34,14 +34,23 @@ struct mdev_available {
 };
 /* The available_instances of several types of one parent, each read relative to the parent's
  * mdev_supported_types directory: one walk of the long path through class/mdev_bus instead of one per
- * type (every component of a sysfs path is a lookup; on FUSE a round trip each). A type that cannot be
- * read gets its own error and the others are still read. -ENODEV when the parent is not registered. */
-int mdev_read_availability(const char *sysfs_root, const char *parent, struct mdev_available *v, size_t n);
+ * type (every component of a sysfs path is a lookup; on FUSE a round trip each), and with a cache
+ * (attr-cache.h; NULL: none) not even that: the attributes stay open and are read again with pread().
+ * A type that cannot be read gets its own error and the others are still read. -ENODEV when the parent
+ * is not registered. */
+struct attr_cache;
+int mdev_read_availability(const char *sysfs_root, struct attr_cache *cache, const char *parent,
+                           struct mdev_available *v, size_t n);
 
 /* UUIDs in <root>/bus/mdev/devices, sorted; names that are not UUIDs are skipped. */
 int mdev_list_instances(const char *sysfs_root, char ***ret);
 /* Read one mdev; -ENODEV when it does not exist. */
 int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_instance **ret);
+/* Read an mdev just created under parent (parent_fd: the parent's device directory, e.g. O_PATH) with
+ * the type it was created as: its directory is the parent's child, so this is one lookup and the links,
+ * where mdev_read_instance() walks bus/mdev/devices and follows the device's link back. */
+int mdev_read_created(int parent_fd, const char *parent, const char *type_id, const char *uuid,
+                      struct vgpu_instance **ret);
 
 void instance_free(struct vgpu_instance *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vgpu_instance *, instance_free);

@@ -3,7 +3,8 @@
 # (64 Tesla T4, room for 1,024 GRID T4-1B), in the same run, every figure a
 # ratio to a reference measured beside it (docs/performance.md explains each):
 #   - one process per call: N x `vgpuctl create`/`destroy` vs N x `mdevctl start`/`stop`, alternated
-#     call by call (A/B), so that a change in the machine's load hits both sides alike
+#     call by call (A/B), so that a change in the machine's load hits both sides alike; vgpuctl as root
+#     over vgpud's private socket, then N/2 of each over the system bus
 #   - the bulk forms: one `vgpuctl create --count N` + one `vgpuctl destroy` of all N, vs the mdevctl
 #     loop, and vs the ceiling: one process (this shell, builtins only) writing the same creates and
 #     removes straight into the simulated sysfs, on the same GPUs
@@ -47,6 +48,9 @@ mkdir -p "$VGPUD_DIR/run"
 mount -t tmpfs tmpfs "$VGPUD_DIR/run"   # private mount namespace: /run is a tmpfs on a real host
 bus_start_with_policy
 vgpud_start --log-level notice
+# As root on a real host, where vgpud listens on /run/vgpud/private: vgpuctl talks to vgpud directly
+# (docs/performance.md). bench-client and mdevctl are unaffected.
+export VGPUCTL_PRIVATE_SOCKET=$VGPUD_DIR/run/private
 sleep 3 # the libvirt domain reader has started and done its first round
 rss() { awk "/VmRSS/ {print \$2}" /proc/$VGPUD_PID/status; }
 rss_idle=$(rss)
@@ -74,6 +78,22 @@ figure "create, one process per call (calls/s)" "$(rate $n $vc)" "$(rate $n $mc)
 figure "destroy, one process per call (calls/s)" "$(rate $n $vd)" "$(rate $n $md)" "$(ratio $md $vd)"
 md_loop=$((mc + md))
 figure "create+destroy, one process per call (ops/s)" "$(rate $((2 * n)) $((vc + vd)))" "$(rate $((2 * n)) $md_loop)" "$(ratio $md_loop $((vc + vd)))"
+
+echo "== the same over the system bus (a caller that is not root, or no private socket), $((n / 2)) each way"
+bc1=0 bm1=0 bd1=0 bm2=0
+: >"$T/bus-uuids"; : >"$T/bus-mdevctl-uuids"
+for i in $(seq 0 $((n / 2 - 1))); do
+        s=$(us); VGPUCTL_PRIVATE_SOCKET= vgpuctl create --type grid-1b >>"$T/bus-uuids"; e=$(us); bc1=$((bc1 + e - s))
+        s=$(us); mdevctl start -p "$(mdevctl_parent_of "$i")" -t nvidia-222 >>"$T/bus-mdevctl-uuids"; e=$(us); bm1=$((bm1 + e - s))
+done
+mapfile -t vu <"$T/bus-uuids"
+mapfile -t mu <"$T/bus-mdevctl-uuids"
+for i in $(seq 0 $((n / 2 - 1))); do
+        s=$(us); VGPUCTL_PRIVATE_SOCKET= vgpuctl destroy "${vu[$i]}" >/dev/null; e=$(us); bd1=$((bd1 + e - s))
+        s=$(us); mdevctl stop -u "${mu[$i]}"; e=$(us); bm2=$((bm2 + e - s))
+done
+figure "create over the bus, one process per call (calls/s)" "$(rate $((n / 2)) $bc1)" "$(rate $((n / 2)) $bm1)" "$(ratio $bm1 $bc1)"
+figure "destroy over the bus, one process per call (calls/s)" "$(rate $((n / 2)) $bd1)" "$(rate $((n / 2)) $bm2)" "$(ratio $bm2 $bd1)"
 
 echo "== the bulk forms vs the mdevctl loop above and vs the ceiling (one process writing sysfs)"
 s=$(us); vgpuctl create --type grid-1b --count "$n" >"$T/uuidsb"; m=$(us)

@@ -240,3 +240,50 @@ CONF
         [ $(((end - start) / 1000000)) -lt 1500 ]
         [ -s "$BATS_TEST_TMPDIR/created" ]
 }
+
+@test "root's vgpuctl works over the private socket alone, without dbus-daemon" {
+        local sock=$VGPUD_DIR/run/private u
+        [ -S "$sock" ]
+        [ "$(stat -c '%a %U' "$sock")" = "600 root" ]
+        # A bus address that leads nowhere: only the private socket can answer.
+        u=$(VGPUCTL_PRIVATE_SOCKET=$sock DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent \
+                vgpuctl create --type grid-2q --gpu $GPU0)
+        run env VGPUCTL_PRIVATE_SOCKET="$sock" DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent vgpuctl list
+        [ "$status" -eq 0 ]
+        [[ $output == *"$u"* ]]
+        # The bus sees the same daemon: the instance is there, with its signals' result.
+        [ "$(instance_prop "$u" State)" = '"created"' ]
+        # Following changes needs the bus's signals: events does not use the private socket.
+        run env VGPUCTL_PRIVATE_SOCKET="$sock" DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent vgpuctl events
+        [ "$status" -eq 6 ]
+        [[ $output == *"cannot connect to the system bus"* ]]
+        run env VGPUCTL_PRIVATE_SOCKET="$sock" DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent vgpuctl destroy "$u"
+        [ "$status" -eq 0 ]
+        run vgpuctl list --quiet
+        [ "$status" -eq 0 ]
+        [[ $output != *"$u"* ]]
+}
+
+@test "the private socket is root's; others, and a stale socket, go through the bus" {
+        local sock=$VGPUD_DIR/run/private
+        # nobody is refused by the daemon's authorization on the bus, not by a socket error.
+        run as_user "" env VGPUCTL_PRIVATE_SOCKET="$sock" vgpuctl create --type grid-2q
+        [ "$status" -ne 0 ]
+        [[ $output == *"requires root"* ]]
+        run as_user "" env VGPUCTL_PRIVATE_SOCKET="$sock" vgpuctl list
+        [ "$status" -eq 0 ]
+        # A vgpud killed without cleaning up leaves the socket: vgpuctl falls back to the bus and says
+        # vgpud is not running.
+        kill -KILL "$VGPUD_PID"
+        wait "$VGPUD_PID" || true
+        unset VGPUD_PID
+        [ -S "$sock" ]
+        run env VGPUCTL_PRIVATE_SOCKET="$sock" vgpuctl list
+        [ "$status" -eq 6 ]
+        # The next vgpud replaces it; a clean stop removes it.
+        vgpud_start --config "$VGPUD_DIR/vgpud.conf"
+        run env VGPUCTL_PRIVATE_SOCKET="$sock" DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent vgpuctl list
+        [ "$status" -eq 0 ]
+        vgpud_stop
+        [ ! -e "$sock" ]
+}

@@ -7,6 +7,7 @@
  */
 #include "unit.h"
 
+#include "attr-cache.h"
 #include "host.h"
 #include "mdev.h"
 #include "pci.h"
@@ -288,7 +289,7 @@ static void test_deferred_availability(void **state) {
         reset(&rec);
         struct mdev_available v[] = {
                 {.type_id = "nvidia-222"}, {.type_id = "nvidia-231"}, {.type_id = "nope"}};
-        assert_int_equal(mdev_read_availability(f.root, T4A, v, ELEMENTSOF(v)), 0);
+        assert_int_equal(mdev_read_availability(f.root, NULL, T4A, v, ELEMENTSOF(v)), 0);
         assert_int_equal(v[0].error, 0);
         assert_int_equal(v[0].available, 0);
         assert_int_equal(v[1].error, 0);
@@ -327,8 +328,8 @@ static void test_deferred_availability(void **state) {
 
         /* a parent that is gone: mdev_read_availability says so */
         fixture_unregister_parent(&f, T4B);
-        assert_int_equal(mdev_read_availability(f.root, T4B, v, 1), -ENODEV);
-        assert_int_equal(mdev_read_availability(f.root, "../x", v, 1), -EINVAL);
+        assert_int_equal(mdev_read_availability(f.root, NULL, T4B, v, 1), -ENODEV);
+        assert_int_equal(mdev_read_availability(f.root, NULL, "../x", v, 1), -EINVAL);
 
         /* without the handler, the model reads the numbers itself again */
         host_set_availability_handler(h, NULL, NULL);
@@ -797,8 +798,60 @@ static void test_pci_ids(void **state) {
         fixture_done(&f);
 }
 
+/* Availability read again through kept attributes: fresh numbers each time, a bounded cache, and a parent
+ * that goes away forgotten. */
+static void test_availability_cache(void **state) {
+        _cleanup_(attr_cache_freep) struct attr_cache *c = NULL;
+        struct fixture f;
+        char *s = NULL;
+
+        t4_host(&f);
+        assert_int_equal(attr_cache_new(2, &c), 0);
+        struct mdev_available v[] = {{.type_id = "nvidia-222"}, {.type_id = "nvidia-231"}};
+        assert_int_equal(mdev_read_availability(f.root, c, T4B, v, ELEMENTSOF(v)), 0);
+        assert_int_equal(v[0].available, 16);
+        assert_int_equal(v[1].available, 8);
+        /* kept: read again with the value as it is now */
+        assert_int_equal(attr_cache_read(c, T4B "/nvidia-231/available_instances", &s), 0);
+        assert_string_equal(s, "8");
+        free(s);
+        fixture_set_available(&f, T4B, "nvidia-231", 3);
+        assert_int_equal(mdev_read_availability(f.root, c, T4B, v, ELEMENTSOF(v)), 0);
+        assert_int_equal(v[0].available, 16);
+        assert_int_equal(v[1].available, 3);
+        /* full (2): a third starts it over, and everything is still read right */
+        struct mdev_available w[] = {{.type_id = "nvidia-231"}};
+        assert_int_equal(mdev_read_availability(f.root, c, T4A, w, 1), 0);
+        assert_int_equal(w[0].available, 7);
+        assert_int_equal(attr_cache_read(c, T4B "/nvidia-231/available_instances", &s), -ENOENT);
+        assert_int_equal(mdev_read_availability(f.root, c, T4B, v, ELEMENTSOF(v)), 0);
+        assert_int_equal(v[1].available, 3);
+        /* a parent that goes away is forgotten (a kept descriptor of a plain file would read on) */
+        attr_cache_forget_under(c, T4B);
+        assert_int_equal(attr_cache_read(c, T4B "/nvidia-222/available_instances", &s), -ENOENT);
+        fixture_unregister_parent(&f, T4B);
+        assert_int_equal(mdev_read_availability(f.root, c, T4B, v, ELEMENTSOF(v)), -ENODEV);
+        /* a directory is kept like an attribute: a new descriptor each time, forgotten with its parent */
+        _cleanup_free_ char *dir = NULL;
+        assert_true(asprintf(&dir, "%s/class/mdev_bus/%s", f.root, T4A) > 0);
+        int d1 = attr_cache_dir(c, T4A "/.", dir), d2 = attr_cache_dir(c, T4A "/.", dir);
+        assert_true(d1 >= 0 && d2 >= 0 && d1 != d2);
+        assert_int_equal(faccessat(d2, "mdev_supported_types", F_OK, 0), 0);
+        close(d1);
+        close(d2);
+        attr_cache_forget(c, T4A "/.");
+        assert_int_equal(attr_cache_dir(NULL, "x", "/nonexistent"), -ENOENT);
+        /* a name that is a prefix of another is not its parent */
+        assert_int_equal(mdev_read_availability(f.root, c, T4A, w, 1), 0);
+        attr_cache_forget_under(c, "0000:3b");
+        assert_int_equal(attr_cache_read(c, T4A "/nvidia-231/available_instances", &s), 0);
+        free(s);
+        fixture_done(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_availability_cache),
                 cmocka_unit_test(test_discovery),
                 cmocka_unit_test(test_instance_lifecycle_and_availability),
                 cmocka_unit_test(test_deferred_availability),

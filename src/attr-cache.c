@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Implementation of attr-cache.h. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attr-cache.h"
+#include "fileio.h"
+#include "hashmap.h"
+
+#define ATTR_MAX 4096 /* a sysfs attribute is at most a page */
+
+struct attr_cache {
+        pthread_mutex_t lock;
+        struct strmap *entries; /* key -> struct entry (the map borrows the entry's key) */
+        size_t max;
+};
+
+struct entry {
+        int fd;
+        char key[];
+};
+
+int attr_cache_new(size_t max, struct attr_cache **ret) {
+        struct attr_cache *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return -ENOMEM;
+        c->entries = strmap_new();
+        if (!c->entries) {
+                free(c);
+                return -ENOMEM;
+        }
+        pthread_mutex_init(&c->lock, NULL);
+        c->max = max;
+        *ret = c;
+        return 0;
+}
+
+static void entry_free(struct entry *e) {
+        if (!e)
+                return;
+        close(e->fd);
+        free(e);
+}
+
+/* With the lock held. */
+static void drop_all(struct attr_cache *c) {
+        size_t i = 0;
+        const char *k;
+        void *v;
+
+        /* Collected first: the map borrows the keys from the entries. */
+        struct entry **all = calloc(strmap_size(c->entries) + 1, sizeof(*all));
+        size_t n = 0;
+        while (all && strmap_iterate(c->entries, &i, &k, &v))
+                all[n++] = v;
+        if (!all) /* no memory to collect them: leave them open rather than lose track of them */
+                return;
+        strmap_clear(c->entries);
+        for (size_t j = 0; j < n; j++)
+                entry_free(all[j]);
+        free(all);
+}
+
+struct attr_cache *attr_cache_free(struct attr_cache *c) {
+        if (!c)
+                return NULL;
+        drop_all(c);
+        strmap_free(c->entries);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return NULL;
+}
+
+/* Read fd from offset 0: sysfs makes the value whole at the first read (read_attr_at()'s reasoning). */
+static int pread_value(int fd, char **ret) {
+        char buf[ATTR_MAX + 1];
+        ssize_t k;
+
+        do
+                k = pread(fd, buf, sizeof(buf), 0);
+        while (k < 0 && errno == EINTR);
+        if (k < 0)
+                return negative_errno();
+        if ((size_t) k > ATTR_MAX)
+                return -EFBIG;
+        if (k > 0 && buf[k - 1] == '\n')
+                k--;
+        char *s = strndup(buf, (size_t) k);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int attr_cache_read(struct attr_cache *c, const char *key, char **ret) {
+        int r;
+
+        if (!c)
+                return -ENOENT;
+        pthread_mutex_lock(&c->lock);
+        struct entry *e = strmap_get(c->entries, key);
+        if (!e)
+                r = -ENOENT;
+        else {
+                r = pread_value(e->fd, ret);
+                if (r < 0 && r != -ENOMEM)
+                        entry_free(strmap_remove(c->entries, key));
+        }
+        pthread_mutex_unlock(&c->lock);
+        return r;
+}
+
+int attr_cache_open_read(struct attr_cache *c, const char *key, int dirfd, const char *name, char **ret) {
+        if (!c)
+                return read_attr_at(dirfd, name, ret);
+
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        int r = pread_value(fd, ret);
+        if (r < 0)
+                return r;
+
+        size_t len = strlen(key);
+        struct entry *e = malloc(sizeof(*e) + len + 1);
+        if (!e)
+                return 0; /* read, not kept */
+        memcpy(e->key, key, len + 1);
+        e->fd = fd;
+        pthread_mutex_lock(&c->lock);
+        if (!strmap_get(c->entries, key)) {
+                if (strmap_size(c->entries) >= c->max)
+                        drop_all(c);
+                if (strmap_put(c->entries, e->key, e) >= 0) {
+                        TAKE_FD(fd);
+                        e = NULL;
+                }
+        }
+        pthread_mutex_unlock(&c->lock);
+        free(e);
+        return 0;
+}
+
+void attr_cache_forget_under(struct attr_cache *c, const char *prefix) {
+        size_t len = strlen(prefix), i = 0, n = 0;
+        const char *k;
+        void *v;
+
+        if (!c)
+                return;
+        pthread_mutex_lock(&c->lock);
+        struct entry **gone = calloc(strmap_size(c->entries) + 1, sizeof(*gone));
+        if (!gone)
+                drop_all(c); /* no memory to pick them: forget all, which is always right */
+        else {
+                while (strmap_iterate(c->entries, &i, &k, &v))
+                        if (strncmp(k, prefix, len) == 0 && k[len] == '/')
+                                gone[n++] = v;
+                for (size_t j = 0; j < n; j++)
+                        entry_free(strmap_remove(c->entries, gone[j]->key));
+        }
+        free(gone);
+        pthread_mutex_unlock(&c->lock);
+}
+
+int attr_cache_dir(struct attr_cache *c, const char *key, const char *path) {
+        int fd;
+
+        if (c) {
+                pthread_mutex_lock(&c->lock);
+                struct entry *e = strmap_get(c->entries, key);
+                fd = e ? fcntl(e->fd, F_DUPFD_CLOEXEC, 3) : -1;
+                pthread_mutex_unlock(&c->lock);
+                if (fd >= 0)
+                        return fd;
+        }
+        fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (!c)
+                return fd;
+
+        size_t len = strlen(key);
+        struct entry *e = malloc(sizeof(*e) + len + 1);
+        int kept = e ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+        if (kept < 0) {
+                free(e);
+                return fd; /* used, not kept */
+        }
+        memcpy(e->key, key, len + 1);
+        e->fd = kept;
+        pthread_mutex_lock(&c->lock);
+        if (!strmap_get(c->entries, key)) {
+                if (strmap_size(c->entries) >= c->max)
+                        drop_all(c);
+                if (strmap_put(c->entries, e->key, e) >= 0)
+                        e = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        entry_free(e);
+        return fd;
+}
+
+void attr_cache_forget(struct attr_cache *c, const char *key) {
+        if (!c)
+                return;
+        pthread_mutex_lock(&c->lock);
+        entry_free(strmap_remove(c->entries, key));
+        pthread_mutex_unlock(&c->lock);
+}
