@@ -380,8 +380,8 @@ int bus_gpu_register(Manager *m, sd_bus *bus) {
                                        m);
         if (r < 0)
                 return r;
-        r = sd_bus_add_fallback_vtable(bus, NULL, VGPUD_GPU_PREFIX, VGPUD_TYPE_IFACE, type_vtable,
-                                       type_find, m);
+        r = sd_bus_add_fallback_vtable(bus, NULL, VGPUD_GPU_PREFIX, VGPUD_TYPE_IFACE, type_vtable, type_find,
+                                       m);
         if (r < 0)
                 return r;
         return sd_bus_add_node_enumerator(bus, NULL, VGPUD_GPU_PREFIX, gpu_enumerate, m);

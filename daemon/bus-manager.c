@@ -294,6 +294,5 @@ int bus_manager_register(Manager *m, sd_bus *bus) {
         r = sd_bus_add_object_manager(bus, NULL, VGPUD_ROOT_PATH);
         if (r < 0)
                 return r;
-        return sd_bus_add_object_vtable(bus, NULL, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, manager_vtable,
-                                        m);
+        return sd_bus_add_object_vtable(bus, NULL, VGPUD_ROOT_PATH, VGPUD_MANAGER_IFACE, manager_vtable, m);
 }
