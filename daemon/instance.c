@@ -188,6 +188,11 @@ void instance_emit_changes_with(Instance *i, const char *const *extra) {
         size_t k = 0;
 
         if (!i->published) {
+                /* A create in flight has neither device nor definition yet: its Gpu, Parent and Type,
+                 * which emit no changes, would be announced blank. It appears once its operation is done
+                 * (the sync after it), complete. */
+                if (!i->live && !i->record)
+                        return;
                 i->published = true;
                 manager_mark_gpu_dirty(m, instance_gpu_address(i));
                 instance_remember_announced(i);

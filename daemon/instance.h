@@ -97,7 +97,8 @@ void manager_drop_instance(Manager *m, Instance *i);
 int manager_sync_instances(Manager *m);
 /* A live device the model is about to free. */
 void manager_instance_removed(Manager *m, struct vgpu_instance *live);
-/* Announce changed properties of one instance (and publish it if new). */
+/* Announce changed properties of one instance (and publish it if new and complete: a device or a
+ * definition, not only an operation in flight). */
 void instance_emit_changes(Instance *i);
 /* The same, with properties only the caller knows changed (NULL-terminated, at most 4) in the same
  * signal: the RPC engine's statistics travel with MeasuredShare, one signal per tick. */

@@ -368,6 +368,51 @@ teardown() {
         grep -q "string \"HostedType\"" "$BATS_TEST_TMPDIR/signals"
 }
 
+# added_instance EVENTS UUID: from UUID's InterfacesAdded, its "GpuAddress Parent Type State Gpu";
+# nothing when there was none.
+added_instance() {
+        jq -r --arg p "/org/vgpud1/instance/${2//-/}" 'select(.event == "added" and .path == $p) |
+                .interfaces["org.vgpud1.Instance"] | "\(.GpuAddress) \(.Parent) \(.Type) \(.State) \(.Gpu)"' "$1"
+}
+
+@test "signals: InterfacesAdded carries a new instance's GPU, parent and type, whatever completes meanwhile" {
+        local create=/sys/class/mdev_bus/$GPU0/mdev_supported_types/nvidia-231/create
+        local gpu u d x b bulk job ev
+        gpu=$(busctl --system call org.vgpud1 /org/vgpud1 org.vgpud1.Manager GetGpu s $GPU0 | cut -d'"' -f2)
+        vgpuctl events >"$BATS_TEST_TMPDIR/events" &
+        ev=$!
+        wait_for 10 grep -q '"subscribed"' "$BATS_TEST_TMPDIR/events"
+        # A create whose write is slow, and a define that completes (and brings the objects up to date)
+        # while it is in flight: the create's object is not announced before it is complete.
+        vgpu-sim ctl latency "$create" 3000
+        vgpuctl create --type grid-2q --gpu $GPU0 >"$BATS_TEST_TMPDIR/created" &
+        job=$!
+        sleep 0.5 # the create reaches its sysfs write
+        d=$(vgpuctl define --type grid-2q)
+        kill -0 $job # the define completed while the create was in flight
+        [ ! -s "$BATS_TEST_TMPDIR/created" ]
+        wait $job
+        vgpu-sim ctl fail clear
+        u=$(cat "$BATS_TEST_TMPDIR/created")
+        # A bulk create (calls completing while others are in flight), and an mdev made behind vgpud's back.
+        bulk=$(vgpuctl create --type grid-2q --gpu $GPU0 --count 4)
+        x=$(cat /proc/sys/kernel/random/uuid)
+        echo "$x" >"$create"
+        wait_for 10 vgpuctl show "$x"
+        # shellcheck disable=SC2086 # one argument per UUID
+        vgpuctl destroy "$u" "$d" "$x" $bulk
+        wait_for 10 grep -q "\"removed\".*${x//-/}" "$BATS_TEST_TMPDIR/events"
+        kill $ev
+        cat "$BATS_TEST_TMPDIR/events"
+        [ "$(added_instance "$BATS_TEST_TMPDIR/events" "$u")" = "$GPU0 $GPU0 nvidia-231 created $gpu" ]
+        [ "$(added_instance "$BATS_TEST_TMPDIR/events" "$x")" = "$GPU0 $GPU0 nvidia-231 created $gpu" ]
+        for b in $bulk; do
+                [ "$(added_instance "$BATS_TEST_TMPDIR/events" "$b")" = "$GPU0 $GPU0 nvidia-231 created $gpu" ]
+        done
+        # A definition placed when it starts: no parent, no GPU yet, but its type.
+        [ "$(added_instance "$BATS_TEST_TMPDIR/events" "$d")" = "  nvidia-231 defined /" ]
+}
+
 @test "list --json and --quiet on every filter" {
         local t p
         t=$(vgpuctl create --type grid-2q)
