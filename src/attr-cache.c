@@ -75,27 +75,6 @@ struct attr_cache *attr_cache_free(struct attr_cache *c) {
         return NULL;
 }
 
-/* Read fd from offset 0: sysfs makes the value whole at the first read (read_attr_at()'s reasoning). */
-static int pread_value(int fd, char **ret) {
-        char buf[ATTR_MAX + 1];
-        ssize_t k;
-
-        do
-                k = pread(fd, buf, sizeof(buf), 0);
-        while (k < 0 && errno == EINTR);
-        if (k < 0)
-                return negative_errno();
-        if ((size_t) k > ATTR_MAX)
-                return -EFBIG;
-        if (k > 0 && buf[k - 1] == '\n')
-                k--;
-        char *s = strndup(buf, (size_t) k);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
-}
-
 int attr_cache_read(struct attr_cache *c, const char *key, char **ret) {
         int r;
 
@@ -106,7 +85,7 @@ int attr_cache_read(struct attr_cache *c, const char *key, char **ret) {
         if (!e)
                 r = -ENOENT;
         else {
-                r = pread_value(e->fd, ret);
+                r = read_attr_fd(e->fd, ret);
                 if (r < 0 && r != -ENOMEM)
                         entry_free(strmap_remove(c->entries, key));
         }
@@ -121,7 +100,7 @@ int attr_cache_open_read(struct attr_cache *c, const char *key, int dirfd, const
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
-        int r = pread_value(fd, ret);
+        int r = read_attr_fd(fd, ret);
         if (r < 0)
                 return r;
 

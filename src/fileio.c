@@ -45,19 +45,17 @@ static int read_fd_whole(int fd, size_t max, char **ret, size_t *ret_len) {
         return 0;
 }
 
-int read_attr_at(int dirfd, const char *name, char **ret) {
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+int read_attr_fd(int fd, char **ret) {
         char buf[ATTR_MAX + 1];
         ssize_t k;
         char *s;
 
-        if (fd < 0)
-                return negative_errno();
-        /* One read: sysfs produces an attribute whole (at most a page) at the first read, so a read that
-         * is not full is all there is, and the read that would only find the end is saved (on every
-         * attribute of every refresh: half the system calls of reading availability). */
+        /* One read from offset 0: sysfs produces an attribute whole (at most a page) at the first read,
+         * so a read that is not full is all there is, and the read that would only find the end is
+         * saved (on every attribute of every refresh: half the system calls of reading
+         * availability). From offset 0, a descriptor kept open reads the current value again. */
         do
-                k = read(fd, buf, sizeof(buf));
+                k = pread(fd, buf, sizeof(buf), 0);
         while (k < 0 && errno == EINTR);
         if (k < 0)
                 return negative_errno();
@@ -70,6 +68,14 @@ int read_attr_at(int dirfd, const char *name, char **ret) {
                 return -ENOMEM;
         *ret = s;
         return 0;
+}
+
+int read_attr_at(int dirfd, const char *name, char **ret) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return negative_errno();
+        return read_attr_fd(fd, ret);
 }
 
 int read_attr(const char *path, char **ret) {

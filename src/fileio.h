@@ -16,6 +16,8 @@
 int read_attr(const char *path, char **ret);
 /* Same, relative to a directory fd. */
 int read_attr_at(int dirfd, const char *name, char **ret);
+/* The same from a descriptor, read from offset 0 (one kept open reads the current value). */
+int read_attr_fd(int fd, char **ret);
 /* Parse an attribute as an unsigned integer (base 10, or 0x-prefixed hex with base 0). */
 int read_attr_u64(const char *path, int base, unsigned long long *ret);
 

@@ -9,7 +9,7 @@ TESTS += tests/vm/stack.vm
 EXTRA_DIST += tests/vm/stack.vm tests/vm/stack
 # QEMU 11's vfio-user client against vgpud, with a Debian 12 guest (one boot; tests/vm/qemu-root).
 TESTS += tests/vm/rpc-qemu.bats
-EXTRA_DIST += tests/vm/rpc-qemu.bats
+EXTRA_DIST += tests/vm/rpc-qemu.bats tests/vm/qemu.bash
 # The same through libvirt: this machine's libvirtd (9.0) with QEMU 11 as the domain's emulator.
 TESTS += tests/vm/rpc-libvirt.bats
 EXTRA_DIST += tests/vm/rpc-libvirt.bats

@@ -15,6 +15,7 @@
 # adds no_timer_check to vgpu-vm's kernel command line (a later -append replaces the earlier).
 load ../integration/helpers
 load ../integration/vgpud
+load qemu
 
 setup() {
         bus_start_with_policy
@@ -35,12 +36,7 @@ vram_mmap = no
 device_id = 0x10f1
 CONF
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
-        QEMU=$("$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command 2>/dev/null | tr '\n' ' ') ||
-                QEMU=$("$VGPU_TEST_SRCDIR/tests/vm/qemu-root" build >&2 && "$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command | tr '\n' ' ') ||
-                {
-                        echo "no QEMU with vfio-user-pci: tests/vm/qemu-root build failed (see above)" >&2
-                        return 1
-                }
+        qemu11_load
 }
 
 teardown() {

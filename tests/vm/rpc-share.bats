@@ -14,6 +14,7 @@
 bats_require_minimum_version 1.5.0
 load ../integration/helpers
 load ../integration/vgpud
+load qemu
 
 SECONDS_MEASURED=10
 
@@ -36,12 +37,7 @@ share = 30
 max_instances = 1
 CONF
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
-        QEMU=$("$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command 2>/dev/null | tr '\n' ' ') ||
-                QEMU=$("$VGPU_TEST_SRCDIR/tests/vm/qemu-root" build >&2 && "$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command | tr '\n' ' ') ||
-                {
-                        echo "no QEMU with vfio-user-pci: tests/vm/qemu-root build failed (see above)" >&2
-                        return 1
-                }
+        qemu11_load
 }
 
 teardown() {
