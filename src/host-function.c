@@ -262,27 +262,8 @@ int device_instance_refresh(struct op *o, const char *bdf) {
         if (!(n->device = strdup(g->bdf)) || !(n->parent_name = strdup(g->bdf)) ||
             !(n->type_id = strdup(type_id)) || (g->driver && !(n->driver = strdup(g->driver))))
                 return -ENOMEM;
-        if (old) {
-                if (!instance_equal(old, n)) {
-                        instance_take_fields(old, n);
-                        op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_INSTANCE, old);
-                }
-                return 0;
-        }
-        r = strmap_put(h->instance_by_uuid, n->uuid, n);
-        if (r < 0)
-                return r;
-        r = strmap_put(h->instance_by_device, n->device, n);
-        if (r >= 0)
-                r = instances_insert(&h->instances, &h->n_instances, n);
-        if (r < 0) {
-                strmap_remove(h->instance_by_uuid, n->uuid);
-                strmap_remove(h->instance_by_device, n->device);
-                return r;
-        }
-        op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, n);
-        TAKE_PTR(n);
-        return 0;
+        /* old, if any, is the instance by this UUID too (a different one was removed above) */
+        return instance_merge(o, TAKE_PTR(n), true);
 }
 
 /* The function's own fields, then its role as a vf/nvidia-vfio parent and instance. */

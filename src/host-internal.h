@@ -126,7 +126,7 @@ void type_set_available(struct op *o, struct vgpu_type *t, unsigned a);
 int instance_refresh(struct op *o, const char *uuid);
 int instance_remove(struct op *o, struct vgpu_instance *in);
 /* Put a freshly read instance into the model: add it, or move its fields into the model's copy. */
-int instance_merge(struct op *o, struct vgpu_instance *fresh);
+int instance_merge(struct op *o, struct vgpu_instance *fresh, bool by_device);
 
 /* Availability (host-availability.c): read again (or name stale) every parent on the physical GPU of the
  * parent named, after an instance on it came, changed or went. */

@@ -648,8 +648,9 @@ int instance_remove(struct op *o, struct vgpu_instance *in) {
         return 0;
 }
 
-/* Put a freshly read instance into the model: add it, or move its fields into the model's copy. */
-int instance_merge(struct op *o, struct vgpu_instance *fresh) {
+/* Put a freshly read instance into the model: add it, or move its fields into the model's copy.
+ * by_device: also index it by its device (a PCI function as instance, found by its BDF). */
+int instance_merge(struct op *o, struct vgpu_instance *fresh, bool by_device) {
         struct vgpu_host *h = o->h;
         _cleanup_(instance_freep) struct vgpu_instance *n = fresh;
         struct vgpu_instance *old = strmap_get(h->instance_by_uuid, n->uuid);
@@ -665,9 +666,14 @@ int instance_merge(struct op *o, struct vgpu_instance *fresh) {
         r = strmap_put(h->instance_by_uuid, n->uuid, n);
         if (r < 0)
                 return r;
-        r = instances_insert(&h->instances, &h->n_instances, n);
+        if (by_device)
+                r = strmap_put(h->instance_by_device, n->device, n);
+        if (r >= 0)
+                r = instances_insert(&h->instances, &h->n_instances, n);
         if (r < 0) {
                 strmap_remove(h->instance_by_uuid, n->uuid);
+                if (by_device)
+                        strmap_remove(h->instance_by_device, n->device);
                 return r;
         }
         op_defer(o, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, n);
@@ -705,7 +711,7 @@ int instance_refresh(struct op *o, const char *uuid) {
                 return old ? instance_remove(o, old) : 0;
         if (r < 0)
                 return r;
-        return instance_merge(o, n);
+        return instance_merge(o, n, false);
 }
 
 /* ---- public refresh/remove ---- */
@@ -761,7 +767,7 @@ int host_adopt_instance(struct vgpu_host *h, struct vgpu_instance *in) {
                 return -ENOMEM;
 
         op_begin(&o, h);
-        r = instance_merge(&o, TAKE_PTR(n));
+        r = instance_merge(&o, TAKE_PTR(n), false);
         if (r >= 0) {
                 refresh_availability_around(&o, before);
                 if (!streq_ptr(before, after))
