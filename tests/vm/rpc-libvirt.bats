@@ -18,6 +18,7 @@
 # default socket directory.
 load ../integration/helpers
 load ../integration/vgpud
+load qemu
 
 # Debian 12's kernel under TCG: see rpc-qemu.bats for no_timer_check.
 CMDLINE="console=ttyS0 no_timer_check panic=-1 quiet loglevel=4 rdinit=/init"
@@ -27,11 +28,7 @@ setup() {
                 echo "libvirtd or virsh is missing: install libvirt-daemon-driver-qemu and libvirt-clients (scripts/deps does)" >&2
                 return 1
         fi
-        "$VGPU_TEST_SRCDIR/tests/vm/qemu-root" command >/dev/null 2>&1 ||
-                "$VGPU_TEST_SRCDIR/tests/vm/qemu-root" build >/dev/null || {
-                echo "no QEMU with vfio-user-pci: tests/vm/qemu-root build failed (see above)" >&2
-                return 1
-        }
+        qemu11_load >/dev/null || return 1
         VMCACHE=${VGPU_VM_CACHE:-/var/cache/vgpud/vm}
         [ -f "$VMCACHE/ready" ] || "$VGPU_TEST_SRCDIR/tests/vm/vgpu-vm" setup >&2 || {
                 echo "the VM tier's cache is not ready and vgpu-vm setup failed (see above)" >&2
@@ -75,14 +72,15 @@ teardown() {
                 kill "$LIBVIRTD_PID" 2>/dev/null || true
                 wait "$LIBVIRTD_PID" 2>/dev/null || true
         fi
-        vgpud_stop || true
+        local rc=0 m
+        vgpud_stop || rc=$?
         bus_stop
-        local m
         for m in /run/vgpud /run/dbus/system_bus_socket /run/dbus /etc/group /etc/passwd /var/log/libvirt \
                 /var/cache/libvirt /var/lib/libvirt /run/libvirt /etc/libvirt; do
                 if mountpoint -q "$m"; then umount -l "$m" || true; fi
         done
-        [[ -n ${LV:-} ]] && rm -rf "$LV"
+        [[ -z ${LV:-} ]] || rm -rf "$LV"
+        return $rc
 }
 
 # libvirt's directories and user, laid over this namespace.
@@ -244,9 +242,8 @@ console_has() {
         run vgpuctl show --json "$u"
         echo "$output"
         [ "$(jq -r .engine.state <<<"$output")" = idle ] # connected, nothing queued
-        [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
-        [ "$(jq .engine.counters.dma_refused <<<"$output")" = 0 ]
-        [ "$(jq .engine.counters.violations <<<"$output")" = 3 ]
+        counters "$u" protocol_errors dma_refused violations
+        [ "$output" = "0 0 3" ]
         # virsh destroy: QEMU goes, the hook's release end hands the instance back.
         virsh -q -c qemu:///system destroy vgpud-rpc
         run vgpuctl show --json "$u"

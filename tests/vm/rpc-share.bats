@@ -47,8 +47,10 @@ teardown() {
                 [ -z "${VM_A:-}" ] || wait "$VM_A" || true
                 [ -z "${VM_B:-}" ] || wait "$VM_B" || true
         fi
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
+        return $rc
 }
 
 # boot_vm NAME UUID SYNC-DIR AFTER: boot a guest with the instance's socket that runs the share
@@ -127,10 +129,8 @@ wait_both() {
         ((runs >= 2))
         run ! grep -h 'FAIL:' "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
         # The engine refused only b's three attacks, and QEMU spoke the protocol cleanly.
-        run vgpuctl show --json "$a"
-        [ "$(jq .engine.counters.violations <<<"$output")" = 0 ]
-        [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
-        run vgpuctl show --json "$b"
-        [ "$(jq .engine.counters.violations <<<"$output")" = 3 ]
-        [ "$(jq .engine.counters.protocol_errors <<<"$output")" = 0 ]
+        counters "$a" violations protocol_errors
+        [ "$output" = "0 0" ]
+        counters "$b" violations protocol_errors
+        [ "$output" = "3 0" ]
 }

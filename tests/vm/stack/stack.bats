@@ -15,7 +15,7 @@ setup_file() {
 
 # Poll until a command succeeds, for at most 3 minutes (TCG on a loaded host is slow); then run it
 # once more for the record.
-wait_for() {
+wait_long() {
         local end=$((SECONDS + 180))
         while ((SECONDS < end)); do
                 "$@" >/dev/null 2>&1 && return 0
@@ -29,7 +29,7 @@ active() { [ "$(systemctl is-active vgpud)" = active ]; }
 mdev_exists() { [ -d "/sys/bus/mdev/devices/$1" ]; }
 mdev_gone() { [ ! -e "/sys/bus/mdev/devices/$1" ]; }
 as() { runuser -u "$1" -- "${@:2}"; }
-# systemd restarted vgpud more than N times (a function: wait_for re-runs it, re-reading the count)
+# systemd restarted vgpud more than N times (a function: wait_long re-runs it, re-reading the count)
 restarted_more_than() { [ "$(systemctl show -P NRestarts vgpud)" -gt "$1" ]; }
 # vgpud's instances and the kernel's mdevs are the same set (every mdev here is vgpud's)
 same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/mdev/devices | sort); }
@@ -166,13 +166,13 @@ same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/m
         echo 1 >"/sys/bus/mdev/devices/$a/remove"
         mdev_gone "$a"
         systemctl kill -s SIGKILL vgpud
-        wait_for restarted_more_than "$n0"
-        wait_for active
+        wait_long restarted_more_than "$n0"
+        wait_long active
         [ "$(systemctl show -P MainPID vgpud)" != "$pid0" ]
         note "NRestarts after SIGKILL: $(systemctl show -P NRestarts vgpud)"
-        wait_for mdev_exists "$a"
+        wait_long mdev_exists "$a"
         # vgpud's list and the kernel's mdevs are the same set; the transient one was recognised
-        wait_for same_instances_as_kernel
+        wait_long same_instances_as_kernel
         vgpuctl list --defined --quiet | grep -qx "$a"
         [ "$(vgpuctl --json show "$t" | jq -r .persistent)" = false ]
         vgpuctl destroy "$a" "$t"
@@ -208,6 +208,7 @@ same_instances_as_kernel() { diff <(vgpuctl list --quiet | sort) <(ls /sys/bus/m
         grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status"
         [ "$(systemctl show -P ProtectSystem vgpud)" = strict ]
         run touch /usr/.vgpud-probe # (as root outside: allowed) and inside the unit's namespace: read-only
+        [ "$status" -eq 0 ]
         rm -f /usr/.vgpud-probe
         run nsenter -t "$pid" -m touch /usr/.vgpud-probe
         [ "$status" -ne 0 ]
@@ -298,7 +299,7 @@ domain_xml() { # NAME MDEV-UUID [VF]
         local m
         m=$(cat "$BATS_FILE_TMPDIR/m")
         virsh destroy vm1
-        wait_for mdev_gone "$m"
+        wait_long mdev_gone "$m"
         vgpuctl list --defined --quiet | grep -qx "$m"
         [ "$(vgpuctl --json show "$m" | jq -r '.owner // ""')" = "" ]
 }
