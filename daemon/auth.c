@@ -136,7 +136,7 @@ int bus_authorize(sd_bus_message *m, const char *admin_group, sd_bus_error *e) {
         sd_id128_t bus_id = SD_ID128_NULL;
         int r;
 
-        /* No bus id (a peer-to-peer connection): no cache. */
+        /* Cached per bus and sender; vgpud's private socket has no sender name, so no cache there. */
         if (sd_bus_get_bus_id(sd_bus_message_get_bus(m), &bus_id) >= 0)
                 cached = auth_cache_lookup(&auth_cache, bus_id, sender);
         if (cached) {

@@ -53,6 +53,7 @@ typedef struct Manager {
 
         struct Operation *creates;         /* creates in flight (operation.c) */
         struct Operation *finished;        /* completed, replied to after this batch's sync (operation.c) */
+        struct Operation **finished_tail;  /* where the next completed one goes, when finished is set */
         sd_bus_message **deferred_creates; /* CreateInstance calls waiting for those, or for fresh numbers */
         /* availability re-read off the reply path (availability.h), and the uevents of vgpud's own
          * operations (own-events.h) */

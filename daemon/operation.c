@@ -350,10 +350,10 @@ static void operation_complete(int r, void *userdata) {
         op->instance = NULL;
         /* Replied to with the rest of the batch, after one sync for all (operations_finish). */
         op->result = r;
-        Operation **tail = &m->finished;
-        while (*tail)
-                tail = &(*tail)->next_finished;
-        *tail = op;
+        if (!m->finished)
+                m->finished_tail = &m->finished;
+        *m->finished_tail = op;
+        m->finished_tail = &op->next_finished;
 }
 
 void operations_finish(void *userdata) {

@@ -10,8 +10,6 @@
 #include "fileio.h"
 #include "hashmap.h"
 
-#define ATTR_MAX 4096 /* a sysfs attribute is at most a page */
-
 struct attr_cache {
         pthread_mutex_t lock;
         struct strmap *entries; /* key -> struct entry (the map borrows the entry's key) */
@@ -75,6 +73,27 @@ struct attr_cache *attr_cache_free(struct attr_cache *c) {
         return NULL;
 }
 
+/* Keep fd under key (taken over: closed if it is not kept, or another is kept already). */
+static void keep(struct attr_cache *c, const char *key, int fd) {
+        size_t len = strlen(key);
+        struct entry *e = malloc(sizeof(*e) + len + 1);
+        if (!e) {
+                close(fd);
+                return;
+        }
+        memcpy(e->key, key, len + 1);
+        e->fd = fd;
+        pthread_mutex_lock(&c->lock);
+        if (!strmap_get(c->entries, key)) {
+                if (strmap_size(c->entries) >= c->max)
+                        drop_all(c);
+                if (strmap_put(c->entries, e->key, e) >= 0)
+                        e = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        entry_free(e);
+}
+
 int attr_cache_read(struct attr_cache *c, const char *key, char **ret) {
         int r;
 
@@ -104,23 +123,7 @@ int attr_cache_open_read(struct attr_cache *c, const char *key, int dirfd, const
         if (r < 0)
                 return r;
 
-        size_t len = strlen(key);
-        struct entry *e = malloc(sizeof(*e) + len + 1);
-        if (!e)
-                return 0; /* read, not kept */
-        memcpy(e->key, key, len + 1);
-        e->fd = fd;
-        pthread_mutex_lock(&c->lock);
-        if (!strmap_get(c->entries, key)) {
-                if (strmap_size(c->entries) >= c->max)
-                        drop_all(c);
-                if (strmap_put(c->entries, e->key, e) >= 0) {
-                        TAKE_FD(fd);
-                        e = NULL;
-                }
-        }
-        pthread_mutex_unlock(&c->lock);
-        free(e);
+        keep(c, key, TAKE_FD(fd));
         return 0;
 }
 
@@ -163,25 +166,10 @@ int attr_cache_dir(struct attr_cache *c, const char *key, const char *path) {
         if (!c)
                 return fd;
 
-        size_t len = strlen(key);
-        struct entry *e = malloc(sizeof(*e) + len + 1);
-        int kept = e ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
-        if (kept < 0) {
-                free(e);
-                return fd; /* used, not kept */
-        }
-        memcpy(e->key, key, len + 1);
-        e->fd = kept;
-        pthread_mutex_lock(&c->lock);
-        if (!strmap_get(c->entries, key)) {
-                if (strmap_size(c->entries) >= c->max)
-                        drop_all(c);
-                if (strmap_put(c->entries, e->key, e) >= 0)
-                        e = NULL;
-        }
-        pthread_mutex_unlock(&c->lock);
-        entry_free(e);
-        return fd;
+        int kept = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (kept >= 0)
+                keep(c, key, kept);
+        return fd; /* used, kept or not */
 }
 
 void attr_cache_forget(struct attr_cache *c, const char *key) {

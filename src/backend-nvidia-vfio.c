@@ -320,11 +320,15 @@ static bool nvidia_vfio_function_offers(const struct vgpu_gpu *g) {
         return g->nvidia_vfio;
 }
 
+static void nvidia_vfio_function_type_id(const struct vgpu_gpu *g, char *buf, size_t size) {
+        snprintf(buf, size, "%u", g->nvidia_current_type);
+}
+
 static bool nvidia_vfio_function_is_instance(const struct backend_ctx *ctx, const struct vgpu_gpu *g,
                                              const char *uuid, const char *type_id) {
         char cur[16];
 
-        snprintf(cur, sizeof(cur), "%u", g->nvidia_current_type);
+        nvidia_vfio_function_type_id(g, cur, sizeof(cur));
         return g->nvidia_vfio && g->nvidia_current_type != 0 && streq_ptr(cur, type_id);
 }
 
@@ -332,10 +336,6 @@ static bool nvidia_vfio_function_is_instance(const struct backend_ctx *ctx, cons
  * seen, defined and destroyed. */
 static bool nvidia_vfio_function_unclaimed_instance(const struct vgpu_gpu *g) {
         return g->nvidia_vfio && g->nvidia_current_type != 0;
-}
-
-static void nvidia_vfio_function_type_id(const struct vgpu_gpu *g, char *buf, size_t size) {
-        snprintf(buf, size, "%u", g->nvidia_current_type);
 }
 
 const struct backend_ops backend_nvidia_vfio = {

@@ -138,14 +138,7 @@ int host_set_software_instance(struct vgpu_host *h, const char *uuid, const char
                 return -ENOMEM;
 
         op_begin(&o, h);
-        r = strmap_put(h->instance_by_uuid, n->uuid, n);
-        if (r >= 0) {
-                r = instances_insert(&h->instances, &h->n_instances, n);
-                if (r < 0)
-                        strmap_remove(h->instance_by_uuid, n->uuid);
-                else
-                        op_defer(&o, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, TAKE_PTR(n));
-        }
+        r = instance_merge(&o, TAKE_PTR(n), false);
         int k = op_end(&o);
         return r < 0 ? r : k;
 }

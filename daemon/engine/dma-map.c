@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/magic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -54,7 +55,7 @@ static int check_fd(const struct dma_map *m, int fd, uint64_t offset, uint64_t s
         struct statfs sfs;
 
         if (fstat(fd, &st) < 0)
-                return -EBADF;
+                return negative_errno();
         if (!S_ISREG(st.st_mode))
                 return -EBADF;
         /* Pages past the end of the file would SIGBUS on first touch (or fail in the client): refuse. */
@@ -62,7 +63,7 @@ static int check_fd(const struct dma_map *m, int fd, uint64_t offset, uint64_t s
                 return -ERANGE;
         if (!m->any_filesystem) {
                 if (fstatfs(fd, &sfs) < 0)
-                        return -EBADF;
+                        return negative_errno();
                 if (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC)
                         return 1;
         }
@@ -84,7 +85,7 @@ const char *dma_map_refusal(int err) {
         case -ENOMEM:
                 return "out of memory";
         default:
-                return "refused";
+                return strerror(-err); /* fstat/fstatfs of the descriptor failed */
         }
 }
 

@@ -139,11 +139,6 @@ static void pop_batch(struct device *d) {
                 d->ring_head = (uint32_t) (x->s[0].pos % x->s[0].size);
 }
 
-/*
- * Do the next chunk of c. Returns the backend's result; *finished says whether
- * the command is complete. The address checks were done by the caller for
- * this very step.
- */
 /* The bytes of one remote piece: 0 and *ret, EXEC_WAIT while they are on their way, or -EFAULT. */
 #define EXEC_WAIT 1
 static int remote_read(struct device *d, uint64_t addr, uint64_t n, const uint8_t **ret) {
@@ -198,6 +193,11 @@ static int blit_remote(struct device *d, const struct cmd *c, const struct cmd_t
         return 0;
 }
 
+/*
+ * Do the next chunk of c. Returns the backend's result; *finished says whether
+ * the command is complete. The address checks were done by the caller for
+ * this very step.
+ */
 static int do_chunk(struct device *d, const struct cmd *c, const struct cmd_target *t, bool *finished) {
         struct exec_state *x = &d->exec;
         int r = 0;

@@ -193,9 +193,12 @@ void instance_watch_unmask(struct instance *inst) {
         if (fd < 0)
                 return;
         inst->unmask_watch.fd = fd;
-        if (engine_watch_add(inst->engine, &inst->unmask_watch, EPOLLIN) < 0) {
-                log_warning("%s: cannot watch the INTx unmask eventfd; INTx is unmasked by messages only",
-                            inst->uuid);
+        int r = engine_watch_add(inst->engine, &inst->unmask_watch, EPOLLIN);
+        if (r < 0) {
+                log_warning_errno(
+                        r,
+                        "%s: cannot watch the INTx unmask eventfd (%m); INTx is unmasked by messages only",
+                        inst->uuid);
                 inst->unmask_watch.fd = -1;
         }
 }
