@@ -933,17 +933,6 @@ static void on_sriov_done(Manager *m, const char *address, int r, const char *me
                 step_result(m->apply, r, r < 0 ? bus_error_name_for(r, SUBJECT_HOST) : NULL, message);
 }
 
-/* The planner's questions (planner.h), answered as for CreateInstance: admission against the quotas, and
- * the creates in flight that placement cannot see. */
-static int plan_admit(void *userdata, enum plan_action action, const struct vgpu_type *t, const char *uuid,
-                      const struct sched_quota *q, char **ret_reason) {
-        return sched_admit_create(userdata, t, uuid, q, ret_reason);
-}
-
-static bool plan_create_fits(void *userdata, const struct vgpu_type *t) {
-        return operation_create_fits(userdata, t);
-}
-
 /* A create step: planned now, on the host as the steps before left it (the create planner, planner.h),
  * with the name as the file wrote it, on the step's GPU. */
 static int start_create(ApplyTx *tx, Step *s, char **ret_error) {
@@ -962,12 +951,9 @@ static int start_create(ApplyTx *tx, Step *s, char **ret_error) {
         snprintf(s->uuid, sizeof(s->uuid), SD_ID128_UUID_FORMAT_STR, SD_ID128_FORMAT_VAL(id));
         GpuObject *g = manager_find_gpu(m, s->gpu);
         const struct vgpu_type *t = g && g->gpu ? type_on_gpu(m, s->type, g) : NULL;
-        struct plan_env env = {
-                .host = m->host,
-                .admit = plan_admit,
-                .create_fits = plan_create_fits,
-                .userdata = m,
-        };
+        /* The planner's questions answered as for CreateInstance (lifecycle.h). */
+        PlanContext pc = {.manager = m};
+        struct plan_env env = plan_env_for(&pc);
         struct plan_request req = {
                 .action = PLAN_CREATE,
                 .uuid = s->uuid,

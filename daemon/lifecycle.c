@@ -264,13 +264,6 @@ static void reply_uuid_path(Operation *op, int r) {
 
 /* ---- create and define -------------------------------------------------------------------------------- */
 
-/* The planner's questions to vgpud (planner.h): admission against the quotas (sched.h) and the creates
- * in flight (operation.h). */
-typedef struct PlanContext {
-        Manager *manager;
-        Instance *instance; /* a start's */
-} PlanContext;
-
 static int plan_admit(void *userdata, enum plan_action action, const struct vgpu_type *t, const char *uuid,
                       const struct sched_quota *q, char **ret_reason) {
         PlanContext *c = userdata;
@@ -290,7 +283,7 @@ static bool plan_create_fits(void *userdata, const struct vgpu_type *t) {
         return operation_create_fits(c->manager, t);
 }
 
-static struct plan_env plan_env_for(PlanContext *c) {
+struct plan_env plan_env_for(PlanContext *c) {
         return (struct plan_env){
                 .host = c->manager->host,
                 .admit = plan_admit,

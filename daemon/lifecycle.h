@@ -16,6 +16,7 @@
 
 #include "instance.h"
 #include "operation.h"
+#include "planner.h"
 #include "record.h"
 
 typedef struct Manager Manager;
@@ -52,3 +53,11 @@ int lifecycle_queue_destroy(Instance *i, bool check_in_use, operation_done_t don
 /* Start a defined instance without a caller (autostart); done gets the result. */
 typedef void (*lifecycle_done_t)(Manager *m, const char *uuid, int r, const char *error_message);
 int lifecycle_autostart(Instance *i, lifecycle_done_t done);
+
+/* The planner's questions to vgpud (planner.h), as the D-Bus methods answer them: admission against the
+ * quotas (sched.h) and the creates in flight (operation.h). */
+typedef struct PlanContext {
+        Manager *manager;
+        Instance *instance; /* a start's */
+} PlanContext;
+struct plan_env plan_env_for(PlanContext *c);
