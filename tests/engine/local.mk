@@ -91,8 +91,8 @@ tests_unit_test_pci_config_CFLAGS = $(ENGINE_UNIT_CFLAGS)
 tests_unit_test_pci_config_LDADD = $(ENGINE_UNIT_LDADD)
 
 # The guest driver of the VM tier (tests/vm/rpc-qemu.bats): static, so that it runs in any guest;
-# without sanitizers (they cannot link static), built from the command builders alone.
+# without sanitizers (they cannot link static), built from the command builders and fileio alone.
 check_PROGRAMS += tests/helpers/rpc-vm-guest
-tests_helpers_rpc_vm_guest_SOURCES = tests/helpers/rpc-vm-guest.c src/vfio-user/rpc-cmd.c
+tests_helpers_rpc_vm_guest_SOURCES = tests/helpers/rpc-vm-guest.c src/vfio-user/rpc-cmd.c src/fileio.c
 tests_helpers_rpc_vm_guest_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 tests_helpers_rpc_vm_guest_LDFLAGS = -static

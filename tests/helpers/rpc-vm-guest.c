@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "vfio-user/rpc-cmd.h"
 #include "vfio-user/rpc-gpu.h"
 
@@ -84,16 +85,10 @@ static void wr(uint32_t off, uint32_t v) {
 }
 
 static unsigned long read_hex(const char *dir, const char *file) {
-        char path[512], buf[64] = "";
+        char path[512];
+        unsigned long long v;
         snprintf(path, sizeof(path), "%s/%s", dir, file);
-        FILE *f = fopen(path, "re");
-        if (!f || !fgets(buf, sizeof(buf), f)) {
-                if (f)
-                        fclose(f);
-                return ~0ul;
-        }
-        fclose(f);
-        return strtoul(buf, NULL, 16);
+        return read_attr_u64(path, 16, &v) < 0 ? ~0ul : (unsigned long) v;
 }
 
 #define ANY_CLASS (~0ul)
@@ -215,15 +210,10 @@ static int vfio_container = -1, vfio_group = -1, vfio_device = -1;
 static int irq_fd[RPCGPU_MSIX_VECTORS] = {-1, -1}; /* MSI-X vector 0 fence, 1 error */
 static bool vfio_reset_offered;
 
-static int write_attr(const char *dir, const char *attr, const char *value) {
+static int write_in(const char *dir, const char *attr, const char *value) {
         char path[512];
         snprintf(path, sizeof(path), "%s/%s", dir, attr);
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        int r = write(fd, value, strlen(value)) < 0 ? -errno : 0;
-        close(fd);
-        return r;
+        return write_attr(path, value);
 }
 
 static int current_driver(const char *dir, char *ret, size_t size) {
@@ -243,15 +233,15 @@ static int vfio_bind(const char *dir, const char *bdf) {
         int r;
         if (current_driver(dir, drv, sizeof(drv)) == 0 && !strcmp(drv, "vfio-pci"))
                 return 0;
-        if ((r = write_attr(dir, "driver_override", "vfio-pci")) < 0) {
+        if ((r = write_in(dir, "driver_override", "vfio-pci")) < 0) {
                 printf("cannot set driver_override of %s: %s\n", bdf, strerror(-r));
                 return r;
         }
-        if (current_driver(dir, drv, sizeof(drv)) == 0 && (r = write_attr(dir, "driver/unbind", bdf)) < 0) {
+        if (current_driver(dir, drv, sizeof(drv)) == 0 && (r = write_in(dir, "driver/unbind", bdf)) < 0) {
                 printf("cannot unbind %s from %s: %s\n", bdf, drv, strerror(-r));
                 return r;
         }
-        (void) write_attr("/sys/bus/pci", "drivers_probe", bdf);
+        (void) write_in("/sys/bus/pci", "drivers_probe", bdf);
         if (current_driver(dir, drv, sizeof(drv)) < 0 || strcmp(drv, "vfio-pci") != 0) {
                 printf("vfio-pci did not take %s (is the vfio-pci module loaded? is the device in an IOMMU "
                        "group?)\n",
