@@ -91,11 +91,29 @@ void manager_sync_rest_now(Manager *m) {
         int r;
 
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        m->rest_timer = sd_event_source_disable_unref(m->rest_timer);
         r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
         manager_check_assignments(m);
         manager_autostart_kick(m);
+}
+
+static int on_rest_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        manager_sync_rest_now(userdata);
+        return 0;
+}
+
+/* At 64 calls in flight a batch is one or two completions, and syncing the GPU objects (every type's
+ * numbers, the scheduler's view) after each was most of the main thread's time: behind operations still
+ * in flight it waits for them, a bounded while (signals still flow during a long bulk operation). */
+void manager_sync_rest_soon(Manager *m) {
+        if (hostops_pending(m->hostops, NULL) == 0)
+                manager_sync_rest_now(m);
+        else if (!m->rest_timer &&
+                 sd_event_add_time_relative(m->event, &m->rest_timer, CLOCK_MONOTONIC,
+                                            MANAGER_REST_DELAY_USEC, 0, on_rest_timer, m) < 0)
+                manager_sync_rest_now(m);
 }
 
 void manager_sync_now(Manager *m) {
@@ -133,16 +151,23 @@ static bool call_reads_availability(sd_bus_message *msg) {
 static int on_bus_message(sd_bus_message *msg, void *userdata, sd_bus_error *e) {
         Manager *m = userdata;
 
-        if (sd_bus_message_is_method_call(msg, NULL, NULL) > 0 && refresher_pending(m->refresher) &&
-            call_reads_availability(msg)) {
+        if (sd_bus_message_is_method_call(msg, NULL, NULL) <= 0 || !call_reads_availability(msg))
+                return 0;
+        if (refresher_pending(m->refresher)) {
                 refresher_flush(m->refresher);
                 manager_sync_now(m);
-        }
+        } else if (m->rest_timer)
+                manager_sync_rest_now(m);
         return 0; /* dispatch as usual */
 }
 
 static int on_sync(sd_event_source *s, void *userdata) {
-        manager_sync_now(userdata);
+        Manager *m = userdata;
+
+        m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        manager_sync_instances_now(m);
+        /* A refresh after each of many operations in flight asks for this too: the GPU objects wait. */
+        manager_sync_rest_soon(m);
         return 0;
 }
 
@@ -250,6 +275,7 @@ Manager *manager_free(Manager *m) {
         free(m->deferred_creates);
         manager_stop_udev_monitor(m);
         m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        m->rest_timer = sd_event_source_disable_unref(m->rest_timer);
         manager_sriov_free(m);
 
         size_t it = 0;

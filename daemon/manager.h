@@ -29,6 +29,9 @@ struct vgpu_host;
 struct sched_settings;
 struct quota_instance;
 
+/* How long the GPU and type objects may lag behind operations still in flight. */
+#define MANAGER_REST_DELAY_USEC 20000u
+
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
@@ -49,6 +52,7 @@ typedef struct Manager {
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;
         sd_event_source *sync_source; /* pending deferred sync of the bus objects */
+        sd_event_source *rest_timer;  /* GPU and type objects behind operations still in flight */
         bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
 
         struct Operation *creates;         /* creates in flight (operation.c) */
@@ -116,9 +120,13 @@ void manager_schedule_sync(Manager *m);
 void manager_sync_now(Manager *m);
 /* The halves, for operations (operations_finish): the instance objects before the replies (their
  * InterfacesAdded/Removed precede the answer), the GPU and type objects (a dozen PropertiesChanged after
- * a create or destroy on a T4) right after them, in the same dispatch, before any other call is read. */
+ * a create or destroy on a T4) right after them, in the same dispatch, when nothing else is in flight;
+ * behind other operations, see manager_sync_rest_soon(). */
 void manager_sync_instances_now(Manager *m);
 void manager_sync_rest_now(Manager *m);
+/* After a batch of operations: the rest now if it was the last in flight, else once they are all done or
+ * MANAGER_REST_DELAY_USEC later, whichever comes first, and at once before a call that reads them. */
+void manager_sync_rest_soon(Manager *m);
 
 /* Start-up reconciliation (reconcile.c): load vgpud's, this boot's and mdevctl's records, join them with
  * the host, report what does not match. */

@@ -377,7 +377,7 @@ void operations_finish(void *userdata) {
                 op->done(op, op->result);
                 operation_free(op);
         }
-        manager_sync_rest_now(m);
+        manager_sync_rest_soon(m);
         /* Creates that waited for these to know where they fit. */
         if (any_create)
                 manager_retry_deferred_creates(m);

@@ -73,6 +73,39 @@ check_refusals() {
         [ -d "/sys/bus/mdev/devices/$(cat "$BATS_TEST_TMPDIR/created")" ]
 }
 
+@test "a create next to a slow one on another GPU: its GPU object is current at once and announced before the slow one ends" {
+        local gpu1=/org/vgpud1/gpu/pci_0000_d8_00_0
+        vgpu-sim ctl latency "$CREATE0" 4000
+        vgpuctl create --type grid-2q --gpu $GPU0 >"$BATS_TEST_TMPDIR/slow" &
+        local job=$!
+        sleep 0.5 # the slow create reaches its write: an operation stays in flight for 4 s
+        busctl --system monitor --json=short --match "type='signal',path='$gpu1',member='PropertiesChanged'" \
+                >"$BATS_TEST_TMPDIR/signals" 2>/dev/null &
+        local mon=$!
+        sleep 0.5 # the monitor is listening
+        local u
+        u=$(vgpuctl create --type grid-2q --gpu $GPU1)
+        # A reader right after the reply sees the instance on its GPU and the type's numbers after it (the
+        # GPU and type objects are synced before a read, even while they wait for the operation in flight
+        # on GPU0).
+        run busctl --system get-property org.vgpud1 "$gpu1" org.vgpud1.Gpu Instances
+        [ "$status" -eq 0 ]
+        [[ $output == *"${u//-/}"* ]]
+        run busctl --system get-property org.vgpud1 "$gpu1/type/nvidia_2d231" org.vgpud1.Type Available
+        [ "$output" = "u 7" ]
+        # The signal does not wait for the slow create either (a bounded delay, not the queue's end).
+        local i
+        for i in $(seq 30); do
+                grep -q '"Instances"' "$BATS_TEST_TMPDIR/signals" && break
+                sleep 0.1
+        done
+        kill $mon
+        grep -q '"Instances"' "$BATS_TEST_TMPDIR/signals"
+        kill -0 $job # still in flight
+        wait $job
+        [ -d "/sys/bus/mdev/devices/$(cat "$BATS_TEST_TMPDIR/slow")" ]
+}
+
 @test "32 clients on one GPU with room for 8, 1 s writes: 8 made, 24 clean refusals, reads answer meanwhile" {
         vgpu-sim ctl latency "$CREATE0" 1000
         flood 32 --gpu $GPU0
