@@ -17,12 +17,14 @@ apply_start_fresh() {
 }
 
 apply_teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl fail clear || true
         vgpu-sim ctl latency all 0 || true
         vgpu-sim ctl reboot
         rm -f /etc/driverctl.d/pci-* /etc/mdevctl.d/*/* 2>/dev/null || true
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 # What the host has, as export writes it without its comments: what the checks compare.

@@ -30,8 +30,10 @@ CONF
 }
 
 teardown_file() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 @test "vgpud under memcheck: a lifecycle with its error paths, then SIGTERM: no error, no leak" {

@@ -21,10 +21,12 @@ EOF
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl reboot
         rm -rf /etc/mdevctl.d/0000:*
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 # domain FILE [A] [B]: the domain XML with its placeholders filled in

@@ -30,11 +30,13 @@ EOF
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         rm -rf "$NODE_DIR"
         bus_stop
         libvirtd_stop
         vgpu-sim ctl reboot
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 # ---- a private libvirtd (QEMU driver) ----

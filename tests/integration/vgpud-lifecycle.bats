@@ -23,11 +23,13 @@ CONF
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl fail clear || true
         vgpu-sim ctl reboot # the next test starts from the power-on state
         rm -rf /etc/mdevctl.d/0000:*
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }

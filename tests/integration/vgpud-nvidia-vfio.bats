@@ -23,10 +23,12 @@ CONF
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl fail clear || true
         vgpu-sim ctl reboot
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 current() { cat "/sys/bus/pci/devices/$1/nvidia/current_vgpu_type"; }

@@ -43,9 +43,11 @@ CONF
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl reboot
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }

@@ -16,9 +16,11 @@ EOF2
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl reboot
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 @test "GVT-g: weighted by default, weights by type, budgets in policy show" {

@@ -24,9 +24,11 @@ EOF
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl reboot # the next test starts from the power-on state
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 gpu_prop() { busctl --system get-property org.vgpud1 $GPU0_PATH org.vgpud1.Gpu "$1" | cut -d' ' -f2-; }

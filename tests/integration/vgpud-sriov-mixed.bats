@@ -18,10 +18,12 @@ setup() {
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         bus_stop
         vgpu-sim ctl reboot
         rm -f /etc/driverctl.d/pci-*
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 driver_of() {

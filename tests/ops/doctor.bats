@@ -31,9 +31,11 @@ setup() {
 }
 
 teardown() {
-        vgpud_stop || true
+        local rc=0
+        vgpud_stop || rc=$?
         vgpu-sim ctl profile t4 >/dev/null
         unset VGPUD_DIR
+        return $rc # vgpud's own exit status counts (a crash or leak at shutdown)
 }
 
 # Power the simulated host on as t4.json changed by a jq filter, then start vgpud on it.
