@@ -72,6 +72,10 @@ int cli_get_gpu(Cli *c, const char *gpu, char **ret_path);
 /* Command groups (one file each). */
 int cmd_gpus(Cli *c, int argc, char *argv[]);
 int cmd_types(Cli *c, int argc, char *argv[]);
+/* Run the helper program NAME (PKGLIBEXECDIR, or $ENV) in place of vgpuctl with the same command line
+ * (helper-exec.c); returns only when it cannot be run. */
+int cli_exec_helper(Cli *c, const char *env, const char *name, int argc, char *argv[]);
+
 int cmd_list(Cli *c, int argc, char *argv[]);
 int cmd_show(Cli *c, int argc, char *argv[]);
 int cmd_create(Cli *c, int argc, char *argv[]);

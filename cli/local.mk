@@ -16,7 +16,6 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-sriov.c \
 	cli/cmd-list.c \
 	cli/cmd-lifecycle.c \
-	cli/cmd-apply.c \
 	cli/pipeline.h cli/pipeline.c \
 	cli/bus-json.h cli/bus-json.c \
 	cli/watch.h cli/watch.c \
@@ -28,18 +27,22 @@ cli_libvgpuctl_a_SOURCES = \
 	cli/cmd-nfd.c \
 	cli/engine-info.h cli/engine-info.c \
 	cli/cmd-probe.c
-# Scheduling commands (policy, quota); xml, attach and detach run vgpuctl-libvirt (libvirt-exec.c).
+# Scheduling commands (policy, quota); xml, attach and detach run vgpuctl-libvirt (libvirt-exec.c),
+# apply and export vgpuctl-apply (apply-exec.c), through helper-exec.c.
 cli_libvgpuctl_a_SOURCES += \
 	cli/cmd-sched.c \
-	cli/libvirt-exec.c
-# PKGLIBEXECDIR: where vgpuctl finds vgpuctl-libvirt (VGPUCTL_LIBVIRT overrides it in the tests).
+	cli/helper-exec.c \
+	cli/libvirt-exec.c \
+	cli/apply-exec.c
+# PKGLIBEXECDIR: where vgpuctl finds its helpers (VGPUCTL_LIBVIRT and VGPUCTL_APPLY override it in the
+# tests).
 cli_libvgpuctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 cli_libvgpuctl_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JSONC_CFLAGS) $(LIBVIRT_CFLAGS) $(LIBXML_CFLAGS)
 
 # libvirt is not linked: attach and detach load it (cli/libvirt-dl.h). --as-needed drops the libraries
 # of libvgpu parts vgpuctl does not use: every library loaded is start-up time of every command.
 VGPUCTL_LIBS = cli/libvgpuctl.a src/vfio-user/libvfiouser.a src/libvgpu.a $(SYSTEMD_LIBS) $(JSONC_LIBS) \
-	$(LIBVGPU_LIBS) $(YAML_LIBS)
+	$(LIBVGPU_LIBS)
 
 bin_PROGRAMS += cli/vgpuctl
 cli_vgpuctl_SOURCES = cli/vgpuctl.c
@@ -60,6 +63,14 @@ if SANITIZERS
 # later, must be in the process by then, or the interceptors call a NULL "real" function.
 cli_vgpuctl_libvirt_LDFLAGS += -Wl,--no-as-needed,-l:libtirpc.so.3,--as-needed
 endif
+
+# apply and export (/usr/libexec/vgpud/vgpuctl-apply, run by vgpuctl): with the real cmd-apply.c, which
+# reads YAML with libyaml. Its cmd_apply and cmd_export come before libvgpuctl.a's.
+pkglibexec_PROGRAMS += cli/vgpuctl-apply
+cli_vgpuctl_apply_SOURCES = cli/vgpuctl.c cli/cmd-apply.c
+cli_vgpuctl_apply_CFLAGS = $(cli_libvgpuctl_a_CFLAGS)
+cli_vgpuctl_apply_LDFLAGS = -Wl,--as-needed
+cli_vgpuctl_apply_LDADD = $(VGPUCTL_LIBS) $(YAML_LIBS)
 
 # The libvirt hook, /etc/libvirt/hooks/qemu.d/vgpud (it talks to vgpud only).
 libvirthook_PROGRAMS = cli/hook/vgpud

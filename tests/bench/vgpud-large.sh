@@ -24,7 +24,7 @@ n=${1:-200}
 make -s -C "$build" tests/sim/vgpu-sim tests/bench/bench-client >/dev/null
 export VGPU_TEST_SRCDIR=$top VGPU_BENCH_N=$n
 export PATH="$build/daemon:$build/cli:$build/tests/sim:$build/tests/bench:$PATH"
-export VGPUD_LIBVIRT_WATCH=$build/daemon/vgpud-libvirt-watch VGPUCTL_LIBVIRT=$build/cli/vgpuctl-libvirt
+export VGPUD_LIBVIRT_WATCH=$build/daemon/vgpud-libvirt-watch VGPUCTL_LIBVIRT=$build/cli/vgpuctl-libvirt VGPUCTL_APPLY=$build/cli/vgpuctl-apply
 
 # shellcheck disable=SC2016 # expanded by the inner shell, on purpose
 exec vgpu-sim run --profile large -- bash -c '

@@ -19,6 +19,7 @@ setup_file() {
                 usr/sbin/vgpud \
                 usr/libexec/vgpud/vgpud-libvirt-watch \
                 usr/libexec/vgpud/vgpuctl-libvirt \
+                usr/libexec/vgpud/vgpuctl-apply \
                 lib/systemd/system/vgpud.service \
                 usr/lib/tmpfiles.d/vgpud.conf \
                 usr/share/dbus-1/system.d/org.vgpud1.conf \
@@ -38,6 +39,7 @@ setup_file() {
         [ -x "$ROOT/usr/sbin/vgpud" ]
         [ -x "$ROOT/usr/libexec/vgpud/vgpud-libvirt-watch" ]
         [ -x "$ROOT/usr/libexec/vgpud/vgpuctl-libvirt" ]
+        [ -x "$ROOT/usr/libexec/vgpud/vgpuctl-apply" ]
         # the libvirt hook, once there is one, goes to libvirt's hook directory
         if [[ -d $ROOT/etc/libvirt ]]; then
                 [ -n "$(find "$ROOT/etc/libvirt/hooks" -type f -perm -u+x)" ]
@@ -49,6 +51,21 @@ setup_file() {
         for top in $output; do
                 [[ $top =~ ^(usr/bin|usr/sbin|usr/lib|usr/libexec|usr/share|lib/systemd|etc/vgpud|etc/libvirt)$ ]]
         done
+}
+
+# The libraries a program asks the dynamic loader for (DT_NEEDED), one per line.
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+
+@test "vgpuctl loads neither libxml2 nor libyaml: xml/attach/detach and apply/export run its helpers" {
+        run needed "$ROOT/usr/bin/vgpuctl"
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ $output == *libsystemd* ]]
+        [[ $output != *libxml2* && $output != *libyaml* && $output != *libudev* && $output != *libvirt* ]]
+        run needed "$ROOT/usr/libexec/vgpud/vgpuctl-libvirt"
+        [[ $output == *libxml2* ]]
+        run needed "$ROOT/usr/libexec/vgpud/vgpuctl-apply"
+        [[ $output == *libyaml* ]]
 }
 
 @test "the unit names the installed binary and passes systemd-analyze verify" {
