@@ -32,6 +32,7 @@ int cli_exec_helper(Cli *c, const char *env, const char *name, int argc, char *a
         fflush(NULL);
         execv(helper, args);
         fprintf(stderr, "%s: cannot run %s for '%s': %s\n", c->program, helper, argv[0], strerror(errno));
-        fprintf(stderr, "It is part of vgpud's installation: reinstall vgpud, or set %s to its path.\n", env);
+        fprintf(stderr, "It is part of vgpud's installation: reinstall vgpud, or set %s to its path.\n",
+                env);
         return EXIT_FAILED;
 }
