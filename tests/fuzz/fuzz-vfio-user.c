@@ -105,6 +105,9 @@ static bool serve(void) {
         if (!inst->conn)
                 return false;
         conn_handle_events(inst->conn, EPOLLIN | EPOLLOUT);
+        /* Then what was read ahead, as the engine's loop serves it (each call takes a message or more). */
+        while (inst->conn && conn_ready(inst->conn))
+                conn_handle_events(inst->conn, 0);
         if (!inst->conn)
                 return false;
         instance_update_runnable(inst);
