@@ -435,13 +435,12 @@ static void *engine_thread(void *arg) {
 
                 /*
                  * A guest in a sequence of register accesses sends its next one as soon as it has the
-                 * reply, often before this thread gets here: if something came while messages were
-                 * answered, answer it before a turn of execution (which would make it wait at least
-                 * MIN_TURN_NS), up to as many messages as one wake-up of a connection takes, so that
-                 * computing guests still run.
+                 * reply, often before this thread gets here: after answering messages, poll once more
+                 * (without waiting) before a turn of execution, which would make the next one wait at
+                 * least MIN_TURN_NS; up to as many messages as one wake-up of a connection takes, so
+                 * that computing guests still run.
                  */
-                if (work && e->messages != answered && e->messages - last_turn < MESSAGES_BETWEEN_TURNS &&
-                    io_pending(e))
+                if (work && e->messages != answered && e->messages - last_turn < MESSAGES_BETWEEN_TURNS)
                         continue;
                 last_turn = e->messages;
 
