@@ -401,7 +401,7 @@ static void *engine_thread(void *arg) {
 
         e->window_start = e->mmio_window_start = now_ns();
         while (!e->stopping) {
-                uint64_t now = now_ns(), answered = e->messages;
+                uint64_t now = now_ns(), messages_before = e->messages;
                 uint64_t timeout = work || e->n_ready > 0 ? 0 : wait_ns;
                 if (anyone_connected(e))
                         timeout = MIN(timeout, next_housekeeping > now ? next_housekeeping - now : 0);
@@ -440,7 +440,8 @@ static void *engine_thread(void *arg) {
                  * least MIN_TURN_NS; up to as many messages as one wake-up of a connection takes, so
                  * that computing guests still run.
                  */
-                if (work && e->messages != answered && e->messages - last_turn < MESSAGES_BETWEEN_TURNS)
+                if (work && e->messages != messages_before &&
+                    e->messages - last_turn < MESSAGES_BETWEEN_TURNS)
                         continue;
                 last_turn = e->messages;
 
