@@ -10,6 +10,13 @@
  * reply waits for a client that is not reading: while it waits, nothing more
  * is read from that client, and if it waits longer than the stall timeout the
  * client is disconnected.
+ *
+ * The receiver reads ahead (transport.h): one recvmsg() may bring several
+ * messages, which epoll cannot see once they are in our buffer. Whenever the
+ * connection stops with a whole message buffered and could take it (the
+ * per-wake-up limit reached, a reply sent at last, the end of a pause), it
+ * counts itself in the engine's n_ready, and the engine's loop serves it
+ * without waiting for the socket (engine.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +49,7 @@ struct conn {
         uint64_t out_since;             /* when out last made progress */
         uint32_t events;
         bool paused; /* not read until the instance's MMIO window ends (engine.c) */
+        bool ready;  /* counted in the engine's n_ready: a whole message buffered and nothing stops it */
 };
 
 void *reply_alloc(struct reply *r, size_t len) {
@@ -99,8 +107,29 @@ static int set_events(struct conn *c, uint32_t events) {
         return r;
 }
 
+static bool may_read(const struct conn *c) {
+        return !c->out && !c->paused;
+}
+
+/* Keep the engine's count of connections to serve without waiting for their socket. */
+static void update_ready(struct conn *c) {
+        bool ready = may_read(c) && vfu_rx_ready(&c->rx);
+        if (ready != c->ready) {
+                c->ready = ready;
+                if (ready)
+                        c->inst->engine->n_ready++;
+                else
+                        c->inst->engine->n_ready--;
+        }
+}
+
+bool conn_ready(const struct conn *c) {
+        return c->ready;
+}
+
 /* Read while nothing is pending and not paused; write while something is pending. */
 static int update_events(struct conn *c) {
+        update_ready(c);
         return set_events(c, c->out ? EPOLLOUT : c->paused ? 0 : EPOLLIN);
 }
 
@@ -278,7 +307,7 @@ static void conn_close(struct conn *c) {
         instance_disconnect(c->inst); /* frees c */
 }
 
-int conn_receive(struct conn *c) {
+static int receive(struct conn *c) {
         struct instance *inst = c->inst;
         int r;
 
@@ -287,6 +316,7 @@ int conn_receive(struct conn *c) {
                 if (r == -EAGAIN)
                         return 0;
                 if (r == 1) {
+                        inst->engine->messages++;
                         r = handle_message(c);
                         vfu_rx_reset(&c->rx);
                         if (r < 0) {
@@ -317,9 +347,21 @@ int conn_receive(struct conn *c) {
         return 0;
 }
 
+int conn_receive(struct conn *c) {
+        int r = receive(c);
+        if (r >= 0)
+                update_ready(c);
+        return r;
+}
+
 void conn_handle_events(struct conn *c, uint32_t events) {
         struct instance *inst = c->inst;
         int r;
+
+        if (events & (EPOLLHUP | EPOLLERR))
+                vfu_rx_hangup(&c->rx);
+        else if (events & EPOLLIN)
+                vfu_rx_readable(&c->rx); /* the socket has something again */
 
         if (events & EPOLLOUT) {
                 r = flush(c);
@@ -333,21 +375,29 @@ void conn_handle_events(struct conn *c, uint32_t events) {
                 conn_close(c); /* nobody left to read the pending reply, or gone while paused */
                 return;
         }
-        if (!c->out && !c->paused && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_receive(c) < 0) {
+        if (may_read(c) && ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || vfu_rx_ready(&c->rx)) &&
+            conn_receive(c) < 0) {
                 conn_close(c);
                 return;
         }
         instance_publish(inst);
 }
 
-static void on_io(struct watch *w, uint32_t events) {
-        struct conn *c = (struct conn *) ((uint8_t *) w - offsetof(struct conn, watch));
+static void serve(struct conn *c, uint32_t events) {
         struct instance *inst = c->inst;
         uint64_t t0 = now_ns();
 
         conn_handle_events(c, events); /* may free c */
         /* Answering a guest's messages is engine time spent on it, like running its commands. */
         instance_charge_messages(inst, now_ns() - t0);
+}
+
+static void on_io(struct watch *w, uint32_t events) {
+        serve((struct conn *) ((uint8_t *) w - offsetof(struct conn, watch)), events);
+}
+
+void conn_serve_buffered(struct conn *c) {
+        serve(c, 0);
 }
 
 int conn_new(struct instance *inst, int fd, struct conn **ret) {
@@ -361,7 +411,7 @@ int conn_new(struct instance *inst, int fd, struct conn **ret) {
         c->out_tail = &c->out;
         /* The largest message: a region write of max_data_xfer_size bytes. */
         vfu_rx_init(&c->rx, VFU_HDR_SIZE + VFU_REGION_RW_SIZE + (uint32_t) e->server_caps.max_data_xfer_size,
-                    (unsigned) e->server_caps.max_msg_fds);
+                    (unsigned) e->server_caps.max_msg_fds, true);
         int r = engine_watch_add(e, &c->watch, EPOLLIN);
         if (r < 0) {
                 free(c);
@@ -377,7 +427,9 @@ void conn_free(struct conn *c) {
                 return;
         dma_io_attach(&c->inst->dev.io, NULL, NULL, 0);
         engine_watch_del(c->inst->engine, &c->watch);
-        vfu_rx_reset(&c->rx);
+        if (c->ready)
+                c->inst->engine->n_ready--;
+        vfu_rx_done(&c->rx);
         while (c->out) {
                 struct outbuf *o = c->out;
                 c->out = o->next;

@@ -81,6 +81,8 @@ struct engine {
 
         struct instance **instances;
         size_t n_instances;
+        size_t n_ready;    /* connections with a whole message read ahead that may take it (conn.c) */
+        uint64_t messages; /* messages handled, all connections */
         struct sched sched;
         uint64_t window_start;
         uint64_t mmio_window_start;
@@ -115,8 +117,15 @@ void instance_charge_messages(struct instance *inst, uint64_t ns);
 int conn_new(struct instance *inst, int fd, struct conn **ret);
 /* Read and handle up to a fixed number of messages; < 0 when the client must be disconnected. */
 int conn_receive(struct conn *c);
-/* What the event loop does when the socket is ready (EPOLLIN/OUT/HUP): may disconnect, freeing c. */
+/*
+ * What the event loop does when the socket is ready (EPOLLIN/OUT/HUP), or with 0 for messages
+ * already buffered: may disconnect, freeing c.
+ */
 void conn_handle_events(struct conn *c, uint32_t events);
+/* A whole message is buffered (read ahead) and nothing stops the connection from taking it. */
+bool conn_ready(const struct conn *c);
+/* conn_handle_events(c, 0) charged to the instance as a wake-up by the socket is: may free c. */
+void conn_serve_buffered(struct conn *c);
 /* Stop (or resume) reading the client's messages; a disconnect is still noticed. 1 if it changed. */
 int conn_set_paused(struct conn *c, bool paused);
 void conn_free(struct conn *c);

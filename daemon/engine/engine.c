@@ -12,6 +12,11 @@
  * charged by the time they took, so ending them early costs no instance its
  * share. A client that floods messages is served a bounded number per
  * wake-up.
+ *
+ * Messages a connection has read ahead (conn.c) do not wake epoll: while any
+ * connection could take one, the loop polls without waiting and serves those
+ * connections after the sockets' events, and a turn of execution ends early
+ * for them as for a socket with data.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,6 +39,8 @@
 #define SHARE_WINDOW_NS          1000000000ull
 #define MMIO_WINDOW_NS           (100ull * 1000000ull)
 #define HOUSEKEEPING_NS          (50ull * 1000000ull)
+/* Messages that may be answered between two turns of execution when others keep coming (engine_thread). */
+#define MESSAGES_BETWEEN_TURNS 32u
 
 enum request_type {
         REQ_ADD,
@@ -350,11 +357,20 @@ static bool anyone_connected(const struct engine *e) {
         return false;
 }
 
-/* Is any socket of this engine (or the control queue) ready? */
+/* Is any socket of this engine (or the control queue) ready, or a message read ahead? */
 static bool io_pending(void *userdata) {
         struct engine *e = userdata;
         struct epoll_event ev;
-        return epoll_wait(e->epoll_fd, &ev, 1, 0) > 0;
+        return e->n_ready > 0 || epoll_wait(e->epoll_fd, &ev, 1, 0) > 0;
+}
+
+/* Connections with whole messages in their buffers, which no socket event will announce. */
+static void serve_buffered(struct engine *e) {
+        for (size_t i = 0; i < e->n_instances && e->n_ready > 0; i++) {
+                struct conn *c = e->instances[i]->conn;
+                if (c && conn_ready(c))
+                        conn_serve_buffered(c); /* may disconnect: instances stay */
+        }
 }
 
 /*
@@ -381,11 +397,12 @@ static void *engine_thread(void *arg) {
         uint64_t next_housekeeping = now_ns() + HOUSEKEEPING_NS;
         uint64_t wait_ns = UINT64_MAX;
         bool work = false;
+        uint64_t last_turn = 0; /* e->messages when the last turn started */
 
         e->window_start = e->mmio_window_start = now_ns();
         while (!e->stopping) {
-                uint64_t now = now_ns();
-                uint64_t timeout = work ? 0 : wait_ns;
+                uint64_t now = now_ns(), messages_before = e->messages;
+                uint64_t timeout = work || e->n_ready > 0 ? 0 : wait_ns;
                 if (anyone_connected(e))
                         timeout = MIN(timeout, next_housekeeping > now ? next_housekeeping - now : 0);
                 int n = wait_events(e, evs, ELEMENTSOF(evs), timeout);
@@ -408,12 +425,25 @@ static void *engine_thread(void *arg) {
                 }
                 if (e->stopping)
                         break;
+                serve_buffered(e);
 
                 now = now_ns();
                 if (now >= next_housekeeping) {
                         housekeeping(e, now);
                         next_housekeeping = now + HOUSEKEEPING_NS;
                 }
+
+                /*
+                 * A guest in a sequence of register accesses sends its next one as soon as it has the
+                 * reply, often before this thread gets here: after answering messages, poll once more
+                 * (without waiting) before a turn of execution, which would make the next one wait at
+                 * least MIN_TURN_NS; up to as many messages as one wake-up of a connection takes, so
+                 * that computing guests still run.
+                 */
+                if (work && e->messages != messages_before &&
+                    e->messages - last_turn < MESSAGES_BETWEEN_TURNS)
+                        continue;
+                last_turn = e->messages;
 
                 uint64_t run_ns;
                 struct sched_entity *se = sched_pick(&e->sched, now, &run_ns, &wait_ns);

@@ -127,7 +127,8 @@ int vfu_client_connect(const char *path, struct vfu_client **ret) {
         c->fd = TAKE_FD(fd);
         vfu_caps_init_defaults(&c->server);
         /* Until negotiated, replies are small; afterwards the server's transfer size bounds them. */
-        vfu_rx_init(&c->rx, VFU_HDR_SIZE + CLIENT_REGION_INFO_ARGSZ + 4096, VFU_RX_MAX_FDS);
+        /* Exact reads: a caller may poll the socket for the next message (guest.c), so none waits in rx. */
+        vfu_rx_init(&c->rx, VFU_HDR_SIZE + CLIENT_REGION_INFO_ARGSZ + 4096, VFU_RX_MAX_FDS, false);
         vfu_client_set_timeout_ms(c, 10000);
         *ret = c;
         return 0;
@@ -136,7 +137,7 @@ int vfu_client_connect(const char *path, struct vfu_client **ret) {
 void vfu_client_free(struct vfu_client *c) {
         if (!c)
                 return;
-        vfu_rx_reset(&c->rx);
+        vfu_rx_done(&c->rx);
         if (c->fd >= 0)
                 close(c->fd);
         free(c);

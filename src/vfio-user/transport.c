@@ -16,29 +16,66 @@ void vfu_close_fds(int *fds, unsigned n) {
                 }
 }
 
-void vfu_rx_init(struct vfu_rx *rx, uint32_t max_size, unsigned max_fds) {
-        *rx = (struct vfu_rx){.max_size = max_size, .max_fds = MIN(max_fds, VFU_RX_MAX_FDS)};
-        rx->payload = rx->inline_buf;
+void vfu_rx_init(struct vfu_rx *rx, uint32_t max_size, unsigned max_fds, bool read_ahead) {
+        *rx = (struct vfu_rx){
+                .max_size = max_size, .max_fds = MIN(max_fds, VFU_RX_MAX_FDS), .read_ahead = read_ahead};
         for (unsigned i = 0; i < VFU_RX_MAX_FDS; i++)
-                rx->fds[i] = -1;
+                rx->fds[i] = rx->pending[i] = -1;
+}
+
+static void drop_pending(struct vfu_rx *rx) {
+        vfu_close_fds(rx->pending, rx->npending);
+        rx->npending = 0;
+        rx->pending_dropped = false;
 }
 
 void vfu_rx_reset(struct vfu_rx *rx) {
         vfu_close_fds(rx->fds, rx->nfds);
-        if (rx->payload != rx->inline_buf)
-                free(rx->payload);
-        rx->payload = rx->inline_buf;
-        rx->hdr_have = 0;
-        rx->payload_have = 0;
+        if (rx->complete && !rx->big)
+                rx->start += rx->hdr.size;
+        else if (!rx->complete) {
+                /* Given up inside a message: nothing after it can be framed. */
+                rx->start = rx->end = 0;
+                drop_pending(rx);
+        }
+        if (rx->start == rx->end)
+                rx->start = rx->end = 0;
+        free(rx->big);
+        rx->big = NULL;
+        rx->big_have = 0;
+        rx->payload = NULL;
+        rx->have_hdr = false;
+        rx->complete = false;
         rx->nfds = 0;
         rx->fds_dropped = false;
         memset(&rx->hdr, 0, sizeof(rx->hdr));
 }
 
+void vfu_rx_done(struct vfu_rx *rx) {
+        rx->complete = false; /* so that reset drops what is buffered too */
+        vfu_rx_reset(rx);
+}
+
+/* The descriptors received so far belong to the current message: move them to it, up to max_fds. */
+static void claim_pending(struct vfu_rx *rx) {
+        for (unsigned i = 0; i < rx->npending; i++) {
+                if (rx->nfds < rx->max_fds)
+                        rx->fds[rx->nfds++] = rx->pending[i];
+                else {
+                        close(rx->pending[i]);
+                        rx->fds_dropped = true;
+                }
+                rx->pending[i] = -1;
+        }
+        rx->fds_dropped = rx->fds_dropped || rx->pending_dropped;
+        rx->npending = 0;
+        rx->pending_dropped = false;
+}
+
 /* Keep descriptors up to max_fds; close the rest at once so that a flood cannot pile them up. */
 static void take_cmsg_fds(struct vfu_rx *rx, struct msghdr *mh) {
         if (mh->msg_flags & MSG_CTRUNC)
-                rx->fds_dropped = true; /* the kernel closed what did not fit */
+                rx->pending_dropped = true; /* the kernel closed what did not fit */
         for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
                 if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
                         continue;
@@ -47,16 +84,17 @@ static void take_cmsg_fds(struct vfu_rx *rx, struct msghdr *mh) {
                 for (size_t i = 0; i < n; i++) {
                         int fd;
                         memcpy(&fd, data + i * sizeof(int), sizeof(int));
-                        if (rx->nfds < rx->max_fds)
-                                rx->fds[rx->nfds++] = fd;
+                        if (rx->npending < rx->max_fds)
+                                rx->pending[rx->npending++] = fd;
                         else {
                                 close(fd);
-                                rx->fds_dropped = true;
+                                rx->pending_dropped = true;
                         }
                 }
         }
 }
 
+/* One recvmsg() into buf; its descriptors become pending (the caller knows whose they are). */
 static ssize_t recv_some(struct vfu_rx *rx, int fd, void *buf, size_t len) {
         /* Room for one descriptor more than allowed, so that "too many" is seen, not silently cut. */
         union {
@@ -74,48 +112,106 @@ static ssize_t recv_some(struct vfu_rx *rx, int fd, void *buf, size_t len) {
         if (n < 0)
                 return -errno;
         take_cmsg_fds(rx, &mh);
+        /* A short read means the socket had no more (or a read stopped at descriptors, and the
+         * socket stays readable): poll, not another recvmsg(), says when there is more. */
+        if (rx->read_ahead && !rx->hangup && (size_t) n < len)
+                rx->drained = true;
         return n;
 }
 
+/* Read more of the current message (and, reading ahead, of those after it). */
+static ssize_t read_more(struct vfu_rx *rx, int fd) {
+        if (rx->big) {
+                size_t plen = rx->hdr.size - VFU_HDR_SIZE;
+                ssize_t n = recv_some(rx, fd, rx->big + rx->big_have, plen - rx->big_have);
+                if (n > 0)
+                        rx->big_have += (size_t) n;
+                return n;
+        }
+        size_t have = rx->end - rx->start;
+        if (rx->start > 0) {
+                /* What is left is the start of one message: move it to the front. */
+                memmove(rx->buf, rx->buf + rx->start, have);
+                rx->start = 0;
+                rx->end = have;
+        }
+        size_t want = rx->read_ahead ? VFU_RX_BUF_SIZE - rx->end
+                                     : (rx->have_hdr ? rx->hdr.size : VFU_HDR_SIZE) - have;
+        ssize_t n = recv_some(rx, fd, rx->buf + rx->end, want);
+        if (n > 0) {
+                rx->end += (size_t) n;
+                rx->pending_at = rx->end;
+        }
+        return n;
+}
+
+/* The header at start is decoded: a message larger than buf moves to its own payload buffer. */
+static int begin_message(struct vfu_rx *rx) {
+        vfu_hdr_decode(rx->buf + rx->start, &rx->hdr);
+        if (rx->hdr.size < VFU_HDR_SIZE)
+                return -EBADMSG;
+        if (rx->hdr.size > rx->max_size)
+                return -E2BIG;
+        if (rx->hdr.size > VFU_RX_BUF_SIZE) {
+                size_t plen = rx->hdr.size - VFU_HDR_SIZE, have = rx->end - rx->start - VFU_HDR_SIZE;
+                rx->big = malloc(plen);
+                if (!rx->big)
+                        return -ENOMEM;
+                /* All of buf is this message's (it is larger): so are the descriptors that came with it. */
+                memcpy(rx->big, rx->buf + rx->start + VFU_HDR_SIZE, have);
+                rx->big_have = have;
+                rx->start = rx->end = 0;
+        }
+        rx->have_hdr = true;
+        return 0;
+}
+
 int vfu_rx_step(struct vfu_rx *rx, int fd) {
-        while (rx->hdr_have < VFU_HDR_SIZE) {
-                ssize_t n = recv_some(rx, fd, rx->hdr_buf + rx->hdr_have, VFU_HDR_SIZE - rx->hdr_have);
+        for (;;) {
+                size_t have = rx->end - rx->start;
+                if (!rx->have_hdr && have >= VFU_HDR_SIZE) {
+                        int r = begin_message(rx);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (rx->have_hdr &&
+                    (rx->big ? rx->big_have == rx->hdr.size - VFU_HDR_SIZE : have >= rx->hdr.size)) {
+                        if (rx->big)
+                                claim_pending(rx);
+                        else if (rx->npending > 0 && rx->pending_at <= rx->start + rx->hdr.size)
+                                claim_pending(rx); /* its last byte came with them */
+                        rx->payload = rx->big ?: rx->buf + rx->start + VFU_HDR_SIZE;
+                        rx->complete = true;
+                        return 1;
+                }
+                /* Incomplete, so every byte read since it began is its own, and every descriptor. */
+                claim_pending(rx);
+                if (rx->drained)
+                        return -EAGAIN;
+                ssize_t n = read_more(rx, fd);
                 if (n == -EINTR)
                         continue;
                 if (n < 0)
                         return (int) n;
-                if (n == 0)
-                        return rx->hdr_have == 0 && rx->nfds == 0 ? 0 : -ECONNRESET;
-                rx->hdr_have += (size_t) n;
-                if (rx->hdr_have == VFU_HDR_SIZE) {
-                        vfu_hdr_decode(rx->hdr_buf, &rx->hdr);
-                        if (rx->hdr.size < VFU_HDR_SIZE)
-                                return -EBADMSG;
-                        if (rx->hdr.size > rx->max_size)
-                                return -E2BIG;
-                        size_t plen = rx->hdr.size - VFU_HDR_SIZE;
-                        if (plen > VFU_RX_INLINE) {
-                                rx->payload = malloc(plen);
-                                if (!rx->payload) {
-                                        rx->payload = rx->inline_buf;
-                                        return -ENOMEM;
-                                }
-                        }
+                if (n == 0) {
+                        bool boundary = rx->start == rx->end && !rx->have_hdr && rx->nfds == 0;
+                        return boundary ? 0 : -ECONNRESET;
                 }
         }
+}
 
-        size_t plen = rx->hdr.size - VFU_HDR_SIZE;
-        while (rx->payload_have < plen) {
-                ssize_t n = recv_some(rx, fd, rx->payload + rx->payload_have, plen - rx->payload_have);
-                if (n == -EINTR)
-                        continue;
-                if (n < 0)
-                        return (int) n;
-                if (n == 0)
-                        return -ECONNRESET;
-                rx->payload_have += (size_t) n;
-        }
-        return 1;
+bool vfu_rx_ready(const struct vfu_rx *rx) {
+        size_t have = rx->end - rx->start;
+        struct vfu_hdr h;
+
+        if (rx->big || have < VFU_HDR_SIZE)
+                return false;
+        if (rx->have_hdr)
+                h = rx->hdr;
+        else
+                vfu_hdr_decode(rx->buf + rx->start, &h);
+        return h.size < VFU_HDR_SIZE || h.size > rx->max_size || have >= h.size;
 }
 
 ssize_t vfu_send_iov(int fd, const struct iovec *iov, int iovcnt, const int *fds, unsigned nfds) {

@@ -51,3 +51,25 @@ static inline int new_memfd(size_t size) {
         assert_int_equal(ftruncate(fd, (off_t) size), 0);
         return fd;
 }
+
+/* A BAR0 register read of 4 bytes, 32 bytes long, at buf: for pipelining raw requests. */
+static inline size_t put_bar0_read(uint8_t *buf, uint16_t id, uint32_t off) {
+        struct vfu_hdr h = make_hdr(id, VFU_CMD_REGION_READ, 32, 0);
+        struct vfu_region_rw rw = {.offset = off, .region = VFU_PCI_BAR0_REGION, .count = 4};
+        vfu_hdr_encode(buf, &h);
+        vfu_put(buf + 16, rw);
+        return 32;
+}
+
+/* The next message is the reply to read id, a success carrying value. */
+static inline void expect_read_reply(struct vfu_client *c, uint16_t id, uint32_t value) {
+        struct vfu_reply r;
+        uint32_t v;
+        assert_int_equal(vfu_client_recv(c, &r), 0);
+        assert_int_equal(r.hdr.msg_id, id);
+        assert_int_equal(r.hdr.flags & VFU_FLAG_ERROR, 0);
+        assert_int_equal(r.len, VFU_REGION_RW_SIZE + 4);
+        memcpy(&v, r.payload + VFU_REGION_RW_SIZE, 4);
+        assert_int_equal(v, value);
+        vfu_reply_done(&r);
+}

@@ -273,6 +273,65 @@ static void test_bar0_registers(void **state) {
         del(UUID_A);
 }
 
+/*
+ * Requests pipelined in one sendmsg(): the engine reads them in one go and answers each, also those
+ * left in its buffer when one wake-up's share is done or while a large reply waits for the client;
+ * no more bytes arrive to wake it for them.
+ */
+static void test_pipelined_requests(void **state) {
+        const char *sock = add(UUID_A);
+        _cleanup_(vfu_client_freep) struct vfu_client *c = raw_client(sock);
+        uint8_t buf[100 * 32];
+
+        /* 100 reads in 3,200 bytes: more than the 32 messages one wake-up takes. */
+        for (int i = 0; i < 100; i++)
+                put_bar0_read(buf + i * 32, (uint16_t) (1000 + i),
+                              i % 2 ? RPCGPU_REG_VERSION : RPCGPU_REG_ID);
+        send_raw(c, buf, sizeof(buf), NULL, 0);
+        for (int i = 0; i < 100; i++)
+                expect_read_reply(c, (uint16_t) (1000 + i), i % 2 ? RPCGPU_VERSION : RPCGPU_ID_MAGIC);
+
+        /* A read of 1 MiB of VRAM, whose reply cannot fit the socket, then three register reads. */
+        struct vfu_hdr h = make_hdr(7, VFU_CMD_REGION_READ, 32, 0);
+        struct vfu_region_rw rw = {.offset = 0, .region = VFU_PCI_BAR2_REGION, .count = 1 << 20};
+        vfu_hdr_encode(buf, &h);
+        vfu_put(buf + 16, rw);
+        for (int i = 1; i <= 3; i++)
+                put_bar0_read(buf + i * 32, (uint16_t) (7 + i), RPCGPU_REG_ID);
+        send_raw(c, buf, 4 * 32, NULL, 0);
+        struct vfu_reply r;
+        assert_int_equal(vfu_client_recv(c, &r), 0);
+        assert_int_equal(r.hdr.msg_id, 7);
+        assert_int_equal(r.hdr.flags & VFU_FLAG_ERROR, 0);
+        assert_int_equal(r.len, VFU_REGION_RW_SIZE + (1 << 20));
+        vfu_reply_done(&r);
+        for (int i = 1; i <= 3; i++)
+                expect_read_reply(c, (uint16_t) (7 + i), RPCGPU_ID_MAGIC);
+
+        /* Descriptors on the second of two requests sent back to back: DMA_MAP gets its memfd, the
+         * read before it none (a read with a descriptor would be refused). */
+        _cleanup_close_ int fd = new_memfd(1 << 16);
+        struct vfu_dma_map m = {.argsz = VFU_DMA_MAP_SIZE,
+                                .flags = VFU_DMA_FLAG_READ | VFU_DMA_FLAG_WRITE,
+                                .addr = 0x100000,
+                                .size = 1 << 16};
+        uint8_t map[16 + VFU_DMA_MAP_SIZE];
+        h = make_hdr(21, VFU_CMD_DMA_MAP, sizeof(map), 0);
+        vfu_hdr_encode(map, &h);
+        vfu_put(map + 16, m);
+        put_bar0_read(buf, 20, RPCGPU_REG_ID);
+        send_raw(c, buf, 32, NULL, 0);
+        send_raw(c, map, sizeof(map), &fd, 1);
+        expect_read_reply(c, 20, RPCGPU_ID_MAGIC);
+        assert_int_equal(vfu_client_recv(c, &r), 0);
+        assert_int_equal(r.hdr.msg_id, 21);
+        assert_int_equal(r.hdr.flags & VFU_FLAG_ERROR, 0);
+        vfu_reply_done(&r);
+        assert_int_equal(test_server_stat(&server, UUID_A, "dma_maps"), 1);
+        assert_int_equal(test_server_stat(&server, UUID_A, "protocol_errors"), 0);
+        del(UUID_A);
+}
+
 /* Posted writes (NO_REPLY) and REGION_WRITE_MULTI are applied in order before a later read. */
 static void test_posted_and_multi_writes(void **state) {
         const char *sock = add(UUID_A);
@@ -590,6 +649,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_region_info, cleanup),
                 cmocka_unit_test_teardown(test_config_space, cleanup),
                 cmocka_unit_test_teardown(test_bar0_registers, cleanup),
+                cmocka_unit_test_teardown(test_pipelined_requests, cleanup),
                 cmocka_unit_test_teardown(test_posted_and_multi_writes, cleanup),
                 cmocka_unit_test_teardown(test_vram_region, cleanup),
                 cmocka_unit_test_teardown(test_dma_map_unmap, cleanup),

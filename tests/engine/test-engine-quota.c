@@ -173,12 +173,16 @@ static void test_best_effort(void **state) {
 struct flooder {
         const char *sock;
         atomic_bool stop;
-        uint64_t reads;
+        uint64_t messages;
 };
 
 /*
- * A guest that does nothing but MMIO, as fast as the protocol lets it: register reads pipelined
- * 32 at a time (a client may pipeline), then their 32 replies.
+ * A guest that does nothing but MMIO, as fast as the protocol lets it, and MMIO that costs the
+ * engine: reads of 64 KiB of VRAM through the region (as a guest copying from a BAR that is not
+ * mapped), pipelined 32 at a time (a client may pipeline), then their 32 replies. Each is worth
+ * several microseconds of the engine, so that 32 of them between two turns of the computing guest
+ * ask for more than a third of the engine (register reads no longer do since the engine reads
+ * them ahead: a turn of execution, at least 100 us, goes between every 32 messages).
  */
 static void *flood(void *arg) {
         struct flooder *f = arg;
@@ -188,8 +192,7 @@ static void *flood(void *arg) {
                 return NULL;
         for (int i = 0; i < 32; i++) {
                 struct vfu_hdr h = make_hdr((uint16_t) i, VFU_CMD_REGION_READ, 32, 0);
-                struct vfu_region_rw rw = {
-                        .offset = RPCGPU_REG_ID, .region = VFU_PCI_BAR0_REGION, .count = 4};
+                struct vfu_region_rw rw = {.offset = 0, .region = VFU_PCI_BAR2_REGION, .count = 64 << 10};
                 vfu_hdr_encode(batch[i], &h);
                 vfu_put(batch[i] + 16, rw);
         }
@@ -202,7 +205,7 @@ static void *flood(void *arg) {
                         if (vfu_client_recv(c, &r) < 0)
                                 goto out;
                         vfu_reply_done(&r);
-                        f->reads++;
+                        f->messages++;
                 }
         }
 out:
@@ -250,11 +253,11 @@ static void test_mmio_flood_bounded(void **state) {
         assert_int_equal(la.error, 0);
         double a = (double) (a1 - a0), b = (double) (b1 - b0), c = (double) (c1 - c0);
         fprintf(stderr,
-                "# computing A %.1f ms; flooding B %.1f ms (%llu reads), C %.1f ms (%llu reads); A's share "
-                "%.3f\n",
-                a / 1e6, b / 1e6, (unsigned long long) fb.reads, c / 1e6, (unsigned long long) fc.reads,
-                a / (a + b + c));
-        assert_true(fb.reads > 0 && fc.reads > 0);
+                "# computing A %.1f ms; flooding B %.1f ms (%llu messages), C %.1f ms (%llu messages); "
+                "A's share %.3f\n",
+                a / 1e6, b / 1e6, (unsigned long long) fb.messages, c / 1e6,
+                (unsigned long long) fc.messages, a / (a + b + c));
+        assert_true(fb.messages > 0 && fc.messages > 0);
         /*
          * Each flooder may take a third of every 100 ms window (three connected, best-effort): the
          * flooders were held back; the computing guest kept about a third or more
@@ -273,11 +276,47 @@ static void test_mmio_flood_bounded(void **state) {
         assert_int_equal(test_server_cmd(&server, NULL, 0, "remove %s", UUID_C), 0);
 }
 
+/*
+ * A client paused for taking its part of the MMIO window while requests it pipelined are already
+ * in the engine's buffer (one read takes 128): they are answered when the window ends, although
+ * nothing more arrives from the client to wake the engine for them.
+ */
+static void test_paused_with_requests_read(void **state) {
+        enum { N = 128 };
+        static uint8_t batch[N * 32];
+        _cleanup_(vfu_client_freep) struct vfu_client *c = NULL;
+
+        /* 1 % of the engine: 1 ms of messages in every 100 ms window. */
+        assert_int_equal(test_server_cmd(&server, NULL, 0, "policy fixed-share 2000"), 0);
+        assert_int_equal(test_server_cmd(&server, NULL, 0, "quota %s 1 1", UUID_A), 0);
+        c = raw_client(test_server_socket(&server, UUID_A));
+        /* A pause comes after one of the four wake-ups a batch takes (32 messages each), so it finds
+         * messages buffered three times in four: ten pauses leave a chance of 1 in 4^10 that none did. */
+        uint64_t throttled = test_server_stat(&server, UUID_A, "mmio_throttled"), paused = 0;
+        int rounds = 0;
+        for (; rounds < 5000 && paused < 10; rounds++) {
+                for (int i = 0; i < N; i++)
+                        put_bar0_read(batch + i * 32, (uint16_t) (rounds * N + i), RPCGPU_REG_ID);
+                send_raw(c, batch, sizeof(batch), NULL, 0);
+                for (int i = 0; i < N; i++)
+                        expect_read_reply(c, (uint16_t) (rounds * N + i), RPCGPU_ID_MAGIC);
+                paused = test_server_stat(&server, UUID_A, "mmio_throttled") - throttled;
+        }
+        fprintf(stderr, "# %d batches of %d reads; paused %llu times\n", rounds, N,
+                (unsigned long long) paused);
+        assert_true(paused >= 10);
+        assert_int_equal(test_server_cmd(&server, NULL, 0, "quota %s 70 1", UUID_A), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_admission),   cmocka_unit_test(test_fixed_share_70_30),
-                cmocka_unit_test(test_equal_share), cmocka_unit_test(test_weighted),
-                cmocka_unit_test(test_best_effort), cmocka_unit_test(test_mmio_flood_bounded),
+                cmocka_unit_test(test_admission),
+                cmocka_unit_test(test_fixed_share_70_30),
+                cmocka_unit_test(test_equal_share),
+                cmocka_unit_test(test_weighted),
+                cmocka_unit_test(test_best_effort),
+                cmocka_unit_test(test_mmio_flood_bounded),
+                cmocka_unit_test(test_paused_with_requests_read),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
