@@ -311,6 +311,12 @@ static bool vf_function_is_instance(const struct backend_ctx *ctx, const struct 
         return r >= 0 && streq_ptr(note->instance, uuid);
 }
 
+/* On vfio-pci and no instance's: someone bound it for a use of their own (a VM of theirs, a
+ * definition that names it). */
+static bool vf_function_held(const struct vgpu_gpu *g) {
+        return streq_ptr(g->driver, VFIO_PCI_DRIVER);
+}
+
 static void vf_function_type_id(const struct vgpu_gpu *g, char *buf, size_t size) {
         snprintf(buf, size, "vf-%04x-%04x", g->vendor_id, g->device_id);
 }
@@ -326,5 +332,6 @@ const struct backend_ops backend_vf = {
         .sched_vendor = vf_sched_vendor,
         .function_offers = vf_function_offers,
         .function_is_instance = vf_function_is_instance,
+        .function_held = vf_function_held,
         .function_type_id = vf_function_type_id,
 };

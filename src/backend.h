@@ -114,6 +114,10 @@ struct backend_ops {
         /* Optional: is the function an instance although nobody claimed it (nvidia-vfio: a vGPU set by
          * other tools)? It is then named by uuid_derive("<backend>:<address>"). */
         bool (*function_unclaimed_instance)(const struct vgpu_gpu *g);
+        /* Optional: is the function held by its administrator (vf: bound to vfio-pci on request, by
+         * `vgpuctl bind` or driverctl), so that only a create that names it may take it? Asked of a
+         * function no instance claims. */
+        bool (*function_held)(const struct vgpu_gpu *g);
         /* The type id of the function as an instance now, into buf. */
         void (*function_type_id)(const struct vgpu_gpu *g, char *buf, size_t size);
 };

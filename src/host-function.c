@@ -189,8 +189,10 @@ int pci_parent_refresh(struct op *o, const char *bdf) {
                 if (r < 0)
                         return r;
                 const char *reserved = claim ? claim->uuid : "";
-                if (!streq(p->reserved_by, reserved)) {
+                bool held = !claim && offered->function_held && offered->function_held(g);
+                if (!streq(p->reserved_by, reserved) || held != p->held) {
                         snprintf(p->reserved_by, sizeof(p->reserved_by), "%s", reserved);
+                        p->held = held;
                         op_defer(o, HOST_EVENT_CHANGED, HOST_OBJECT_PARENT, p);
                 }
                 if (learned)

@@ -127,6 +127,9 @@ struct vgpu_parent {
         size_t n_types;
         /* vf, nvidia-vfio: the instance (UUID) this function is kept for (host_claim_device), "" if none */
         char reserved_by[UUID_STRING_MAX];
+        /* vf: bound to vfio-pci on request and kept for no instance (backend function_held): placement
+         * takes it only for a create that names it */
+        bool held;
 
         /* links kept by the host */
         struct vgpu_gpu *device; /* this parent as a PCI display function, NULL if it is none */

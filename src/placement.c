@@ -109,6 +109,9 @@ static int collect(const struct vgpu_host *h, const struct vgpu_type_group *g, c
                                 return r;
                 }
                 c->members++;
+                /* Held by its administrator: only for a create that names it (restrict_to). */
+                if (t->parent->held && !streq_ptr(want, t->parent->name))
+                        continue;
                 c->available += t->available;
                 /* members are ordered by parent name: the first with room is the lowest VF */
                 if (!c->fit && t->available > 0)

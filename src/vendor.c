@@ -383,9 +383,23 @@ static size_t count_reserved(const struct placement_unit *u, struct strbuf *name
         return n;
 }
 
+/* Held: bound to vfio-pci on request (vgpuctl bind, driverctl), taken only by a create that names it. */
+static size_t count_held(const struct placement_unit *u, struct strbuf *names) {
+        size_t n = 0;
+        for (size_t j = 0; j < u->n_parents; j++)
+                if (u->parents[j]->held) {
+                        if (n < 2)
+                                strbuf_appendf(names, "%s%s", n ? ", " : "", u->parents[j]->name);
+                        n++;
+                }
+        if (n > 2)
+                strbuf_appendf(names, " and %zu more", n - 2);
+        return n;
+}
+
 static void vf_explain(const struct placement_unit *u, const struct vgpu_type_group *g, struct strbuf *out) {
-        struct strbuf names = {};
-        size_t members = 0, used = 0, reserved;
+        struct strbuf names = {}, held_names = {};
+        size_t members = 0, used = 0, reserved, held;
 
         for (size_t i = 0; i < g->n_types; i++)
                 for (size_t j = 0; j < u->n_parents; j++)
@@ -394,8 +408,15 @@ static void vf_explain(const struct placement_unit *u, const struct vgpu_type_gr
                                 used += u->parents[j]->n_instances > 0;
                         }
         reserved = count_reserved(u, &names);
-        _cleanup_free_ char *list = strbuf_steal(&names);
-        if (used > 0 && used + reserved >= members) {
+        held = count_held(u, &held_names);
+        _cleanup_free_ char *list = strbuf_steal(&names), *held_list = strbuf_steal(&held_names);
+        if (held > 0 && used + reserved < members && used + reserved + held >= members)
+                strbuf_appendf(
+                        out,
+                        "no VF is free: %zu in use, %zu reserved by definitions, %zu bound to vfio-pci "
+                        "on request (%s), which only a create that names one with --gpu takes",
+                        used, reserved, held, strna(held_list));
+        else if (used > 0 && used + reserved >= members) {
                 strbuf_appendf(out,
                                "all %zu of its VFs are passed through or reserved (%zu in use: ", members,
                                used);

@@ -198,6 +198,32 @@ gpu_json() { vgpuctl gpus --json | jq -r ".[] | select(.address == \"$PF\") | $1
         # is not an open file, and vfio-pci's unbind would block, so that case is not run here.)
 }
 
+@test "placement leaves a VF bound to vfio-pci on request alone: only a create that names it takes it" {
+        vgpuctl sriov enable "$PF" --vfs 2
+        # The administrator's own binding (a VM of theirs gets the VF as a hostdev), with driverctl.
+        driverctl set-override "$VF1" vfio-pci
+        wait_for 5 bash -c "[ \"\$(basename \"\$(readlink /sys/bus/pci/devices/$VF1/driver)\")\" = vfio-pci ]"
+        local u
+        u=$(vgpuctl create --type vf)
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")" = "$VF2" ]
+        # Nothing else is free: the refusal says which VF is held and how to take it anyway.
+        run vgpuctl create --type vf
+        [ "$status" -eq 4 ]
+        [[ $output == *"bound to vfio-pci on request ($VF1)"*"--gpu"* ]]
+        run vgpuctl create --type vf --gpu "$PF"
+        [ "$status" -eq 4 ]
+        # Named, it is taken; destroyed, it stays the administrator's (on vfio-pci).
+        local named
+        named=$(vgpuctl create --type vf --gpu "$VF1")
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$named\") | .device")" = "$VF1" ]
+        vgpuctl destroy "$named"
+        [ "$(driver_of "$VF1")" = vfio-pci ]
+        vgpuctl destroy "$u"
+        [ "$(driver_of "$VF2")" = none ]
+        vgpuctl unbind "$VF1" # undoes driverctl's override too
+        [ ! -e "/etc/driverctl.d/pci-$VF1" ]
+}
+
 @test "restart and reboot restore the VF count, then the persistent bindings, then the instances" {
         vgpuctl sriov enable "$PF" --vfs 3
         vgpuctl bind "$VF2" --persistent

@@ -1,6 +1,7 @@
 # SR-IOV and VFIO on the real kernel: VFs of QEMU's NVMe controller with their own IOMMU groups, bound
 # to vfio-pci through driver_override and drivers_probe, a whole-VF instance, persistence across a
-# vgpud restart, driverctl on the same host, and a process holding /dev/vfio/N (as QEMU does).
+# vgpud restart, driverctl on the same host, a VF bound on request left to whoever bound it, and a
+# process holding /dev/vfio/N (as QEMU does).
 load vm
 
 setup_file() {
@@ -49,6 +50,26 @@ driver_of() { basename "$(readlink /sys/bus/pci/devices/"$1"/driver 2>/dev/null)
         [ "$(driver_of "$vf")" != vfio-pci ]
         run driverctl list-overrides
         [[ $output != *"$vf vfio-pci"* ]]
+}
+
+@test "a VF bound to vfio-pci on request is taken only by a create that names it" {
+        local held free u named
+        held=$(vf_of 0) free=$(vf_of 1)
+        vgpuctl bind "$held"
+        [ "$(driver_of "$held")" = vfio-pci ]
+        u=$(vgpuctl create --type vf)
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$u\") | .device")" = "$free" ]
+        run vgpuctl create --type vf
+        [ "$status" -eq 4 ]
+        [[ $output == *"bound to vfio-pci on request ($held)"* ]]
+        named=$(vgpuctl create --type vf --gpu "$held")
+        [ "$(vgpuctl --json list | jq -r ".[] | select(.uuid == \"$named\") | .device")" = "$held" ]
+        vgpuctl destroy "$named"
+        [ "$(driver_of "$held")" = vfio-pci ]
+        vgpuctl destroy "$u"
+        [ "$(driver_of "$free")" != vfio-pci ]
+        vgpuctl unbind "$held"
+        [ "$(driver_of "$held")" != vfio-pci ]
 }
 
 @test "a whole-VF instance: created on vfio-pci, kept across a vgpud restart, destroyed back" {
