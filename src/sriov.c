@@ -116,8 +116,13 @@ int sriov_set_num_vfs(const char *sysfs_root, const char *pf, unsigned num_vfs, 
                 if (r < 0)
                         return r;
         }
-        if (num_vfs == 0)
+        if (num_vfs == 0) {
+                /* Ours was a setting for the VFs we enabled: without them, the kernel's default again
+                 * (best effort: the VFs are gone either way, and the count is what the caller records). */
+                if (autoprobe == 0)
+                        (void) write_attr(autoprobe_path, "1");
                 return 1;
+        }
         if (autoprobe >= 0) {
                 r = write_attr(autoprobe_path, autoprobe ? "1" : "0");
                 if (r < 0) {

@@ -26,9 +26,11 @@ bool sriov_autoprobe_default(const struct vgpu_gpu *pf);
 
 /* Enable num_vfs VFs on pf (0 disables). A change between two non-zero counts writes 0 first.
  * autoprobe: 0 or 1 is written to sriov_drivers_autoprobe before VFs are enabled (it applies to
- * VFs enabled afterwards), -1 leaves it. If enabling fails after the old VFs were disabled, the
- * old count is restored (best effort) and err says both. Returns 1 if the count changed, 0 if
- * it was already num_vfs. Errors are the kernel's: ERANGE (more than sriov_totalvfs), ENOENT
- * (no PF driver, or one that cannot enable VFs), EBUSY (VFs in use), each with a sentence. */
+ * VFs enabled afterwards), -1 leaves it; when the VFs are disabled, it goes back to the kernel's
+ * default (1), so that VFs enabled later by other means probe as the kernel would have them. If enabling
+ * fails after the old VFs were disabled, the old count is restored (best effort) and err says both. Returns
+ * 1 if the count changed, 0 if it was already num_vfs. Errors are the kernel's: ERANGE (more than
+ * sriov_totalvfs), ENOENT (no PF driver, or one that cannot enable VFs), EBUSY (VFs in use), each with a
+ * sentence. */
 int sriov_set_num_vfs(const char *sysfs_root, const char *pf, unsigned num_vfs, int autoprobe,
                       struct vgpu_error *err);

@@ -70,6 +70,8 @@ gpu_json() { vgpuctl gpus --json | jq -r ".[] | select(.address == \"$PF\") | $1
         run vgpuctl sriov disable "$PF"
         [ "$status" -eq 0 ]
         [ "$(numvfs)" -eq 0 ]
+        # without its VFs the PF probes them again as the kernel's default has it
+        [ "$(cat /sys/bus/pci/devices/$PF/sriov_drivers_autoprobe)" = 1 ]
         [ ! -e "$VGPUD_DIR/state/sriov/$PF.json" ]
         [ "$(gpu_json .sriov_configured_vfs)" -eq 0 ]
 }

@@ -132,7 +132,9 @@ driver_of() { basename "$(readlink /sys/bus/pci/devices/"$1"/driver 2>/dev/null)
         [ "$status" -ne 0 ]
         [ "$(cat /sys/bus/pci/devices/"$PF"/sriov_numvfs)" = 2 ]
         vgpuctl destroy "$u"
+        [ "$(cat /sys/bus/pci/devices/"$PF"/sriov_drivers_autoprobe)" = 0 ] # vgpud's, for its VFs
         run vgpuctl sriov disable "$PF"
         [ "$status" -eq 0 ]
         [ "$(cat /sys/bus/pci/devices/"$PF"/sriov_numvfs)" = 0 ]
+        [ "$(cat /sys/bus/pci/devices/"$PF"/sriov_drivers_autoprobe)" = 1 ] # the kernel's default again
 }
