@@ -411,8 +411,12 @@ static uint64_t fence_value(void) {
 }
 
 /* Submit a FENCE and wait until it signals (or the device fails): ns from the doorbell to the
- * fence seen, or 0 on failure. With VFIO the FENCE raises MSI-X vector 0 and the wait sleeps on its
- * eventfd; the error vector ends it early. With sysfs the registers are polled. */
+ * fence seen, or 0 on failure. The FENCE register holds the value of the last FENCE run, whatever
+ * it was (the workload's write-back FENCE of 0xfeedfacecafebeef too), so the wait is for this one's
+ * value exactly: "at least v" was true at once after that FENCE, and a poll that came before the
+ * engine had run the next one checked results that were not there yet. With VFIO the FENCE raises MSI-X
+ * vector 0 and the wait sleeps on its eventfd; the error vector ends it early. With sysfs the registers are
+ * polled. */
 static uint64_t fence_wait(void) {
         uint32_t cmd[8];
         uint64_t v = next_fence++, t0;
@@ -427,7 +431,7 @@ static uint64_t fence_wait(void) {
                                 return 0;
                         if (p[0].revents) {
                                 drain(irq_fd[0]);
-                                if (fence_value() >= v) {
+                                if (fence_value() == v) {
                                         wr(RPCGPU_REG_INT_STATUS, RPCGPU_INT_FENCE);
                                         return now_ns() - t0;
                                 }
@@ -438,7 +442,7 @@ static uint64_t fence_wait(void) {
         t0 = now_ns();
         submit(cmd, rpcgpu_cmd_fence(cmd, 0, v, 0));
         for (;;) {
-                if (fence_value() >= v)
+                if (fence_value() == v)
                         return now_ns() - t0;
                 if (rd(RPCGPU_REG_STATUS) & RPCGPU_STATUS_FAILSAFE)
                         return 0;
