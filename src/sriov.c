@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "fileio.h"
+#include "log.h"
 #include "parse-util.h"
 #include "pci.h"
 #include "sriov.h"
@@ -118,9 +119,16 @@ int sriov_set_num_vfs(const char *sysfs_root, const char *pf, unsigned num_vfs, 
         }
         if (num_vfs == 0) {
                 /* Ours was a setting for the VFs we enabled: without them, the kernel's default again
-                 * (best effort: the VFs are gone either way, and the count is what the caller records). */
-                if (autoprobe == 0)
-                        (void) write_attr(autoprobe_path, "1");
+                 * (best effort: the VFs are gone either way, and the count is what the caller records;
+                 * a failure is logged, not lost). */
+                if (autoprobe == 0) {
+                        r = write_attr(autoprobe_path, "1");
+                        if (r < 0)
+                                log_warning_errno(r,
+                                                  "%s's VFs are disabled, but setting its "
+                                                  "sriov_drivers_autoprobe back to 1 failed: %m",
+                                                  bdf);
+                }
                 return 1;
         }
         if (autoprobe >= 0) {
