@@ -9,6 +9,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/auth.h daemon/auth.c \
 	daemon/hostop.h daemon/hostop.c \
 	daemon/manager.h daemon/manager.c \
+	daemon/bus-sync.h daemon/bus-sync.c \
 	daemon/gpu.h daemon/gpu.c \
 	daemon/instance.h daemon/instance.c \
 	daemon/udev-monitor.c \
@@ -68,6 +69,7 @@ daemon_unit_tests = \
 	tests/unit/test-auth \
 	tests/unit/test-hostop \
 	tests/unit/test-own-events \
+	tests/unit/test-bus-sync \
 	tests/unit/test-availability \
 	tests/unit/test-libvirt-watch
 check_PROGRAMS += $(daemon_unit_tests)
@@ -100,6 +102,11 @@ tests_unit_test_own_events_SOURCES = tests/unit/test-own-events.c tests/unit/uni
 tests_unit_test_own_events_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
 tests_unit_test_own_events_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_own_events_LDADD = $(DAEMON_UNIT_LDADD)
+
+tests_unit_test_bus_sync_SOURCES = tests/unit/test-bus-sync.c tests/unit/unit.h
+tests_unit_test_bus_sync_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)
+tests_unit_test_bus_sync_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_bus_sync_LDADD = $(DAEMON_UNIT_LDADD)
 
 tests_unit_test_availability_SOURCES = tests/unit/test-availability.c $(FIXTURE_SOURCES)
 tests_unit_test_availability_CPPFLAGS = $(DAEMON_UNIT_CPPFLAGS)

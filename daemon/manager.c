@@ -11,6 +11,7 @@
 #include "apply.h"
 #include "availability.h"
 #include "bus-names.h"
+#include "bus-sync.h"
 #include "config-file.h"
 #include "device-binding.h"
 #include "domains.h"
@@ -87,39 +88,41 @@ void manager_sync_instances_now(Manager *m) {
                 log_warning_errno(r, "Failed to sync the instance objects: %m");
 }
 
-void manager_sync_rest_now(Manager *m) {
-        int r;
+static void sync_instances(void *userdata) {
+        manager_sync_instances_now(userdata);
+}
 
-        m->sync_source = sd_event_source_disable_unref(m->sync_source);
-        m->rest_timer = sd_event_source_disable_unref(m->rest_timer);
-        r = manager_sync_gpus(m);
+static void sync_rest(void *userdata) {
+        Manager *m = userdata;
+        int r = manager_sync_gpus(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the GPU objects: %m");
         manager_check_assignments(m);
         manager_autostart_kick(m);
 }
 
-static int on_rest_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        manager_sync_rest_now(userdata);
-        return 0;
+static bool operations_in_flight(void *userdata) {
+        Manager *m = userdata;
+        return hostops_pending(m->hostops, NULL) > 0;
 }
 
-/* At 64 calls in flight a batch is one or two completions, and syncing the GPU objects (every type's
- * numbers, the scheduler's view) after each was most of the main thread's time: behind operations still
- * in flight it waits for them, a bounded while (signals still flow during a long bulk operation). */
+static const BusSyncOps manager_sync_ops = {
+        .instances = sync_instances,
+        .rest = sync_rest,
+        .busy = operations_in_flight,
+};
+
 void manager_sync_rest_soon(Manager *m) {
-        if (hostops_pending(m->hostops, NULL) == 0)
-                manager_sync_rest_now(m);
-        else if (!m->rest_timer &&
-                 sd_event_add_time_relative(m->event, &m->rest_timer, CLOCK_MONOTONIC,
-                                            MANAGER_REST_DELAY_USEC, 0, on_rest_timer, m) < 0)
-                manager_sync_rest_now(m);
+        bus_sync_rest_soon(m->sync);
 }
 
 void manager_sync_now(Manager *m) {
-        /* Instances first: whether an absent GPU's object stays depends on them. */
-        manager_sync_instances_now(m);
-        manager_sync_rest_now(m);
+        bus_sync_now(m->sync);
+}
+
+void manager_schedule_sync(Manager *m) {
+        if (m->sync)
+                (void) bus_sync_schedule(m->sync);
 }
 
 /* The model's availability handler: numbers on p's GPU are stale; read them on that GPU's worker. */
@@ -155,28 +158,10 @@ static int on_bus_message(sd_bus_message *msg, void *userdata, sd_bus_error *e) 
                 return 0;
         if (refresher_pending(m->refresher)) {
                 refresher_flush(m->refresher);
-                manager_sync_now(m);
-        } else if (m->rest_timer)
-                manager_sync_rest_now(m);
+                bus_sync_now(m->sync);
+        } else
+                bus_sync_flush(m->sync);
         return 0; /* dispatch as usual */
-}
-
-static int on_sync(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
-
-        m->sync_source = sd_event_source_disable_unref(m->sync_source);
-        manager_sync_instances_now(m);
-        /* A refresh after each of many operations in flight asks for this too: the GPU objects wait. */
-        manager_sync_rest_soon(m);
-        return 0;
-}
-
-void manager_schedule_sync(Manager *m) {
-        if (m->sync_source || !m->event)
-                return;
-        int r = sd_event_add_defer(m->event, &m->sync_source, on_sync, m);
-        if (r < 0)
-                log_error_errno(r, "Failed to schedule a sync of the bus objects: %m");
 }
 
 int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **ret) {
@@ -194,6 +179,9 @@ int manager_new(struct vgpu_config *config, const char *runtime_dir, Manager **r
                 return -ENOMEM;
 
         r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        r = bus_sync_new(m->event, &manager_sync_ops, m, MANAGER_REST_DELAY_USEC, &m->sync);
         if (r < 0)
                 return r;
         sigemptyset(&mask);
@@ -274,8 +262,7 @@ Manager *manager_free(Manager *m) {
         }
         free(m->deferred_creates);
         manager_stop_udev_monitor(m);
-        m->sync_source = sd_event_source_disable_unref(m->sync_source);
-        m->rest_timer = sd_event_source_disable_unref(m->rest_timer);
+        m->sync = bus_sync_free(m->sync);
         manager_sriov_free(m);
 
         size_t it = 0;
@@ -360,7 +347,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
         /* The objects exist before the bus does: no signals for them, they are simply there. */
-        m->sync_source = sd_event_source_disable_unref(m->sync_source);
+        bus_sync_cancel(m->sync);
         manager_mark_all_gpus_dirty(m);
         r = manager_sync_instances(m);
         if (r < 0)

@@ -51,9 +51,8 @@ typedef struct Manager {
         struct udev *udev;
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;
-        sd_event_source *sync_source; /* pending deferred sync of the bus objects */
-        sd_event_source *rest_timer;  /* GPU and type objects behind operations still in flight */
-        bool sync_all_gpus;           /* the next sync looks at every GPU, not only the dirty ones */
+        struct BusSync *sync; /* when the bus objects follow the model */
+        bool sync_all_gpus;   /* the next sync looks at every GPU, not only the dirty ones */
 
         struct Operation *creates;         /* creates in flight (operation.c) */
         struct Operation *finished;        /* completed, replied to after this batch's sync (operation.c) */
@@ -114,18 +113,14 @@ void manager_clear_findings(Manager *m);
  * (lifecycle.c). */
 void manager_retry_deferred_creates(Manager *m);
 
-/* Sync the bus objects with the model once the current event is done (coalesced). */
+/* The bus objects follow the model (bus-sync.h): once the current event is done (coalesced), or now (the
+ * instance objects, then the rest). */
 void manager_schedule_sync(Manager *m);
-/* Sync now: the instance objects, then the rest. */
 void manager_sync_now(Manager *m);
 /* The halves, for operations (operations_finish): the instance objects before the replies (their
- * InterfacesAdded/Removed precede the answer), the GPU and type objects (a dozen PropertiesChanged after
- * a create or destroy on a T4) right after them, in the same dispatch, when nothing else is in flight;
- * behind other operations, see manager_sync_rest_soon(). */
+ * InterfacesAdded/Removed precede the answer); the GPU and type objects after them, at once if nothing
+ * else is in flight, else behind the rest of the operations, at most MANAGER_REST_DELAY_USEC. */
 void manager_sync_instances_now(Manager *m);
-void manager_sync_rest_now(Manager *m);
-/* After a batch of operations: the rest now if it was the last in flight, else once they are all done or
- * MANAGER_REST_DELAY_USEC later, whichever comes first, and at once before a call that reads them. */
 void manager_sync_rest_soon(Manager *m);
 
 /* Start-up reconciliation (reconcile.c): load vgpud's, this boot's and mdevctl's records, join them with
