@@ -3,7 +3,8 @@
  * The control interface, a debugfs-like directory that exists only inside
  * the simulator's namespace: /sys/kernel/debug/vgpu-sim/. Each file takes
  * one command per write (vgpu-sim ctl writes them): fault injection on
- * writes (fail the next N with an errno, add latency), hot-unplug and
+ * writes (fail the next N with an errno, add latency), the window in which a
+ * new mdev has no type yet, hot-unplug and
  * re-plug of a device, marking a device held by a VM, reboot to the
  * profile's power-on state, loading another profile. Errors are errnos,
  * like every other attribute.
@@ -77,6 +78,7 @@ void faults_clear(struct sim *sim) {
         for (struct fault *f = sim->faults; f; f = f->next)
                 f->count = f->latency_ms = 0;
         faults_prune(sim);
+        sim->mdev_settle_ms = 0;
 }
 
 int fault_check(struct sim *sim, const char *path, unsigned *latency_ms) {
@@ -158,6 +160,19 @@ static int latency_store(struct sim *sim, struct node *n, const char *buf, size_
                 return r;
         fault_get(sim, path)->latency_ms = (unsigned) ms;
         faults_prune(sim);
+        return 0;
+}
+
+static int mdev_settle_show(struct sim *sim, struct node *n, char *buf, size_t size) {
+        return snprintf(buf, size, "%u\n", sim->mdev_settle_ms);
+}
+
+/* "MS"; 0 ends it */
+static int mdev_settle_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
+        unsigned long long ms;
+        if (kstrtoull(buf, len, 10, &ms) < 0 || ms > 600000)
+                return -EINVAL;
+        sim->mdev_settle_ms = (unsigned) ms;
         return 0;
 }
 
@@ -284,6 +299,7 @@ static int status_show(struct sim *sim, struct node *n, char *buf, size_t size) 
 
 static const struct attr_ops fail_ops = {.show = fail_show, .store = fail_store};
 static const struct attr_ops latency_ops = {.show = latency_show, .store = latency_store};
+static const struct attr_ops mdev_settle_ops = {.show = mdev_settle_show, .store = mdev_settle_store};
 static const struct attr_ops unplug_ops = {.store = unplug_store};
 static const struct attr_ops replug_ops = {.store = replug_store};
 static const struct attr_ops hold_ops = {.show = held_show, .store = hold_store};
@@ -296,6 +312,7 @@ void control_init(struct sim *sim) {
         struct node *d = node_dir_p(sim->root, CONTROL_DIR);
         node_attr(d, "fail", 0600, &fail_ops, NULL, 0);
         node_attr(d, "latency", 0600, &latency_ops, NULL, 0);
+        node_attr(d, "mdev_settle", 0600, &mdev_settle_ops, NULL, 0);
         node_attr(d, "unplug", 0200, &unplug_ops, NULL, 0);
         node_attr(d, "replug", 0200, &replug_ops, NULL, 0);
         node_attr(d, "hold", 0600, &hold_ops, NULL, 0);

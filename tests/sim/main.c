@@ -33,9 +33,12 @@ static void usage(FILE *f) {
                 "ctl commands:\n"
                 "  fail PATH ERRNO [COUNT]   the next COUNT (1) writes to PATH fail with ERRNO (EBUSY or "
                 "16)\n"
-                "  fail clear                drop every pending failure and latency\n"
+                "  fail clear                drop every pending failure and latency (and mdev-settle)\n"
                 "  latency PATH|all MS       writes to PATH (or every attribute) take MS milliseconds; 0 "
                 "ends it\n"
+                "  mdev-settle [MS]          a new mdev is announced and bound MS milliseconds before its\n"
+                "                            mdev_type link appears (Linux's order, made visible); 0 ends "
+                "it\n"
                 "  unplug BDF                hot-remove a device (with its VFs, mdevs and slot functions)\n"
                 "  replug BDF                hot-add it back as the profile describes it\n"
                 "  hold BDF|UUID             a VM holds the device open (in-use errors, blocking unbind)\n"
@@ -222,6 +225,12 @@ static int cmd_ctl(int argc, char **argv) {
                         return 1;
                 line = xasprintf("%s %s\n", path, argv[3]);
                 return ctl_write("latency", line);
+        }
+        if (streq(cmd, "mdev-settle") && argc == 2)
+                return ctl_cat("mdev_settle");
+        if (streq(cmd, "mdev-settle") && argc == 3) {
+                line = xasprintf("%s\n", argv[2]);
+                return ctl_write("mdev_settle", line);
         }
         if ((streq(cmd, "unplug") || streq(cmd, "replug") || streq(cmd, "hold") || streq(cmd, "release")) &&
             argc == 3) {

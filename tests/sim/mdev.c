@@ -110,15 +110,13 @@ static int type_create_store(struct sim *sim, struct node *n, const char *buf, s
         memcpy(m->name, name, sizeof(m->name));
         m->type = t;
         m->dir = node_dir(p->dir, name);
-        _cleanup_free_ char *type_path = node_path(t->dir), *mdev_path = node_path(m->dir);
-        node_link(m->dir, "mdev_type", type_path);
+        _cleanup_free_ char *mdev_path = node_path(m->dir);
         node_attr(m->dir, "remove", 0200, &mdev_remove_ops, m, 0);
         node_attr(m->dir, "uevent", 0644, &mdev_uevent_ops, m, 0);
         node_link(m->dir, "subsystem", "/bus/mdev");
         node_dir(m->dir, "power");
         m->group = iommu_group_get(sim, -1);
         iommu_group_add(sim, m->group, m->dir, name);
-        node_link(t->devices, name, mdev_path);
         struct node *bus_link = node_link(node_dir_p(sim->root, "bus/mdev/devices"), name, mdev_path);
         bus_link->obj = m;
         t->parent->n_created++;
@@ -127,13 +125,30 @@ static int type_create_store(struct sim *sim, struct node *n, const char *buf, s
                 sim->mdevs->prev = m;
         sim->mdevs = m;
         sim->n_mdevs++;
-        /* The kernel announces the device, then its binding to the mdev driver. */
+        /* The kernel announces the device (device_add()), then binds it to the mdev driver, and only then
+         * links it with its type (mdev_create_sysfs_files()), announcing nothing more. */
         _cleanup_free_ char *drv_path = xasprintf("/bus/mdev/drivers/%s", p->mdev_driver);
         node_link(m->dir, "driver", drv_path);
         node_link(node_dir_p(sim->root, drv_path), name, mdev_path);
         uevent_send(sim, m->dir, "add", NULL);
         m->bound = true;
         uevent_send(sim, m->dir, "bind", NULL);
+        if (sim->mdev_settle_ms > 0) {
+                /* The window made visible: readers go on meanwhile (the lock is dropped, as for latency). */
+                uint64_t gen = sim->generation;
+                pthread_mutex_unlock(&sim->lock);
+                struct timespec ts = {sim->mdev_settle_ms / 1000,
+                                      (long) (sim->mdev_settle_ms % 1000) * 1000000L};
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+                pthread_mutex_lock(&sim->lock);
+                if (gen != sim->generation || mdev_find(sim, name) != m)
+                        return -ENODEV; /* its parent went away meanwhile, and the device with it */
+        }
+        _cleanup_free_ char *type_path = node_path(t->dir);
+        node_link(t->devices, name, mdev_path);
+        node_link(m->dir, "mdev_type", type_path);
+        m->active = true;
         return 0;
 }
 
@@ -149,6 +164,9 @@ struct mdev *mdev_find(struct sim *sim, const char *uuid) {
 
 static void mdev_destroy(struct sim *sim, struct mdev *m) {
         struct mdev_type *t = m->type;
+        /* mdev_device_remove_common(): the type links go first, then the device (unbind, remove). */
+        node_remove_child(m->dir, "mdev_type");
+        node_remove_child(t->devices, m->name);
         m->bound = false;
         node_remove_child(m->dir, "driver");
         uevent_send(sim, m->dir, "unbind", NULL);
@@ -156,7 +174,6 @@ static void mdev_destroy(struct sim *sim, struct mdev *m) {
         _cleanup_free_ char *drv_path = xasprintf("/bus/mdev/drivers/%s", t->parent->mdev_driver);
         node_remove_child(node_lookup(sim->root, drv_path), m->name);
         node_remove_child(node_lookup(sim->root, "/bus/mdev/devices"), m->name);
-        node_remove_child(t->devices, m->name);
         iommu_group_del(sim, m->group, m->dir, m->name);
         node_remove(m->dir);
         if (t->parent->ops->destroy)
@@ -173,6 +190,8 @@ static void mdev_destroy(struct sim *sim, struct mdev *m) {
 }
 
 int mdev_remove(struct sim *sim, struct mdev *m) {
+        if (!m->active)
+                return -EAGAIN; /* mdev_device_remove(): not created to the end yet */
         int r = m->type->parent->ops->remove_check ? m->type->parent->ops->remove_check(sim, m) : 0;
         if (r < 0)
                 return r;

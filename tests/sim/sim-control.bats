@@ -1,6 +1,6 @@
 # vgpu-sim: --profile mixed
 #
-# The control interface while running: injected failures and latency,
+# The control interface while running: injected failures and latency, the window of an unfinished mdev,
 # hot-unplug and re-plug with their uevents, reboot, loading another profile.
 load sim-helpers
 
@@ -83,6 +83,40 @@ teardown() {
         vgpu-sim ctl fail clear
         run vgpu-sim ctl faults
         [ -z "$output" ]
+}
+
+@test "mdev-settle: a new mdev is announced and bound before its type is linked, as Linux does" {
+        type=$(type_dir $T4 nvidia-222)
+        vgpu-sim ctl mdev-settle 3000
+        run vgpu-sim ctl mdev-settle
+        [ "$output" = 3000 ]
+        monitor_start
+        bash -c 'echo $1 > $2' _ $U1 "$type/create" &
+        writer=$!
+        # An ordering test, not a timing one: all of this happens while the write is still held.
+        monitor_wait "^UDEV .* bind +/devices/pci0000:3b/$T4/$U1 \(mdev\)"
+        kill -0 $writer
+        [ -d /sys/bus/mdev/devices/$U1 ]
+        [ -e /sys/bus/mdev/devices/$U1/driver ]
+        [ ! -e /sys/bus/mdev/devices/$U1/mdev_type ]
+        [ ! -e "$type/devices/$U1" ]
+        # mdev_device_remove() refuses a device not created to the end; the UUID is taken already
+        run bash -c "echo 1 >/sys/bus/mdev/devices/$U1/remove"
+        [[ $output == *"Resource temporarily unavailable"* ]]
+        run bash -c "echo $U1 >$(type_dir $T4 nvidia-231)/create"
+        [[ $output == *"File exists"* ]]
+        kill -0 $writer
+        wait $writer
+        [ "$(basename "$(readlink /sys/bus/mdev/devices/$U1/mdev_type)")" = nvidia-222 ]
+        [ -e "$type/devices/$U1" ]
+        # no uevent says so
+        run grep -cE "^UDEV .* +/devices/pci0000:3b/$T4/$U1 \(mdev\)" "$MONITOR_LOG"
+        [ "$output" -eq 2 ]
+        echo 1 >/sys/bus/mdev/devices/$U1/remove
+        [ ! -e /sys/bus/mdev/devices/$U1 ]
+        vgpu-sim ctl fail clear
+        run vgpu-sim ctl mdev-settle
+        [ "$output" = 0 ]
 }
 
 @test "unplug removes a GPU with its mdevs and uevents; replug brings it back as at power-on" {

@@ -94,7 +94,8 @@ struct mdev {
         struct iommu_group *group;
         struct node *dir;
         bool open;
-        bool bound; /* bound to the mdev driver (DRIVER= in its uevent) */
+        bool bound;  /* bound to the mdev driver (DRIVER= in its uevent) */
+        bool active; /* created to the end (its type linked): only then can it be removed */
         struct mdev *next, *prev;
 };
 
@@ -169,6 +170,9 @@ struct sim {
         unsigned n_reserved;
         unsigned group_hint; /* no free id below this */
         struct fault *faults;
+        /* ctl mdev-settle: how long a new mdev stays announced and bound but without its type links, the
+         * window Linux's mdev_device_create() leaves between device_add() and mdev_create_sysfs_files() */
+        unsigned mdev_settle_ms;
         uint64_t generation; /* bumped by every rebuild (reboot, profile load) */
         uint64_t seqnum;
         int uevent_fd;
