@@ -13,6 +13,7 @@ daemon_libvgpud_a_SOURCES = \
 	daemon/gpu.h daemon/gpu.c \
 	daemon/instance.h daemon/instance.c \
 	daemon/udev-monitor.c \
+	daemon/settle.c \
 	daemon/operation.h daemon/operation.c \
 	daemon/availability.h daemon/availability.c \
 	daemon/own-events.h daemon/own-events.c \

@@ -86,6 +86,8 @@ void manager_sync_instances_now(Manager *m) {
         int r = manager_sync_instances(m);
         if (r < 0)
                 log_warning_errno(r, "Failed to sync the instance objects: %m");
+        /* whatever changed the model may have found an mdev unfinished */
+        manager_settle_soon(m);
 }
 
 static void sync_instances(void *userdata) {
@@ -262,6 +264,7 @@ Manager *manager_free(Manager *m) {
         }
         free(m->deferred_creates);
         manager_stop_udev_monitor(m);
+        manager_settle_stop(m);
         m->sync = bus_sync_free(m->sync);
         manager_sriov_free(m);
 
@@ -352,6 +355,7 @@ int manager_start(Manager *m) {
         r = manager_sync_instances(m);
         if (r < 0)
                 return r;
+        manager_settle_soon(m);
         /* The instances are joined with the host: the binding notes a crash left behind. */
         manager_bindings_reconcile(m);
         r = manager_load_assignments(m);

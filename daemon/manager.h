@@ -52,7 +52,12 @@ typedef struct Manager {
         struct udev_monitor *monitor;
         sd_event_source *monitor_source;
         struct BusSync *sync; /* when the bus objects follow the model */
-        bool sync_all_gpus;   /* the next sync looks at every GPU, not only the dirty ones */
+        /* mdevs the kernel has not finished, read again (settle.c) */
+        sd_event_source *settle_timer;
+        uint64_t settle_delay, settle_since;
+        size_t settle_count;
+        bool settle_warned;
+        bool sync_all_gpus; /* the next sync looks at every GPU, not only the dirty ones */
 
         struct Operation *creates;         /* creates in flight (operation.c) */
         struct Operation *finished;        /* completed, replied to after this batch's sync (operation.c) */
@@ -122,6 +127,11 @@ void manager_sync_now(Manager *m);
  * else is in flight, else behind the rest of the operations, at most MANAGER_REST_DELAY_USEC. */
 void manager_sync_instances_now(Manager *m);
 void manager_sync_rest_soon(Manager *m);
+
+/* Read again, on a timer, the mdevs the kernel announced but has not finished (settle.c); called whenever
+ * the model may have listed new ones. */
+void manager_settle_soon(Manager *m);
+void manager_settle_stop(Manager *m);
 
 /* Start-up reconciliation (reconcile.c): load vgpud's, this boot's and mdevctl's records, join them with
  * the host, report what does not match. */

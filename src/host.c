@@ -275,6 +275,7 @@ void host_free(struct vgpu_host *h) {
         free(h->gpus);
         free(h->pci_ids);
         free(h->groups);
+        strv_free(h->unsettled);
         strmap_free(h->gpu_by_bdf);
         strmap_free(h->parent_by_name);
         strmap_free(h->instance_by_uuid);
@@ -707,6 +708,10 @@ int instance_refresh(struct op *o, const char *uuid) {
                 return r;
         }
         r = mdev_read_instance(h->sysfs_root, u, &n);
+        /* Not finished: kept as it was (absent, or as last read) until host_settle() finds it done. */
+        if (r == -EAGAIN)
+                return strv_extend_unique(&h->unsettled, u);
+        strv_remove(h->unsettled, u);
         if (r == -ENODEV)
                 return old ? instance_remove(o, old) : 0;
         if (r < 0)
@@ -748,6 +753,27 @@ int host_refresh_instance(struct vgpu_host *h, const char *uuid) {
         }
         int k = op_end(&o);
         return r < 0 ? r : k;
+}
+
+char *const *host_unsettled(const struct vgpu_host *h) {
+        return h->unsettled;
+}
+
+int host_settle(struct vgpu_host *h) {
+        _cleanup_strv_free_ char **v = h->unsettled;
+        int changed = 0;
+
+        h->unsettled = NULL; /* refreshing lists again those still not finished */
+        for (char **u = v; u && *u; u++) {
+                int r = host_refresh_instance(h, *u);
+                if (r < 0) {
+                        /* kept for the next round: a read that failed may not fail again */
+                        (void) strv_extend_unique(&h->unsettled, *u);
+                        return r;
+                }
+                changed = changed || r > 0;
+        }
+        return changed;
 }
 
 int host_adopt_instance(struct vgpu_host *h, struct vgpu_instance *in) {

@@ -82,6 +82,7 @@ struct vgpu_host {
         /* PCI functions managed besides display and accelerator classes (vendor << 16 | device) */
         uint32_t *pci_ids;
         size_t n_pci_ids;
+        char **unsettled; /* host_unsettled() */
 };
 
 /* Which PCI functions are GPUs: display-class (0x03) and processing-accelerator (0x12) functions, the
@@ -127,6 +128,11 @@ int host_scan(struct vgpu_host *h, struct udev *udev, struct vgpu_error_list *pr
 int host_refresh_gpu(struct vgpu_host *h, const char *bdf);
 int host_refresh_parent(struct vgpu_host *h, const char *name);
 int host_refresh_instance(struct vgpu_host *h, const char *uuid);
+/* The mdevs that were there but not finished when last read (mdev_read_instance()'s -EAGAIN): the model
+ * keeps each as it was (absent, or as read before) and lists it here, NULL-terminated (or NULL). No uevent
+ * says when one is done; host_settle() reads them again, 1 if the model changed. */
+char *const *host_unsettled(const struct vgpu_host *h);
+int host_settle(struct vgpu_host *h);
 /* Like host_refresh_instance() with an instance already read (mdev_read_instance(), e.g. on the worker
  * thread that created it): add it, or update the model's copy. Takes ownership of in, also on failure. */
 int host_adopt_instance(struct vgpu_host *h, struct vgpu_instance *in);

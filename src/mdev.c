@@ -311,6 +311,9 @@ int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_ins
         if (dfd < 0)
                 return errno == ENOENT ? -ENODEV : negative_errno();
         r = read_device_links(dfd, in);
+        /* There, but without its type: not finished (see the header). */
+        if (r == -ENODEV)
+                return -EAGAIN;
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(in);

@@ -44,7 +44,9 @@ int mdev_read_availability(const char *sysfs_root, struct attr_cache *cache, con
 
 /* UUIDs in <root>/bus/mdev/devices, sorted; names that are not UUIDs are skipped. */
 int mdev_list_instances(const char *sysfs_root, char ***ret);
-/* Read one mdev; -ENODEV when it does not exist. */
+/* Read one mdev; -ENODEV when it does not exist, -EAGAIN when it is there without its mdev_type link: not
+ * finished. Linux (mdev_device_create()) announces the device ("add") and binds its driver before it links
+ * the type, and no uevent follows the link; an mdev being removed loses the link first. */
 int mdev_read_instance(const char *sysfs_root, const char *uuid, struct vgpu_instance **ret);
 /* Read an mdev just created under parent (parent_fd: the parent's device directory, e.g. O_PATH) with
  * the type it was created as: its directory is the parent's child, so this is one lookup and the links,

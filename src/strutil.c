@@ -48,6 +48,18 @@ int strv_extend_unique(char ***v, const char *s) {
         return strv_extend(v, s);
 }
 
+void strv_remove(char **v, const char *s) {
+        char **out = v;
+
+        for (char **p = v; p && *p; p++)
+                if (streq(*p, s))
+                        free(*p);
+                else
+                        *out++ = *p;
+        if (out)
+                *out = NULL;
+}
+
 char **strv_copy(char *const *v) {
         _cleanup_strv_free_ char **c = calloc(strv_length(v) + 1, sizeof(char *));
 

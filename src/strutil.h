@@ -18,6 +18,8 @@ int strv_consume(char ***v, char *s);
 int strv_extend(char ***v, const char *s);
 /* Append a copy of s unless an equal string is already there. */
 int strv_extend_unique(char ***v, const char *s);
+/* Remove (and free) every string equal to s; v may be NULL. */
+void strv_remove(char **v, const char *s);
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 

@@ -222,6 +222,23 @@ teardown() {
         [ "$status" -eq 3 ]
 }
 
+# Linux announces an mdev and binds it before it links the type, and says nothing when it does: an "add"
+# read at once finds the device without a type (seen on Debian 12's kernel under load).
+@test "an mdev made behind vgpud's back and finished after its add uevent is seen once finished" {
+        local u=aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeefff
+        vgpu-sim ctl mdev-settle 1500
+        echo $u >/sys/class/mdev_bus/$GPU1/mdev_supported_types/nvidia-222/create
+        vgpu-sim ctl mdev-settle 0
+        wait_for 10 bash -c "vgpuctl list --quiet | grep -qx $u"
+        run vgpuctl show $u
+        echo "$output"
+        [[ $output == *"nvidia-222"* ]]
+        [[ $output == *"Origin:      external"* ]]
+        run vgpuctl create --type t4-1b --uuid $u
+        [ "$status" -eq 4 ]
+        run ! grep -q "has not finished" "$VGPUD_LOG"
+}
+
 @test "a vendor attribute that fails removes the device again and records nothing" {
         run vgpuctl create --type grid-2q --persistent --attr no_such_attr=1
         [ "$status" -eq 1 ]

@@ -849,6 +849,60 @@ static void test_availability_cache(void **state) {
         fixture_done(&f);
 }
 
+/* Linux announces an mdev ("add") and binds its driver before it links the type (mdev_device_create()), and
+ * no uevent follows the link: read too early, the device is there without its type. The model keeps it as
+ * it was and lists it until host_settle() finds it finished; an mdev being removed loses its link first. */
+static void test_unfinished_mdev(void **state) {
+        _cleanup_(host_freep) struct vgpu_host *h = NULL;
+        struct recorder rec = {};
+        struct fixture f;
+        char path[PATH_MAX + 128];
+
+        t4_host(&f);
+        assert_int_equal(host_new(f.root, &h), 0);
+        load(h, &f);
+        host_set_event_handler(h, record, &rec);
+        assert_null(host_unsettled(h));
+
+        /* announced, its link not made yet: not in the model, listed; reading again changes nothing */
+        fixture_add_mdev(&f, T4B, U2, "nvidia-222", 102);
+        snprintf(path, sizeof(path), "%s/devices/pci0000:00/%s/%s/mdev_type", f.root, T4B, U2);
+        assert_int_equal(unlink(path), 0);
+        struct vgpu_instance *in = NULL;
+        assert_int_equal(mdev_read_instance(f.root, U2, &in), -EAGAIN);
+        assert_null(in);
+        struct host_uevent add = {"add", "mdev", U2, NULL, T4B};
+        assert_int_equal(host_handle_uevent(h, &add), 0);
+        assert_null(host_find_instance(h, U2));
+        assert_int_equal(strv_length(host_unsettled(h)), 1);
+        assert_string_equal(host_unsettled(h)[0], U2);
+        assert_int_equal(host_settle(h), 0);
+        assert_int_equal(strv_length(host_unsettled(h)), 1);
+        assert_int_equal(count(&rec, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, U2), 0);
+
+        /* the kernel links the type: the next settle adds it, and the list is empty */
+        assert_int_equal(symlink("../mdev_supported_types/nvidia-222", path), 0);
+        assert_int_equal(host_settle(h), 1);
+        assert_non_null(host_find_instance(h, U2));
+        assert_string_equal(host_find_instance(h, U2)->type_id, "nvidia-222");
+        assert_int_equal(count(&rec, HOST_EVENT_ADDED, HOST_OBJECT_INSTANCE, U2), 1);
+        assert_int_equal(strv_length(host_unsettled(h)), 0);
+        assert_int_equal(host_settle(h), 0);
+
+        /* being removed: the link goes first; the instance stays as it was until the device is gone */
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(host_refresh_instance(h, U2), 0);
+        assert_non_null(host_find_instance(h, U2));
+        assert_int_equal(strv_length(host_unsettled(h)), 1);
+        fixture_remove_mdev(&f, T4B, U2);
+        assert_int_equal(host_settle(h), 1);
+        assert_null(host_find_instance(h, U2));
+        assert_int_equal(strv_length(host_unsettled(h)), 0);
+
+        reset(&rec);
+        fixture_done(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_availability_cache),
@@ -856,6 +910,7 @@ int main(void) {
                 cmocka_unit_test(test_instance_lifecycle_and_availability),
                 cmocka_unit_test(test_deferred_availability),
                 cmocka_unit_test(test_uevents),
+                cmocka_unit_test(test_unfinished_mdev),
                 cmocka_unit_test(test_sriov_vf_parents),
                 cmocka_unit_test(test_hostile_sysfs),
                 cmocka_unit_test(test_bdf),

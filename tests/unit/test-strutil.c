@@ -45,6 +45,15 @@ static void test_strv(void **state) {
         assert_int_equal(strv_length(c), 2);
         assert_string_equal(c[1], "b");
         strv_free(c);
+        assert_int_equal(strv_extend(&v, "a"), 0);
+        strv_remove(v, "a"); /* every copy */
+        assert_int_equal(strv_length(v), 1);
+        assert_string_equal(v[0], "b");
+        strv_remove(v, "c");
+        assert_int_equal(strv_length(v), 1);
+        strv_remove(v, "b");
+        assert_int_equal(strv_length(v), 0);
+        strv_remove(NULL, "b");
 }
 
 static void test_strbuf(void **state) {
