@@ -10,6 +10,10 @@ setup_file() {
         vm_vgpud_start
 }
 
+teardown() {
+        vm_log_if_failed
+}
+
 teardown_file() {
         vgpud_stop
         bus_stop

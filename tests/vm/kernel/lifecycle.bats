@@ -13,6 +13,7 @@ setup() {
 }
 
 teardown() {
+        vm_log_if_failed
         vm_vgpud_stop
         vm_clean_host
 }

@@ -11,6 +11,7 @@ setup_file() {
 
 teardown() {
         kill -CONT "$VGPUD_PID" 2>/dev/null || true
+        vm_log_if_failed
         local u
         for u in $(vgpuctl list --all --quiet); do vgpuctl destroy "$u" >/dev/null || true; done
         vm_clean_host

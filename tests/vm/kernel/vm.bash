@@ -71,6 +71,14 @@ vm_vgpud_restart() {
         vgpud_start --config "$VGPUD_DIR/vgpud.conf"
 }
 
+# In a teardown: when the test failed, the end of vgpud's log goes with bats's report of it. The
+# guest's files vanish with the VM, and a failure under a full run's load may not come back alone.
+vm_log_if_failed() {
+        [[ -z ${BATS_TEST_COMPLETED:-} && -n ${VGPUD_LOG:-} && -f $VGPUD_LOG ]] || return 0
+        echo "# the last 80 lines of vgpud's log ($VGPUD_LOG):"
+        tail -n 80 "$VGPUD_LOG"
+}
+
 state_is() { [ "$(instance_prop "$1" State)" = "\"$2\"" ]; }
 
 new_uuid() { cat /proc/sys/kernel/random/uuid; }
