@@ -740,13 +740,18 @@ int host_refresh_parent(struct vgpu_host *h, const char *name) {
 int host_refresh_instance(struct vgpu_host *h, const char *uuid) {
         struct vgpu_instance *in = host_find_instance(h, uuid);
         _cleanup_free_ char *before = in && in->parent_name ? strdup(in->parent_name) : NULL;
+        char u[UUID_STRING_MAX];
         struct op o;
         int r;
 
+        r = uuid_normalize(uuid, u);
+        if (r < 0)
+                return r;
         op_begin(&o, h);
-        r = instance_refresh(&o, uuid);
-        if (r >= 0) {
-                in = host_find_instance(h, uuid);
+        r = instance_refresh(&o, u);
+        /* unfinished: nothing changed, its type's numbers neither */
+        if (r >= 0 && !strv_contains(h->unsettled, u)) {
+                in = host_find_instance(h, u);
                 refresh_availability_around(&o, before);
                 if (in && !streq_ptr(before, in->parent_name))
                         refresh_availability_around(&o, in->parent_name);
@@ -761,19 +766,17 @@ char *const *host_unsettled(const struct vgpu_host *h) {
 
 int host_settle(struct vgpu_host *h) {
         _cleanup_strv_free_ char **v = h->unsettled;
-        int changed = 0;
+        int changed = 0, r = 0;
 
         h->unsettled = NULL; /* refreshing lists again those still not finished */
         for (char **u = v; u && *u; u++) {
-                int r = host_refresh_instance(h, *u);
-                if (r < 0) {
-                        /* kept for the next round: a read that failed may not fail again */
-                        (void) strv_extend_unique(&h->unsettled, *u);
-                        return r;
-                }
-                changed = changed || r > 0;
+                /* One that cannot be read is left out (its next uevent brings it back); the others go on. */
+                int k = host_refresh_instance(h, *u);
+                if (k < 0 && r == 0)
+                        r = k;
+                changed = changed || k > 0;
         }
-        return changed;
+        return r < 0 ? r : changed;
 }
 
 int host_adopt_instance(struct vgpu_host *h, struct vgpu_instance *in) {

@@ -899,6 +899,27 @@ static void test_unfinished_mdev(void **state) {
         assert_null(host_find_instance(h, U2));
         assert_int_equal(strv_length(host_unsettled(h)), 0);
 
+        /* one that cannot be read any more (its bus link names another device) is left out with its
+         * error; the ones after it are still read */
+        const char *u3 = "5b6f2a60-3a2c-4b79-9d55-3f1f1a4c1d03";
+        char path3[PATH_MAX + 128], link2[PATH_MAX + 64];
+        fixture_add_mdev(&f, T4B, U2, "nvidia-222", 102);
+        fixture_add_mdev(&f, T4B, u3, "nvidia-222", 103);
+        snprintf(path3, sizeof(path3), "%s/devices/pci0000:00/%s/%s/mdev_type", f.root, T4B, u3);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(unlink(path3), 0);
+        assert_int_equal(host_refresh_instance(h, U2), 0);
+        assert_int_equal(host_refresh_instance(h, u3), 0);
+        assert_int_equal(strv_length(host_unsettled(h)), 2);
+        snprintf(link2, sizeof(link2), "%s/bus/mdev/devices/%s", f.root, U2);
+        assert_int_equal(unlink(link2), 0);
+        assert_int_equal(symlink("../../../devices/pci0000:00/elsewhere", link2), 0);
+        assert_int_equal(symlink("../mdev_supported_types/nvidia-222", path3), 0);
+        assert_int_equal(host_settle(h), -EINVAL);
+        assert_null(host_find_instance(h, U2));
+        assert_non_null(host_find_instance(h, u3));
+        assert_int_equal(strv_length(host_unsettled(h)), 0);
+
         reset(&rec);
         fixture_done(&f);
 }
