@@ -71,8 +71,11 @@ void bus_sync_rest_soon(BusSync *s) {
                 return; /* the deferred sync does the instances first, then this */
         if (!s->ops->busy(s->userdata))
                 rest_now(s);
-        else if (!s->rest_timer && sd_event_add_time_relative(s->event, &s->rest_timer, CLOCK_MONOTONIC,
-                                                              s->rest_delay_usec, 0, on_rest_timer, s) < 0)
+        /* 1 ms accuracy: sd-event's default (250 ms) would hold the objects back far longer than the delay.
+         */
+        else if (!s->rest_timer &&
+                 sd_event_add_time_relative(s->event, &s->rest_timer, CLOCK_MONOTONIC, s->rest_delay_usec,
+                                            1000, on_rest_timer, s) < 0)
                 rest_now(s);
 }
 

@@ -54,9 +54,9 @@ typedef struct Manager {
         struct BusSync *sync; /* when the bus objects follow the model */
         /* mdevs the kernel has not finished, read again (settle.c) */
         sd_event_source *settle_timer;
-        uint64_t settle_delay, settle_since;
-        size_t settle_count;
-        bool settle_warned;
+        uint64_t settle_delay;
+        struct Settling *settling;
+        size_t n_settling;
         bool sync_all_gpus; /* the next sync looks at every GPU, not only the dirty ones */
 
         struct Operation *creates;         /* creates in flight (operation.c) */
