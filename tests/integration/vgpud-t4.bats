@@ -18,6 +18,7 @@ teardown_file() {
 }
 
 teardown() {
+        vgpu-sim ctl mdev-settle 0
         # Each test starts from an empty host: destroy what it left.
         local u
         for u in $(vgpuctl list --all --quiet); do vgpuctl destroy "$u" >/dev/null || true; done
@@ -226,9 +227,15 @@ teardown() {
 # read at once finds the device without a type (seen on Debian 12's kernel under load).
 @test "an mdev made behind vgpud's back and finished after its add uevent is seen once finished" {
         local u=aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeefff
-        vgpu-sim ctl mdev-settle 1500
-        echo $u >/sys/class/mdev_bus/$GPU1/mdev_supported_types/nvidia-222/create
+        # an ordering test: the window lasts until vgpud has read the add, then ctl ends it
+        vgpu-sim ctl mdev-settle 600000
+        echo $u >/sys/class/mdev_bus/$GPU1/mdev_supported_types/nvidia-222/create &
+        writer=$!
+        wait_for 10 grep -q "uevent add $u (mdev)" "$VGPUD_LOG"
+        run vgpuctl show $u
+        [ "$status" -eq 3 ] # unfinished: not an instance yet
         vgpu-sim ctl mdev-settle 0
+        wait $writer
         wait_for 10 bash -c "vgpuctl list --quiet | grep -qx $u"
         run vgpuctl show $u
         echo "$output"

@@ -79,6 +79,7 @@ void faults_clear(struct sim *sim) {
                 f->count = f->latency_ms = 0;
         faults_prune(sim);
         sim->mdev_settle_ms = 0;
+        pthread_cond_broadcast(&sim->changed);
 }
 
 int fault_check(struct sim *sim, const char *path, unsigned *latency_ms) {
@@ -173,6 +174,7 @@ static int mdev_settle_store(struct sim *sim, struct node *n, const char *buf, s
         if (kstrtoull(buf, len, 10, &ms) < 0 || ms > 600000)
                 return -EINVAL;
         sim->mdev_settle_ms = (unsigned) ms;
+        pthread_cond_broadcast(&sim->changed); /* creates waiting in the window look at the new setting */
         return 0;
 }
 

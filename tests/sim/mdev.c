@@ -85,6 +85,12 @@ static int mdev_uevent_store(struct sim *sim, struct node *n, const char *buf, s
 
 static const struct attr_ops mdev_uevent_ops = {.show = mdev_uevent_show, .store = mdev_uevent_store};
 
+/* Is the mdev that a create in its window made (serial) still there? */
+static bool created(struct sim *sim, const char *name, uint64_t serial) {
+        struct mdev *m = mdev_find(sim, name);
+        return m && m->serial == serial;
+}
+
 static int type_create_store(struct sim *sim, struct node *n, const char *buf, size_t len) {
         struct mdev_type *t = n->obj;
         char name[37];
@@ -108,6 +114,7 @@ static int type_create_store(struct sim *sim, struct node *n, const char *buf, s
 
         struct mdev *m = xmalloc0(sizeof(*m));
         memcpy(m->name, name, sizeof(m->name));
+        m->serial = ++sim->mdev_serial;
         m->type = t;
         m->dir = node_dir(p->dir, name);
         _cleanup_free_ char *mdev_path = node_path(m->dir);
@@ -134,16 +141,28 @@ static int type_create_store(struct sim *sim, struct node *n, const char *buf, s
         m->bound = true;
         uevent_send(sim, m->dir, "bind", NULL);
         if (sim->mdev_settle_ms > 0) {
-                /* The window made visible: readers go on meanwhile (the lock is dropped, as for latency). */
-                uint64_t gen = sim->generation;
-                pthread_mutex_unlock(&sim->lock);
-                struct timespec ts = {sim->mdev_settle_ms / 1000,
-                                      (long) (sim->mdev_settle_ms % 1000) * 1000000L};
-                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                /* The window made visible: readers and writers go on meanwhile (the wait drops the lock);
+                 * ctl mdev-settle 0 ends it early. */
+                uint64_t gen = sim->generation, serial = m->serial;
+                struct timespec end;
+                clock_gettime(CLOCK_REALTIME, &end);
+                end.tv_sec += sim->mdev_settle_ms / 1000;
+                end.tv_nsec += (long) (sim->mdev_settle_ms % 1000) * 1000000L;
+                if (end.tv_nsec >= 1000000000L) {
+                        end.tv_sec++;
+                        end.tv_nsec -= 1000000000L;
+                }
+                while (sim->mdev_settle_ms > 0 && gen == sim->generation && created(sim, name, serial) &&
+                       pthread_cond_timedwait(&sim->changed, &sim->lock, &end) != ETIMEDOUT)
                         ;
-                pthread_mutex_lock(&sim->lock);
-                if (gen != sim->generation || mdev_find(sim, name) != m)
-                        return -ENODEV; /* its parent went away meanwhile, and the device with it */
+                /* Its parent may have gone meanwhile, and the device with it (another may have its name
+                 * now): nothing from before the wait is trusted but the serial. */
+                if (gen != sim->generation || !created(sim, name, serial))
+                        return -ENODEV;
+                m = mdev_find(sim, name);
+                t = m->type;
+                free(mdev_path);
+                mdev_path = node_path(m->dir);
         }
         _cleanup_free_ char *type_path = node_path(t->dir);
         node_link(t->devices, name, mdev_path);
@@ -187,6 +206,7 @@ static void mdev_destroy(struct sim *sim, struct mdev *m) {
                 m->next->prev = m->prev;
         sim->n_mdevs--;
         free(m);
+        pthread_cond_broadcast(&sim->changed); /* a create waiting in its window may have lost its device */
 }
 
 int mdev_remove(struct sim *sim, struct mdev *m) {

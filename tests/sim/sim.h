@@ -94,8 +94,9 @@ struct mdev {
         struct iommu_group *group;
         struct node *dir;
         bool open;
-        bool bound;  /* bound to the mdev driver (DRIVER= in its uevent) */
-        bool active; /* created to the end (its type linked): only then can it be removed */
+        bool bound;      /* bound to the mdev driver (DRIVER= in its uevent) */
+        bool active;     /* created to the end (its type linked): only then can it be removed */
+        uint64_t serial; /* tells it from a later mdev of the same name (sim->mdev_serial) */
         struct mdev *next, *prev;
 };
 
@@ -173,6 +174,7 @@ struct sim {
         /* ctl mdev-settle: how long a new mdev stays announced and bound but without its type links, the
          * window Linux's mdev_device_create() leaves between device_add() and mdev_create_sysfs_files() */
         unsigned mdev_settle_ms;
+        uint64_t mdev_serial;
         uint64_t generation; /* bumped by every rebuild (reboot, profile load) */
         uint64_t seqnum;
         int uevent_fd;
