@@ -3,7 +3,7 @@ EXTRA_PROGRAMS += tests/bench/bench-client
 tests_bench_bench_client_SOURCES = tests/bench/bench-client.c
 tests_bench_bench_client_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_bench_bench_client_LDADD = $(SYSTEMD_LIBS)
-EXTRA_DIST += tests/bench/vgpud-large.sh tests/bench/vm-mdev-bench tests/bench/rpc-qemu-bench
+EXTRA_DIST += tests/bench/vgpud-large.sh tests/bench/vgpud-sriov.sh tests/bench/vm-mdev-bench tests/bench/rpc-qemu-bench
 CLEANFILES += tests/bench/bench-client
 
 # Benchmarks: built with the rest (so they never rot), run by hand or with
