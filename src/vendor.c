@@ -112,7 +112,34 @@ static void explain_generic_zero(const struct placement_unit *u, struct strbuf *
         }
 }
 
-static size_t count_reserved(const struct placement_unit *u, struct strbuf *names);
+/* Count the parents of u for which which() names something, and list the first two names (and how many
+ * more) into names. */
+static size_t count_named(const struct placement_unit *u, const char *(*which)(const struct vgpu_parent *p),
+                          struct strbuf *names) {
+        size_t n = 0;
+        for (size_t j = 0; j < u->n_parents; j++) {
+                const char *name = which(u->parents[j]);
+                if (!name)
+                        continue;
+                if (n < 2)
+                        strbuf_appendf(names, "%s%s", n ? ", " : "", name);
+                n++;
+        }
+        if (n > 2)
+                strbuf_appendf(names, " and %zu more", n - 2);
+        return n;
+}
+
+/* Reserved: a VF that a definition keeps for itself while it is not started (its VM names the
+ * VF's address); named by the definition. */
+static const char *reserved_for(const struct vgpu_parent *p) {
+        return p->reserved_by[0] && p->n_instances == 0 ? p->reserved_by : NULL;
+}
+
+/* Held: bound to vfio-pci on request (vgpuctl bind, driverctl), taken only by a create that names it. */
+static const char *held_name(const struct vgpu_parent *p) {
+        return p->held ? p->name : NULL;
+}
 
 /* ---- NVIDIA ---- */
 
@@ -257,7 +284,7 @@ static void nvidia_explain(const struct placement_unit *u, const struct vgpu_typ
                 return;
         }
         struct strbuf names = {};
-        size_t reserved = count_reserved(u, &names);
+        size_t reserved = count_named(u, reserved_for, &names);
         _cleanup_free_ char *list = strbuf_steal(&names);
         if (reserved > 0)
                 strbuf_appendf(out,
@@ -368,35 +395,6 @@ static int vf_parse(struct vgpu_type *t) {
         return t->boardless_alias ? 0 : -ENOMEM;
 }
 
-/* Reserved: a VF that a definition keeps for itself while it is not started (its VM names the
- * VF's address). */
-static size_t count_reserved(const struct placement_unit *u, struct strbuf *names) {
-        size_t n = 0;
-        for (size_t j = 0; j < u->n_parents; j++)
-                if (u->parents[j]->reserved_by[0] && u->parents[j]->n_instances == 0) {
-                        if (names && n < 2)
-                                strbuf_appendf(names, "%s%s", n ? ", " : "", u->parents[j]->reserved_by);
-                        n++;
-                }
-        if (names && n > 2)
-                strbuf_appendf(names, " and %zu more", n - 2);
-        return n;
-}
-
-/* Held: bound to vfio-pci on request (vgpuctl bind, driverctl), taken only by a create that names it. */
-static size_t count_held(const struct placement_unit *u, struct strbuf *names) {
-        size_t n = 0;
-        for (size_t j = 0; j < u->n_parents; j++)
-                if (u->parents[j]->held) {
-                        if (n < 2)
-                                strbuf_appendf(names, "%s%s", n ? ", " : "", u->parents[j]->name);
-                        n++;
-                }
-        if (n > 2)
-                strbuf_appendf(names, " and %zu more", n - 2);
-        return n;
-}
-
 static void vf_explain(const struct placement_unit *u, const struct vgpu_type_group *g, struct strbuf *out) {
         struct strbuf names = {}, held_names = {};
         size_t members = 0, used = 0, reserved, held;
@@ -407,8 +405,8 @@ static void vf_explain(const struct placement_unit *u, const struct vgpu_type_gr
                                 members++;
                                 used += u->parents[j]->n_instances > 0;
                         }
-        reserved = count_reserved(u, &names);
-        held = count_held(u, &held_names);
+        reserved = count_named(u, reserved_for, &names);
+        held = count_named(u, held_name, &held_names);
         _cleanup_free_ char *list = strbuf_steal(&names), *held_list = strbuf_steal(&held_names);
         if (held > 0 && used + reserved < members && used + reserved + held >= members)
                 strbuf_appendf(
