@@ -87,12 +87,8 @@ void manager_settle_soon(Manager *m) {
 
 static int on_settle_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        int r = host_settle(m->host);
-
-        if (r < 0)
-                log_warning_errno(
-                        r, "Failed to read an unfinished mdev again (left out until its next uevent): %m");
-        if (r != 0)
+        /* A device that cannot be read is logged, with its UUID, by host_settle() */
+        if (host_settle(m->host) != 0)
                 manager_schedule_sync(m);
         char *const *left = host_unsettled(m->host);
         (void) track(m, left, usec);

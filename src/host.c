@@ -14,6 +14,7 @@
 #include "alias.h"
 #include "attr-cache.h"
 #include "host-internal.h"
+#include "log.h"
 #include "mdev.h"
 #include "pci.h"
 #include "strutil.h"
@@ -772,8 +773,14 @@ int host_settle(struct vgpu_host *h) {
         for (char **u = v; u && *u; u++) {
                 /* One that cannot be read is left out (its next uevent brings it back); the others go on. */
                 int k = host_refresh_instance(h, *u);
-                if (k < 0 && r == 0)
-                        r = k;
+                if (k < 0) {
+                        log_warning_errno(k,
+                                          "Cannot read the unfinished mdev %s again; left out until its "
+                                          "next uevent: %m",
+                                          *u);
+                        if (r == 0)
+                                r = k;
+                }
                 changed = changed || k > 0;
         }
         return r < 0 ? r : changed;

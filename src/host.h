@@ -130,7 +130,8 @@ int host_refresh_parent(struct vgpu_host *h, const char *name);
 int host_refresh_instance(struct vgpu_host *h, const char *uuid);
 /* The mdevs that were there but not finished when last read (mdev_read_instance()'s -EAGAIN): the model
  * keeps each as it was (absent, or as read before) and lists it here, NULL-terminated (or NULL). No uevent
- * says when one is done; host_settle() reads them again, 1 if the model changed. */
+ * says when one is done; host_settle() reads them again: 1 if the model changed, or the first error (each
+ * device that cannot be read is logged with its error and left out). */
 char *const *host_unsettled(const struct vgpu_host *h);
 int host_settle(struct vgpu_host *h);
 /* Like host_refresh_instance() with an instance already read (mdev_read_instance(), e.g. on the worker
